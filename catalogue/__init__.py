@@ -1,0 +1,1 @@
+"""The shared catalogue: CPV-classified supplier offers (issue 3)."""

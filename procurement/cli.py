@@ -1,0 +1,200 @@
+"""Command-line interface: `flask db ...`, `flask seed-demo`, `flask users ...`,
+`flask organisations ...`, `flask suppliers ...`, `flask audit verify`, `flask worker`."""
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from procurement import migrate
+from procurement.core.access import SystemActor
+from procurement.core.db import db
+from procurement.core.errors import DomainError
+
+
+def _fail(error: DomainError) -> None:
+    click.echo(f"Error: {error.message}", err=True)
+    for field, messages in error.field_errors.items():
+        for message in messages:
+            click.echo(f"  {field}: {message}", err=True)
+    sys.exit(2)
+
+
+def _run_service(func: Any, *args: Any, **kwargs: Any) -> Any:
+    session = db.session
+    try:
+        result = func(session, SystemActor("cli"), *args, **kwargs)
+        session.commit()
+        return result
+    except DomainError as error:
+        session.rollback()
+        _fail(error)
+
+
+db_cli = AppGroup("db", help="Build and migrate the database schema (Alembic).")
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Upgrade the schema to REVISION (default: head)."""
+    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"Database at revision {revision}")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Downgrade the schema to REVISION ('base' for empty)."""
+    migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"Database at revision {revision}")
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Write a new migration by comparing the models with the database (autogenerate)."""
+    from alembic import command
+
+    command.revision(migrate.alembic_config(current_app.config["DATABASE_URL"]), message=message,
+                     autogenerate=True)
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load the demo London: authorities, partners, CPV codes, suppliers and demo users."""
+    from procurement.seed import DEMO_PASSWORD, DEMO_USERS, seed_demo
+
+    session = db.session
+    added = seed_demo(session)
+    session.commit()
+    totals = added.pop("totals")
+    click.echo("Added: " + ", ".join(f"{count} {what}" for what, count in added.items()))
+    click.echo("Now: " + ", ".join(f"{count} {what}" for what, count in totals.items()))
+    click.echo(f"\nDemo users (demo data only; every password is {DEMO_PASSWORD!r}):")
+    for user in DEMO_USERS:
+        where = user.organisation or user.supplier or ""
+        click.echo(f"  {user.role.value:<9} {user.email:<48} {where}")
+
+
+users_cli = AppGroup("users", help="Manage accounts.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True)
+@click.option("--role", type=click.Choice(["buyer", "supplier", "agency", "admin"]), required=True)
+@click.option("--organisation", help="Organisation name (buyers)")
+@click.option("--supplier", help="Supplier legal name (supplier staff)")
+@click.password_option(help="At least 12 characters, not the email")
+def users_create(email: str, full_name: str, role: str, organisation: str | None, supplier: str | None,
+                 password: str) -> None:
+    """Create an account with one role."""
+    from sqlalchemy import select
+
+    from procurement.accounts import RoleGrant, create_user
+    from procurement.models import Organisation, Role
+    from suppliers.models import Supplier
+
+    organisation_id = supplier_id = None
+    if organisation:
+        organisation_id = db.session.scalar(select(Organisation.id).where(Organisation.name == organisation))
+        if organisation_id is None:
+            raise click.BadParameter(f"no organisation named {organisation!r}", param_hint="--organisation")
+    if supplier:
+        supplier_id = db.session.scalar(select(Supplier.id).where(Supplier.legal_name == supplier))
+        if supplier_id is None:
+            raise click.BadParameter(f"no supplier named {supplier!r}", param_hint="--supplier")
+    user = _run_service(create_user, email=email, full_name=full_name, password=password,
+                        grants=[RoleGrant(Role(role), organisation_id, supplier_id)])
+    click.echo(f"Created {user.email} ({role})")
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    """List accounts and their roles."""
+    from procurement.accounts import list_users
+
+    for user in list_users(db.session, SystemActor("cli")):
+        roles = ", ".join(m.role.value for m in user.memberships)
+        click.echo(f"{user.id:>5}  {user.email:<48} {roles:<20} {'active' if user.active else 'inactive'}")
+
+
+organisations_cli = AppGroup("organisations", help="Manage organisations.")
+
+
+@organisations_cli.command("create")
+@click.option("--name", required=True)
+@click.option("--kind", required=True, help="london_borough, nhs_body, police, ...")
+@click.option("--gss-code")
+@click.option("--org-identifier")
+@click.option("--partnership", type=click.Choice(["north", "east", "south", "west", "central"]))
+def organisations_create(name: str, kind: str, gss_code: str | None, org_identifier: str | None,
+                         partnership: str | None) -> None:
+    """Add a public body."""
+    from procurement.services import create_organisation
+
+    organisation = _run_service(create_organisation, name=name, kind=kind, gss_code=gss_code,
+                                org_identifier=org_identifier, partnership=partnership)
+    click.echo(f"Created organisation {organisation.id}: {organisation.name}")
+
+
+suppliers_cli = AppGroup("suppliers", help="Manage supplier companies.")
+
+
+@suppliers_cli.command("create")
+@click.option("--name", "legal_name", required=True)
+@click.option("--companies-house-number")
+@click.option("--vat-number")
+@click.option("--sme/--not-sme", default=False)
+@click.option("--voluntary/--not-voluntary", default=False)
+@click.option("--contact-name", required=True)
+@click.option("--contact-email", required=True)
+def suppliers_create(legal_name: str, companies_house_number: str | None, vat_number: str | None, sme: bool,
+                     voluntary: bool, contact_name: str, contact_email: str) -> None:
+    """Register a supplier company."""
+    from suppliers.services import create_supplier
+
+    supplier = _run_service(create_supplier, legal_name=legal_name, companies_house_number=companies_house_number,
+                            vat_number=vat_number, is_sme=sme, is_voluntary_sector=voluntary,
+                            contact_name=contact_name, contact_email=contact_email)
+    click.echo(f"Created supplier {supplier.id}: {supplier.legal_name}")
+
+
+audit_cli = AppGroup("audit", help="The audit log.")
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chain; name the first broken link (exit status 1 if any)."""
+    from procurement.core.audit import verify_chain
+
+    check = verify_chain(db.session)
+    click.echo(check.describe())
+    if not check.ok:
+        sys.exit(1)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker_command(burst: bool) -> None:
+    """Start an RQ worker for the application's queue (needs REDIS_URL)."""
+    from rq import Worker
+
+    from procurement.core.jobs import queue_for
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.UsageError("REDIS_URL is not set: without Redis, jobs run in-process")
+    queue = queue_for(current_app)
+    # The forked child of each job inherits this app context.
+    Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=not burst)
+
+
+def register(app: Flask) -> None:
+    for command in (db_cli, users_cli, organisations_cli, suppliers_cli, audit_cli):
+        app.cli.add_command(command)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(worker_command)

@@ -1,0 +1,100 @@
+"""The access policy: one predicate per action, `can_<verb>(user, obj)`.
+
+Every HTML view and API handler asks these, and services ask them again, so a rule lives
+in one place. Predicates read only `user.roles`, `user.organisation_ids`, `user.supplier_ids`
+and `user.id`; an anonymous user has no roles.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+BUYER, SUPPLIER, AGENCY, ADMIN = "buyer", "supplier", "agency", "admin"
+
+
+class SystemActor:
+    """The actor for the CLI and jobs: acts with admin rights, recorded under its own label."""
+
+    id = None
+    is_authenticated = True
+    is_active = True
+    roles = frozenset({ADMIN})
+    organisation_ids: frozenset[int] = frozenset()
+    supplier_ids: frozenset[int] = frozenset()
+
+    def __init__(self, label: str = "system"):
+        self.audit_label = label
+
+
+def _roles(user: Any) -> frozenset[str]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    if not getattr(user, "is_active", False):
+        return frozenset()
+    return frozenset(str(getattr(role, "value", role)) for role in user.roles)
+
+
+def has_role(user: Any, role: str) -> bool:
+    return role in _roles(user)
+
+
+def is_signed_in(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False)
+                and getattr(user, "is_active", False))
+
+
+# Administration: accounts, organisations, suppliers, the audit log.
+def can_manage_accounts(user: Any) -> bool:
+    return has_role(user, ADMIN)
+
+
+def can_manage_organisations(user: Any) -> bool:
+    return has_role(user, ADMIN)
+
+
+def can_manage_suppliers(user: Any) -> bool:
+    return has_role(user, ADMIN)
+
+
+def can_view_audit_log(user: Any) -> bool:
+    return has_role(user, ADMIN)
+
+
+# Directory.
+def can_list_organisations(user: Any) -> bool:
+    return is_signed_in(user)
+
+
+def can_view_organisation(user: Any, organisation: Any) -> bool:
+    roles = _roles(user)
+    if roles & {ADMIN, AGENCY}:
+        return True
+    return BUYER in roles and organisation.id in user.organisation_ids
+
+
+def can_list_suppliers(user: Any) -> bool:
+    return bool(_roles(user) & {ADMIN, AGENCY})
+
+
+def can_view_supplier(user: Any, supplier: Any) -> bool:
+    roles = _roles(user)
+    if roles & {ADMIN, AGENCY}:
+        return True
+    return SUPPLIER in roles and supplier.id in user.supplier_ids
+
+
+def can_view_cpv_codes(user: Any) -> bool:
+    return is_signed_in(user)
+
+
+# Own account.
+def can_manage_own_tokens(user: Any) -> bool:
+    return is_signed_in(user)
+
+
+def can_revoke_token(user: Any, token: Any) -> bool:
+    return is_signed_in(user) and (token.user_id == user.id or has_role(user, ADMIN))
+
+
+# Role home pages.
+def can_view_agency_home(user: Any) -> bool:
+    return has_role(user, AGENCY)

@@ -1,0 +1,44 @@
+"""The one clock of the application.
+
+Deadlines, standstill and lockouts are decided by this clock on the server. Tests (and only
+tests) move it with `frozen_at`; nothing else calls `datetime.now()`.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import Iterator
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+
+_frozen: datetime | None = None
+
+
+def now() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    if _frozen is not None:
+        return _frozen
+    return datetime.now(timezone.utc)
+
+
+@contextmanager
+def frozen_at(moment: datetime) -> Iterator[None]:
+    """Test helper: make `now()` return `moment` inside the block."""
+    global _frozen
+    if moment.tzinfo is None:
+        raise ValueError("frozen_at needs a timezone-aware datetime")
+    previous, _frozen = _frozen, moment.astimezone(timezone.utc)
+    try:
+        yield
+    finally:
+        _frozen = previous
+
+
+def to_london(moment: datetime | None) -> datetime | None:
+    """A stored UTC time as shown on screen, in Europe/London."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(LONDON)

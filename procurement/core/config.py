@@ -1,0 +1,100 @@
+"""Settings read from the environment, with safe defaults for one machine and no set-up."""
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from .errors import StartupError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def normalise_database_url(raw: str) -> URL:
+    """Parse DATABASE_URL; only SQLite and PostgreSQL (through psycopg 3) are supported."""
+    try:
+        url = make_url(raw)
+    except ArgumentError as exc:
+        raise StartupError(f"DATABASE_URL is malformed: {raw!r} ({exc})") from None
+    backend = url.get_backend_name()
+    if backend == "postgres":
+        url = url.set(drivername="postgresql+psycopg")
+    elif backend == "postgresql":
+        if url.get_driver_name() not in ("psycopg", "psycopg2") or url.drivername == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")
+        if url.get_driver_name() == "psycopg2":
+            raise StartupError("DATABASE_URL names psycopg2; use postgresql+psycopg:// (psycopg 3)")
+    elif backend != "sqlite":
+        raise StartupError(
+            f"DATABASE_URL names an unsupported database {backend!r}; use sqlite:/// or postgresql://"
+        )
+    if backend != "sqlite" and not url.database:
+        raise StartupError(f"DATABASE_URL has no database name: {raw!r}")
+    return url
+
+
+def _instance_secret(instance_path: Path, filename: str, make: Any) -> str:
+    """Read a secret kept under instance/, creating it (mode 0600) on first run."""
+    path = instance_path / filename
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    value = make()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value
+
+
+def _new_sealing_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The application's settings: environment, then `overrides` (tests), then defaults."""
+    env = os.environ
+    overrides = dict(overrides or {})
+    settings: dict[str, Any] = {}
+
+    raw_url = overrides.pop("DATABASE_URL", None) or env.get("DATABASE_URL") or (
+        f"sqlite:///{instance_path / 'procurement.db'}"
+    )
+    settings["DATABASE_URL"] = normalise_database_url(raw_url).render_as_string(hide_password=False)
+    settings["REDIS_URL"] = overrides.pop("REDIS_URL", None) or env.get("REDIS_URL") or None
+    settings["RQ_QUEUE"] = env.get("RQ_QUEUE", "procurement")
+
+    settings["SECRET_KEY"] = overrides.pop("SECRET_KEY", None) or env.get("SECRET_KEY") or (
+        _instance_secret(instance_path, "secret_key", lambda: secrets.token_hex(32))
+    )
+    settings["BID_SEALING_KEY"] = overrides.pop("BID_SEALING_KEY", None) or env.get(
+        "BID_SEALING_KEY"
+    ) or _instance_secret(instance_path, "bid_sealing.key", _new_sealing_key)
+
+    settings.update(
+        SERVICE_NAME="London Joint Procurement",
+        APP_ENV=env.get("APP_ENV", "development"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=env.get("SESSION_COOKIE_SECURE", "0") == "1",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=None,
+        LOCKOUT_ATTEMPTS=int(env.get("LOCKOUT_ATTEMPTS", "5")),
+        LOCKOUT_MINUTES=int(env.get("LOCKOUT_MINUTES", "15")),
+        API_TOKEN_DEFAULT_DAYS=int(env.get("API_TOKEN_DEFAULT_DAYS", "90")),
+        ASSETS_DIR=env.get("ASSETS_DIR", str(REPO_ROOT / "node_modules")),
+        # flask-smorest: the JSON API and its OpenAPI document live under /api/v1.
+        API_TITLE="London Joint Procurement API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/assets/swagger-ui/",
+    )
+    settings.update(overrides)
+    return settings

@@ -1,0 +1,104 @@
+"""Request ids, logging, the commit boundary, and one error shape for pages and the API."""
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .db import db
+from .errors import DomainError
+
+log = logging.getLogger("procurement")
+
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def json_error(status: int, message: str, errors: dict[str, Any] | None = None) -> Response:
+    """The API's one error shape (the same as flask-smorest's own)."""
+    body: dict[str, Any] = {"code": status, "status": HTTPStatus(status).phrase, "message": message}
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        from flask import has_request_context
+
+        record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+        return True
+
+
+def init_http(app: Flask) -> None:
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s")
+        )
+        handler.addFilter(RequestIdFilter())
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+    @app.before_request
+    def _assign_request_id() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+    @app.after_request
+    def _commit_or_roll_back(response: Response) -> Response:
+        # The request is the unit of work: services flush, and here it commits once.
+        if "db_session" in g:
+            if response.status_code < 400:
+                db.session.commit()
+            else:
+                db.session.rollback()
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Any:
+        status = error.code or 500
+        if is_api_request():
+            data = getattr(error, "data", None) or {}
+            message = data.get("message") or error.description or HTTPStatus(status).phrase
+            return json_error(status, message, data.get("messages") or data.get("errors"))
+        if status == 401:
+            from flask import redirect, url_for
+
+            return redirect(url_for("procurement.sign_in", next=request.full_path))
+        template = f"errors/{status}.html" if status in (400, 403, 404, 405, 409) else "errors/generic.html"
+        return render_template(template, status=status, description=error.description), status
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError) -> Any:
+        if is_api_request():
+            return json_error(error.status, error.message, error.field_errors or None)
+        template = {403: "errors/403.html", 404: "errors/404.html"}.get(error.status, "errors/generic.html")
+        return render_template(template, status=error.status, description=error.message), error.status
+
+    @app.errorhandler(InternalServerError)
+    def _server_error(error: InternalServerError) -> Any:
+        original = getattr(error, "original_exception", None) or error
+        log.error("unhandled error", exc_info=original)
+        if "db_session" in g:
+            db.session.rollback()
+        request_id = g.get("request_id", "-")
+        if is_api_request():
+            return json_error(500, f"Something went wrong on our side. Reference: {request_id}")
+        return render_template("errors/500.html", request_id=request_id), 500
+
+

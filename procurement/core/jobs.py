@@ -1,0 +1,77 @@
+"""Background jobs: RQ on Redis when REDIS_URL is set, otherwise the same functions in-process.
+
+A job is handed over only after the transaction that asks for it commits, so a worker never
+looks for a row that is not there yet (and a rolled-back request enqueues nothing).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+log = logging.getLogger("procurement.jobs")
+
+
+@dataclass(frozen=True)
+class JobOptions:
+    timeout: int = 600
+    retries: int = 3
+    retry_intervals: tuple[int, ...] = (10, 60, 300)
+    failure_ttl: int = 7 * 24 * 3600
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def redis_connection(url: str) -> Any:
+    from redis import Redis
+
+    return Redis.from_url(url)
+
+
+def queue_for(app: Any) -> Any:
+    from rq import Queue
+
+    return Queue(app.config["RQ_QUEUE"], connection=redis_connection(app.config["REDIS_URL"]))
+
+
+def _pending(session: Session) -> list[tuple[Callable[..., Any], tuple[Any, ...], JobOptions]]:
+    return session.info.setdefault("pending_jobs", [])
+
+
+def enqueue_after_commit(
+    session: Session, func: Callable[..., Any], *args: Any, options: JobOptions | None = None
+) -> None:
+    """Hand `func(*args)` to the queue once `session` commits; drop it if it rolls back."""
+    _pending(session).append((func, args, options or JobOptions()))
+
+
+@event.listens_for(Session, "after_commit")
+def _dispatch_after_commit(session: Session) -> None:
+    jobs = session.info.pop("pending_jobs", [])
+    if not jobs:
+        return
+    app = current_app._get_current_object()
+    for func, args, options in jobs:
+        dispatch(app, func, args, options)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_rollback(session: Session) -> None:
+    session.info.pop("pending_jobs", None)
+
+
+def dispatch(app: Any, func: Callable[..., Any], args: tuple[Any, ...], options: JobOptions) -> Any:
+    if app.config.get("REDIS_URL"):
+        from rq import Retry
+
+        return queue_for(app).enqueue(
+            func, *args, job_timeout=options.timeout, failure_ttl=options.failure_ttl,
+            retry=Retry(max=options.retries, interval=list(options.retry_intervals))
+            if options.retries else None,
+        )
+    # No Redis: run now, in this process, in a fresh session of its own.
+    log.info("running %s%r in-process", func.__name__, args)
+    return func(*args)

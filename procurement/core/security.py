@@ -1,0 +1,77 @@
+"""Pure security rules: password hashing and policy, API token material, lockout."""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime, timedelta
+from typing import Iterable
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256
+TOKEN_PREFIX = "ljp_"
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verified against when the email is unknown, so both failures take the same time.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-only-for-timing")
+
+_EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+def is_valid_email(email: str) -> bool:
+    return len(email) <= 254 and bool(_EMAIL.match(email))
+
+
+def password_problems(password: str, email: str) -> list[str]:
+    """Why a password is not acceptable; empty when it is."""
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"Password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        problems.append(f"Password must be at most {MAX_PASSWORD_LENGTH} characters")
+    lowered, email = password.strip().lower(), email.strip().lower()
+    if email and (lowered == email or lowered == email.split("@", 1)[0]):
+        problems.append("Password must not be your email address")
+    return problems
+
+
+def new_api_token() -> tuple[str, str, str]:
+    """A new token: (the token shown once, its display prefix, the SHA-256 stored)."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return token, token[: len(TOKEN_PREFIX) + 6], token_digest(token)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def lockout_ends(
+    failures: Iterable[datetime], at: datetime, *, limit: int, window: timedelta
+) -> datetime | None:
+    """When sign-in is allowed again, or None if it is allowed now.
+
+    `failures` are the times of failed attempts since the last success. Once `limit` of them
+    fall within `window`, sign-in is refused until `window` after the latest.
+    """
+    recent = sorted(t for t in failures if at - t < window)
+    if len(recent) < limit:
+        return None
+    return recent[-1] + window

@@ -1,0 +1,127 @@
+"""The application factory."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, abort, send_from_directory
+from flask_smorest import Api
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+
+from procurement.core.clock import to_london
+from procurement.core.config import REPO_ROOT, load_settings
+from procurement.core.db import check_database, db
+
+csrf = CSRFProtect()
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. `config` overrides settings (tests); everything else is read from the
+    environment, with a SQLite file under instance/ and in-process jobs by default."""
+    instance_path = Path(os.environ.get("INSTANCE_PATH", REPO_ROOT / "instance")).resolve()
+    app = Flask("procurement", instance_path=str(instance_path))
+    app.config.update(load_settings(instance_path, config))
+
+    db.init_app(app)
+    if not app.config.get("SKIP_DATABASE_CHECK"):
+        check_database(db.bound(app).engine)
+
+    from procurement.auth import login_manager
+    from procurement.core.http import init_http
+
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    _init_templates(app)
+    _init_assets(app)
+
+    api = Api(app, spec_kwargs={"info": {"description": _API_DESCRIPTION}})
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token"}
+    )
+    api.spec.options["security"] = [{"bearerAuth": []}]
+    init_http(app)  # after Api(), so its handlers serve pages and the API alike
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError) -> Any:
+        from flask import render_template
+
+        return render_template("errors/400.html", status=400, description=error.description), 400
+
+    from procurement import api as procurement_api
+    from procurement import cli, views
+    from suppliers import api as suppliers_api
+    from suppliers import views as supplier_views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(views.admin_bp)
+    app.register_blueprint(supplier_views.bp)
+    for blueprint in (*procurement_api.blueprints, *suppliers_api.blueprints):
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
+
+    @app.route("/api/", defaults={"path": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    @app.route("/api/<path:path>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    def _api_not_found(path: str) -> Any:
+        abort(404, description="No such API endpoint")
+
+    csrf.exempt(_api_not_found)
+    cli.register(app)
+    return app
+
+
+_API_DESCRIPTION = (
+    "JSON API of the London joint procurement marketplace. Authenticate with an API token "
+    "created on your account page: `Authorization: Bearer <token>`."
+)
+
+
+def _init_templates(app: Flask) -> None:
+    app.jinja_loader = ChoiceLoader(
+        [
+            PackageLoader("procurement"),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.filters["london"] = _london_format
+    WTFormsHelpers(app)
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        from flask_login import current_user
+
+        from procurement.core import access
+
+        return {"service_name": app.config["SERVICE_NAME"], "access": access, "current_user": current_user}
+
+
+def _london_format(moment: Any, pattern: str = "%-d %B %Y %H:%M") -> str:
+    local = to_london(moment)
+    return local.strftime(pattern) if local else ""
+
+
+def _init_assets(app: Flask) -> None:
+    """GOV.UK Frontend and Swagger UI files from node_modules, installed by the set-up."""
+    root = Path(app.config["ASSETS_DIR"])
+    govuk = root / "govuk-frontend" / "dist" / "govuk"
+    swagger = root / "swagger-ui-dist"
+    if not govuk.is_dir():
+        app.logger.warning("GOV.UK Frontend not found in %s: run `make install`", root)
+
+    @app.route("/assets/<path:filename>")
+    def assets(filename: str) -> Any:
+        if filename.startswith("swagger-ui/"):
+            return send_from_directory(swagger, filename.removeprefix("swagger-ui/"), max_age=3600)
+        for folder in (govuk / "assets", govuk):
+            if (folder / filename).is_file():
+                return send_from_directory(folder, filename, max_age=3600)
+        abort(404)

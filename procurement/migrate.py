@@ -1,0 +1,29 @@
+"""Alembic wired to the application's database and models."""
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+
+from procurement.core.config import REPO_ROOT
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(REPO_ROOT / "migrations"))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def downgrade(database_url: str, revision: str) -> None:
+    command.downgrade(alembic_config(database_url), revision)
+
+
+def import_all_models() -> None:
+    """Import every package's models so that Base.metadata is complete."""
+    import procurement.core.audit  # noqa: F401
+    import procurement.models  # noqa: F401
+    import suppliers.models  # noqa: F401

@@ -1,0 +1,158 @@
+"""Demo data: a believable London. Idempotent: running it again changes nothing."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Iterator
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from procurement.accounts import RoleGrant, create_user
+from procurement.core.access import SystemActor
+from procurement.models import CpvCode, CpvLevel, Organisation, OrganisationKind, Role, User
+from procurement.services import create_organisation
+from suppliers.models import Supplier
+from suppliers.services import create_supplier
+
+DEMO_PASSWORD = "london-demo-2026"  # demo data only; printed by `flask seed-demo`
+AGENCY_NAME = "LondonConnects e-agency"
+
+# The partner bodies of the LondonConnects programme, beside the 33 authorities.
+PARTNERS: list[tuple[str, OrganisationKind, str | None]] = [
+    (AGENCY_NAME, OrganisationKind.agency, "central"),
+    ("Greater London Authority", OrganisationKind.gla, "central"),
+    ("London Development Agency", OrganisationKind.gla, "central"),
+    ("Transport for London", OrganisationKind.transport, "central"),
+    ("Metropolitan Police Service", OrganisationKind.police, "central"),
+    ("London Fire and Emergency Planning Authority", OrganisationKind.fire, "central"),
+    ("North Central London NHS Integrated Care Board", OrganisationKind.nhs_body, "north"),
+    ("Barts Health NHS Trust", OrganisationKind.nhs_body, "east"),
+    ("South London and Maudsley NHS Foundation Trust", OrganisationKind.nhs_body, "south"),
+    ("Imperial College Healthcare NHS Trust", OrganisationKind.nhs_body, "west"),
+    ("Peabody Trust", OrganisationKind.housing_association, "east"),
+    ("Clarion Housing Group", OrganisationKind.housing_association, "south"),
+    ("London Voluntary Service Council", OrganisationKind.voluntary, "central"),
+    ("Capital City College Group", OrganisationKind.education, "north"),
+    ("University of Greenwich", OrganisationKind.education, "east"),
+    ("London Libraries Consortium", OrganisationKind.library, "east"),
+    ("London Grid for Learning", OrganisationKind.education, "central"),
+]
+
+# Fictional companies for the demo (not real registrations).
+SUPPLIERS: list[dict[str, Any]] = [
+    dict(legal_name="Thames Digital Hardware Ltd", companies_house_number="09990001", is_sme=False,
+         vat_number="GB999000101", contact_name="Priya Shah", contact_email="bids@thames-digital.example"),
+    dict(legal_name="Capital Network Systems Ltd", companies_house_number="09990002", is_sme=True,
+         vat_number="GB999000202", contact_name="Tom Okafor", contact_email="tenders@capnet.example"),
+    dict(legal_name="Borough CRM Solutions Ltd", companies_house_number="09990003", is_sme=True,
+         vat_number="GB999000303", contact_name="Hannah Lewis", contact_email="sales@boroughcrm.example"),
+    dict(legal_name="CallPoint Telephony plc", companies_house_number="09990004", is_sme=False,
+         vat_number="GB999000404", contact_name="Marcus Reid", contact_email="public-sector@callpoint.example"),
+    dict(legal_name="GeoLondon Mapping Ltd", companies_house_number="09990005", is_sme=True,
+         vat_number="GB999000505", contact_name="Aisha Begum", contact_email="gis@geolondon.example"),
+    dict(legal_name="Kiosk & Access Ltd", companies_house_number="09990006", is_sme=True,
+         vat_number="GB999000606", contact_name="Daniel Novak", contact_email="bids@kioskaccess.example"),
+    dict(legal_name="SecureCard Identity Ltd", companies_house_number="09990007", is_sme=True,
+         vat_number="GB999000707", contact_name="Grace Mensah", contact_email="tenders@securecard.example"),
+    dict(legal_name="Metro Display Technologies Ltd", companies_house_number="09990008", is_sme=False,
+         vat_number="GB999000808", contact_name="Oliver Brennan", contact_email="bids@metrodisplay.example"),
+    dict(legal_name="Southside Community IT CIC", companies_house_number="09990009", is_sme=True,
+         is_voluntary_sector=True, contact_name="Femi Adeyemi", contact_email="hello@southside-it.example"),
+    dict(legal_name="Lambeth Refurbished Computers (Social Enterprise) Ltd", companies_house_number="09990010",
+         is_sme=True, is_voluntary_sector=True, contact_name="Sarah Kowalski",
+         contact_email="orders@lambeth-refurb.example"),
+]
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    full_name: str
+    role: Role
+    organisation: str | None = None
+    supplier: str | None = None
+
+
+DEMO_USERS = [
+    DemoUser("admin@demo.londonconnects.example", "Ada Admin", Role.admin),
+    DemoUser("agency.lead@demo.londonconnects.example", "Alex Agency (lead)", Role.agency),
+    DemoUser("agency.evaluator@demo.londonconnects.example", "Sam Evaluator", Role.agency),
+    DemoUser("buyer.camden@demo.londonconnects.example", "Chris Camden", Role.buyer, "London Borough of Camden"),
+    DemoUser("buyer.hackney@demo.londonconnects.example", "Harriet Hackney", Role.buyer, "London Borough of Hackney"),
+    DemoUser("buyer.croydon@demo.londonconnects.example", "Colin Croydon", Role.buyer, "London Borough of Croydon"),
+    DemoUser("buyer.gla@demo.londonconnects.example", "Gita GLA", Role.buyer, "Greater London Authority"),
+    DemoUser("supplier.thames@demo.londonconnects.example", "Tariq Thames", Role.supplier,
+             supplier="Thames Digital Hardware Ltd"),
+    DemoUser("supplier.capnet@demo.londonconnects.example", "Nina Network", Role.supplier,
+             supplier="Capital Network Systems Ltd"),
+    DemoUser("supplier.crm@demo.londonconnects.example", "Ruth CRM", Role.supplier,
+             supplier="Borough CRM Solutions Ltd"),
+]
+
+
+def _data_rows(filename: str) -> Iterator[dict[str, str]]:
+    with resources.files("procurement").joinpath("data", filename).open(encoding="utf-8") as handle:
+        yield from csv.DictReader(handle)
+
+
+def load_cpv_codes(session: Session) -> int:
+    """Insert the CPV codes not yet present, parents first. Returns how many were added."""
+    present = set(session.scalars(select(CpvCode.code)))
+    rows = [
+        {
+            "code": row["code"], "check_digit": row["check_digit"], "description": row["description"],
+            "level": CpvLevel(row["level"]), "parent_code": row["parent"] or None,
+        }
+        for row in _data_rows("cpv_2008.csv")
+        if row["code"] not in present
+    ]
+    order = [level.value for level in CpvLevel]
+    rows.sort(key=lambda r: (order.index(r["level"].value), r["code"]))
+    if rows:
+        session.execute(insert(CpvCode), rows)
+    return len(rows)
+
+
+def seed_demo(session: Session) -> dict[str, Any]:
+    actor = SystemActor("seed-demo")
+    added = {"cpv_codes": load_cpv_codes(session), "organisations": 0, "suppliers": 0, "users": 0}
+    existing = set(session.scalars(select(Organisation.name)))
+    for row in _data_rows("london_authorities.csv"):
+        if row["official_name"] in existing:
+            continue
+        kind = OrganisationKind.city_corporation if row["local_authority_type"] == "CC" else OrganisationKind.london_borough
+        create_organisation(session, actor, name=row["official_name"], kind=kind.value,
+                            gss_code=row["gss_code"], org_identifier=row["org_id"],
+                            partnership=row["partnership"])
+        added["organisations"] += 1
+    for name, kind, partnership in PARTNERS:
+        if name not in existing:
+            create_organisation(session, actor, name=name, kind=kind.value, partnership=partnership)
+            added["organisations"] += 1
+    known_numbers = set(session.scalars(select(Supplier.companies_house_number)))
+    for data in SUPPLIERS:
+        if data["companies_house_number"] not in known_numbers:
+            create_supplier(session, actor, **data)
+            added["suppliers"] += 1
+    known_emails = set(session.scalars(select(User.email)))
+    for demo in DEMO_USERS:
+        if demo.email in known_emails:
+            continue
+        organisation_id = supplier_id = None
+        if demo.organisation:
+            organisation_id = session.scalar(select(Organisation.id).where(Organisation.name == demo.organisation))
+        if demo.supplier:
+            supplier_id = session.scalar(select(Supplier.id).where(Supplier.legal_name == demo.supplier))
+        create_user(session, actor, email=demo.email, full_name=demo.full_name, password=DEMO_PASSWORD,
+                    grants=[RoleGrant(demo.role, organisation_id, supplier_id)])
+        added["users"] += 1
+    session.flush()
+    added["totals"] = {
+        "organisations": session.scalar(select(func.count(Organisation.id))),
+        "suppliers": session.scalar(select(func.count(Supplier.id))),
+        "cpv_codes": session.scalar(select(func.count(CpvCode.code))),
+        "users": session.scalar(select(func.count(User.id))),
+    }
+    return added

@@ -1,0 +1,1 @@
+"""Suppliers: companies that keep catalogues and bid."""

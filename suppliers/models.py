@@ -1,0 +1,34 @@
+"""Supplier companies."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from procurement.core.clock import now
+from procurement.core.db import Base
+
+
+class Supplier(Base):
+    __tablename__ = "supplier"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    legal_name: Mapped[str] = mapped_column(String(200))
+    companies_house_number: Mapped[Optional[str]] = mapped_column(String(8), unique=True)
+    is_sme: Mapped[bool] = mapped_column(default=False)
+    is_voluntary_sector: Mapped[bool] = mapped_column(default=False)
+    vat_number: Mapped[Optional[str]] = mapped_column(String(14))
+    contact_name: Mapped[str] = mapped_column(String(200))
+    contact_email: Mapped[str] = mapped_column(String(254))
+    contact_phone: Mapped[Optional[str]] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+    @property
+    def org_identifier(self) -> Optional[str]:
+        """The identifier UK OCDS data uses for a company."""
+        return f"GB-COH-{self.companies_house_number}" if self.companies_house_number else None
+
+    def __repr__(self) -> str:
+        return f"<Supplier {self.id} {self.legal_name!r}>"

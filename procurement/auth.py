@@ -27,7 +27,8 @@ def _load_user(user_id: str) -> User | None:
 
 
 def page_actor() -> Any:
-    return current_user
+    """The signed-in user as a plain object (services record it; a proxy will not do)."""
+    return current_user._get_current_object()
 
 
 def require(allowed: bool) -> None:

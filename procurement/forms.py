@@ -9,6 +9,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovSubmitInput,
     GovTextInput,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms import IntegerField, PasswordField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -53,6 +54,10 @@ class ConfirmForm(FlaskForm):
     submit = SubmitField("Confirm", widget=GovSubmitInput())
 
 
+def options(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 def _blank_choice(label: str) -> list[tuple[str, str]]:
     return [("", label)]
 
@@ -69,7 +74,7 @@ class UserCreateForm(FlaskForm):
     )
     roles = SelectMultipleField(
         "Roles", widget=GovCheckboxesInput(),
-        choices=[(r.value, r.value.capitalize()) for r in Role],
+        choices=options([(r.value, r.value.capitalize()) for r in Role]),
         validators=[InputRequired(message="Give the user at least one role")],
     )
     organisation_id = SelectField("Organisation (for buyers)", widget=GovSelect(), validators=[Optional()])
@@ -80,7 +85,7 @@ class UserCreateForm(FlaskForm):
 class UserRolesForm(FlaskForm):
     roles = SelectMultipleField(
         "Roles", widget=GovCheckboxesInput(),
-        choices=[(r.value, r.value.capitalize()) for r in Role],
+        choices=options([(r.value, r.value.capitalize()) for r in Role]),
         validators=[InputRequired(message="Give the user at least one role")],
     )
     organisation_id = SelectField("Organisation (for buyers)", widget=GovSelect(), validators=[Optional()])
@@ -93,12 +98,13 @@ class OrganisationForm(FlaskForm):
                        validators=[InputRequired(message="Enter the organisation's name"), Length(max=200)])
     kind = SelectField(
         "Kind of organisation", widget=GovSelect(),
-        choices=_blank_choice("Choose a kind") + [(k.value, k.value.replace("_", " ").capitalize()) for k in OrganisationKind],
+        choices=options(_blank_choice("Choose a kind")
+                        + [(k.value, k.value.replace("_", " ").capitalize()) for k in OrganisationKind]),
         validators=[InputRequired(message="Choose the kind of organisation")],
     )
     partnership = SelectField(
         "Sub-regional partnership", widget=GovSelect(),
-        choices=_blank_choice("None") + [(p.value, p.value.capitalize()) for p in Partnership],
+        choices=options(_blank_choice("None") + [(p.value, p.value.capitalize()) for p in Partnership]),
         validators=[Optional()],
     )
     gss_code = StringField("GSS code", widget=GovTextInput(), description="For local authorities, like E09000007",

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from procurement import accounts
 from procurement.accounts import LockoutPolicy, RoleGrant, SignInRefused
-from procurement.auth import require
+from procurement.auth import page_actor, require
 from procurement.core import access
 from procurement.core.audit import AuditEvent
 from procurement.core.db import db
@@ -24,6 +24,7 @@ from procurement.forms import (
     TokenCreateForm,
     UserCreateForm,
     UserRolesForm,
+    options,
 )
 from procurement.models import CpvCode, Organisation, Role, User
 from procurement.services import create_organisation, get_organisation, list_organisations, search_cpv
@@ -87,7 +88,7 @@ def sign_in() -> Any:
 def sign_out() -> Any:
     form = SignOutForm()
     if form.validate_on_submit():
-        accounts.record_sign_out(db.session, current_user)
+        accounts.record_sign_out(db.session, page_actor())
         logout_user()
         flash("You have signed out", "success")
     return redirect(url_for("procurement.home"))
@@ -102,13 +103,13 @@ def tokens() -> Any:
     if form.validate_on_submit():
         try:
             _token, new_token = accounts.create_api_token(
-                db.session, current_user, name=form.name.data, days=form.days.data
+                db.session, page_actor(), name=form.name.data, days=form.days.data
             )
         except InvalidInput as error:
             apply_errors(form, error)
     return render_template(
         "procurement/tokens.html", form=form, new_token=new_token,
-        tokens=accounts.list_own_tokens(db.session, current_user), revoke_form=ConfirmForm(),
+        tokens=accounts.list_own_tokens(db.session, page_actor()), revoke_form=ConfirmForm(),
     )
 
 
@@ -118,7 +119,7 @@ def revoke_token(token_id: int) -> Any:
     require(access.can_manage_own_tokens(current_user))
     form = ConfirmForm()
     if form.validate_on_submit():
-        token = accounts.revoke_api_token(db.session, current_user, token_id)
+        token = accounts.revoke_api_token(db.session, page_actor(), token_id)
         flash(f"The token “{token.name}” has been revoked", "success")
     return redirect(url_for("procurement.tokens"))
 
@@ -128,13 +129,13 @@ def revoke_token(token_id: int) -> Any:
 def organisations() -> Any:
     require(access.can_list_organisations(current_user))
     return render_template("procurement/organisations.html",
-                           organisations=list_organisations(db.session, current_user))
+                           organisations=list_organisations(db.session, page_actor()))
 
 
 @bp.route("/organisations/<int:organisation_id>")
 @login_required
 def organisation(organisation_id: int) -> Any:
-    found = get_organisation(db.session, current_user, organisation_id)
+    found = get_organisation(db.session, page_actor(), organisation_id)
     return render_template("procurement/organisation.html", organisation=found)
 
 
@@ -144,19 +145,19 @@ def cpv() -> Any:
     require(access.can_view_cpv_codes(current_user))
     query = request.args.get("q", "")[:100]
     return render_template("procurement/cpv.html", query=query,
-                           codes=search_cpv(db.session, current_user, query))
+                           codes=search_cpv(db.session, page_actor(), query))
 
 
 # Administration --------------------------------------------------------------------------
 
-def _organisation_choices() -> list[tuple[str, str]]:
+def _organisation_choices() -> list[Any]:
     rows = db.session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name))
-    return [("", "None")] + [(str(r.id), r.name) for r in rows]
+    return options([("", "None")] + [(str(r.id), r.name) for r in rows])
 
 
-def _supplier_choices() -> list[tuple[str, str]]:
+def _supplier_choices() -> list[Any]:
     rows = db.session.execute(select(Supplier.id, Supplier.legal_name).order_by(Supplier.legal_name))
-    return [("", "None")] + [(str(r.id), r.legal_name) for r in rows]
+    return options([("", "None")] + [(str(r.id), r.legal_name) for r in rows])
 
 
 def _grants(form: Any) -> list[RoleGrant]:
@@ -173,7 +174,7 @@ def _admins_only() -> None:
 
 @admin_bp.route("/users")
 def users() -> Any:
-    return render_template("procurement/admin/users.html", users=accounts.list_users(db.session, current_user))
+    return render_template("procurement/admin/users.html", users=accounts.list_users(db.session, page_actor()))
 
 
 @admin_bp.route("/users/new", methods=["GET", "POST"])
@@ -184,7 +185,7 @@ def new_user() -> Any:
     if form.validate_on_submit():
         try:
             user = accounts.create_user(
-                db.session, current_user, email=form.email.data, full_name=form.full_name.data,
+                db.session, page_actor(), email=form.email.data, full_name=form.full_name.data,
                 password=form.password.data, grants=_grants(form),
             )
         except InvalidInput as error:
@@ -209,7 +210,7 @@ def user(user_id: int) -> Any:
         form.supplier_id.data = str(supplier.supplier_id) if supplier else ""
     elif form.validate_on_submit():
         try:
-            accounts.set_user_roles(db.session, current_user, found, _grants(form))
+            accounts.set_user_roles(db.session, page_actor(), found, _grants(form))
         except InvalidInput as error:
             apply_errors(form, error)
         else:
@@ -224,7 +225,7 @@ def toggle_user(user_id: int) -> Any:
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            accounts.set_user_active(db.session, current_user, found, not found.active)
+            accounts.set_user_active(db.session, page_actor(), found, not found.active)
         except InvalidInput as error:
             flash(error.message, "error")
         else:
@@ -238,7 +239,7 @@ def new_organisation() -> Any:
     if form.validate_on_submit():
         try:
             organisation = create_organisation(
-                db.session, current_user, name=form.name.data, kind=form.kind.data,
+                db.session, page_actor(), name=form.name.data, kind=form.kind.data,
                 gss_code=form.gss_code.data, org_identifier=form.org_identifier.data,
                 partnership=form.partnership.data, annual_savings_target=form.annual_savings_target.data,
             )

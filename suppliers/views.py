@@ -6,7 +6,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from procurement.auth import require
+from procurement.auth import page_actor, require
 from procurement.core import access
 from procurement.core.db import db
 from procurement.core.errors import InvalidInput
@@ -21,13 +21,13 @@ bp = Blueprint("suppliers", __name__, url_prefix="/suppliers", template_folder="
 @login_required
 def index() -> Any:
     require(access.can_list_suppliers(current_user))
-    return render_template("suppliers/index.html", suppliers=list_suppliers(db.session, current_user))
+    return render_template("suppliers/index.html", suppliers=list_suppliers(db.session, page_actor()))
 
 
 @bp.route("/<int:supplier_id>")
 @login_required
 def detail(supplier_id: int) -> Any:
-    return render_template("suppliers/detail.html", supplier=get_supplier(db.session, current_user, supplier_id))
+    return render_template("suppliers/detail.html", supplier=get_supplier(db.session, page_actor(), supplier_id))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -38,7 +38,7 @@ def new() -> Any:
     if form.validate_on_submit():
         try:
             supplier = create_supplier(
-                db.session, current_user, legal_name=form.legal_name.data,
+                db.session, page_actor(), legal_name=form.legal_name.data,
                 companies_house_number=form.companies_house_number.data, vat_number=form.vat_number.data,
                 is_sme=form.is_sme.data, is_voluntary_sector=form.is_voluntary_sector.data,
                 contact_name=form.contact_name.data, contact_email=form.contact_email.data,

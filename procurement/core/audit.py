@@ -141,30 +141,34 @@ def verify_chain(session: Session, batch: int = 2000) -> ChainCheck:
     """Recompute every digest in order; report the first event whose link does not hold."""
     expected_seq, expected_prev, checked = 1, GENESIS_HASH, 0
     query = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
-    for event in session.scalars(query):
-        fields = dict(
-            seq=event.seq,
-            occurred_at=event.occurred_at,
-            actor_id=event.actor_id,
-            actor_label=event.actor_label,
-            action=event.action,
-            subject_type=event.subject_type,
-            subject_id=event.subject_id,
-            request_id=event.request_id,
-            details=event.details,
-            prev_hash=event.prev_hash,
-        )
-        broken = None
-        if event.seq != expected_seq:
-            broken = f"expected seq {expected_seq}: an event is missing or out of order"
-        elif event.prev_hash != expected_prev:
-            broken = "its previous-hash does not match the event before it"
-        elif event_digest(**fields) != event.hash:
-            broken = "its contents do not match its stored digest (altered)"
-        if broken:
-            return ChainCheck(False, checked, event.seq, event.id, broken)
-        checked += 1
-        expected_seq, expected_prev = event.seq + 1, event.hash
+    result = session.scalars(query)
+    try:
+        for event in result:
+            fields = dict(
+                seq=event.seq,
+                occurred_at=event.occurred_at,
+                actor_id=event.actor_id,
+                actor_label=event.actor_label,
+                action=event.action,
+                subject_type=event.subject_type,
+                subject_id=event.subject_id,
+                request_id=event.request_id,
+                details=event.details,
+                prev_hash=event.prev_hash,
+            )
+            broken = None
+            if event.seq != expected_seq:
+                broken = f"expected seq {expected_seq}: an event is missing or out of order"
+            elif event.prev_hash != expected_prev:
+                broken = "its previous-hash does not match the event before it"
+            elif event_digest(**fields) != event.hash:
+                broken = "its contents do not match its stored digest (altered)"
+            if broken:
+                return ChainCheck(False, checked, event.seq, event.id, broken)
+            checked += 1
+            expected_seq, expected_prev = event.seq + 1, event.hash
+    finally:
+        result.close()
     return ChainCheck(True, checked)
 
 

@@ -1,0 +1,132 @@
+"""Test fixtures: the same database tests on SQLite and on PostgreSQL.
+
+The schema is built by the migrations (so models and migrations are exercised together);
+each test runs inside a transaction that is rolled back at its end, and the app's sessions
+join it through savepoints. Nothing is skipped for want of a service: a missing PostgreSQL
+or Redis fails the run with its name.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+# Cheaper argon2id for the suite (set before the hasher is built); still argon2id.
+os.environ.setdefault("ARGON2_MEMORY_COST", "1024")
+os.environ.setdefault("ARGON2_TIME_COST", "1")
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url
+
+from procurement import create_app, migrate  # noqa: E402
+from procurement.core.access import SystemActor  # noqa: E402
+from procurement.core.db import db  # noqa: E402
+
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres:postgres@127.0.0.1:5432/ljp_test"
+)
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+BACKENDS = [b.strip() for b in os.environ.get("TEST_DATABASES", "sqlite,postgresql").split(",") if b.strip()]
+if os.environ.get("CI") == "true":
+    BACKENDS = ["sqlite", "postgresql"]  # CI never narrows the suite
+
+
+def postgres_database(name: str) -> str:
+    """A fresh, empty PostgreSQL database of the project's own, created if missing."""
+    url = make_url(POSTGRES_URL)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - turned into a plain failure naming the service
+        pytest.fail(f"PostgreSQL is needed at {url.render_as_string()} and is not reachable: {exc}", pytrace=False)
+    finally:
+        admin.dispose()
+    target = url.set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(target, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return target
+
+
+def fresh_database_url(backend: str, name: str, tmp_path: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / (name + '.db')}"
+    return postgres_database(name)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    tmp = tmp_path_factory.mktemp(f"app-{backend}")
+    url = fresh_database_url(backend, "ljp_test", tmp)
+    migrate.upgrade(url)
+    os.environ["INSTANCE_PATH"] = str(tmp / "instance")
+    application = create_app(
+        {"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "test-secret", "BID_SEALING_KEY": "test-key"}
+    )
+    yield application
+    db.bound(application).engine.dispose()
+
+
+@pytest.fixture()
+def session(app: Any) -> Iterator[Any]:
+    """A session in a transaction rolled back after the test; requests join it."""
+    bound = db.bound(app)
+    connection = bound.engine.connect()
+    outer = connection.begin()
+    bound.sessionmaker.configure(bind=connection, join_transaction_mode="create_savepoint")
+    test_session = bound.sessionmaker()
+    try:
+        with app.app_context():
+            yield test_session
+    finally:
+        test_session.close()
+        outer.rollback()
+        connection.close()
+        bound.sessionmaker.configure(bind=bound.engine, join_transaction_mode="conservative_savepoint")
+
+
+@pytest.fixture()
+def client(app: Any, session: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture()
+def system() -> SystemActor:
+    return SystemActor("test")
+
+
+CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|value="([^"]+)" name="csrf_token"'
+                        r'|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_INPUT.search(html)
+    assert match, "no CSRF token in the page"
+    return next(group for group in match.groups() if group)
+
+
+def csrf_token(client: Any, page: str | None = None) -> str:
+    """A CSRF token for this client's session, from a page that has a form."""
+    for candidate in ([page] if page else ["/", "/sign-in"]):
+        match = CSRF_INPUT.search(client.get(candidate).get_data(as_text=True))
+        if match:
+            return next(group for group in match.groups() if group)
+    raise AssertionError("no CSRF token on the page")
+
+
+def sign_in(client: Any, email: str, password: str) -> Any:
+    token = csrf_token(client, "/sign-in")
+    return client.post("/sign-in", data={"csrf_token": token, "email": email, "password": password})

@@ -1,0 +1,50 @@
+from pathlib import Path
+
+import pytest
+
+from procurement.core.clock import frozen_at, now, to_london
+from procurement.core.config import load_settings, normalise_database_url
+from procurement.core.errors import StartupError
+
+
+def test_postgres_urls_use_psycopg3():
+    assert normalise_database_url("postgres://u@h/db").drivername == "postgresql+psycopg"
+    assert normalise_database_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
+    assert normalise_database_url("sqlite:///x.db").drivername == "sqlite"
+
+
+@pytest.mark.parametrize("url", ["not a url", "mysql://u@h/db", "postgresql://u@h", "postgresql+psycopg2://u@h/d"])
+def test_bad_database_urls_are_named(url):
+    with pytest.raises(StartupError, match="DATABASE_URL"):
+        normalise_database_url(url)
+
+
+def test_secrets_are_generated_once_with_mode_0600(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("BID_SEALING_KEY", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    first = load_settings(tmp_path)
+    second = load_settings(tmp_path)
+    assert first["SECRET_KEY"] == second["SECRET_KEY"] and len(first["SECRET_KEY"]) == 64
+    assert first["BID_SEALING_KEY"] == second["BID_SEALING_KEY"]
+    for name in ("secret_key", "bid_sealing.key"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o600
+    assert first["DATABASE_URL"] == f"sqlite:///{tmp_path / 'procurement.db'}"
+    assert first["REDIS_URL"] is None
+
+
+def test_environment_wins_over_generated_secrets(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "from-env")
+    assert load_settings(tmp_path)["SECRET_KEY"] == "from-env"
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_the_clock_is_utc_and_only_tests_move_it():
+    from datetime import datetime, timezone
+
+    assert now().tzinfo is not None
+    moment = datetime(2026, 7, 1, 12, 0, tzinfo=timezone.utc)
+    with frozen_at(moment):
+        assert now() == moment
+        assert to_london(now()).hour == 13  # British Summer Time
+    assert now() != moment

@@ -1,0 +1,79 @@
+"""Benchmarks: each module bench/bench_*.py defines BENCHMARKS, a list of `Benchmark`s.
+
+`make bench` (python -m bench) runs them all, at least five times each, and writes
+BENCHMARKS.md: the machine, the date, medians and the ratio to each benchmark's baseline.
+The test suite never asserts a timing.
+"""
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+
+@dataclass
+class Benchmark:
+    name: str
+    run: Callable[[Any], Any]
+    baseline: Callable[[Any], Any] | None = None
+    baseline_name: str = ""
+    setup: Callable[[], Any] = lambda: None
+    teardown: Callable[[Any], None] = lambda state: None
+    repeats: int = 5
+    note: str = ""
+
+
+@dataclass
+class Result:
+    name: str
+    median_s: float
+    runs_s: list[float] = field(default_factory=list)
+    baseline_name: str = ""
+    baseline_median_s: float | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.baseline_median_s:
+            return None
+        return self.median_s / self.baseline_median_s
+
+
+def time_runs(func: Callable[[Any], Any], state: Any, repeats: int) -> list[float]:
+    runs = []
+    for _ in range(max(5, repeats)):
+        start = time.perf_counter()
+        func(state)
+        runs.append(time.perf_counter() - start)
+    return runs
+
+
+def measure(benchmark: Benchmark) -> Result:
+    state = benchmark.setup()
+    try:
+        runs = time_runs(benchmark.run, state, benchmark.repeats)
+        base = time_runs(benchmark.baseline, state, benchmark.repeats) if benchmark.baseline else None
+    finally:
+        benchmark.teardown(state)
+    return Result(benchmark.name, statistics.median(runs), runs, benchmark.baseline_name,
+                  statistics.median(base) if base else None, benchmark.note)
+
+
+def render_markdown(results: list[Result], machine: dict[str, str], date: str) -> str:
+    lines = ["# Benchmarks", "", f"Written by `make bench` (python -m bench) on {date}.", "",
+             "## Machine", ""]
+    lines += [f"- {key}: {value}" for key, value in machine.items()]
+    lines += ["", "## Results", ""]
+    if not results:
+        lines.append("No benchmarks yet: each issue adds its own under bench/.")
+        return "\n".join(lines) + "\n"
+    lines += ["Medians of at least 5 runs; ratio = benchmark median / baseline median.", "",
+              "| benchmark | median | runs | baseline | baseline median | ratio | note |",
+              "|---|---:|---:|---|---:|---:|---|"]
+    for r in results:
+        base = f"{r.baseline_median_s * 1000:.2f} ms" if r.baseline_median_s else "-"
+        ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
+        lines.append(f"| {r.name} | {r.median_s * 1000:.2f} ms | {len(r.runs_s)} | {r.baseline_name or '-'} "
+                     f"| {base} | {ratio} | {r.note} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,103 @@
+"""Jobs go through a real Redis to a real RQ worker process, only after the commit."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from procurement import create_app, migrate
+from procurement.core.access import SystemActor
+from procurement.core.audit import AuditEvent, record_event
+from procurement.core.db import db
+from procurement.core.jobs import enqueue_after_commit, queue_for
+from procurement.jobs import verify_audit_chain
+from tests.conftest import REDIS_URL, fresh_database_url
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture()
+def redis_url():
+    from redis import Redis
+
+    connection = Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        connection.ping()
+    except Exception as exc:  # noqa: BLE001 - a missing Redis fails the run, never skips
+        pytest.fail(f"Redis is needed at {REDIS_URL} and is not reachable: {exc}", pytrace=False)
+    connection.flushdb()
+    yield REDIS_URL
+    connection.flushdb()
+    connection.close()
+
+
+@pytest.fixture()
+def committed_app(backend, tmp_path, redis_url, monkeypatch):
+    """An app on a database of its own, whose commits are real: a worker process reads them."""
+    url = fresh_database_url(backend, "ljp_test_jobs", tmp_path)
+    migrate.upgrade(url)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    app = create_app({"DATABASE_URL": url, "REDIS_URL": redis_url, "SECRET_KEY": "jobs", "BID_SEALING_KEY": "k"})
+    yield app
+    db.bound(app).engine.dispose()
+
+
+def run_worker(app) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": app.config["REDIS_URL"],
+           "SECRET_KEY": "jobs", "BID_SEALING_KEY": "k", "INSTANCE_PATH": app.instance_path}
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "app", "worker", "--burst"], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+def verified_events(app):
+    with app.app_context():
+        return db.session.scalars(select(AuditEvent).where(AuditEvent.action == "audit.verified")).all()
+
+
+def test_a_job_is_enqueued_after_commit_and_run_by_a_real_worker(committed_app):
+    app = committed_app
+    with app.app_context():
+        session = db.session
+        for n in range(3):
+            record_event(session, SystemActor("test"), "test.event", details={"n": n})
+        enqueue_after_commit(session, verify_audit_chain)
+        queue = queue_for(app)
+        assert queue.count == 0  # nothing leaves before the commit
+        session.commit()
+        assert queue.count == 1
+        job = queue.jobs[0]
+        assert job.timeout == 600 and job.retries_left == 3
+    result = run_worker(app)
+    assert result.returncode == 0, result.stderr
+    job.refresh()
+    assert job.get_status() == "finished"
+    assert job.return_value() == {"ok": True, "events_checked": 3, "broken_seq": None}
+    [event] = verified_events(app)
+    assert event.details == {"ok": True, "events_checked": 3, "broken_seq": None}
+
+
+def test_a_rolled_back_transaction_enqueues_nothing(committed_app):
+    app = committed_app
+    with app.app_context():
+        session = db.session
+        record_event(session, SystemActor("test"), "test.event")
+        enqueue_after_commit(session, verify_audit_chain)
+        session.rollback()
+        session.commit()
+        assert queue_for(app).count == 0
+
+
+def test_without_redis_the_same_job_runs_in_process(committed_app):
+    app = committed_app
+    app.config["REDIS_URL"] = None
+    with app.app_context():
+        session = db.session
+        record_event(session, SystemActor("test"), "test.event")
+        enqueue_after_commit(session, verify_audit_chain)
+        session.commit()
+    [event] = verified_events(app)
+    assert event.details["ok"] is True

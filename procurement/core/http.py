@@ -32,6 +32,20 @@ def json_error(status: int, message: str, errors: dict[str, Any] | None = None) 
     return response
 
 
+def _summarise(problems: Any) -> str | None:
+    """One sentence naming what was wrong with the request, by location and field."""
+    parts = []
+    for location, found in problems.items() if isinstance(problems, dict) else []:
+        if isinstance(found, dict):
+            names = ", ".join(str(name) for name in found if name != "_schema")
+            schema = found.get("_schema")
+            detail = names or " ".join(map(str, schema or []))
+            parts.append(f"Invalid {location} fields: {detail}" if names else f"Invalid {location}: {detail}")
+        elif isinstance(found, list):
+            parts.append(" ".join(map(str, found)))
+    return "; ".join(parts) or None
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         from flask import has_request_context
@@ -74,8 +88,10 @@ def init_http(app: Flask) -> None:
         status = error.code or 500
         if is_api_request():
             data = getattr(error, "data", None) or {}
-            message = data.get("message") or error.description or HTTPStatus(status).phrase
-            return json_error(status, message, data.get("messages") or data.get("errors"))
+            problems = data.get("messages") or data.get("errors")
+            message = (_summarise(problems) if problems else None) or data.get("message") \
+                or error.description or HTTPStatus(status).phrase
+            return json_error(status, message, problems)
         if status == 401:
             from flask import redirect, url_for
 

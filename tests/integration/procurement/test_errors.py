@@ -13,7 +13,7 @@ def test_malformed_json_is_a_400_naming_the_problem(client, session):
                            headers=bearer(token))
     assert response.status_code == 400
     body = response.get_json()
-    assert body["code"] == 400 and "json" in str(body).lower()
+    assert body["code"] == 400 and body["message"] == "Invalid JSON body."
 
 
 def test_invalid_fields_are_named(client, session):
@@ -22,6 +22,7 @@ def test_invalid_fields_are_named(client, session):
     assert response.status_code == 422
     errors = response.get_json()["errors"]["json"]
     assert set(errors) == {"name", "kind"}
+    assert response.get_json()["message"] == "Invalid json fields: name, kind"
 
 
 def test_service_rules_come_back_with_the_field(client, session):

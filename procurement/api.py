@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -114,7 +115,8 @@ class Tokens(MethodView):
     @tokens_blp.arguments(ApiTokenCreateSchema)
     @tokens_blp.response(201, ApiTokenCreatedSchema)
     def post(self, data: dict[str, Any]) -> Any:
-        token, plain = accounts.create_api_token(db.session, api_actor(), name=data["name"], days=data["days"])
+        days = data["days"] or current_app.config["API_TOKEN_DEFAULT_DAYS"]
+        token, plain = accounts.create_api_token(db.session, api_actor(), name=data["name"], days=days)
         token.token = plain
         return token
 

@@ -25,6 +25,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask("procurement", instance_path=str(instance_path))
     app.config.update(load_settings(instance_path, config))
 
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind N reverse proxies, take the client's address from X-Forwarded-For, so
+        # lockout by address counts the real client, not the proxy.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
     db.init_app(app)
     if not app.config.get("SKIP_DATABASE_CHECK"):
         check_database(db.bound(app).engine)

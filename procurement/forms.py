@@ -39,7 +39,7 @@ class TokenCreateForm(FlaskForm):
         validators=[InputRequired(message="Enter a name for the token"), Length(max=100)],
     )
     days = IntegerField(
-        "Expires after (days)", widget=GovTextInput(), default=90,
+        "Expires after (days)", widget=GovTextInput(),
         validators=[
             InputRequired(message="Enter the number of days until the token expires"),
             NumberRange(min=1, max=366, message="Enter a number of days from 1 to 366"),

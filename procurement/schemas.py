@@ -66,7 +66,8 @@ class ApiTokenSchema(Schema):
 
 class ApiTokenCreateSchema(Schema):
     name = fields.Str(required=True, validate=validate.Length(min=1, max=100))
-    days = fields.Int(load_default=90, validate=validate.Range(min=1, max=366))
+    days = fields.Int(load_default=None, validate=validate.Range(min=1, max=366),
+                      metadata={"description": "Days until it expires (default API_TOKEN_DEFAULT_DAYS)"})
 
 
 class ApiTokenCreatedSchema(ApiTokenSchema):

@@ -99,6 +99,8 @@ def sign_out() -> Any:
 def tokens() -> Any:
     require(access.can_manage_own_tokens(current_user))
     form = TokenCreateForm()
+    if request.method == "GET":
+        form.days.data = current_app.config["API_TOKEN_DEFAULT_DAYS"]
     new_token = None
     if form.validate_on_submit():
         try:

@@ -85,6 +85,7 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
         WTF_CSRF_TIME_LIMIT=None,
         LOCKOUT_ATTEMPTS=int(env.get("LOCKOUT_ATTEMPTS", "5")),
         LOCKOUT_MINUTES=int(env.get("LOCKOUT_MINUTES", "15")),
+        TRUSTED_PROXIES=int(env.get("TRUSTED_PROXIES", "0")),
         API_TOKEN_DEFAULT_DAYS=int(env.get("API_TOKEN_DEFAULT_DAYS", "90")),
         ASSETS_DIR=env.get("ASSETS_DIR", str(REPO_ROOT / "node_modules")),
         # flask-smorest: the JSON API and its OpenAPI document live under /api/v1.

@@ -4,7 +4,7 @@ from __future__ import annotations
 from alembic import context
 
 from procurement.core.db import Base, make_engine
-from procurement.migrate import import_all_models
+from procurement.migrate import import_all_models, include_object
 
 import_all_models()
 config = context.config
@@ -15,6 +15,7 @@ def run_migrations_offline() -> None:
     context.configure(
         url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
         literal_binds=True, render_as_batch=True, compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -35,6 +36,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
         connection=connection, target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite", compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -98,3 +98,29 @@ def can_revoke_token(user: Any, token: Any) -> bool:
 # Role home pages.
 def can_view_agency_home(user: Any) -> bool:
     return has_role(user, AGENCY)
+
+
+# The catalogue.
+def can_browse_catalogue(user: Any) -> bool:
+    return is_signed_in(user)
+
+
+def can_manage_offers_of(user: Any, supplier_id: int) -> bool:
+    """Only a supplier's own staff keep its offers and import its files."""
+    return has_role(user, SUPPLIER) and supplier_id in user.supplier_ids
+
+
+def can_view_offer(user: Any, offer: Any) -> bool:
+    if not is_signed_in(user):
+        return False
+    if getattr(offer.status, "value", offer.status) == "published":
+        return True
+    return can_manage_offers_of(user, offer.supplier_id) or bool(_roles(user) & {AGENCY, ADMIN})
+
+
+def can_curate_catalogue_items(user: Any) -> bool:
+    return has_role(user, AGENCY)
+
+
+def can_view_import(user: Any, catalogue_import: Any) -> bool:
+    return can_manage_offers_of(user, catalogue_import.supplier_id) or bool(_roles(user) & {AGENCY, ADMIN})

@@ -45,26 +45,40 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
-class Money(TypeDecorator):
-    """GBP ex VAT as an exact Decimal with pence. SQLite has no decimal type, so there it is
-    kept as text; PostgreSQL keeps NUMERIC(14, 2)."""
+class ExactDecimal(TypeDecorator):
+    """An exact Decimal. SQLite has no decimal type, so there it is kept as text (and never
+    rounded through a float); PostgreSQL keeps NUMERIC(precision, scale)."""
 
-    impl = Numeric(14, 2)
+    impl = Numeric
     cache_ok = True
+
+    def __init__(self, precision: int = 14, scale: int = 2):
+        super().__init__(precision=precision, scale=scale)
+        self.precision, self.scale = precision, scale
+        self.quantum = Decimal(1).scaleb(-scale)
 
     def load_dialect_impl(self, dialect: Any) -> Any:
         if dialect.name == "sqlite":
-            return dialect.type_descriptor(String(20))
-        return dialect.type_descriptor(Numeric(14, 2))
+            return dialect.type_descriptor(String(self.precision + 2))
+        return dialect.type_descriptor(Numeric(self.precision, self.scale))
 
     def process_bind_param(self, value: Decimal | None, dialect: Any) -> Any:
         if value is None:
             return None
-        amount = Decimal(value).quantize(Decimal("0.01"))
+        amount = Decimal(value).quantize(self.quantum)
         return str(amount) if dialect.name == "sqlite" else amount
 
     def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
         return None if value is None else Decimal(value)
+
+
+class Money(ExactDecimal):
+    """GBP ex VAT in pence precision: NUMERIC(14, 2)."""
+
+    cache_ok = True
+
+    def __init__(self, precision: int = 14, scale: int = 2):
+        super().__init__(precision, scale)
 
 
 def str_enum(enum_class: type[enum.Enum], name: str) -> Enum:

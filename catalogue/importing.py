@@ -1,0 +1,240 @@
+"""Bulk import of a supplier's offers: stream the file, validate each row, stage the good rows
+(PostgreSQL COPY, SQLite executemany), then merge them into the catalogue in one transaction.
+
+All-or-nothing (the default) merges only when no row is bad; "valid rows" merges the good
+ones. Either way the bad rows are reported (row, column, message). Re-importing the same file
+changes nothing; a changed price is updated and kept in the price history.
+"""
+from __future__ import annotations
+
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable
+
+from sqlalchemy import bindparam, select, text, update
+from sqlalchemy.orm import Session
+
+from catalogue.models import CatalogueImport, ImportMode, ImportStatus
+from catalogue.rows import STAGE_FIELDS, RowValidator, header_positions
+from catalogue.spreadsheets import FileProblem, count_csv_rows, iter_rows, xlsx_row_count
+from procurement.core.clock import now
+from procurement.core.db import UTCDateTime
+from procurement.models import CpvCode
+
+BATCH = 5000
+PROGRESS_EVERY_SECONDS = 0.5
+
+_STAGE_COLUMNS = """
+    row_number integer, sku varchar(64), title varchar(300), description text, manufacturer varchar(120),
+    manufacturer_part_number varchar(80), part_number_key varchar(80), gtin varchar(14),
+    cpv_code varchar(8), unit varchar(40), list_price {money}, vat_rate {rate}, price_breaks text,
+    lead_time_days integer, valid_from date, valid_to date, status varchar(10)
+"""
+# Columns copied into offer, and those compared to decide whether an offer changed.
+_OFFER_COLUMNS = STAGE_FIELDS
+_COMPARED = [c for c in STAGE_FIELDS if c != "sku"]
+
+
+def read_header(path: Path, file_format: str) -> dict[str, int]:
+    rows = iter_rows(path, file_format)
+    try:
+        header = next(rows)
+    except StopIteration:
+        raise FileProblem("The file is empty") from None
+    finally:
+        rows.close()
+    return header_positions(header)
+
+
+def estimate_rows(path: Path, file_format: str) -> int | None:
+    return count_csv_rows(path) if file_format == "csv" else xlsx_row_count(path)
+
+
+class _Stager:
+    """Writes validated rows and row errors into temporary tables of the import's connection."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.dialect = session.get_bind().dialect.name
+        money, rate = ("numeric(14,2)", "numeric(5,2)") if self.dialect == "postgresql" else ("text", "text")
+        self.session.execute(text("DROP TABLE IF EXISTS offer_stage"))
+        self.session.execute(text("DROP TABLE IF EXISTS import_error_stage"))
+        temp = "TEMPORARY"
+        self.session.execute(text(f"CREATE {temp} TABLE offer_stage ({_STAGE_COLUMNS.format(money=money, rate=rate)})"))
+        self.session.execute(text(
+            f"CREATE {temp} TABLE import_error_stage (row_number integer, col varchar(40), message varchar(300))"))
+        self.rows: list[tuple] = []
+        self.errors: list[tuple] = []
+        self._copy = None
+        if self.dialect == "postgresql":
+            raw = self.session.connection().connection.driver_connection
+            self._cursor = raw.cursor()
+            columns = ", ".join(["row_number", *STAGE_FIELDS])
+            self._copy_cm = self._cursor.copy(f"COPY offer_stage ({columns}) FROM STDIN")
+            self._copy = self._copy_cm.__enter__()
+
+    def add_row(self, row_number: int, row: tuple) -> None:
+        if self._copy is not None:
+            self._copy.write_row((row_number, *row))
+            return
+        self.rows.append((row_number, *row))
+        if len(self.rows) >= BATCH:
+            self._flush_rows()
+
+    def add_errors(self, row_number: int, errors: list[tuple[str, str]]) -> None:
+        self.errors.extend((row_number, column, message[:300]) for column, message in errors)
+        if len(self.errors) >= BATCH:
+            self._flush_errors()
+
+    def _flush_rows(self) -> None:
+        if not self.rows:
+            return
+        names = ["row_number", *STAGE_FIELDS]
+        statement = text(f"INSERT INTO offer_stage ({', '.join(names)}) VALUES ({', '.join(':' + n for n in names)})")
+        self.session.execute(statement, [dict(zip(names, _sqlite_values(r))) for r in self.rows])
+        self.rows.clear()
+
+    def _flush_errors(self) -> None:
+        if self.errors:
+            self.session.execute(
+                text("INSERT INTO import_error_stage (row_number, col, message) VALUES (:r, :c, :m)"),
+                [{"r": r, "c": c, "m": m} for r, c, m in self.errors],
+            )
+            self.errors.clear()
+
+    def finish(self) -> None:
+        if self._copy is not None:
+            self._copy_cm.__exit__(None, None, None)
+            self._copy = None
+            self._cursor.close()
+        self._flush_rows()
+        self._flush_errors()
+
+
+def _sqlite_values(row: tuple) -> tuple:
+    # SQLite keeps money and dates as text, exactly as the ORM types store them.
+    return tuple(str(v) if hasattr(v, "quantize") else v.isoformat() if isinstance(v, date) else v for v in row)
+
+
+def _merge(session: Session, record: CatalogueImport, actor_id: int | None, actor_label: str) -> tuple[int, int]:
+    """Upsert the staged rows into offer by (supplier, SKU); record price changes first.
+    Returns (created, updated)."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    differs = " OR ".join(
+        (f"offer.{c}::jsonb IS DISTINCT FROM excluded.{c}::jsonb" if c == "price_breaks" else
+         f"offer.{c} IS DISTINCT FROM excluded.{c}") if postgres else f"offer.{c} IS NOT excluded.{c}"
+        for c in _COMPARED
+    )
+    breaks_changed = "o.price_breaks::jsonb <> s.price_breaks::jsonb" if postgres else "o.price_breaks <> s.price_breaks"
+    as_json = "::json" if postgres else ""
+    params = {"sid": record.supplier_id, "import_id": record.id, "uid": actor_id, "label": actor_label}
+    stamp = bindparam("now", value=now(), type_=UTCDateTime())
+    session.execute(text(f"""
+        INSERT INTO offer_price_change (offer_id, changed_at, changed_by_id, changed_by_label, import_id,
+                                        old_list_price, new_list_price, old_price_breaks, new_price_breaks)
+        SELECT o.id, :now, :uid, :label, :import_id, o.list_price, s.list_price, o.price_breaks, s.price_breaks{as_json}
+        FROM offer_stage s JOIN offer o ON o.supplier_id = :sid AND o.sku = s.sku
+        WHERE o.list_price <> s.list_price OR {breaks_changed}
+    """).bindparams(stamp), params)
+    count_before = session.scalar(text("SELECT count(*) FROM offer WHERE supplier_id = :sid"), params)
+    columns = ", ".join(_OFFER_COLUMNS)
+    selected = ", ".join(f"s.{c}{as_json}" if c == "price_breaks" else f"s.{c}" for c in _OFFER_COLUMNS)
+    assignments = ", ".join(f"{c} = excluded.{c}" for c in _COMPARED)
+    result = session.execute(text(f"""
+        INSERT INTO offer (supplier_id, {columns}, created_at, updated_at)
+        SELECT :sid, {selected}, :now, :now FROM offer_stage s WHERE true
+        ON CONFLICT (supplier_id, sku) DO UPDATE SET {assignments}, updated_at = excluded.updated_at
+        WHERE {differs}
+    """).bindparams(stamp), params)
+    changed = result.rowcount
+    created = session.scalar(text("SELECT count(*) FROM offer WHERE supplier_id = :sid"), params) - count_before
+    return created, changed - created
+
+
+def begin_import(session: Session, import_id: int) -> CatalogueImport | None:
+    """Mark the import running (the job commits this at once). None if it already finished:
+    running the job twice changes nothing."""
+    record = session.get(CatalogueImport, import_id)
+    if record is None:
+        raise LookupError(f"no catalogue import {import_id}")
+    if record.status in (ImportStatus.done, ImportStatus.rejected):
+        return None
+    record.status, record.started_at, record.message = ImportStatus.running, now(), ""
+    record.rows_done = 0
+    record.rows_total = estimate_rows(Path(record.stored_path), record.file_format)
+    session.flush()
+    return record
+
+
+def run_import(
+    session: Session, import_id: int, report_progress: Callable[[int, int | None], None] | None = None
+) -> CatalogueImport:
+    """Validate, stage and merge, in the caller's transaction (the caller commits). Until the
+    merge nothing here writes to the main tables, so progress can be written alongside."""
+    record = session.get(CatalogueImport, import_id)
+    if record is None:
+        raise LookupError(f"no catalogue import {import_id}")
+    path = Path(record.stored_path)
+    codes = session.execute(select(CpvCode.code, CpvCode.check_digit)).all()
+    check_digits = {code: digit for code, digit in codes}
+    rows = iter_rows(path, record.file_format)
+    positions = header_positions(next(rows))
+    validator = RowValidator(positions, frozenset(check_digits), check_digits)
+    stager = _Stager(session)
+    done = invalid = 0
+    last_report = time.monotonic()
+    for row_number, cells in enumerate(rows, start=2):
+        if not any(c.strip() for c in cells if c):
+            continue  # blank lines are not rows
+        staged, errors = validator.validate(cells)
+        if errors:
+            invalid += 1
+            stager.add_errors(row_number, errors)
+        else:
+            stager.add_row(row_number, staged)
+        done += 1
+        if report_progress and time.monotonic() - last_report > PROGRESS_EVERY_SECONDS:
+            report_progress(done, record.rows_total)
+            last_report = time.monotonic()
+    stager.finish()
+    if done == 0:
+        stager.add_errors(1, [("file", "has no data rows under the header")])
+        stager.finish()
+        invalid = 1
+
+    session.execute(text("""
+        INSERT INTO import_row_error (import_id, row_number, "column", message)
+        SELECT :import_id, row_number, col, message FROM import_error_stage
+    """), {"import_id": record.id})
+    record.rows_done, record.rows_invalid, record.rows_total = done, invalid, done
+    if invalid and record.mode is ImportMode.all_or_nothing:
+        record.status = ImportStatus.rejected
+        record.message = (f"{invalid} of {done} rows have errors, so nothing was imported. "
+                          "Correct them and upload the file again, or import only the valid rows.")
+    else:
+        created, updated = _merge(session, record, record.uploaded_by_id, record.uploaded_by_label)
+        valid = done - invalid
+        record.offers_created, record.offers_updated = created, updated
+        record.offers_unchanged = valid - created - updated
+        record.status = ImportStatus.done
+        record.message = (f"{created} offers added, {updated} updated, {record.offers_unchanged} unchanged"
+                          + (f"; {invalid} rows with errors were left out" if invalid else ""))
+    record.finished_at = now()
+    session.execute(text("DROP TABLE IF EXISTS offer_stage"))
+    session.execute(text("DROP TABLE IF EXISTS import_error_stage"))
+    session.flush()
+    return record
+
+
+def progress_reporter(engine: Any, import_id: int) -> Callable[[int, int | None], None]:
+    """Writes progress on a connection of its own, so pages see it while the import runs."""
+
+    def report(done: int, total: int | None) -> None:
+        with engine.begin() as connection:
+            connection.execute(
+                update(CatalogueImport).where(CatalogueImport.id == import_id)
+                .values(rows_done=done, rows_total=total)
+            )
+
+    return report

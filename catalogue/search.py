@@ -1,0 +1,138 @@
+"""Offer search: full text over title, description, manufacturer and part number, with CPV
+(code and everything under it), supplier, price and status filters. SQLite FTS5 on the
+default, PostgreSQL full text in production, behind this one function."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Float, Integer, Select, and_, column, func, literal_column, or_, select, text
+from sqlalchemy.orm import Session
+
+from catalogue.models import Offer, OfferStatus
+from catalogue.rules import cpv_prefix
+from procurement.core import access
+from procurement.core.errors import PermissionDenied
+
+PG_DOCUMENT = ("to_tsvector('english', title || ' ' || description || ' ' || manufacturer || ' ' "
+               "|| manufacturer_part_number)")
+_WORD = re.compile(r"\w+", re.UNICODE)
+SORTS = ("relevance", "price_asc", "price_desc")
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str = ""
+    cpv: str | None = None
+    supplier_id: int | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    status: OfferStatus | None = None
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 25
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    offers: list[Offer]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _fts5_query(words: list[str]) -> str:
+    # Each word quoted (so no FTS syntax gets through) and prefix-matched; all must appear.
+    return " ".join(f'"{w}"*' for w in words)
+
+
+def _cpv_range(code: str) -> Any:
+    prefix = cpv_prefix(code)
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(Offer.cpv_code >= prefix, Offer.cpv_code < upper)
+
+
+def _visibility(actor: Any, status: OfferStatus | None) -> Any:
+    """Published offers for everyone; others only to their own supplier, the agency and admins."""
+    wanted = [status] if status else list(OfferStatus)
+    if access.has_role(actor, "agency") or access.has_role(actor, "admin"):
+        return Offer.status.in_(wanted)
+    own = list(getattr(actor, "supplier_ids", ()) or ())
+    published = Offer.status == OfferStatus.published if OfferStatus.published in wanted else literal_column("1=0")
+    if own:
+        return or_(published, and_(Offer.supplier_id.in_(own), Offer.status.in_(wanted)))
+    return published
+
+
+def search_offers(session: Session, actor: Any, query: SearchQuery) -> SearchPage:
+    if not access.can_browse_catalogue(actor):
+        raise PermissionDenied("Sign in to search the catalogue")
+    postgres = session.get_bind().dialect.name == "postgresql"
+    words = _WORD.findall(query.text.lower())[:12]
+    statement: Select = select(Offer)
+    rank: Any = None
+    if words:
+        if postgres:
+            tsquery = func.to_tsquery("english", " & ".join(f"{w}:*" for w in words))
+            document = literal_column(PG_DOCUMENT)
+            statement = statement.where(document.op("@@")(tsquery))
+            rank = func.ts_rank(document, tsquery).desc()
+        else:
+            matched = text("SELECT rowid AS id, bm25(offer_fts) AS score FROM offer_fts WHERE offer_fts MATCH :q")
+            matched = matched.bindparams(q=_fts5_query(words)).columns(column("id", Integer), column("score", Float)).subquery("fts")
+            statement = statement.join(matched, matched.c.id == Offer.id)
+            rank = matched.c.score.asc()  # bm25: lower is better
+    conditions = [_visibility(actor, query.status)]
+    if query.cpv:
+        conditions.append(_cpv_range(query.cpv))
+    if query.supplier_id:
+        conditions.append(Offer.supplier_id == query.supplier_id)
+    # SQLite keeps money as exact text, so it compares and sorts prices as numbers here.
+    price: Any = Offer.list_price if postgres else literal_column("CAST(offer.list_price AS REAL)")
+    bound = (lambda amount: amount) if postgres else float
+    if query.min_price is not None:
+        conditions.append(price >= bound(query.min_price))
+    if query.max_price is not None:
+        conditions.append(price <= bound(query.max_price))
+    statement = statement.where(*conditions)
+    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    if query.sort == "price_asc":
+        order = [price.asc(), Offer.id]
+    elif query.sort == "price_desc":
+        order = [price.desc(), Offer.id]
+    else:
+        order = [rank, Offer.id] if rank is not None else [Offer.title, Offer.id]
+    offers = session.scalars(
+        statement.order_by(*order).limit(query.per_page).offset((query.page - 1) * query.per_page)
+    ).all()
+    return SearchPage(list(offers), total, query.page, query.per_page)
+
+
+def text_candidates(session: Session, words_text: str, *, cpv: str | None = None,
+                    supplier_id: int | None = None, limit: int = 20) -> list[Offer]:
+    """The best published offers for some words (any of them), for matching: no counting."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    words = _WORD.findall(words_text.lower())[:12]
+    if not words:
+        return []
+    statement: Select = select(Offer).where(Offer.status == OfferStatus.published)
+    if postgres:
+        tsquery = func.to_tsquery("english", " | ".join(f"{w}:*" for w in words))
+        document = literal_column(PG_DOCUMENT)
+        statement = statement.where(document.op("@@")(tsquery)).order_by(func.ts_rank(document, tsquery).desc())
+    else:
+        matched = text("SELECT rowid AS id, bm25(offer_fts) AS score FROM offer_fts WHERE offer_fts MATCH :q")
+        matched = matched.bindparams(q=" OR ".join(f'"{w}"*' for w in words))
+        fts = matched.columns(column("id", Integer), column("score", Float)).subquery("fts")
+        statement = statement.join(fts, fts.c.id == Offer.id).order_by(fts.c.score.asc())
+    if cpv:
+        statement = statement.where(_cpv_range(cpv))
+    if supplier_id:
+        statement = statement.where(Offer.supplier_id == supplier_id)
+    return list(session.scalars(statement.limit(limit)))

@@ -1,0 +1,362 @@
+"""Catalogue services: offers, catalogue items, comparisons and starting imports."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from catalogue.importing import read_header
+from catalogue.models import (
+    CatalogueImport,
+    CatalogueItem,
+    ImportMode,
+    ImportRowError,
+    Offer,
+    OfferPriceChange,
+    OfferStatus,
+)
+from catalogue.prices import PriceUnavailable, Quote, breaks_from_json, breaks_to_json, quote
+from catalogue.rules import gtin_is_valid, parse_breaks, parse_cpv, parse_money, parse_vat_rate, part_number_key
+from catalogue.spreadsheets import FileProblem, csv_text, sniff_format
+from procurement.core import access
+from procurement.core.audit import record_event
+from procurement.core.clock import now
+from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from procurement.core.jobs import JobOptions, enqueue_after_commit
+from procurement.models import CpvCode
+
+# Offers -----------------------------------------------------------------------------------
+
+OFFER_TEXT_FIELDS = {"title": 300, "description": 5000, "manufacturer": 120, "manufacturer_part_number": 80,
+                     "unit": 40, "sku": 64}
+
+
+def _cpv_or_error(session: Session, code: str | None, errors: dict[str, list[str]]) -> str | None:
+    if not (code or "").strip():
+        errors["cpv_code"] = ["Enter a CPV code"]
+        return None
+    digits = code.strip().split("-", 1)[0]
+    found = session.get(CpvCode, digits) if len(digits) == 8 and digits.isdigit() else None
+    known = frozenset({found.code}) if found else frozenset()
+    try:
+        return parse_cpv(code, known, {found.code: found.check_digit} if found else None)
+    except ValueError as exc:
+        errors["cpv_code"] = [str(exc)[0].upper() + str(exc)[1:]]
+        return None
+
+
+@dataclass
+class OfferInput:
+    sku: str
+    title: str
+    cpv_code: str
+    unit: str
+    list_price: str
+    description: str = ""
+    manufacturer: str = ""
+    manufacturer_part_number: str = ""
+    gtin: str = ""
+    vat_rate: str = "20"
+    price_breaks: str = ""
+    lead_time_days: int | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    status: str = "draft"
+
+
+def _validated(session: Session, data: OfferInput) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    for name, limit in OFFER_TEXT_FIELDS.items():
+        text = (getattr(data, name) or "").strip()
+        if len(text) > limit:
+            errors[name] = [f"Must be at most {limit} characters"]
+        values[name] = text
+    for name in ("sku", "title", "unit"):
+        if not values[name]:
+            errors[name] = ["Enter the " + name.replace("_", " ")]
+    values["part_number_key"] = part_number_key(values["manufacturer_part_number"])
+    values["cpv_code"] = _cpv_or_error(session, data.cpv_code, errors)
+    try:
+        values["list_price"] = parse_money(str(data.list_price or ""))
+    except ValueError as exc:
+        errors["list_price"] = [f"The list price {exc}"]
+        values["list_price"] = None
+    try:
+        values["vat_rate"] = parse_vat_rate(str(data.vat_rate or "20"))
+    except ValueError as exc:
+        errors["vat_rate"] = [f"The VAT rate {exc}"]
+    try:
+        values["price_breaks"] = breaks_to_json(parse_breaks(data.price_breaks or "", values["list_price"]))
+    except ValueError as exc:
+        errors["price_breaks"] = [str(exc).capitalize()]
+    gtin = (data.gtin or "").strip() or None
+    if gtin and not gtin_is_valid(gtin):
+        errors["gtin"] = ["Enter a GTIN (8, 12, 13 or 14 digits) with a valid check digit"]
+    values["gtin"] = gtin
+    if data.lead_time_days is not None and not 0 <= data.lead_time_days <= 3650:
+        errors["lead_time_days"] = ["Enter a lead time from 0 to 3650 days"]
+    values["lead_time_days"] = data.lead_time_days
+    if data.valid_from and data.valid_to and data.valid_to < data.valid_from:
+        errors["valid_to"] = ["The end of validity must not be before its start"]
+    values["valid_from"], values["valid_to"] = data.valid_from, data.valid_to
+    try:
+        values["status"] = OfferStatus(data.status or "draft")
+    except ValueError:
+        errors["status"] = ["Choose draft, published or withdrawn"]
+    if errors:
+        raise InvalidInput("The offer is not valid", field_errors=errors)
+    return values
+
+
+def create_offer(session: Session, actor: Any, supplier_id: int, data: OfferInput) -> Offer:
+    if not access.can_manage_offers_of(actor, supplier_id):
+        raise PermissionDenied("Only the supplier's own staff can add its offers")
+    values = _validated(session, data)
+    if session.scalar(select(Offer.id).where(Offer.supplier_id == supplier_id, Offer.sku == values["sku"])):
+        raise InvalidInput("The offer is not valid", field_errors={"sku": ["You already have an offer with this SKU"]})
+    offer = Offer(supplier_id=supplier_id, **values)
+    session.add(offer)
+    session.flush()
+    record_event(session, actor, "offer.created", subject=offer, details={"sku": offer.sku})
+    return offer
+
+
+def _record_price_change(session: Session, actor: Any, offer: Offer, new_price: Decimal, new_breaks: list) -> None:
+    if offer.list_price != new_price or breaks_from_json(offer.price_breaks) != breaks_from_json(new_breaks):
+        session.add(OfferPriceChange(
+            offer_id=offer.id, changed_by_id=getattr(actor, "id", None),
+            changed_by_label=getattr(actor, "audit_label", "system"), old_list_price=offer.list_price,
+            new_list_price=new_price, old_price_breaks=offer.price_breaks, new_price_breaks=new_breaks,
+        ))
+
+
+def get_offer(session: Session, actor: Any, offer_id: int) -> Offer:
+    offer = session.get(Offer, offer_id)
+    # Someone else's unpublished offer is reported as missing: its existence is not theirs to know.
+    if offer is None or not access.can_view_offer(actor, offer):
+        raise NotFound("No such offer")
+    return offer
+
+
+def _own_offer(session: Session, actor: Any, offer_id: int) -> Offer:
+    offer = session.get(Offer, offer_id)
+    if offer is None or not (access.can_view_offer(actor, offer) or access.can_manage_offers_of(actor, offer.supplier_id)):
+        raise NotFound("No such offer")
+    if not access.can_manage_offers_of(actor, offer.supplier_id):
+        raise PermissionDenied("Only the supplier's own staff can change its offers")
+    return offer
+
+
+def update_offer(session: Session, actor: Any, offer_id: int, data: OfferInput) -> Offer:
+    offer = _own_offer(session, actor, offer_id)
+    values = _validated(session, data)
+    if values["sku"] != offer.sku and session.scalar(
+        select(Offer.id).where(Offer.supplier_id == offer.supplier_id, Offer.sku == values["sku"])
+    ):
+        raise InvalidInput("The offer is not valid", field_errors={"sku": ["You already have an offer with this SKU"]})
+    _record_price_change(session, actor, offer, values["list_price"], values["price_breaks"])
+    for name, value in values.items():
+        setattr(offer, name, value)
+    offer.updated_at = now()
+    session.flush()
+    record_event(session, actor, "offer.updated", subject=offer, details={"sku": offer.sku})
+    return offer
+
+
+def withdraw_offer(session: Session, actor: Any, offer_id: int) -> Offer:
+    offer = _own_offer(session, actor, offer_id)
+    if offer.status is not OfferStatus.withdrawn:
+        offer.status, offer.updated_at = OfferStatus.withdrawn, now()
+        record_event(session, actor, "offer.withdrawn", subject=offer)
+    return offer
+
+
+def list_own_offers(session: Session, actor: Any, supplier_id: int, page: int = 1, per_page: int = 50) -> tuple[list[Offer], int]:
+    if not access.can_manage_offers_of(actor, supplier_id):
+        raise PermissionDenied("You can only list your own company's offers")
+    base = select(Offer).where(Offer.supplier_id == supplier_id)
+    total = session.scalar(select(func.count()).select_from(base.subquery()))
+    offers = session.scalars(base.order_by(Offer.sku).limit(per_page).offset((page - 1) * per_page)).all()
+    return list(offers), total or 0
+
+
+def price_history(session: Session, actor: Any, offer_id: int) -> list[OfferPriceChange]:
+    offer = get_offer(session, actor, offer_id)
+    return list(session.scalars(select(OfferPriceChange).where(OfferPriceChange.offer_id == offer.id)
+                                .order_by(OfferPriceChange.changed_at.desc(), OfferPriceChange.id.desc())))
+
+
+# Catalogue items ----------------------------------------------------------------------------
+
+def create_item(session: Session, actor: Any, *, name: str, cpv_code: str, unit: str, key_attributes: str = "") -> CatalogueItem:
+    if not access.can_curate_catalogue_items(actor):
+        raise PermissionDenied("Only e-agency staff curate catalogue items")
+    errors: dict[str, list[str]] = {}
+    name, unit = (name or "").strip(), (unit or "").strip()
+    if not name or len(name) > 200:
+        errors["name"] = ["Enter a name of up to 200 characters"]
+    elif session.scalar(select(CatalogueItem.id).where(CatalogueItem.name == name)):
+        errors["name"] = ["An item with this name exists"]
+    if not unit or len(unit) > 40:
+        errors["unit"] = ["Enter the unit, like each or licence"]
+    if len(key_attributes or "") > 500:
+        errors["key_attributes"] = ["Must be at most 500 characters"]
+    code = _cpv_or_error(session, cpv_code, errors)
+    if errors:
+        raise InvalidInput("The catalogue item is not valid", field_errors=errors)
+    item = CatalogueItem(name=name, cpv_code=code, unit=unit, key_attributes=(key_attributes or "").strip())
+    session.add(item)
+    session.flush()
+    record_event(session, actor, "catalogue_item.created", subject=item, details={"name": name})
+    return item
+
+
+def get_item(session: Session, actor: Any, item_id: int) -> CatalogueItem:
+    if not access.can_browse_catalogue(actor):
+        raise PermissionDenied("Sign in to see the catalogue")
+    item = session.get(CatalogueItem, item_id)
+    if item is None:
+        raise NotFound("No such catalogue item")
+    return item
+
+
+def list_items(session: Session, actor: Any) -> list[CatalogueItem]:
+    if not access.can_browse_catalogue(actor):
+        raise PermissionDenied("Sign in to see the catalogue")
+    return list(session.scalars(select(CatalogueItem).order_by(CatalogueItem.name)))
+
+
+def link_offer(session: Session, actor: Any, item_id: int, offer_id: int | None) -> Offer:
+    """Link (or with item_id None... unlink) an offer to a catalogue item."""
+    if not access.can_curate_catalogue_items(actor):
+        raise PermissionDenied("Only e-agency staff link offers to catalogue items")
+    offer = session.get(Offer, offer_id) if offer_id else None
+    if offer is None:
+        raise InvalidInput("No such offer", field_errors={"offer_id": ["Enter the number of an existing offer"]})
+    item = get_item(session, actor, item_id)
+    offer.catalogue_item_id = item.id
+    record_event(session, actor, "offer.linked", subject=offer, details={"catalogue_item_id": item.id})
+    return offer
+
+
+@dataclass(frozen=True)
+class Comparison:
+    offer: Offer
+    supplier_name: str
+    quote: Quote | None
+    unavailable: str | None
+
+
+def compare_offers(session: Session, actor: Any, item_id: int, quantity: int, on: date) -> list[Comparison]:
+    """The published offers linked to an item, priced at `quantity` on date `on`, cheapest first."""
+    from suppliers.models import Supplier
+
+    item = get_item(session, actor, item_id)
+    rows = session.execute(
+        select(Offer, Supplier.legal_name).join(Supplier, Supplier.id == Offer.supplier_id)
+        .where(Offer.catalogue_item_id == item.id, Offer.status == OfferStatus.published)
+    ).all()
+    result = []
+    for offer, supplier_name in rows:
+        try:
+            priced = quote(offer.list_price, breaks_from_json(offer.price_breaks), quantity, on,
+                           offer.valid_from, offer.valid_to)
+            result.append(Comparison(offer, supplier_name, priced, None))
+        except PriceUnavailable as exc:
+            result.append(Comparison(offer, supplier_name, None, str(exc)))
+    return sorted(result, key=lambda c: (c.quote is None, c.quote.unit_price if c.quote else 0, c.supplier_name))
+
+
+# Imports ------------------------------------------------------------------------------------
+
+IMPORT_JOB = JobOptions(timeout=3600, retries=2, retry_intervals=(30, 300))
+
+
+def start_import(
+    session: Session, actor: Any, *, supplier_id: int, filename: str, stream: IO[bytes], mode: str,
+    upload_dir: Path, max_bytes: int,
+) -> CatalogueImport:
+    """Check and store an uploaded file, record the import and queue its job (after commit).
+    A file that is not CSV/XLSX, empty, too big or with a bad header is refused: nothing written."""
+    if not access.can_manage_offers_of(actor, supplier_id):
+        raise PermissionDenied("Only the supplier's own staff can import its catalogue")
+    try:
+        import_mode = ImportMode(mode or "all_or_nothing")
+    except ValueError:
+        raise InvalidInput("Choose an import mode", field_errors={"mode": ["Choose all or nothing, or valid rows only"]}) from None
+    upload_dir.mkdir(parents=True, exist_ok=True)
+    head = stream.read(8192)
+    try:
+        if not head:
+            raise FileProblem("The file is empty")
+        file_format = sniff_format(filename or "", head)
+    except FileProblem as exc:
+        raise InvalidInput(str(exc), field_errors={"file": [str(exc)]}) from None
+    path = upload_dir / f"{secrets.token_hex(16)}.{file_format}"
+    size = len(head)
+    try:
+        with path.open("wb") as out:
+            out.write(head)
+            while chunk := stream.read(1 << 20):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise FileProblem(f"The file is larger than {max_bytes // (1 << 20)} MB")
+                out.write(chunk)
+        read_header(path, file_format)
+    except FileProblem as exc:
+        path.unlink(missing_ok=True)
+        raise InvalidInput(str(exc), field_errors={"file": [str(exc)]}) from None
+    record = CatalogueImport(
+        supplier_id=supplier_id, uploaded_by_id=getattr(actor, "id", None),
+        uploaded_by_label=getattr(actor, "audit_label", "system"), filename=(filename or "upload")[:255],
+        stored_path=str(path), file_format=file_format, mode=import_mode,
+    )
+    session.add(record)
+    session.flush()
+    record_event(session, actor, "catalogue_import.requested", subject=record,
+                 details={"filename": record.filename, "mode": import_mode.value, "bytes": size})
+    from catalogue.jobs import import_catalogue_file
+
+    enqueue_after_commit(session, import_catalogue_file, record.id, options=IMPORT_JOB)
+    return record
+
+
+def get_import(session: Session, actor: Any, import_id: int) -> CatalogueImport:
+    record = session.get(CatalogueImport, import_id)
+    if record is None or not access.can_view_import(actor, record):
+        raise NotFound("No such import")
+    return record
+
+
+def list_imports(session: Session, actor: Any, supplier_id: int) -> list[CatalogueImport]:
+    if not (access.can_manage_offers_of(actor, supplier_id) or access.has_role(actor, "agency")):
+        raise PermissionDenied("You can only see your own company's imports")
+    return list(session.scalars(select(CatalogueImport).where(CatalogueImport.supplier_id == supplier_id)
+                                .order_by(CatalogueImport.created_at.desc()).limit(50)))
+
+
+def import_errors_csv(session: Session, actor: Any, import_id: int) -> str:
+    record = get_import(session, actor, import_id)
+    rows: list[list[object]] = [["row", "column", "message"]]
+    rows += [[e.row_number, e.column, e.message] for e in session.scalars(
+        select(ImportRowError).where(ImportRowError.import_id == record.id)
+        .order_by(ImportRowError.row_number, ImportRowError.id))]
+    return csv_text(rows)
+
+
+def template_csv() -> str:
+    from catalogue.rows import COLUMNS
+
+    return csv_text([[c.name for c in COLUMNS], [c.example for c in COLUMNS]])
+
+
+def ensure_not_finished(record: CatalogueImport) -> None:
+    if record.finished_at is not None:
+        raise Conflict("This import has finished")

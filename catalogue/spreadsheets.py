@@ -1,0 +1,107 @@
+"""Reading uploaded CSV and XLSX files as a stream of rows, and writing CSV safely."""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from pathlib import Path
+from typing import Iterator
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class FileProblem(ValueError):
+    """The file as a whole cannot be imported (wrong type, empty, too big, bad header)."""
+
+
+def sniff_format(filename: str, head: bytes) -> str:
+    """'csv' or 'xlsx', judged by the content (and consistent with the name), or FileProblem."""
+    name = filename.lower()
+    if head.startswith(b"PK\x03\x04"):
+        if not name.endswith(".xlsx"):
+            raise FileProblem("The file is a zip archive; upload a .csv or .xlsx file")
+        return "xlsx"
+    if name.endswith(".xlsx"):
+        raise FileProblem("The file is named .xlsx but is not an Excel workbook")
+    if not name.endswith(".csv"):
+        raise FileProblem("Upload a CSV (.csv) or Excel (.xlsx) file")
+    if b"\x00" in head:
+        raise FileProblem("The file is not a text CSV file")
+    try:
+        codecs.getincrementaldecoder("utf-8-sig")().decode(head[:-4] if len(head) > 4 else head)
+    except UnicodeDecodeError:
+        raise FileProblem("The CSV file must be UTF-8 text") from None
+    return "csv"
+
+
+def count_csv_rows(path: Path) -> int:
+    """Data rows (lines after the header); quoted line breaks make this an estimate."""
+    lines, last = 0, b"\n"
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    if last != b"\n":
+        lines += 1
+    return max(0, lines - 1)
+
+
+def iter_rows(path: Path, file_format: str) -> Iterator[list[str]]:
+    """Every row (header first) as a list of strings, streamed: memory stays flat."""
+    if file_format == "csv":
+        with path.open("r", encoding="utf-8-sig", newline="") as handle:
+            try:
+                yield from csv.reader(handle)
+            except (UnicodeDecodeError, csv.Error) as exc:
+                raise FileProblem(f"The CSV file cannot be read: {exc}") from None
+        return
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise FileProblem(f"The Excel file cannot be read: {exc}") from None
+    try:
+        sheet = workbook.worksheets[0]
+        for cells in sheet.iter_rows(values_only=True):
+            yield ["" if v is None else _cell_text(v) for v in cells]
+    finally:
+        workbook.close()
+
+
+def xlsx_row_count(path: Path) -> int | None:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True)
+    try:
+        rows = workbook.worksheets[0].max_row
+        return None if rows is None else max(0, rows - 1)
+    finally:
+        workbook.close()
+
+
+def _cell_text(value: object) -> str:
+    from datetime import date, datetime
+
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def safe_cell(value: object) -> str:
+    """A cell a spreadsheet will show as text, never run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_text(rows: list[list[object]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+    return buffer.getvalue()

@@ -281,7 +281,7 @@ IMPORT_JOB = JobOptions(timeout=3600, retries=2, retry_intervals=(30, 300))
 
 def start_import(
     session: Session, actor: Any, *, supplier_id: int, filename: str, stream: IO[bytes], mode: str,
-    upload_dir: Path, max_bytes: int,
+    upload_dir: Path, max_bytes: int, enqueue: bool = True,
 ) -> CatalogueImport:
     """Check and store an uploaded file, record the import and queue its job (after commit).
     A file that is not CSV/XLSX, empty, too big or with a bad header is refused: nothing written."""
@@ -322,9 +322,10 @@ def start_import(
     session.flush()
     record_event(session, actor, "catalogue_import.requested", subject=record,
                  details={"filename": record.filename, "mode": import_mode.value, "bytes": size})
-    from catalogue.jobs import import_catalogue_file
+    if enqueue:
+        from catalogue.jobs import import_catalogue_file
 
-    enqueue_after_commit(session, import_catalogue_file, record.id, options=IMPORT_JOB)
+        enqueue_after_commit(session, import_catalogue_file, record.id, options=IMPORT_JOB)
     return record
 
 

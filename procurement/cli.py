@@ -197,4 +197,7 @@ def register(app: Flask) -> None:
     for command in (db_cli, users_cli, organisations_cli, suppliers_cli, audit_cli):
         app.cli.add_command(command)
     app.cli.add_command(seed_demo_command)
+    from catalogue.cli import catalogue_cli
+
+    app.cli.add_command(catalogue_cli)
     app.cli.add_command(worker_command)

@@ -58,6 +58,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
         return render_template("errors/400.html", status=400, description=error.description), 400
 
+    from catalogue import api as catalogue_api
+    from catalogue import views as catalogue_views
     from procurement import api as procurement_api
     from procurement import cli, views
     from suppliers import api as suppliers_api
@@ -66,7 +68,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(views.bp)
     app.register_blueprint(views.admin_bp)
     app.register_blueprint(supplier_views.bp)
-    for blueprint in (*procurement_api.blueprints, *suppliers_api.blueprints):
+    app.register_blueprint(catalogue_views.bp)
+    for blueprint in (*procurement_api.blueprints, *suppliers_api.blueprints, *catalogue_api.blueprints):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
 

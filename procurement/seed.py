@@ -148,6 +148,9 @@ def seed_demo(session: Session) -> dict[str, Any]:
         create_user(session, actor, email=demo.email, full_name=demo.full_name, password=DEMO_PASSWORD,
                     grants=[RoleGrant(demo.role, organisation_id, supplier_id)])
         added["users"] += 1
+    from catalogue.seed import seed_catalogue
+
+    added.update(seed_catalogue(session))
     session.flush()
     added["totals"] = {
         "organisations": session.scalar(select(func.count(Organisation.id))),

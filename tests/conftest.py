@@ -130,3 +130,25 @@ def csrf_token(client: Any, page: str | None = None) -> str:
 def sign_in(client: Any, email: str, password: str) -> Any:
     token = csrf_token(client, "/sign-in")
     return client.post("/sign-in", data={"csrf_token": token, "email": email, "password": password})
+
+
+@pytest.fixture(scope="module")
+def committed_app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """An app on a database of its own whose commits are real, for work that runs as jobs
+    (a worker process, or a second connection writing progress, must see it)."""
+    from procurement.seed import load_cpv_codes
+
+    tmp = tmp_path_factory.mktemp(f"committed-{backend}")
+    url = fresh_database_url(backend, "ljp_test_jobs", tmp)
+    migrate.upgrade(url)
+    previous = os.environ.get("INSTANCE_PATH")
+    os.environ["INSTANCE_PATH"] = str(tmp / "instance")
+    application = create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "jobs", "BID_SEALING_KEY": "k",
+                              "REDIS_URL": None})
+    with application.app_context():
+        load_cpv_codes(db.session)
+        db.session.commit()
+    yield application
+    db.bound(application).engine.dispose()
+    if previous is not None:
+        os.environ["INSTANCE_PATH"] = previous

@@ -15,9 +15,10 @@ class SystemActor:
     """The actor for the CLI and jobs: acts with admin rights, recorded under its own label."""
 
     id = None
+    is_system = True
     is_authenticated = True
     is_active = True
-    roles = frozenset({ADMIN})
+    roles = frozenset({ADMIN, AGENCY})
     organisation_ids: frozenset[int] = frozenset()
     supplier_ids: frozenset[int] = frozenset()
 
@@ -106,7 +107,9 @@ def can_browse_catalogue(user: Any) -> bool:
 
 
 def can_manage_offers_of(user: Any, supplier_id: int) -> bool:
-    """Only a supplier's own staff keep its offers and import its files."""
+    """Only a supplier's own staff keep its offers and import its files (and the CLI)."""
+    if getattr(user, "is_system", False):
+        return True
     return has_role(user, SUPPLIER) and supplier_id in user.supplier_ids
 
 

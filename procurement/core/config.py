@@ -85,6 +85,7 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
         WTF_CSRF_TIME_LIMIT=None,
         LOCKOUT_ATTEMPTS=int(env.get("LOCKOUT_ATTEMPTS", "5")),
         LOCKOUT_MINUTES=int(env.get("LOCKOUT_MINUTES", "15")),
+        CATALOGUE_IMPORT_MAX_BYTES=int(env.get("CATALOGUE_IMPORT_MAX_BYTES", str(512 * 1024 * 1024))),
         TRUSTED_PROXIES=int(env.get("TRUSTED_PROXIES", "0")),
         API_TOKEN_DEFAULT_DAYS=int(env.get("API_TOKEN_DEFAULT_DAYS", "90")),
         ASSETS_DIR=env.get("ASSETS_DIR", str(REPO_ROOT / "node_modules")),
@@ -98,4 +99,6 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
         OPENAPI_SWAGGER_UI_URL="/assets/swagger-ui/",
     )
     settings.update(overrides)
+    # Uploads larger than the import limit are cut off by the server, not read into memory.
+    settings.setdefault("MAX_CONTENT_LENGTH", settings["CATALOGUE_IMPORT_MAX_BYTES"] + (1 << 20))
     return settings

@@ -17,6 +17,7 @@ from procurement.core import access
 from procurement.core.errors import PermissionDenied
 
 REVIEW_BELOW = 0.75
+NOT_A_MATCH_BELOW = 0.5  # text similarity under this is no match at all
 CONFIDENCE = {"gtin": 1.0, "part_number": 0.95, "sku": 0.9}
 CHUNK = 500
 
@@ -112,7 +113,7 @@ def match_lines(session: Session, actor: Any, lines: Sequence[Line], *, supplier
             key=lambda pair: (-pair[0], pair[1].id),
         )
         matches = [Match(o.id, o.catalogue_item_id, score, f"similar text ({round(score / 0.9 * 100)}%)")
-                   for score, o in scored[:5]]
+                   for score, o in scored[:5] if score / 0.9 >= NOT_A_MATCH_BELOW]
         if items is None:
             items = list(session.execute(select(CatalogueItem.id, CatalogueItem.name, CatalogueItem.cpv_code)))
         for item_id, name, code in items:

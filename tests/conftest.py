@@ -76,6 +76,11 @@ def app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]
     application = create_app(
         {"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "test-secret", "BID_SEALING_KEY": "test-key"}
     )
+    from procurement.seed import load_cpv_codes
+
+    with application.app_context():  # reference data every test may use, committed once
+        load_cpv_codes(db.session)
+        db.session.commit()
     yield application
     db.bound(application).engine.dispose()
 

@@ -192,3 +192,65 @@ def test_nobody_imports_into_another_suppliers_catalogue(committed_app, supplier
         with pytest.raises(PermissionDenied):
             start_import(db.session, actor, supplier_id=other.id, filename="x.csv", stream=io.BytesIO(csv_bytes(GOOD)),
                          mode="all_or_nothing", upload_dir=Path(committed_app.instance_path), max_bytes=1 << 20)
+
+
+def test_upload_through_the_api_then_follow_the_job(committed_app, supplier_user):
+    user_id, supplier_id = supplier_user
+    client = committed_app.test_client()
+    with committed_app.app_context():
+        from procurement.models import User
+
+        token = factories.token_for(db.session, db.session.get(User, user_id))
+        db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    bad = [row[:] for row in GOOD] + [["X-1", "Bad", "", "", "", "", "nope", "each", "1", "", "", "", "", "", ""]]
+    response = client.post("/api/v1/catalogue/imports", headers=headers, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(csv_bytes(bad)), "offers.csv"), "mode": "valid_rows"})
+    assert response.status_code == 202, response.get_json()
+    import_id = response.get_json()["id"]
+    status = client.get(f"/api/v1/catalogue/imports/{import_id}", headers=headers).get_json()
+    assert status["status"] == "done" and status["rows_done"] == 4 and status["rows_invalid"] == 1
+    report = client.get(f"/api/v1/catalogue/imports/{import_id}/errors", headers=headers)
+    assert report.mimetype == "text/csv" and "5,cpv_code," in report.get_data(as_text=True)
+    refused = client.post("/api/v1/catalogue/imports", headers=headers, content_type="multipart/form-data",
+                          data={"file": (io.BytesIO(b"just text"), "notes.txt")})
+    assert refused.status_code == 422 and "file" in refused.get_json()["errors"]
+
+
+def test_upload_through_the_page_shows_the_result(committed_app, supplier_user):
+    from tests.conftest import csrf_token, sign_in
+
+    user_id, _ = supplier_user
+    client = committed_app.test_client()
+    with committed_app.app_context():
+        from procurement.models import User
+
+        email = db.session.get(User, user_id).email
+    sign_in(client, email, factories.PASSWORD)
+    token = csrf_token(client, "/catalogue/imports")
+    response = client.post("/catalogue/imports", content_type="multipart/form-data", data={
+        "csrf_token": token, "mode": "all_or_nothing", "file": (io.BytesIO(csv_bytes(GOOD)), "offers.csv")})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "3 offers added" in page
+    progress = client.get(response.headers["Location"] + "/progress.json").get_json()
+    assert progress == {"status": "done", "rows_done": 3, "rows_total": 3, "message": progress["message"],
+                        "finished": True}
+    empty = client.post("/catalogue/imports", content_type="multipart/form-data", data={
+        "csrf_token": token, "mode": "all_or_nothing", "file": (io.BytesIO(b""), "offers.csv")})
+    assert empty.status_code == 200 and "The file is empty" in empty.get_data(as_text=True)
+
+
+def test_the_cli_imports_with_a_progress_bar(committed_app, supplier_user, tmp_path):
+    user_id, supplier_id = supplier_user
+    path = tmp_path / "offers.csv"
+    path.write_bytes(csv_bytes(GOOD))
+    result = committed_app.test_cli_runner().invoke(
+        args=["catalogue", "import", str(path), "--supplier", str(supplier_id)])
+    assert result.exit_code == 0, result.output
+    assert "Importing offers.csv" in result.output and "3 offers added" in result.output
+    assert set(offers_of(committed_app, supplier_id)) == {"LAP-1", "MON-1", "CRM-1"}
+    path.write_bytes(csv_bytes([["", "x", "", "", "", "", "30213100", "each", "1", "", "", "", "", "", ""]]))
+    result = committed_app.test_cli_runner().invoke(
+        args=["catalogue", "import", str(path), "--supplier", str(supplier_id)])
+    assert result.exit_code == 1 and "rejected" in result.output

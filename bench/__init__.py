@@ -20,6 +20,9 @@ class Benchmark:
     baseline_name: str = ""
     setup: Callable[[], Any] = lambda: None
     teardown: Callable[[Any], None] = lambda state: None
+    before_each: Callable[[Any], None] = lambda state: None  # untimed reset before every run
+    baseline_before_each: Callable[[Any], None] = lambda state: None
+    describe: Callable[[Any, list[float], list[float] | None], str] | None = None  # extra figures
     repeats: int = 5
     note: str = ""
 
@@ -40,9 +43,11 @@ class Result:
         return self.median_s / self.baseline_median_s
 
 
-def time_runs(func: Callable[[Any], Any], state: Any, repeats: int) -> list[float]:
+def time_runs(func: Callable[[Any], Any], state: Any, repeats: int,
+              before_each: Callable[[Any], None] = lambda state: None) -> list[float]:
     runs = []
     for _ in range(max(5, repeats)):
+        before_each(state)
         start = time.perf_counter()
         func(state)
         runs.append(time.perf_counter() - start)
@@ -52,12 +57,14 @@ def time_runs(func: Callable[[Any], Any], state: Any, repeats: int) -> list[floa
 def measure(benchmark: Benchmark) -> Result:
     state = benchmark.setup()
     try:
-        runs = time_runs(benchmark.run, state, benchmark.repeats)
-        base = time_runs(benchmark.baseline, state, benchmark.repeats) if benchmark.baseline else None
+        base = (time_runs(benchmark.baseline, state, benchmark.repeats, benchmark.baseline_before_each)
+                if benchmark.baseline else None)
+        runs = time_runs(benchmark.run, state, benchmark.repeats, benchmark.before_each)
+        note = benchmark.describe(state, runs, base) if benchmark.describe else benchmark.note
     finally:
         benchmark.teardown(state)
     return Result(benchmark.name, statistics.median(runs), runs, benchmark.baseline_name,
-                  statistics.median(base) if base else None, benchmark.note)
+                  statistics.median(base) if base else None, note)
 
 
 def render_markdown(results: list[Result], machine: dict[str, str], date: str) -> str:
@@ -72,8 +79,12 @@ def render_markdown(results: list[Result], machine: dict[str, str], date: str) -
               "| benchmark | median | runs | baseline | baseline median | ratio | note |",
               "|---|---:|---:|---|---:|---:|---|"]
     for r in results:
-        base = f"{r.baseline_median_s * 1000:.2f} ms" if r.baseline_median_s else "-"
+        base = _duration(r.baseline_median_s) if r.baseline_median_s else "-"
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
-        lines.append(f"| {r.name} | {r.median_s * 1000:.2f} ms | {len(r.runs_s)} | {r.baseline_name or '-'} "
+        lines.append(f"| {r.name} | {_duration(r.median_s)} | {len(r.runs_s)} | {r.baseline_name or '-'} "
                      f"| {base} | {ratio} | {r.note} |")
     return "\n".join(lines) + "\n"
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.2f} s" if seconds >= 10 else f"{seconds * 1000:.2f} ms"

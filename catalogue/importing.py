@@ -23,17 +23,30 @@ from procurement.core.db import UTCDateTime
 from procurement.models import CpvCode
 
 BATCH = 5000
+ANALYZE_AFTER_ROWS = 10_000
 PROGRESS_EVERY_SECONDS = 0.5
 
 _STAGE_COLUMNS = """
-    row_number integer, sku varchar(64), title varchar(300), description text, manufacturer varchar(120),
+    row_number integer, ok boolean, err_col varchar(40), err_msg varchar(300),
+    sku varchar(64), title varchar(300), description text, manufacturer varchar(120),
     manufacturer_part_number varchar(80), part_number_key varchar(80), gtin varchar(14),
     cpv_code varchar(8), unit varchar(40), list_price {money}, vat_rate {rate}, price_breaks text,
     lead_time_days integer, valid_from date, valid_to date, status varchar(10)
 """
+_STAGED = ["row_number", "ok", "err_col", "err_msg", *STAGE_FIELDS]
+_NO_FIELDS = (None,) * (len(STAGE_FIELDS) - 1)
 # Columns copied into offer, and those compared to decide whether an offer changed.
 _OFFER_COLUMNS = STAGE_FIELDS
 _COMPARED = [c for c in STAGE_FIELDS if c != "sku"]
+_DUPLICATES = """
+    INSERT INTO offer_stage (row_number, ok, err_col, err_msg, sku)
+    SELECT row_number, false, 'sku',
+           substr('''' || sku || ''' appears more than once in the file (first on row ' || first_row || ')', 1, 300),
+           sku
+    FROM (SELECT row_number, sku, min(row_number) OVER (PARTITION BY sku) AS first_row
+          FROM (SELECT DISTINCT row_number, sku FROM offer_stage WHERE sku IS NOT NULL AND sku <> '') AS skus) AS seen
+    WHERE row_number > first_row
+"""
 
 
 def read_header(path: Path, file_format: str) -> dict[str, int]:
@@ -52,64 +65,65 @@ def estimate_rows(path: Path, file_format: str) -> int | None:
 
 
 class _Stager:
-    """Writes validated rows and row errors into temporary tables of the import's connection."""
+    """Streams every row into one temporary table of the import's connection: a good row as
+    its fields, a bad row as one line per error. Nothing is kept in memory but a batch, so
+    memory stays flat whatever the file's size; repeated SKUs are then found by SQL."""
 
     def __init__(self, session: Session):
         self.session = session
         self.dialect = session.get_bind().dialect.name
         money, rate = ("numeric(14,2)", "numeric(5,2)") if self.dialect == "postgresql" else ("text", "text")
         self.session.execute(text("DROP TABLE IF EXISTS offer_stage"))
-        self.session.execute(text("DROP TABLE IF EXISTS import_error_stage"))
-        temp = "TEMPORARY"
-        self.session.execute(text(f"CREATE {temp} TABLE offer_stage ({_STAGE_COLUMNS.format(money=money, rate=rate)})"))
         self.session.execute(text(
-            f"CREATE {temp} TABLE import_error_stage (row_number integer, col varchar(40), message varchar(300))"))
+            f"CREATE TEMPORARY TABLE offer_stage ({_STAGE_COLUMNS.format(money=money, rate=rate)})"))
         self.rows: list[tuple] = []
-        self.errors: list[tuple] = []
         self._copy = None
         if self.dialect == "postgresql":
             raw = self.session.connection().connection.driver_connection
             self._cursor = raw.cursor()
-            columns = ", ".join(["row_number", *STAGE_FIELDS])
-            self._copy_cm = self._cursor.copy(f"COPY offer_stage ({columns}) FROM STDIN")
+            self._copy_cm = self._cursor.copy(f"COPY offer_stage ({', '.join(_STAGED)}) FROM STDIN")
             self._copy = self._copy_cm.__enter__()
 
-    def add_row(self, row_number: int, row: tuple) -> None:
+    def _add(self, line: tuple) -> None:
         if self._copy is not None:
-            self._copy.write_row((row_number, *row))
+            self._copy.write_row(line)
             return
-        self.rows.append((row_number, *row))
+        self.rows.append(line)
         if len(self.rows) >= BATCH:
-            self._flush_rows()
+            self._flush()
 
-    def add_errors(self, row_number: int, errors: list[tuple[str, str]]) -> None:
-        self.errors.extend((row_number, column, message[:300]) for column, message in errors)
-        if len(self.errors) >= BATCH:
-            self._flush_errors()
+    def add_row(self, row_number: int, row: tuple) -> None:
+        self._add((row_number, True, None, None, *row))
 
-    def _flush_rows(self) -> None:
+    def add_errors(self, row_number: int, sku: str | None, errors: list[tuple[str, str]]) -> None:
+        for column, message in errors:
+            self._add((row_number, False, column, message[:300], (sku or "")[:64] or None, *_NO_FIELDS))
+
+    def _flush(self) -> None:
         if not self.rows:
             return
-        names = ["row_number", *STAGE_FIELDS]
-        statement = text(f"INSERT INTO offer_stage ({', '.join(names)}) VALUES ({', '.join(':' + n for n in names)})")
-        self.session.execute(statement, [dict(zip(names, _sqlite_values(r))) for r in self.rows])
+        names = ", ".join(_STAGED)
+        values = ", ".join(":" + n for n in _STAGED)
+        self.session.execute(text(f"INSERT INTO offer_stage ({names}) VALUES ({values})"),
+                             [dict(zip(_STAGED, _sqlite_values(r))) for r in self.rows])
         self.rows.clear()
-
-    def _flush_errors(self) -> None:
-        if self.errors:
-            self.session.execute(
-                text("INSERT INTO import_error_stage (row_number, col, message) VALUES (:r, :c, :m)"),
-                [{"r": r, "c": c, "m": m} for r, c, m in self.errors],
-            )
-            self.errors.clear()
 
     def finish(self) -> None:
         if self._copy is not None:
             self._copy_cm.__exit__(None, None, None)
             self._copy = None
             self._cursor.close()
-        self._flush_rows()
-        self._flush_errors()
+        self._flush()
+
+    def mark_duplicates(self) -> None:
+        """A SKU seen again later in the file is an error on each later row; and a row with
+        any error is not imported, even where some of its fields parsed."""
+        self.session.execute(text(_DUPLICATES))
+        self.session.execute(text(
+            "DELETE FROM offer_stage WHERE ok AND row_number IN (SELECT row_number FROM offer_stage WHERE NOT ok)"))
+
+    def invalid_rows(self) -> int:
+        return self.session.scalar(text("SELECT count(DISTINCT row_number) FROM offer_stage WHERE NOT ok")) or 0
 
 
 def _sqlite_values(row: tuple) -> tuple:
@@ -128,6 +142,7 @@ def _merge(session: Session, record: CatalogueImport, actor_id: int | None, acto
     )
     breaks_changed = "o.price_breaks::jsonb <> s.price_breaks::jsonb" if postgres else "o.price_breaks <> s.price_breaks"
     as_json = "::json" if postgres else ""
+    only_good = "s.ok"
     params = {"sid": record.supplier_id, "import_id": record.id, "uid": actor_id, "label": actor_label}
     stamp = bindparam("now", value=now(), type_=UTCDateTime())
     session.execute(text(f"""
@@ -135,7 +150,7 @@ def _merge(session: Session, record: CatalogueImport, actor_id: int | None, acto
                                         old_list_price, new_list_price, old_price_breaks, new_price_breaks)
         SELECT o.id, :now, :uid, :label, :import_id, o.list_price, s.list_price, o.price_breaks, s.price_breaks{as_json}
         FROM offer_stage s JOIN offer o ON o.supplier_id = :sid AND o.sku = s.sku
-        WHERE o.list_price <> s.list_price OR {breaks_changed}
+        WHERE {only_good} AND (o.list_price <> s.list_price OR {breaks_changed})
     """).bindparams(stamp), params)
     count_before = session.scalar(text("SELECT count(*) FROM offer WHERE supplier_id = :sid"), params)
     columns = ", ".join(_OFFER_COLUMNS)
@@ -143,7 +158,7 @@ def _merge(session: Session, record: CatalogueImport, actor_id: int | None, acto
     assignments = ", ".join(f"{c} = excluded.{c}" for c in _COMPARED)
     result = session.execute(text(f"""
         INSERT INTO offer (supplier_id, {columns}, created_at, updated_at)
-        SELECT :sid, {selected}, :now, :now FROM offer_stage s WHERE true
+        SELECT :sid, {selected}, :now, :now FROM offer_stage s WHERE {only_good}
         ON CONFLICT (supplier_id, sku) DO UPDATE SET {assignments}, updated_at = excluded.updated_at
         WHERE {differs}
     """).bindparams(stamp), params)
@@ -182,30 +197,28 @@ def run_import(
     positions = header_positions(next(rows))
     validator = RowValidator(positions, frozenset(check_digits), check_digits)
     stager = _Stager(session)
-    done = invalid = 0
+    done = 0
     last_report = time.monotonic()
     for row_number, cells in enumerate(rows, start=2):
         if not any(c.strip() for c in cells if c):
             continue  # blank lines are not rows
         staged, errors = validator.validate(cells)
         if errors:
-            invalid += 1
-            stager.add_errors(row_number, errors)
+            stager.add_errors(row_number, validator.sku_of(cells), errors)
         else:
             stager.add_row(row_number, staged)
         done += 1
         if report_progress and time.monotonic() - last_report > PROGRESS_EVERY_SECONDS:
             report_progress(done, record.rows_total)
             last_report = time.monotonic()
-    stager.finish()
     if done == 0:
-        stager.add_errors(1, [("file", "has no data rows under the header")])
-        stager.finish()
-        invalid = 1
-
+        stager.add_errors(1, None, [("file", "has no data rows under the header")])
+    stager.finish()
+    stager.mark_duplicates()
+    invalid = stager.invalid_rows()
     session.execute(text("""
         INSERT INTO import_row_error (import_id, row_number, "column", message)
-        SELECT :import_id, row_number, col, message FROM import_error_stage
+        SELECT :import_id, row_number, err_col, err_msg FROM offer_stage WHERE NOT ok
     """), {"import_id": record.id})
     record.rows_done, record.rows_invalid, record.rows_total = done, invalid, done
     if invalid and record.mode is ImportMode.all_or_nothing:
@@ -221,8 +234,12 @@ def run_import(
         record.message = (f"{created} offers added, {updated} updated, {record.offers_unchanged} unchanged"
                           + (f"; {invalid} rows with errors were left out" if invalid else ""))
     record.finished_at = now()
+    if session.get_bind().dialect.name == "postgresql" and done >= ANALYZE_AFTER_ROWS:
+        # Fresh statistics, or the planner misjudges searches over the new rows; and the new
+        # rows moved out of the full-text index's pending list, which every search scans.
+        session.execute(text("ANALYZE offer"))
+        session.execute(text("SELECT gin_clean_pending_list('ix_offer_search')"))
     session.execute(text("DROP TABLE IF EXISTS offer_stage"))
-    session.execute(text("DROP TABLE IF EXISTS import_error_stage"))
     session.flush()
     return record
 

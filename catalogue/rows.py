@@ -75,13 +75,17 @@ def header_positions(header: list[str]) -> dict[str, int]:
 
 
 class RowValidator:
-    """Checks rows one by one; remembers SKUs seen so a duplicate in the file is caught."""
+    """Checks rows one by one. (A SKU repeated in the file is caught afterwards, in the
+    database, so memory does not grow with the file.)"""
 
     def __init__(self, positions: dict[str, int], cpv_codes: frozenset[str], check_digits: dict[str, str]):
         self.positions = [(c, positions[c.name]) for c in COLUMNS if c.name in positions]
         self.cpv_codes = cpv_codes
         self.check_digits = check_digits
-        self.seen_skus: set[str] = set()
+        self.sku_position = positions["sku"]
+
+    def sku_of(self, cells: list[str]) -> str | None:
+        return cells[self.sku_position].strip() if self.sku_position < len(cells) else None
 
     def validate(self, cells: list[str]) -> tuple[tuple | None, list[tuple[str, str]]]:
         """(the staged row, []) or (None, [(column, message), ...])."""
@@ -96,13 +100,6 @@ class RowValidator:
         for name in REQUIRED:
             if not value.get(name):
                 errors.append((name, "is required"))
-
-        sku = value["sku"]
-        if sku:
-            if sku in self.seen_skus:
-                errors.append(("sku", f"'{sku}' appears more than once in the file"))
-            else:
-                self.seen_skus.add(sku)
 
         cpv = None
         if value["cpv_code"]:
@@ -153,7 +150,7 @@ class RowValidator:
             return None, errors
         part_number = value.get("manufacturer_part_number", "")
         return (
-            sku, value["title"], value.get("description", ""), value.get("manufacturer", ""), part_number,
+            value["sku"], value["title"], value.get("description", ""), value.get("manufacturer", ""), part_number,
             part_number_key(part_number), gtin, cpv, value["unit"], price, vat,
             json.dumps(breaks_to_json(breaks)), lead, dates.get("valid_from"), dates.get("valid_to"), status,
         ), []

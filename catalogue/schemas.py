@@ -78,6 +78,7 @@ class SearchPageSchema(Schema):
     page = fields.Int()
     per_page = fields.Int()
     pages = fields.Int()
+    total_is_capped = fields.Bool(metadata={"description": "total stops counting at 10,000"})
 
 
 class CatalogueItemSchema(Schema):

@@ -20,6 +20,7 @@ PG_DOCUMENT = ("to_tsvector('english', title || ' ' || description || ' ' || man
                "|| manufacturer_part_number)")
 _WORD = re.compile(r"\w+", re.UNICODE)
 SORTS = ("relevance", "price_asc", "price_desc")
+COUNT_CAP = 10_000  # counting past this costs more than it tells anyone
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,10 @@ class SearchPage:
     total: int
     page: int
     per_page: int
+
+    @property
+    def total_is_capped(self) -> bool:
+        return self.total >= COUNT_CAP
 
     @property
     def pages(self) -> int:
@@ -101,7 +106,8 @@ def search_offers(session: Session, actor: Any, query: SearchQuery) -> SearchPag
     if query.max_price is not None:
         conditions.append(price <= bound(query.max_price))
     statement = statement.where(*conditions)
-    total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0
+    capped = statement.with_only_columns(Offer.id).order_by(None).limit(COUNT_CAP).subquery()
+    total = session.scalar(select(func.count()).select_from(capped)) or 0
     if query.sort == "price_asc":
         order = [price.asc(), Offer.id]
     elif query.sort == "price_desc":
@@ -116,21 +122,33 @@ def search_offers(session: Session, actor: Any, query: SearchQuery) -> SearchPag
 
 def text_candidates(session: Session, words_text: str, *, cpv: str | None = None,
                     supplier_id: int | None = None, limit: int = 20) -> list[Offer]:
-    """The best published offers for some words (any of them), for matching: no counting."""
-    postgres = session.get_bind().dialect.name == "postgresql"
+    """The best published offers for some words, for matching: offers with all the words,
+    or failing that with any of them. No counting."""
     words = _WORD.findall(words_text.lower())[:12]
     if not words:
         return []
+    found = _candidates(session, words, " & ", " ", cpv, supplier_id, limit, ranked=True)
+    # Any-word matches can be very many: take a bounded sample unranked; the caller scores them.
+    return found or _candidates(session, words, " | ", " OR ", cpv, supplier_id, limit * 10, ranked=False)
+
+
+def _candidates(session: Session, words: list[str], pg_join: str, fts_join: str, cpv: str | None,
+                supplier_id: int | None, limit: int, ranked: bool) -> list[Offer]:
+    postgres = session.get_bind().dialect.name == "postgresql"
     statement: Select = select(Offer).where(Offer.status == OfferStatus.published)
     if postgres:
-        tsquery = func.to_tsquery("english", " | ".join(f"{w}:*" for w in words))
+        tsquery = func.to_tsquery("english", pg_join.join(f"{w}:*" for w in words))
         document = literal_column(PG_DOCUMENT)
-        statement = statement.where(document.op("@@")(tsquery)).order_by(func.ts_rank(document, tsquery).desc())
+        statement = statement.where(document.op("@@")(tsquery))
+        if ranked:
+            statement = statement.order_by(func.ts_rank(document, tsquery).desc())
     else:
         matched = text("SELECT rowid AS id, bm25(offer_fts) AS score FROM offer_fts WHERE offer_fts MATCH :q")
-        matched = matched.bindparams(q=" OR ".join(f'"{w}"*' for w in words))
+        matched = matched.bindparams(q=fts_join.join(f'"{w}"*' for w in words))
         fts = matched.columns(column("id", Integer), column("score", Float)).subquery("fts")
-        statement = statement.join(fts, fts.c.id == Offer.id).order_by(fts.c.score.asc())
+        statement = statement.join(fts, fts.c.id == Offer.id)
+        if ranked:
+            statement = statement.order_by(fts.c.score.asc())
     if cpv:
         statement = statement.where(_cpv_range(cpv))
     if supplier_id:

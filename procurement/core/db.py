@@ -118,7 +118,9 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # No server-side prepared statements: a generic plan cannot see how selective a full-text
+    # query or a CPV range is, and picks the wrong index (measured: 40 ms instead of 5 ms).
+    return create_engine(url, pool_pre_ping=True, connect_args={"prepare_threshold": None})
 
 
 class Database:

@@ -254,3 +254,17 @@ def test_the_cli_imports_with_a_progress_bar(committed_app, supplier_user, tmp_p
     result = committed_app.test_cli_runner().invoke(
         args=["catalogue", "import", str(path), "--supplier", str(supplier_id)])
     assert result.exit_code == 1 and "rejected" in result.output
+
+
+def test_many_bad_rows_and_repeated_skus_are_all_reported(committed_app, supplier_user):
+    user_id, _ = supplier_user
+    rows = [[f"R-{n % 4000}", "x", "", "", "", "", "30213100" if n % 2 else "bad", "each", "1", "", "", "", "", "", ""]
+            for n in range(6000)]
+    record = upload(committed_app, user_id, csv_bytes(rows), mode="valid_rows")
+    assert record.status is ImportStatus.done and record.rows_done == 6000
+    with committed_app.app_context():
+        messages = db.session.scalars(select(ImportRowError.message).where(
+            ImportRowError.import_id == record.id, ImportRowError.row_number == 4002)).all()
+    assert "'R-0' appears more than once in the file (first on row 2)" in messages
+    # Rows 2..4001 hold SKUs R-0..R-3999 once each; half of them have a bad CPV code.
+    assert record.rows_invalid == 2000 + 2000 and record.offers_created == 2000

@@ -95,9 +95,3 @@ def test_a_good_row_is_staged():
 def test_each_kind_of_bad_row_names_its_column(cells, column):
     row, errors = validator().validate(cells)
     assert row is None and column in [c for c, _ in errors]
-
-
-def test_a_duplicate_sku_in_the_file_is_an_error():
-    v = validator()
-    assert v.validate(["A1", "Laptop", "30213100", "each", "800", "", "", "", ""])[1] == []
-    assert v.validate(["A1", "Laptop", "30213100", "each", "800", "", "", "", ""])[1][0][0] == "sku"

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from catalogue.models import CatalogueItem, Offer, OfferStatus
 from catalogue.rules import cpv_prefix, part_number_key
-from catalogue.search import text_candidates
+from catalogue.search import Candidate, batch_text_candidates
 from procurement.core import access
 from procurement.core.errors import PermissionDenied
 
@@ -74,7 +74,7 @@ def _lookup(session: Session, column: Any, values: set[str], supplier_id: int | 
     return found
 
 
-def _similarity(description: str, offer: Offer) -> float:
+def _similarity(description: str, offer: Candidate) -> float:
     candidate = f"{offer.title} {offer.manufacturer} {offer.manufacturer_part_number}"
     return fuzz.token_set_ratio(description.lower(), candidate.lower()) / 100.0
 
@@ -91,6 +91,7 @@ def match_lines(session: Session, actor: Any, lines: Sequence[Line], *, supplier
     by_sku = (_lookup(session, Offer.sku, {l.sku.strip() for l in lines if l.sku}, supplier_id)
               if supplier_id else {})
     items = None
+    textual: list[LineResult] = []
     for result in results:
         line = result.line
         exact: list[tuple[str, list[Offer]]] = [
@@ -105,15 +106,16 @@ def match_lines(session: Session, actor: Any, lines: Sequence[Line], *, supplier
                            for o in offers]
                 result.best, result.alternatives = matches[0], matches[1:5]
                 break
-        if result.best is not None or not line.description.strip():
-            continue
-        scored = sorted(
-            ((round(_similarity(line.description, o) * 0.9, 3), o)
-             for o in text_candidates(session, line.description, cpv=line.cpv, supplier_id=supplier_id)),
-            key=lambda pair: (-pair[0], pair[1].id),
-        )
-        matches = [Match(o.id, o.catalogue_item_id, score, f"similar text ({round(score / 0.9 * 100)}%)")
-                   for score, o in scored[:5] if score / 0.9 >= NOT_A_MATCH_BELOW]
+        if result.best is None and line.description.strip():
+            textual.append(result)
+    candidates = batch_text_candidates(session, [(r.line.description, r.line.cpv) for r in textual],
+                                       supplier_id=supplier_id)
+    for result, found in zip(textual, candidates):
+        line = result.line
+        scored = sorted(((round(_similarity(line.description, c) * 0.9, 3), c) for c in found),
+                        key=lambda pair: (-pair[0], pair[1].offer_id))
+        matches = [Match(c.offer_id, c.catalogue_item_id, score, f"similar text ({round(score / 0.9 * 100)}%)")
+                   for score, c in scored[:5] if score / 0.9 >= NOT_A_MATCH_BELOW]
         if items is None:
             items = list(session.execute(select(CatalogueItem.id, CatalogueItem.name, CatalogueItem.cpv_code)))
         for item_id, name, code in items:

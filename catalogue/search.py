@@ -154,3 +154,59 @@ def _candidates(session: Session, words: list[str], pg_join: str, fts_join: str,
     if supplier_id:
         statement = statement.where(Offer.supplier_id == supplier_id)
     return list(session.scalars(statement.limit(limit)))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    offer_id: int
+    title: str
+    manufacturer: str
+    manufacturer_part_number: str
+    catalogue_item_id: int | None
+
+
+_BATCH_SQL = f"""
+SELECT q.n, o.id, o.title, o.manufacturer, o.manufacturer_part_number, o.catalogue_item_id
+FROM unnest(CAST(:ns AS integer[]), CAST(:qs AS text[]), CAST(:los AS text[]), CAST(:his AS text[]))
+     AS q(n, tsq, lo, hi)
+CROSS JOIN LATERAL (
+    SELECT id, title, manufacturer, manufacturer_part_number, catalogue_item_id FROM offer
+    WHERE {PG_DOCUMENT} @@ to_tsquery('english', q.tsq) AND status = 'published'
+      AND (q.lo IS NULL OR (cpv_code >= q.lo AND cpv_code < q.hi))
+      AND (CAST(:sid AS integer) IS NULL OR supplier_id = CAST(:sid AS integer))
+    {{order}} LIMIT {{limit}}
+) AS o
+"""
+
+
+def batch_text_candidates(session: Session, queries: list[tuple[str, str | None]], *,
+                          supplier_id: int | None = None, limit: int = 20) -> list[list[Candidate]]:
+    """`text_candidates` for many lines in a few round trips: PostgreSQL answers a whole batch
+    with one lateral query; elsewhere it is one query a line."""
+    if session.get_bind().dialect.name != "postgresql":
+        return [[Candidate(o.id, o.title, o.manufacturer, o.manufacturer_part_number, o.catalogue_item_id)
+                 for o in text_candidates(session, words, cpv=cpv, supplier_id=supplier_id, limit=limit)]
+                for words, cpv in queries]
+    found: list[list[Candidate]] = [[] for _ in queries]
+    words = [_WORD.findall(q.lower())[:12] for q, _ in queries]
+    for joiner, ranked, size in ((" & ", True, limit), (" | ", False, limit * 10)):
+        todo = [n for n, w in enumerate(words) if w and not found[n]]
+        order = f"ORDER BY ts_rank({PG_DOCUMENT}, to_tsquery('english', q.tsq)) DESC" if ranked else ""
+        statement = text(_BATCH_SQL.format(order=order, limit=size))
+        for start in range(0, len(todo), 250):
+            chunk = todo[start:start + 250]
+            ranges = [_prefix_range(queries[n][1]) for n in chunk]
+            rows = session.execute(statement, {
+                "ns": chunk, "qs": [joiner.join(f"{w}:*" for w in words[n]) for n in chunk],
+                "los": [r[0] for r in ranges], "his": [r[1] for r in ranges], "sid": supplier_id,
+            })
+            for n, *fields in rows:
+                found[n].append(Candidate(*fields))
+    return found
+
+
+def _prefix_range(cpv: str | None) -> tuple[str | None, str | None]:
+    if not cpv:
+        return None, None
+    prefix = cpv_prefix(cpv)
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)

@@ -1,7 +1,12 @@
-"""Run every benchmark in bench/ and write BENCHMARKS.md."""
+"""Run the benchmarks in bench/ and write BENCHMARKS.md.
+
+BENCH_ONLY=word runs only the benchmarks whose name contains it; the others keep their last
+results (kept in bench/results.json with the date they were measured)."""
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import json
 import os
 import platform
 import pkgutil
@@ -10,9 +15,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import bench
-from bench import measure, render_markdown
+from bench import Result, measure, render_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
+RESULTS = Path(__file__).with_name("results.json")
 
 
 def machine() -> dict[str, str]:
@@ -35,17 +41,27 @@ def machine() -> dict[str, str]:
 
 
 def main() -> None:
+    only = os.environ.get("BENCH_ONLY", "")
     benchmarks = []
     for info in pkgutil.iter_modules(bench.__path__):
         if info.name.startswith("bench_"):
             benchmarks += importlib.import_module(f"bench.{info.name}").BENCHMARKS
-    results = []
-    for n, benchmark in enumerate(benchmarks, 1):
-        print(f"[{n}/{len(benchmarks)}] {benchmark.name} ...", flush=True)
-        results.append(measure(benchmark))
+    chosen = [b for b in benchmarks if only in b.name]
+    kept = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    known = {b.name for b in benchmarks}
+    kept = {name: value for name, value in kept.items() if name in known}
     date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    for n, benchmark in enumerate(chosen, 1):
+        print(f"[{n}/{len(chosen)}] {benchmark.name} ...", flush=True)
+        result = measure(benchmark)
+        kept[benchmark.name] = {**dataclasses.asdict(result), "measured": date}
+        RESULTS.write_text(json.dumps(kept, indent=2) + "\n")  # after each, so nothing is lost
+    ordered = [kept[b.name] for b in benchmarks if b.name in kept]
+    results = [Result(**{k: v for k, v in r.items() if k != "measured"}) for r in ordered]
+    for result, raw in zip(results, ordered):
+        result.note = f"{result.note} (measured {raw['measured']})"
     (ROOT / "BENCHMARKS.md").write_text(render_markdown(results, machine(), date))
-    print(f"{len(results)} benchmarks; wrote BENCHMARKS.md")
+    print(f"{len(chosen)} benchmarks run, {len(results)} reported; wrote BENCHMARKS.md")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,22 @@ def _database() -> str:
     return url.set(database="ljp_bench").render_as_string(hide_password=False)
 
 
+def _existing_database() -> str | None:
+    """With BENCH_REUSE_DB=1, the database a previous run left, if it holds the offers."""
+    if os.environ.get("BENCH_REUSE_DB") != "1":
+        return None
+    url = make_url(SERVER).set(database="ljp_bench").render_as_string(hide_password=False)
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            count = connection.scalar(text("SELECT count(*) FROM offer"))
+    except Exception:  # noqa: BLE001 - no usable database: build one
+        return None
+    finally:
+        engine.dispose()
+    return url if count == ROWS else None
+
+
 def _setup() -> dict[str, Any]:
     if _shared:
         return _shared
@@ -46,25 +62,32 @@ def _setup() -> dict[str, Any]:
     from suppliers.services import create_supplier
 
     folder = Path(tempfile.mkdtemp(prefix="ljp-bench-"))
-    print(f"  generating {ROWS:,} offers ...", flush=True)
-    csv_path = write_csv(folder / "offers.csv", ROWS)
-    url = _database()
-    migrate.upgrade(url)
+    reused = _existing_database()
+    if reused:
+        url, csv_path = reused, folder / "not-generated.csv"
+    else:
+        print(f"  generating {ROWS:,} offers ...", flush=True)
+        csv_path = write_csv(folder / "offers.csv", ROWS)
+        url = _database()
+        migrate.upgrade(url)
     os.environ["INSTANCE_PATH"] = str(folder / "instance")
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "BID_SEALING_KEY": "bench",
                       "CATALOGUE_IMPORT_MAX_BYTES": 1 << 32, "REDIS_URL": None})
     context = app.app_context()
     context.push()
     session = db.session
-    load_cpv_codes(session)
-    supplier = create_supplier(session, SystemActor("bench"), legal_name="Bench Supplies Ltd",
-                               contact_name="Bench", contact_email="bench@bench.example")
-    session.commit()
     engine = db.bound(app).engine
-    with engine.begin() as connection:
-        columns = ", ".join(f"{c} text" for c in _header(csv_path))
-        connection.execute(text(f"CREATE TABLE bare_copy ({columns})"))
-    _shared.update(app=app, session=session, supplier_id=supplier.id, csv=csv_path, engine=engine, folder=folder,
+    if reused:
+        supplier_id = session.scalar(text("SELECT id FROM supplier WHERE legal_name = 'Bench Supplies Ltd'"))
+    else:
+        load_cpv_codes(session)
+        supplier_id = create_supplier(session, SystemActor("bench"), legal_name="Bench Supplies Ltd",
+                                      contact_name="Bench", contact_email="bench@bench.example").id
+        session.commit()
+        with engine.begin() as connection:
+            columns = ", ".join(f"{c} text" for c in _header(csv_path))
+            connection.execute(text(f"CREATE TABLE bare_copy ({columns})"))
+    _shared.update(app=app, session=session, supplier_id=supplier_id, csv=csv_path, engine=engine, folder=folder,
                    rates=[], copy_rates=[])
     return _shared
 

@@ -157,3 +157,16 @@ def committed_app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     db.bound(application).engine.dispose()
     if previous is not None:
         os.environ["INSTANCE_PATH"] = previous
+
+
+def assert_page_access(response: Any, role: str, allowed: set[str], refused: int = 403) -> None:
+    """Anonymous users are sent to sign in; allowed roles get the page (or a redirect after a
+    form); the others get `refused` (403, or 404 where existence itself is private)."""
+    if role == "anonymous":
+        assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+    elif role in allowed:
+        assert response.status_code in (200, 302), response.status_code
+    else:
+        assert response.status_code == refused, response.status_code
+        if refused == 403:
+            assert "You do not have access" in response.get_data(as_text=True)

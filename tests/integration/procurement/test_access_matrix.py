@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests import factories
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import assert_page_access, csrf_token, sign_in
 
 ROLES = ["anonymous", "buyer", "supplier", "agency", "admin"]
 EVERYONE = {"buyer", "supplier", "agency", "admin"}
@@ -71,14 +71,7 @@ def test_pages(client, world, role, method, path, allowed):
     if role != "anonymous":
         assert sign_in(client, world["users"][role].email, factories.PASSWORD).status_code == 302
     data = {"csrf_token": csrf_token(client)} if method == "POST" else None
-    response = client.open(url, method=method, data=data)
-    if role == "anonymous":
-        assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
-    elif role in allowed:
-        assert response.status_code in (200, 302), response.status_code
-    else:
-        assert response.status_code == 403, response.status_code
-        assert "You do not have access" in response.get_data(as_text=True)
+    assert_page_access(client.open(url, method=method, data=data), role, allowed, 403)
 
 
 def test_someone_elses_token_cannot_be_revoked_and_is_not_revealed(client, world):

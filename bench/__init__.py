@@ -35,6 +35,7 @@ class Result:
     baseline_name: str = ""
     baseline_median_s: float | None = None
     note: str = ""
+    run_count: int = 0  # when the per-run times were not kept
 
     @property
     def ratio(self) -> float | None:
@@ -81,7 +82,7 @@ def render_markdown(results: list[Result], machine: dict[str, str], date: str) -
     for r in results:
         base = _duration(r.baseline_median_s) if r.baseline_median_s else "-"
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
-        lines.append(f"| {r.name} | {_duration(r.median_s)} | {len(r.runs_s)} | {r.baseline_name or '-'} "
+        lines.append(f"| {r.name} | {_duration(r.median_s)} | {len(r.runs_s) or r.run_count} | {r.baseline_name or '-'} "
                      f"| {base} | {ratio} | {r.note} |")
     return "\n".join(lines) + "\n"
 

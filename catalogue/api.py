@@ -30,18 +30,11 @@ from catalogue.search import SearchQuery, search_offers
 from procurement.auth import api_actor, token_required
 from procurement.core.clock import now, to_london
 from procurement.core.db import db
-from procurement.core.errors import InvalidInput, PermissionDenied
+from procurement.core.errors import InvalidInput
 
 blp = Blueprint("catalogue_api", __name__, url_prefix="/api/v1/catalogue",
                 description="The shared catalogue: offers, items, search, matching and imports")
 blueprints = [blp]
-
-
-def _own_supplier_id() -> int:
-    ids = sorted(api_actor().supplier_ids)
-    if not ids:
-        raise PermissionDenied("Only supplier staff keep offers")
-    return ids[0]
 
 
 @blp.route("/offers")
@@ -52,7 +45,7 @@ class Offers(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters: Any) -> Any:
         """Your company's offers"""
-        offers, total = services.list_own_offers(db.session, api_actor(), _own_supplier_id(),
+        offers, total = services.list_own_offers(db.session, api_actor(), services.own_supplier_id(api_actor()),
                                                  pagination_parameters.page, pagination_parameters.page_size)
         pagination_parameters.item_count = total
         return offers
@@ -61,7 +54,7 @@ class Offers(MethodView):
     @blp.response(201, OfferSchema)
     def post(self, data: dict[str, Any]) -> Any:
         """Add an offer"""
-        return services.create_offer(db.session, api_actor(), _own_supplier_id(), services.OfferInput(**data))
+        return services.create_offer(db.session, api_actor(), services.own_supplier_id(api_actor()), services.OfferInput(**data))
 
 
 @blp.route("/offers/<int:offer_id>")
@@ -166,7 +159,7 @@ class Imports(MethodView):
         if upload is None:
             raise InvalidInput("Attach the file as the multipart field 'file'", field_errors={"file": ["Missing"]})
         return services.start_import(
-            db.session, api_actor(), supplier_id=_own_supplier_id(), filename=upload.filename or "",
+            db.session, api_actor(), supplier_id=services.own_supplier_id(api_actor()), filename=upload.filename or "",
             stream=upload.stream, mode=args["mode"],
             upload_dir=Path(current_app.instance_path) / "uploads" / "catalogue",
             max_bytes=current_app.config["CATALOGUE_IMPORT_MAX_BYTES"])

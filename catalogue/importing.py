@@ -142,7 +142,6 @@ def _merge(session: Session, record: CatalogueImport, actor_id: int | None, acto
     )
     breaks_changed = "o.price_breaks::jsonb <> s.price_breaks::jsonb" if postgres else "o.price_breaks <> s.price_breaks"
     as_json = "::json" if postgres else ""
-    only_good = "s.ok"
     params = {"sid": record.supplier_id, "import_id": record.id, "uid": actor_id, "label": actor_label}
     stamp = bindparam("now", value=now(), type_=UTCDateTime())
     session.execute(text(f"""
@@ -150,7 +149,7 @@ def _merge(session: Session, record: CatalogueImport, actor_id: int | None, acto
                                         old_list_price, new_list_price, old_price_breaks, new_price_breaks)
         SELECT o.id, :now, :uid, :label, :import_id, o.list_price, s.list_price, o.price_breaks, s.price_breaks{as_json}
         FROM offer_stage s JOIN offer o ON o.supplier_id = :sid AND o.sku = s.sku
-        WHERE {only_good} AND (o.list_price <> s.list_price OR {breaks_changed})
+        WHERE s.ok AND (o.list_price <> s.list_price OR {breaks_changed})
     """).bindparams(stamp), params)
     count_before = session.scalar(text("SELECT count(*) FROM offer WHERE supplier_id = :sid"), params)
     columns = ", ".join(_OFFER_COLUMNS)
@@ -158,7 +157,7 @@ def _merge(session: Session, record: CatalogueImport, actor_id: int | None, acto
     assignments = ", ".join(f"{c} = excluded.{c}" for c in _COMPARED)
     result = session.execute(text(f"""
         INSERT INTO offer (supplier_id, {columns}, created_at, updated_at)
-        SELECT :sid, {selected}, :now, :now FROM offer_stage s WHERE {only_good}
+        SELECT :sid, {selected}, :now, :now FROM offer_stage s WHERE s.ok
         ON CONFLICT (supplier_id, sku) DO UPDATE SET {assignments}, updated_at = excluded.updated_at
         WHERE {differs}
     """).bindparams(stamp), params)

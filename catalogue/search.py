@@ -64,10 +64,26 @@ def _pg_query(words: list[str]) -> str:
     return " & ".join([*words[:-1], f"{words[-1]}:*"])
 
 
-def _cpv_range(code: str) -> Any:
+def _cpv_bounds(code: str) -> tuple[str, str]:
+    """The codes of a CPV branch as a range: 30210000 -> ['3021', '3022')."""
     prefix = cpv_prefix(code)
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return and_(Offer.cpv_code >= prefix, Offer.cpv_code < upper)
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def _cpv_range(code: str) -> Any:
+    lower, upper = _cpv_bounds(code)
+    return and_(Offer.cpv_code >= lower, Offer.cpv_code < upper)
+
+
+def _full_text(statement: Select, postgres: bool, pg_query: str, fts5_query: str) -> tuple[Select, Any]:
+    """Keep the offers that match a full-text query; also return their ranking, best first."""
+    if postgres:
+        tsquery = func.to_tsquery("english", pg_query)
+        document = literal_column(PG_DOCUMENT)
+        return statement.where(document.op("@@")(tsquery)), func.ts_rank(document, tsquery).desc()
+    matched = text("SELECT rowid AS id, bm25(offer_fts) AS score FROM offer_fts WHERE offer_fts MATCH :q")
+    fts = matched.bindparams(q=fts5_query).columns(column("id", Integer), column("score", Float)).subquery("fts")
+    return statement.join(fts, fts.c.id == Offer.id), fts.c.score.asc()  # bm25: lower is better
 
 
 def _visibility(actor: Any, status: OfferStatus | None) -> Any:
@@ -90,16 +106,7 @@ def search_offers(session: Session, actor: Any, query: SearchQuery) -> SearchPag
     statement: Select = select(Offer)
     rank: Any = None
     if words:
-        if postgres:
-            tsquery = func.to_tsquery("english", _pg_query(words))
-            document = literal_column(PG_DOCUMENT)
-            statement = statement.where(document.op("@@")(tsquery))
-            rank = func.ts_rank(document, tsquery).desc()
-        else:
-            matched = text("SELECT rowid AS id, bm25(offer_fts) AS score FROM offer_fts WHERE offer_fts MATCH :q")
-            matched = matched.bindparams(q=_fts5_query(words)).columns(column("id", Integer), column("score", Float)).subquery("fts")
-            statement = statement.join(matched, matched.c.id == Offer.id)
-            rank = matched.c.score.asc()  # bm25: lower is better
+        statement, rank = _full_text(statement, postgres, _pg_query(words), _fts5_query(words))
     conditions = [_visibility(actor, query.status)]
     if query.cpv:
         conditions.append(_cpv_range(query.cpv))
@@ -143,19 +150,9 @@ def _candidates(session: Session, words: list[str], pg_join: str, fts_join: str,
                 supplier_id: int | None, limit: int, ranked: bool) -> list[Offer]:
     postgres = session.get_bind().dialect.name == "postgresql"
     statement: Select = select(Offer).where(Offer.status == OfferStatus.published)
-    if postgres:
-        tsquery = func.to_tsquery("english", pg_join.join(words))
-        document = literal_column(PG_DOCUMENT)
-        statement = statement.where(document.op("@@")(tsquery))
-        if ranked:
-            statement = statement.order_by(func.ts_rank(document, tsquery).desc())
-    else:
-        matched = text("SELECT rowid AS id, bm25(offer_fts) AS score FROM offer_fts WHERE offer_fts MATCH :q")
-        matched = matched.bindparams(q=fts_join.join(f'"{w}"' for w in words))
-        fts = matched.columns(column("id", Integer), column("score", Float)).subquery("fts")
-        statement = statement.join(fts, fts.c.id == Offer.id)
-        if ranked:
-            statement = statement.order_by(fts.c.score.asc())
+    statement, rank = _full_text(statement, postgres, pg_join.join(words), fts_join.join(f'"{w}"' for w in words))
+    if ranked:
+        statement = statement.order_by(rank)
     if cpv:
         statement = statement.where(_cpv_range(cpv))
     if supplier_id:
@@ -213,7 +210,4 @@ def batch_text_candidates(session: Session, queries: list[tuple[str, str | None]
 
 
 def _prefix_range(cpv: str | None) -> tuple[str | None, str | None]:
-    if not cpv:
-        return None, None
-    prefix = cpv_prefix(cpv)
-    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return _cpv_bounds(cpv) if cpv else (None, None)

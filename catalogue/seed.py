@@ -1,7 +1,6 @@
 """Demo catalogues: the kit London's boroughs buy, from several suppliers, with price breaks."""
 from __future__ import annotations
 
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

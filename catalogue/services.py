@@ -27,11 +27,19 @@ from catalogue.spreadsheets import FileProblem, csv_text, sniff_format
 from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.clock import now
-from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from procurement.core.errors import InvalidInput, NotFound, PermissionDenied
 from procurement.core.jobs import JobOptions, enqueue_after_commit
 from procurement.models import CpvCode
 
 # Offers -----------------------------------------------------------------------------------
+
+def own_supplier_id(actor: Any) -> int:
+    """The supplier whose catalogue the acting user keeps (supplier staff work for one)."""
+    ids = sorted(getattr(actor, "supplier_ids", ()) or ())
+    if not ids or not access.can_manage_offers_of(actor, ids[0]):
+        raise PermissionDenied("Only supplier staff keep offers")
+    return ids[0]
+
 
 OFFER_TEXT_FIELDS = {"title": 300, "description": 5000, "manufacturer": 120, "manufacturer_part_number": 80,
                      "unit": 40, "sku": 64}
@@ -146,9 +154,7 @@ def get_offer(session: Session, actor: Any, offer_id: int) -> Offer:
 
 
 def _own_offer(session: Session, actor: Any, offer_id: int) -> Offer:
-    offer = session.get(Offer, offer_id)
-    if offer is None or not (access.can_view_offer(actor, offer) or access.can_manage_offers_of(actor, offer.supplier_id)):
-        raise NotFound("No such offer")
+    offer = get_offer(session, actor, offer_id)
     if not access.can_manage_offers_of(actor, offer.supplier_id):
         raise PermissionDenied("Only the supplier's own staff can change its offers")
     return offer
@@ -234,7 +240,7 @@ def list_items(session: Session, actor: Any) -> list[CatalogueItem]:
 
 
 def link_offer(session: Session, actor: Any, item_id: int, offer_id: int | None) -> Offer:
-    """Link (or with item_id None... unlink) an offer to a catalogue item."""
+    """Link an offer to a catalogue item."""
     if not access.can_curate_catalogue_items(actor):
         raise PermissionDenied("Only e-agency staff link offers to catalogue items")
     offer = session.get(Offer, offer_id) if offer_id else None
@@ -356,8 +362,3 @@ def template_csv() -> str:
     from catalogue.rows import COLUMNS
 
     return csv_text([[c.name for c in COLUMNS], [c.example for c in COLUMNS]])
-
-
-def ensure_not_finished(record: CatalogueImport) -> None:
-    if record.finished_at is not None:
-        raise Conflict("This import has finished")

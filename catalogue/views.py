@@ -26,12 +26,6 @@ from procurement.forms import ConfirmForm
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue", template_folder="templates")
 
 
-def _own_supplier_id() -> int:
-    ids = sorted(getattr(current_user, "supplier_ids", ()))
-    require(bool(ids))
-    return ids[0]
-
-
 @bp.route("/")
 @login_required
 def search() -> Any:
@@ -66,7 +60,7 @@ def offer(offer_id: int) -> Any:
 @bp.route("/my-offers")
 @login_required
 def my_offers() -> Any:
-    supplier_id = _own_supplier_id()
+    supplier_id = services.own_supplier_id(page_actor())
     page = max(1, request.args.get("page", 1, type=int) or 1)
     offers, total = services.list_own_offers(db.session, page_actor(), supplier_id, page)
     return render_template("catalogue/my_offers.html", offers=offers, total=total, page=page)
@@ -86,8 +80,7 @@ def _offer_input(form: OfferForm) -> services.OfferInput:
 @bp.route("/my-offers/new", methods=["GET", "POST"])
 @login_required
 def new_offer() -> Any:
-    supplier_id = _own_supplier_id()
-    require(access.can_manage_offers_of(current_user, supplier_id))
+    supplier_id = services.own_supplier_id(page_actor())
     form = OfferForm()
     if form.validate_on_submit():
         try:
@@ -134,8 +127,7 @@ def withdraw_offer(offer_id: int) -> Any:
 @bp.route("/imports", methods=["GET", "POST"])
 @login_required
 def imports() -> Any:
-    supplier_id = _own_supplier_id()
-    require(access.can_manage_offers_of(current_user, supplier_id))
+    supplier_id = services.own_supplier_id(page_actor())
     form = ImportForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -217,8 +209,8 @@ def new_item() -> Any:
 def item(item_id: int) -> Any:
     found = services.get_item(db.session, page_actor(), item_id)
     try:
-        quantity = CompareArgsSchema().load({k: v for k, v in request.args.items() if k == "quantity" and v})["quantity"]
-        error = None
+        given = request.args.get("quantity")
+        quantity, error = CompareArgsSchema().load({"quantity": given} if given else {})["quantity"], None
     except ValidationError:
         quantity, error = 1, "Enter a quantity from 1 to 10,000,000"
     today = to_london(now()).date()

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Iterator
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from procurement.accounts import RoleGrant, create_user
 from procurement.core.access import SystemActor
 from procurement.models import CpvCode, CpvLevel, Organisation, OrganisationKind, Role, User
-from procurement.services import create_organisation
+from procurement.services import create_organisation, platform_counts
 from suppliers.models import Supplier
 from suppliers.services import create_supplier
 
@@ -152,10 +152,5 @@ def seed_demo(session: Session) -> dict[str, Any]:
 
     added.update(seed_catalogue(session))
     session.flush()
-    added["totals"] = {
-        "organisations": session.scalar(select(func.count(Organisation.id))),
-        "suppliers": session.scalar(select(func.count(Supplier.id))),
-        "cpv_codes": session.scalar(select(func.count(CpvCode.code))),
-        "users": session.scalar(select(func.count(User.id))),
-    }
+    added["totals"] = platform_counts(session)
     return added

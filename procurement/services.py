@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.errors import InvalidInput, NotFound, PermissionDenied
-from procurement.models import CpvCode, Organisation, OrganisationKind, Partnership
+from procurement.models import CpvCode, Organisation, OrganisationKind, Partnership, User
 
 GSS_CODE = re.compile(r"^[EWSN]\d{8}$")
 ORG_IDENTIFIER = re.compile(r"^[A-Z]{2}-[A-Z0-9]{2,}-[A-Za-z0-9.\-]+$")
@@ -91,6 +91,18 @@ def get_organisation(session: Session, actor: Any, organisation_id: int) -> Orga
     if not access.can_view_organisation(actor, organisation):
         raise PermissionDenied("You cannot see this organisation")
     return organisation
+
+
+def platform_counts(session: Session) -> dict[str, int]:
+    """How many organisations, suppliers, CPV codes and accounts the platform holds."""
+    from suppliers.models import Supplier
+
+    return {
+        "organisations": session.scalar(select(func.count(Organisation.id))) or 0,
+        "suppliers": session.scalar(select(func.count(Supplier.id))) or 0,
+        "cpv_codes": session.scalar(select(func.count(CpvCode.code))) or 0,
+        "users": session.scalar(select(func.count(User.id))) or 0,
+    }
 
 
 def search_cpv(session: Session, actor: Any, query: str = "", limit: int = 50) -> list[CpvCode]:

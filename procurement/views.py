@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from procurement import accounts
 from procurement.accounts import LockoutPolicy, RoleGrant, SignInRefused
@@ -26,8 +26,14 @@ from procurement.forms import (
     UserRolesForm,
     options,
 )
-from procurement.models import CpvCode, Organisation, Role, User
-from procurement.services import create_organisation, get_organisation, list_organisations, search_cpv
+from procurement.models import Organisation, Role
+from procurement.services import (
+    create_organisation,
+    get_organisation,
+    list_organisations,
+    platform_counts,
+    search_cpv,
+)
 from suppliers.models import Supplier
 
 bp = Blueprint("procurement", __name__)
@@ -47,15 +53,7 @@ def home() -> Any:
     roles = {role.value for role in current_user.roles}
     organisations = [m.organisation for m in current_user.memberships if m.role is Role.buyer]
     suppliers = [m.supplier for m in current_user.memberships if m.role is Role.supplier]
-    counts = {}
-    if roles & {"agency", "admin"}:
-        session = db.session
-        counts = {
-            "organisations": session.scalar(select(func.count(Organisation.id))),
-            "suppliers": session.scalar(select(func.count(Supplier.id))),
-            "cpv_codes": session.scalar(select(func.count(CpvCode.code))),
-            "users": session.scalar(select(func.count(User.id))),
-        }
+    counts = platform_counts(db.session) if access.can_view_platform_overview(current_user) else {}
     return render_template(
         "procurement/home.html", roles=roles, organisations=organisations,
         suppliers=suppliers, counts=counts,

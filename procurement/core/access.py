@@ -97,8 +97,8 @@ def can_revoke_token(user: Any, token: Any) -> bool:
 
 
 # Role home pages.
-def can_view_agency_home(user: Any) -> bool:
-    return has_role(user, AGENCY)
+def can_view_platform_overview(user: Any) -> bool:
+    return bool(_roles(user) & {AGENCY, ADMIN})
 
 
 # The catalogue.

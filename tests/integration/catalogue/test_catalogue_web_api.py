@@ -1,7 +1,6 @@
 """Catalogue pages and API: who may do what, and what each role sees."""
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
 import pytest

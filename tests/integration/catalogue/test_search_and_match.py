@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 
 from catalogue.matching import Line, match_lines
-from catalogue.models import Offer, OfferStatus
+from catalogue.models import Offer
 from catalogue.search import SearchQuery, search_offers
 from catalogue.services import OfferInput, create_offer
 from procurement.seed import seed_demo
@@ -114,7 +114,10 @@ def test_matching_for_a_bid_uses_only_that_suppliers_offers_and_its_skus(session
 
 
 def test_text_matches_below_the_threshold_need_review(session, demo):
-    [result] = match_lines(session, demo, [Line(description="laptop bag")])
-    assert result.best is None or result.status in ("needs_review", "matched")
-    if result.best is not None and result.best.confidence < 0.75:
-        assert result.status == "needs_review"
+    from catalogue.models import CatalogueItem
+
+    monitors = session.query(CatalogueItem).filter_by(name="Monitor, 24-inch").one()
+    [result] = match_lines(session, demo, [Line(description="24 inch monitor with speakers")])
+    assert result.best.catalogue_item_id == monitors.id and result.best.reason.startswith("similar text")
+    assert session.get(Offer, result.best.offer_id).cpv_code == "30231300"
+    assert 0.45 <= result.best.confidence < 0.75 and result.status == "needs_review"

@@ -78,7 +78,7 @@ class SearchPageSchema(Schema):
     page = fields.Int()
     per_page = fields.Int()
     pages = fields.Int()
-    total_is_capped = fields.Bool(metadata={"description": "total stops counting at 10,000"})
+    total_is_capped = fields.Bool(metadata={"description": "true when browsing without words and the count stopped at 10,000"})
 
 
 class CatalogueItemSchema(Schema):

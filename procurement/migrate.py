@@ -32,7 +32,7 @@ def import_all_models() -> None:
 
 # Search structures made by hand in the migrations (FTS5 tables, an expression index), which
 # the models cannot describe: autogenerate leaves them alone.
-HAND_MADE = ("offer_fts", "ix_offer_search")
+HAND_MADE = ("offer_fts", "ix_offer_search", "search_vector")
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]

@@ -59,6 +59,16 @@ def test_pagination(session, demo):
     assert not {o.id for o in first.offers} & {o.id for o in second.offers}
 
 
+def test_word_search_counts_every_hit_on_every_page(session, demo):
+    query = SearchQuery(text="laptop", per_page=1)
+    first = search_offers(session, demo, query)
+    assert first.total >= 2 and not first.total_is_capped
+    second = search_offers(session, demo, SearchQuery(text="laptop", per_page=1, page=2))
+    assert second.total == first.total and second.offers[0].id != first.offers[0].id
+    beyond = search_offers(session, demo, SearchQuery(text="laptop", per_page=1, page=first.total + 1))
+    assert beyond.offers == [] and beyond.total == first.total
+
+
 def test_drafts_are_seen_only_by_their_supplier_and_the_agency(session, demo):
     seller = factories.user(session, "supplier")
     supplier_id = next(iter(seller.supplier_ids))

@@ -4,16 +4,17 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import (
-    GovDateInput,
     GovFileInput,
     GovRadioInput,
     GovSubmitInput,
     GovTextArea,
     GovTextInput,
 )
-from wtforms import DateField, IntegerField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import IntegerField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from procurement.core.webforms import GovDateField
 
 STATUS_CHOICES = [SelectChoice("draft", "Draft: only you can see it"), SelectChoice("published", "Published"),
                   SelectChoice("withdrawn", "Withdrawn")]
@@ -40,8 +41,8 @@ class OfferForm(FlaskForm):
                                validators=[Optional(), Length(max=500)])
     lead_time_days = IntegerField("Lead time (working days)", widget=GovTextInput(),
                                   validators=[Optional(), NumberRange(min=0, max=3650, message="Enter 0 to 3650 days")])
-    valid_from = DateField("Price valid from", widget=GovDateInput(), validators=[Optional()])
-    valid_to = DateField("Price valid to", widget=GovDateInput(), validators=[Optional()])
+    valid_from = GovDateField("Price valid from", validators=[Optional()])
+    valid_to = GovDateField("Price valid to", validators=[Optional()])
     status = RadioField("Status", widget=GovRadioInput(), choices=STATUS_CHOICES, default="draft")
     submit = SubmitField("Save offer", widget=GovSubmitInput())
 

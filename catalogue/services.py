@@ -1,7 +1,6 @@
 """Catalogue services: offers, catalogue items, comparisons and starting imports."""
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -23,7 +22,7 @@ from catalogue.models import (
 )
 from catalogue.prices import PriceUnavailable, Quote, breaks_from_json, breaks_to_json, quote
 from catalogue.rules import gtin_is_valid, parse_breaks, parse_cpv, parse_money, parse_vat_rate, part_number_key
-from catalogue.spreadsheets import FileProblem, csv_text, sniff_format
+from catalogue.spreadsheets import FileProblem, csv_text, store_upload
 from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.clock import now
@@ -297,24 +296,11 @@ def start_import(
         import_mode = ImportMode(mode or "all_or_nothing")
     except ValueError:
         raise InvalidInput("Choose an import mode", field_errors={"mode": ["Choose all or nothing, or valid rows only"]}) from None
-    upload_dir.mkdir(parents=True, exist_ok=True)
-    head = stream.read(8192)
     try:
-        if not head:
-            raise FileProblem("The file is empty")
-        file_format = sniff_format(filename or "", head)
+        path, file_format = store_upload(stream, filename, upload_dir, max_bytes)
     except FileProblem as exc:
         raise InvalidInput(str(exc), field_errors={"file": [str(exc)]}) from None
-    path = upload_dir / f"{secrets.token_hex(16)}.{file_format}"
-    size = len(head)
     try:
-        with path.open("wb") as out:
-            out.write(head)
-            while chunk := stream.read(1 << 20):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise FileProblem(f"The file is larger than {max_bytes // (1 << 20)} MB")
-                out.write(chunk)
         read_header(path, file_format)
     except FileProblem as exc:
         path.unlink(missing_ok=True)
@@ -327,7 +313,7 @@ def start_import(
     session.add(record)
     session.flush()
     record_event(session, actor, "catalogue_import.requested", subject=record,
-                 details={"filename": record.filename, "mode": import_mode.value, "bytes": size})
+                 details={"filename": record.filename, "mode": import_mode.value, "bytes": path.stat().st_size})
     if enqueue:
         from catalogue.jobs import import_catalogue_file
 

@@ -5,8 +5,9 @@ import codecs
 import csv
 import io
 import zipfile
+from decimal import Decimal
 from pathlib import Path
-from typing import Iterator
+from typing import IO, Iterator
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -33,6 +34,37 @@ def sniff_format(filename: str, head: bytes) -> str:
     except UnicodeDecodeError:
         raise FileProblem("The CSV file must be UTF-8 text") from None
     return "csv"
+
+
+def store_upload(stream: IO[bytes], filename: str, directory: Path, max_bytes: int) -> tuple[Path, str]:
+    """Copy an uploaded file to `directory` under a random name: (path, 'csv' or 'xlsx').
+    FileProblem (and nothing left behind) if it is empty, too big, or not CSV or XLSX."""
+    import secrets
+
+    head = stream.read(8192)
+    if not head:
+        raise FileProblem("The file is empty")
+    file_format = sniff_format(filename or "", head)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{secrets.token_hex(16)}.{file_format}"
+    size = 0
+    try:
+        with path.open("wb") as out:
+            chunk = head
+            while chunk:
+                size += len(chunk)
+                if size > max_bytes:
+                    raise FileProblem(f"The file is larger than {_size_text(max_bytes)}")
+                out.write(chunk)
+                chunk = stream.read(1 << 20)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path, file_format
+
+
+def _size_text(limit: int) -> str:
+    return f"{limit // (1 << 20)} MB" if limit >= 1 << 20 else f"{max(1, limit // 1024)} KB"
 
 
 def count_csv_rows(path: Path) -> int:
@@ -94,7 +126,10 @@ def _cell_text(value: object) -> str:
 
 
 def safe_cell(value: object) -> str:
-    """A cell a spreadsheet will show as text, never run as a formula."""
+    """A cell a spreadsheet will show as text, never run as a formula. Numbers we computed
+    (a negative saving, say) stay numbers."""
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return str(value)
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 

@@ -62,14 +62,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from catalogue import views as catalogue_views
     from procurement import api as procurement_api
     from procurement import cli, views
+    from procurement.demand import api as demand_api
+    from procurement.demand import views as demand_views
     from suppliers import api as suppliers_api
     from suppliers import views as supplier_views
+    from tenders import api as tenders_api
+    from tenders import views as tender_views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(views.admin_bp)
     app.register_blueprint(supplier_views.bp)
     app.register_blueprint(catalogue_views.bp)
-    for blueprint in (*procurement_api.blueprints, *suppliers_api.blueprints, *catalogue_api.blueprints):
+    app.register_blueprint(demand_views.bp)
+    app.register_blueprint(tender_views.bp)
+    for blueprint in (*procurement_api.blueprints, *suppliers_api.blueprints, *catalogue_api.blueprints,
+                      *demand_api.blueprints, *tenders_api.blueprints):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
 
@@ -104,6 +111,8 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters["london"] = _london_format
+    app.jinja_env.filters["money"] = _money_format
+    app.jinja_env.filters["qty"] = _quantity_format
     WTFormsHelpers(app)
 
     @app.context_processor
@@ -118,6 +127,23 @@ def _init_templates(app: Flask) -> None:
 def _london_format(moment: Any, pattern: str = "%-d %B %Y %H:%M") -> str:
     local = to_london(moment)
     return local.strftime(pattern) if local else ""
+
+
+def _money_format(amount: Any) -> str:
+    """£1,234.50; a negative amount as -£12.00; nothing as an en dash."""
+    if amount is None:
+        return "–"
+    return ("-" if amount < 0 else "") + f"£{abs(amount):,.2f}"
+
+
+def _quantity_format(quantity: Any) -> str:
+    from procurement.demand.rules import quantity_text
+
+    if quantity is None:
+        return "–"
+    text = quantity_text(quantity)
+    whole, _, fraction = text.partition(".")
+    return f"{int(whole):,}" + (f".{fraction}" if fraction else "")
 
 
 def _init_assets(app: Flask) -> None:

@@ -28,6 +28,8 @@ def import_all_models() -> None:
     import procurement.models  # noqa: F401
     import catalogue.models  # noqa: F401
     import suppliers.models  # noqa: F401
+    import procurement.demand.models  # noqa: F401
+    import tenders.models  # noqa: F401
 
 
 # Search structures made by hand in the migrations (FTS5 tables, an expression index), which

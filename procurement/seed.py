@@ -151,6 +151,9 @@ def seed_demo(session: Session) -> dict[str, Any]:
     from catalogue.seed import seed_catalogue
 
     added.update(seed_catalogue(session))
+    from procurement.demand.seed import seed_demand
+
+    added.update(seed_demand(session))
     session.flush()
     added["totals"] = platform_counts(session)
     return added

@@ -50,3 +50,36 @@ def token_for(session: Any, account: User, days: int = 30) -> str:
     _token, plain = create_api_token(session, account, name="test", days=days)
     session.flush()
     return plain
+
+
+def catalogue_item(session: Any, name: str | None = None, cpv_code: str = "30213100", unit: str = "each") -> Any:
+    from catalogue.services import create_item
+
+    return create_item(session, SYSTEM, name=name or f"Test item {next(_counter)}", cpv_code=cpv_code, unit=unit,
+                       key_attributes="")
+
+
+def linked_offer(session: Any, item: Any, list_price: str, breaks: str = "", **overrides: Any) -> Any:
+    """A published offer of a new supplier, linked to the item."""
+    from catalogue.services import OfferInput, create_offer, link_offer
+
+    seller = supplier(session)
+    data = dict(sku=f"SKU-{next(_counter)}", title=f"Offer for {item.name}", cpv_code=item.cpv_code, unit=item.unit,
+                list_price=list_price, price_breaks=breaks, status="published")
+    data.update(overrides)
+    offer = create_offer(session, SYSTEM, seller.id, OfferInput(**data))
+    link_offer(session, SYSTEM, item.id, offer.id)
+    return offer
+
+
+def requirement(session: Any, buyer: User, *, submit: bool = True, days: int = 30, **overrides: Any) -> Any:
+    """A requirement raised by `buyer` through the service, submitted unless told."""
+    from datetime import timedelta
+
+    from procurement.core.clock import today
+    from procurement.demand.services import RequirementInput, create_requirement
+
+    data = dict(title="Laptops", cpv_code="30213100", specification="14-inch laptops", quantity="10", unit="each",
+                delivery_location="Town Hall", needed_by=today() + timedelta(days=days), baseline_unit_price="800.00")
+    data.update(overrides)
+    return create_requirement(session, buyer, RequirementInput(**data), submit=submit)

@@ -127,3 +127,31 @@ def can_curate_catalogue_items(user: Any) -> bool:
 
 def can_view_import(user: Any, catalogue_import: Any) -> bool:
     return can_manage_offers_of(user, catalogue_import.supplier_id) or bool(_roles(user) & {AGENCY, ADMIN})
+
+
+# Demand: requirements and the demand board.
+def can_raise_requirements(user: Any) -> bool:
+    return has_role(user, BUYER) and bool(user.organisation_ids)
+
+
+def can_act_for_organisation(user: Any, organisation_id: int) -> bool:
+    """A buyer of that organisation (and only of it) raises and answers for it."""
+    return has_role(user, BUYER) and organisation_id in user.organisation_ids
+
+
+def can_view_requirement(user: Any, requirement: Any) -> bool:
+    return can_act_for_organisation(user, requirement.organisation_id) or has_role(user, AGENCY)
+
+
+def can_view_demand_board(user: Any) -> bool:
+    return has_role(user, AGENCY)
+
+
+def can_stop_requirements(user: Any) -> bool:
+    """The agency withdraws committed requirements and cancels requirements, with a reason."""
+    return has_role(user, AGENCY)
+
+
+# Joint tenders.
+def can_manage_tenders(user: Any) -> bool:
+    return has_role(user, AGENCY)

@@ -6,7 +6,7 @@ tests) move it with `frozen_at`; nothing else calls `datetime.now()`.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,11 @@ def now() -> datetime:
     if _frozen is not None:
         return _frozen
     return datetime.now(timezone.utc)
+
+
+def today() -> date:
+    """Today's date in London: the calendar that needed-by dates and deadlines are set in."""
+    return now().astimezone(LONDON).date()
 
 
 @contextmanager

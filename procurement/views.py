@@ -54,9 +54,14 @@ def home() -> Any:
     organisations = [m.organisation for m in current_user.memberships if m.role is Role.buyer]
     suppliers = [m.supplier for m in current_user.memberships if m.role is Role.supplier]
     counts = platform_counts(db.session) if access.can_view_platform_overview(current_user) else {}
+    pending = 0
+    if access.can_raise_requirements(current_user):
+        from tenders.pooling import lines_to_answer
+
+        pending = len(lines_to_answer(db.session, page_actor()))
     return render_template(
         "procurement/home.html", roles=roles, organisations=organisations,
-        suppliers=suppliers, counts=counts,
+        suppliers=suppliers, counts=counts, pending_lines=pending,
     )
 
 

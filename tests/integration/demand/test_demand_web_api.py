@@ -245,3 +245,12 @@ def test_the_whole_path_through_the_api(client, session):
     assert confirmed.status_code == 200 and confirmed.get_json()["status"] == "confirmed"
     closed = client.post(f"/api/v1/tenders/{formed.get_json()['id']}/close-confirmation", headers=as_agency)
     assert closed.status_code == 200 and closed.get_json()["lots"][0]["confirmed_quantity"] == "12"
+
+
+def test_a_buyer_is_told_of_lines_waiting_for_them(client, world):
+    sign_in(client, world["users"]["buyer"].email, factories.PASSWORD)
+    home = client.get("/").get_data(as_text=True)
+    assert "1 line in draft joint tenders is waiting for your confirmation" in home
+    pools = client.get("/requirements/pools").get_data(as_text=True)
+    assert f"/tenders/lines/{world['own_line']}/confirm" in pools
+    assert f"/tenders/lines/{world['other_line']}/confirm" not in pools

@@ -16,7 +16,7 @@ from catalogue.rules import (
     parse_vat_rate,
     part_number_key,
 )
-from catalogue.spreadsheets import FileProblem
+from catalogue import spreadsheets
 
 
 @dataclass(frozen=True)
@@ -59,19 +59,7 @@ STAGE_FIELDS = ["sku", "title", "description", "manufacturer", "manufacturer_par
 
 def header_positions(header: list[str]) -> dict[str, int]:
     """Column name -> position. Unknown, duplicated or missing required columns: FileProblem."""
-    names = [h.strip().lower().replace(" ", "_") for h in header]
-    while names and not names[-1]:
-        names.pop()
-    unknown = [n for n in names if n and n not in COLUMN_NAMES]
-    if unknown:
-        raise FileProblem(f"Unknown column(s): {', '.join(unknown)}. The columns are: {', '.join(COLUMN_NAMES)}")
-    duplicated = sorted({n for n in names if n and names.count(n) > 1})
-    if duplicated:
-        raise FileProblem(f"Column(s) given twice: {', '.join(duplicated)}")
-    missing = [n for n in REQUIRED if n not in names]
-    if missing:
-        raise FileProblem(f"Missing required column(s): {', '.join(missing)}")
-    return {name: i for i, name in enumerate(names) if name}
+    return spreadsheets.header_positions(header, COLUMN_NAMES, REQUIRED)
 
 
 class RowValidator:

@@ -63,6 +63,24 @@ def store_upload(stream: IO[bytes], filename: str, directory: Path, max_bytes: i
     return path, file_format
 
 
+def header_positions(header: list[str], column_names: list[str], required: list[str]) -> dict[str, int]:
+    """Column name -> position. Unknown, repeated or missing required columns: FileProblem."""
+    names = [h.strip().lower().replace(" ", "_") for h in header]
+    while names and not names[-1]:
+        names.pop()
+    unknown = [n for n in names if n and n not in column_names]
+    if unknown:
+        shown = ", ".join(n[:40] for n in unknown[:10])
+        raise FileProblem(f"Unknown column(s): {shown}. The columns are: {', '.join(column_names)}")
+    duplicated = sorted({n for n in names if n and names.count(n) > 1})
+    if duplicated:
+        raise FileProblem(f"Column(s) given twice: {', '.join(duplicated)}")
+    missing = [n for n in required if n not in names]
+    if missing:
+        raise FileProblem(f"Missing required column(s): {', '.join(missing)}")
+    return {name: i for i, name in enumerate(names) if name}
+
+
 def _size_text(limit: int) -> str:
     return f"{limit // (1 << 20)} MB" if limit >= 1 << 20 else f"{max(1, limit // 1024)} KB"
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue.models import CatalogueItem
-from catalogue.spreadsheets import FileProblem, csv_text, iter_rows, store_upload
+from catalogue.spreadsheets import FileProblem, csv_text, header_positions, iter_rows, store_upload
 from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.clock import now, today
@@ -59,21 +59,6 @@ def template_csv() -> str:
     return csv_text([COLUMN_NAMES, [c.example for c in COLUMNS]])
 
 
-def _positions(header: list[str]) -> dict[str, int]:
-    names = [h.strip().lower().replace(" ", "_") for h in header]
-    unknown = [n for n in names if n and n not in COLUMN_NAMES]
-    if unknown:
-        shown = ", ".join(n[:40] for n in unknown[:10])
-        raise FileProblem(f"Unknown column(s): {shown}. The columns are: {', '.join(COLUMN_NAMES)}")
-    duplicated = sorted({n for n in names if n and names.count(n) > 1})
-    if duplicated:
-        raise FileProblem(f"Column(s) given twice: {', '.join(duplicated)}")
-    missing = [n for n in REQUIRED if n not in names]
-    if missing:
-        raise FileProblem(f"Missing required column(s): {', '.join(missing)}")
-    return {name: i for i, name in enumerate(names) if name}
-
-
 def _row_input(cells: list[str], positions: dict[str, int], organisation_id: int) -> tuple[RequirementInput, dict[str, list[str]]]:
     def cell(name: str) -> str:
         position = positions.get(name)
@@ -100,7 +85,7 @@ def upload_requirements(session: Session, actor: Any, *, organisation_id: int | 
         try:
             path, file_format = store_upload(stream, filename, Path(folder), max_bytes)
             rows = iter_rows(path, file_format)
-            positions = _positions(next(rows, None) or [])
+            positions = header_positions(next(rows, None) or [], COLUMN_NAMES, REQUIRED)
             checked = _check_rows(session, rows, positions, organisation)
         except FileProblem as exc:
             raise InvalidInput(str(exc), field_errors={"file": [str(exc)]}) from None

@@ -4,9 +4,9 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Optional
+from typing import Any, Optional
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from procurement.core.clock import now
@@ -16,12 +16,21 @@ from procurement.models import Organisation
 
 
 class TenderStatus(str, enum.Enum):
-    draft = "draft"            # formed from pools; buyers confirm their lines
-    published = "published"    # open for bids
-    closed = "closed"          # past its deadline, box not yet opened
-    opened = "opened"          # bids opened for evaluation
+    draft = "draft"                    # formed from pools; buyers confirm their lines; details set
+    published = "published"            # open for questions and bids until the deadline
+    closed = "closed"                  # past its deadline, the box not yet opened
+    opened = "opened"                  # bids decrypted into rows for evaluation
+    evaluation = "evaluation"
+    award_proposed = "award_proposed"
+    standstill = "standstill"
     awarded = "awarded"
-    cancelled = "cancelled"
+    complete = "complete"
+    cancelled = "cancelled"            # stopped, with a reason
+    unsuccessful = "unsuccessful"      # closed with no bids
+
+
+class Procedure(str, enum.Enum):
+    open = "open"
 
 
 class LineStatus(str, enum.Enum):
@@ -44,9 +53,29 @@ class Tender(Base):
     confirmation_closed_at: Mapped[Optional[datetime]]
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=now)
+    # What bidders are told, frozen at publication.
+    procedure: Mapped[Procedure] = mapped_column(str_enum(Procedure, "tender_procedure"), default=Procedure.open)
+    price_weight: Mapped[int] = mapped_column(default=60)
+    price_formula: Mapped[str] = mapped_column(String(40), default="lowest_price_ratio")
+    clarification_deadline: Mapped[Optional[datetime]]
+    submission_deadline: Mapped[Optional[datetime]]
+    expected_award_on: Mapped[Optional[date]] = mapped_column(Date)
+    short_period_reason: Mapped[str] = mapped_column(String(500), default="")
+    # The lifecycle.
+    published_at: Mapped[Optional[datetime]]
+    closed_at: Mapped[Optional[datetime]]
+    opening_requested_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    opening_requested_at: Mapped[Optional[datetime]]
+    opened_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    opened_at: Mapped[Optional[datetime]]
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    wrapped_key: Mapped[Optional[bytes]] = mapped_column(LargeBinary)  # the tender box's data key, wrapped
 
     lots: Mapped[list["Lot"]] = relationship(back_populates="tender", order_by="Lot.number",
                                              cascade="all, delete-orphan")
+    criteria: Mapped[list["Criterion"]] = relationship(order_by="Criterion.number", cascade="all, delete-orphan")
+    documents: Mapped[list["TenderDocument"]] = relationship(order_by="TenderDocument.id", cascade="all, delete-orphan")
+    amendments: Mapped[list["Amendment"]] = relationship(order_by="Amendment.number", cascade="all, delete-orphan")
 
 
 class Lot(Base):
@@ -61,9 +90,12 @@ class Lot(Base):
     unit: Mapped[str] = mapped_column(String(40))
     pool_keys: Mapped[str] = mapped_column(String(500))  # the demand-board groups it was formed from
     estimated_unit_price: Mapped[Optional[Decimal]]      # from the catalogue when formed, ex VAT
+    estimated_value: Mapped[Optional[Decimal]]           # ex VAT, set by the agency before publication
 
     tender: Mapped[Tender] = relationship(back_populates="lots")
     lines: Mapped[list["LotLine"]] = relationship(back_populates="lot", order_by="LotLine.id",
+                                                  cascade="all, delete-orphan")
+    items: Mapped[list["LotItem"]] = relationship(back_populates="lot", order_by="LotItem.number",
                                                   cascade="all, delete-orphan")
 
     __table_args__ = (UniqueConstraint("tender_id", "number"),)
@@ -94,3 +126,187 @@ class LotLine(Base):
     organisation: Mapped[Organisation] = relationship()
 
     __table_args__ = (Index("ix_lot_line_organisation_id_status", "organisation_id", "status"),)
+
+
+class LotItem(Base):
+    """One thing a lot buys, with its quantity: the confirmed lines for it, frozen at
+    publication. Bids price each item of each lot they cover."""
+
+    __tablename__ = "lot_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    description: Mapped[str] = mapped_column(String(300))
+    catalogue_item_id: Mapped[Optional[int]] = mapped_column(ForeignKey("catalogue_item.id"))
+    cpv_code: Mapped[str] = mapped_column(ForeignKey("cpv_code.code"))
+    unit: Mapped[str] = mapped_column(String(40))
+    quantity: Mapped[Decimal] = mapped_column(ExactDecimal(14, 3))
+
+    lot: Mapped[Lot] = relationship(back_populates="items")
+
+    __table_args__ = (UniqueConstraint("lot_id", "number"),)
+
+
+class Criterion(Base):
+    """A quality criterion: its weight and what each mark from 0 to 5 means."""
+
+    __tablename__ = "criterion"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    name: Mapped[str] = mapped_column(String(200))
+    weight: Mapped[int]
+    descriptors: Mapped[list[str]] = mapped_column(JSON)  # six: for marks 0, 1, 2, 3, 4, 5
+    pass_mark: Mapped[Optional[int]]
+
+    __table_args__ = (
+        UniqueConstraint("tender_id", "number"),
+        CheckConstraint("weight > 0 AND weight <= 100", name="weight_range"),
+        CheckConstraint("pass_mark IS NULL OR (pass_mark >= 0 AND pass_mark <= 5)", name="pass_mark_range"),
+    )
+
+
+class TenderDocument(Base):
+    __tablename__ = "tender_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_path: Mapped[str] = mapped_column(String(500))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    amendment_number: Mapped[Optional[int]]
+    uploaded_by_label: Mapped[str] = mapped_column(String(254))
+    uploaded_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class Amendment(Base):
+    """A formal change after publication, published to every supplier."""
+
+    __tablename__ = "amendment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    summary: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(default=now)
+    previous_deadline: Mapped[datetime]
+    new_deadline: Mapped[datetime]
+    published_by_label: Mapped[str] = mapped_column(String(254))
+
+    __table_args__ = (UniqueConstraint("tender_id", "number"),)
+
+
+class Clarification(Base):
+    """A supplier's question and the agency's answer, published to all without the asker."""
+
+    __tablename__ = "clarification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("supplier.id"))
+    asked_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    question: Mapped[str] = mapped_column(Text)
+    asked_at: Mapped[datetime] = mapped_column(default=now)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[Optional[datetime]]
+    answered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+
+class BidStatus(str, enum.Enum):
+    draft = "draft"            # being prepared: only its supplier can read it
+    submitted = "submitted"    # in the box
+    withdrawn = "withdrawn"    # taken out before the deadline
+
+
+class VersionState(str, enum.Enum):
+    submitted = "submitted"    # the version that counts
+    superseded = "superseded"  # replaced by a later version
+    withdrawn = "withdrawn"    # the bid was withdrawn
+
+
+class Bid(Base):
+    """One supplier's bid for one tender. Its draft and every submitted version are sealed
+    with the tender's key; before opening only the facts below are readable."""
+
+    __tablename__ = "bid"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id"), index=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("supplier.id"))
+    status: Mapped[BidStatus] = mapped_column(str_enum(BidStatus, "bid_status"), default=BidStatus.draft)
+    needs_reconfirmation: Mapped[bool] = mapped_column(default=False)
+    draft_sealed: Mapped[Optional[bytes]] = mapped_column(LargeBinary)
+    draft_saved_at: Mapped[Optional[datetime]]
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    updated_at: Mapped[datetime] = mapped_column(default=now)
+
+    versions: Mapped[list["BidVersion"]] = relationship(order_by="BidVersion.version", cascade="all, delete-orphan")
+
+    __table_args__ = (UniqueConstraint("tender_id", "supplier_id"),)
+
+
+class BidVersion(Base):
+    __tablename__ = "bid_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bid.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int]
+    state: Mapped[VersionState] = mapped_column(str_enum(VersionState, "bid_version_state"))
+    submitted_at: Mapped[datetime]
+    submitted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    size: Mapped[int]
+    digest: Mapped[str] = mapped_column(String(64))
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (UniqueConstraint("bid_id", "version"),)
+
+
+# Evaluation rows: written only by the opening, from each bid's latest submitted version.
+
+class OpenedBid(Base):
+    __tablename__ = "opened_bid"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id"), index=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bid.id"), unique=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("supplier.id"))
+    version: Mapped[int]
+    digest: Mapped[str] = mapped_column(String(64))
+    intact: Mapped[bool]
+    reconfirmed: Mapped[bool] = mapped_column(default=True)
+    note: Mapped[str] = mapped_column(String(500), default="")
+
+
+class BidLine(Base):
+    __tablename__ = "bid_line"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opened_bid_id: Mapped[int] = mapped_column(ForeignKey("opened_bid.id", ondelete="CASCADE"), index=True)
+    lot_item_id: Mapped[int] = mapped_column(ForeignKey("lot_item.id"))
+    unit_price: Mapped[Decimal]
+    offer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("offer.id"))
+    capacity: Mapped[Optional[Decimal]] = mapped_column(ExactDecimal(14, 3))
+    tiers: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [[min, max or null, "unit price"], ...]
+
+
+class BidBundle(Base):
+    __tablename__ = "bid_bundle"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opened_bid_id: Mapped[int] = mapped_column(ForeignKey("opened_bid.id", ondelete="CASCADE"), index=True)
+    lot_numbers: Mapped[list[int]] = mapped_column(JSON)
+    discount_percent: Mapped[Decimal] = mapped_column(ExactDecimal(5, 2))
+
+
+class QualityResponse(Base):
+    __tablename__ = "quality_response"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opened_bid_id: Mapped[int] = mapped_column(ForeignKey("opened_bid.id", ondelete="CASCADE"), index=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("criterion.id"))
+    text: Mapped[str] = mapped_column(Text)
+    attachments: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{"filename", "size", "sha256", "data" (base64)}]

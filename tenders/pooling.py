@@ -33,7 +33,7 @@ def _agency(actor: Any) -> None:
 
 
 def _next_reference(session: Session, year: int) -> str:
-    prefix = f"LJP-{year}-"
+    prefix = f"LC-{year}-"
     count = session.scalar(select(func.count()).where(Tender.reference.like(prefix + "%"))) or 0
     return f"{prefix}{count + 1:04d}"
 
@@ -118,11 +118,11 @@ def form_tender(session: Session, actor: Any, *, board: BoardFilter, pool_keys: 
 
 
 def get_tender(session: Session, actor: Any, tender_id: int) -> Tender:
-    """The agency sees any tender; a buyer, one their organisation has lines in."""
-    tender = session.get(Tender, tender_id)
-    if tender is None or not can_see(session, actor, tender):
-        raise NotFound("No such tender")
-    return tender
+    """The agency sees any tender; a buyer, one their organisation has lines in; a supplier,
+    published ones (see `lifecycle.get_tender`)."""
+    from tenders.lifecycle import get_tender as lifecycle_get
+
+    return lifecycle_get(session, actor, tender_id)
 
 
 def can_see(session: Session, actor: Any, tender: Tender) -> bool:
@@ -201,23 +201,24 @@ def close_confirmation(session: Session, actor: Any, tender_id: int) -> Tender:
 
 def cancel_draft(session: Session, actor: Any, tender_id: int, reason: str) -> Tender:
     """Abandon a draft: its requirements go back on the board."""
+    from tenders.lifecycle import cancel
+
     _agency(actor)
-    tender = get_tender(session, actor, tender_id)
-    if tender.status is not TenderStatus.draft:
+    if get_tender(session, actor, tender_id).status is not TenderStatus.draft:
         raise Conflict("Only a draft tender can be abandoned here")
-    if not reason.strip():
-        raise InvalidInput("Give a reason", field_errors={"reason": ["Give the reason for abandoning the tender"]})
+    return cancel(session, actor, tender_id, reason)
+
+
+def release_lines(session: Session, actor: Any, tender: Tender, why: str) -> None:
+    """A draft's pending and confirmed lines are withdrawn and their requirements go back on
+    the demand board."""
     for lot in tender.lots:
         for line in lot.lines:
             if line.status in OPEN_LINE:
                 line.status, line.responded_at = LineStatus.withdrawn, now()
                 requirement = session.get(Requirement, line.requirement_id)
                 assert requirement is not None
-                move_requirement(session, actor, requirement, RequirementStatus.submitted, "requirement.released",
-                                 f"draft tender {tender.reference} abandoned")
-    tender.status = TenderStatus.cancelled
-    record_event(session, actor, "tender.cancelled", subject=tender, details={"reason": reason.strip()})
-    return tender
+                move_requirement(session, actor, requirement, RequirementStatus.submitted, "requirement.released", why)
 
 
 def lines_to_answer(session: Session, actor: Any) -> list[LotLine]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+from decimal import Decimal
 from typing import Any
 
 from procurement.accounts import RoleGrant, create_api_token, create_user
@@ -83,3 +84,60 @@ def requirement(session: Any, buyer: User, *, submit: bool = True, days: int = 3
                 delivery_location="Town Hall", needed_by=today() + timedelta(days=days), baseline_unit_price="800.00")
     data.update(overrides)
     return create_requirement(session, buyer, RequirementInput(**data), submit=submit)
+
+
+def published_tender(session: Any, *, days: int = 30, short_reason: str = "", publish: bool = True) -> dict[str, Any]:
+    """A joint tender formed from a laptop pool of two organisations (both lines confirmed),
+    with criteria, a document and a timeline, published unless told; and a bidder whose
+    catalogue has the laptop at £800 (£750 from 100 units)."""
+    import io
+    from datetime import timedelta
+    from pathlib import Path
+
+    from flask import current_app
+
+    from procurement.core.clock import now, today
+    from procurement.demand.board import BoardFilter
+    from tenders import lifecycle, pooling
+
+    item = catalogue_item(session, name=f"Tender laptop {next(_counter)}")
+    orgs = [organisation(session) for _ in range(2)]
+    buyers = [user(session, "buyer", organisation_id=o.id) for o in orgs]
+    for buyer, quantity in zip(buyers, ("60", "90")):
+        requirement(session, buyer, catalogue_item_id=item.id, unit="", quantity=quantity, baseline_unit_price="900.00")
+    agency = user(session, "agency")
+    tender = pooling.form_tender(session, agency, board=BoardFilter(), pool_keys=[f"item-{item.id}"],
+                                 title="Joint laptop tender", confirm_by=today() + timedelta(days=3))
+    for buyer, line in zip(buyers, sorted(tender.lots[0].lines, key=lambda l: l.organisation_id)):
+        pooling.respond(session, buyer, line.id, confirm=True)
+    pooling.close_confirmation(session, agency, tender.id)
+    lifecycle.set_details(session, agency, tender.id, lifecycle.TenderDetails(
+        title="Joint laptop tender", description="Laptops for two boroughs", price_weight=60,
+        clarification_deadline=now() + timedelta(days=days - 5), submission_deadline=now() + timedelta(days=days),
+        expected_award_on=today() + timedelta(days=days + 20), lot_values={1: Decimal("120000.00")}))
+    lifecycle.set_criteria(session, agency, tender.id, [
+        lifecycle.CriterionInput("Delivery and support", 25, [f"mark {n}" for n in range(6)], pass_mark=2),
+        lifecycle.CriterionInput("Social value", 15, [f"mark {n}" for n in range(6)]),
+    ])
+    folder = Path(current_app.instance_path) / "documents"
+    lifecycle.add_document(session, agency, tender.id, title="Specification", filename="spec.txt",
+                           stream=io.BytesIO(b"Laptops: 14-inch, 16 GB"), directory=folder)
+    if publish:
+        lifecycle.publish(session, agency, tender.id, short_period_reason=short_reason,
+                          master_secret=current_app.config["BID_SEALING_KEY"])
+    bidder = user(session, "supplier")
+    supplier_id = next(iter(bidder.supplier_ids))
+    from catalogue.services import OfferInput, create_offer
+
+    create_offer(session, SYSTEM, supplier_id, OfferInput(
+        sku="BID-LAP", title="Bid laptop", cpv_code=item.cpv_code, unit="each", list_price="800.00",
+        price_breaks="100:750.00", status="published"))
+    session.flush()
+    return {"tender": tender, "agency": agency, "second_agency": user(session, "agency"), "buyers": buyers,
+            "orgs": orgs, "bidder": bidder, "supplier_id": supplier_id, "item": item}
+
+
+def bid_content(unit_price: str = "740.00", text: str = "We deliver in 10 days", sku: str = "BID-LAP") -> dict[str, Any]:
+    return {"lots": [{"lot": 1, "items": [{"item": 1, "unit_price": unit_price, "offer_sku": sku, "capacity": "500",
+                                             "tiers": "1-99:760.00; 100-:740.00"}]}],
+            "quality": [{"criterion": 1, "text": text}, {"criterion": 2, "text": "Apprenticeships in Hackney"}]}

@@ -155,3 +155,17 @@ def can_stop_requirements(user: Any) -> bool:
 # Joint tenders.
 def can_manage_tenders(user: Any) -> bool:
     return has_role(user, AGENCY)
+
+
+def can_view_opportunities(user: Any) -> bool:
+    """Published tenders are open to suppliers (and the agency)."""
+    return bool(_roles(user) & {SUPPLIER, AGENCY})
+
+
+def can_bid_for(user: Any, supplier_id: int) -> bool:
+    """Only a supplier's own staff prepare, submit, replace and withdraw its bids."""
+    return has_role(user, SUPPLIER) and supplier_id in user.supplier_ids
+
+
+def can_open_tenders(user: Any) -> bool:
+    return has_role(user, AGENCY)

@@ -118,7 +118,7 @@ def _form(session, demand, **overrides):
 
 def test_from_pools_to_a_draft_tender_with_confirmed_lines(session, demand):
     tender = _form(session, demand)
-    assert tender.reference.startswith(f"LJP-{today().year}-") and len(tender.lots) == 1
+    assert tender.reference.startswith(f"LC-{today().year}-") and len(tender.lots) == 1
     lot = tender.lots[0]
     assert lot.estimated_unit_price == D("742.00") and len(lot.lines) == 3 and lot.quantity == 0
     requirements = {l.organisation_id: session.get(Requirement, l.requirement_id) for l in lot.lines}

@@ -1,0 +1,406 @@
+"""A joint tender from draft to closed: details, criteria and documents while a draft;
+publication (the minimum tendering period checked, everything frozen); formal amendments;
+clarifications; cancellation; and the time-driven close at the deadline, made by an
+idempotent tick and on every read. Each move checks the state and the server's clock."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from catalogue.spreadsheets import FileProblem
+from procurement.core import access
+from procurement.core.audit import record_event
+from procurement.core.clock import now
+from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from procurement.demand.models import Requirement
+from tenders import rules, sealing
+from tenders.models import (
+    Amendment,
+    Bid,
+    BidStatus,
+    Clarification,
+    Criterion,
+    LineStatus,
+    Lot,
+    LotItem,
+    Tender,
+    TenderDocument,
+    TenderStatus,
+)
+
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+
+
+def _agency(actor: Any) -> None:
+    if not access.can_manage_tenders(actor):
+        raise PermissionDenied("Only the agency runs joint tenders")
+
+
+def locked(session: Session, tender_id: int) -> Tender:
+    """The tender, locked for this transaction (PostgreSQL row lock; SQLite writes one at a
+    time anyway), so a deadline check and the write it allows cannot be split."""
+    tender = session.get(Tender, tender_id, with_for_update=session.get_bind().dialect.name == "postgresql",
+                         populate_existing=True)
+    if tender is None:
+        raise NotFound("No such tender")
+    return tender
+
+
+def move(session: Session, actor: Any, tender: Tender, target: TenderStatus, action: str, **details: Any) -> Tender:
+    if not rules.can_move(tender.status, target):
+        raise Conflict(f"A {tender.status.value.replace('_', ' ')} tender cannot become {target.value.replace('_', ' ')}")
+    previous = tender.status
+    tender.status = target
+    session.flush()
+    record_event(session, actor, action, subject=tender,
+                 details={"from": previous.value, "to": target.value, **details})
+    return tender
+
+
+def advance(session: Session, tender: Tender, actor: Any = None) -> Tender:
+    """Make the moves the clock has made due: a published tender past its deadline closes
+    (unsuccessful if no bid is in the box). Safe to call any number of times."""
+    if tender.status is TenderStatus.published and tender.submission_deadline and now() >= tender.submission_deadline:
+        tender = locked(session, tender.id)
+        if tender.status is not TenderStatus.published:
+            return tender
+        bids = session.scalar(select(func.count()).select_from(Bid).where(
+            Bid.tender_id == tender.id, Bid.status == BidStatus.submitted)) or 0
+        tender.closed_at = tender.submission_deadline
+        clock = actor or access.SystemActor("clock")
+        if bids:
+            move(session, clock, tender, TenderStatus.closed, "tender.closed", bids=bids)
+        else:
+            move(session, clock, tender, TenderStatus.unsuccessful, "tender.unsuccessful", reason="no bids by the deadline")
+    return tender
+
+
+def tick(session: Session) -> int:
+    """Every time-driven move that is due (`flask tenders tick`, a scheduler or cron)."""
+    due = session.scalars(select(Tender.id).where(Tender.status == TenderStatus.published,
+                                                  Tender.submission_deadline <= now())).all()
+    for tender_id in due:
+        tender = session.get(Tender, tender_id)
+        assert tender is not None
+        advance(session, tender)
+    return len(due)
+
+
+def get_tender(session: Session, actor: Any, tender_id: int) -> Tender:
+    """The agency sees every tender; buyers those their organisation takes part in; suppliers
+    published ones (and later states). Past its deadline a tender is never shown open."""
+    tender = session.get(Tender, tender_id)
+    if tender is None or not can_see(session, actor, tender):
+        raise NotFound("No such tender")
+    return advance(session, tender)
+
+
+def can_see(session: Session, actor: Any, tender: Tender) -> bool:
+    from tenders.pooling import can_see as pooled_can_see
+
+    if access.has_role(actor, access.SUPPLIER) and tender.status not in (TenderStatus.draft,):
+        return True
+    return pooled_can_see(session, actor, tender)
+
+
+@dataclass
+class CriterionInput:
+    name: str
+    weight: int
+    descriptors: list[str]
+    pass_mark: int | None = None
+
+
+@dataclass
+class TenderDetails:
+    title: str
+    description: str = ""
+    price_weight: int = 60
+    clarification_deadline: datetime | None = None
+    submission_deadline: datetime | None = None
+    expected_award_on: date | None = None
+    lot_values: dict[int, Decimal] = field(default_factory=dict)  # lot number -> estimated value ex VAT
+
+
+def _draft(session: Session, actor: Any, tender_id: int) -> Tender:
+    _agency(actor)
+    tender = get_tender(session, actor, tender_id)
+    if tender.status is not TenderStatus.draft:
+        raise Conflict("Criteria, weights, lots and the timeline are frozen at publication; publish an amendment instead")
+    return tender
+
+
+def set_details(session: Session, actor: Any, tender_id: int, data: TenderDetails) -> Tender:
+    tender = _draft(session, actor, tender_id)
+    errors: dict[str, list[str]] = {}
+    if not data.title.strip() or len(data.title.strip()) > 200:
+        errors["title"] = ["Enter a title of at most 200 characters"]
+    if not 0 <= data.price_weight <= 100:
+        errors["price_weight"] = ["The price weight must be from 0 to 100"]
+    for name in ("clarification_deadline", "submission_deadline"):
+        moment = getattr(data, name)
+        if moment is not None and moment.tzinfo is None:
+            errors[name] = ["Give the time with its time zone"]
+    lots = {lot.number: lot for lot in tender.lots}
+    for number, value in data.lot_values.items():
+        if number not in lots:
+            errors.setdefault("lot_values", []).append(f"There is no lot {number}")
+        elif value is not None and value <= 0:
+            errors.setdefault("lot_values", []).append(f"Lot {number}: the estimated value must be more than 0")
+    if errors:
+        raise InvalidInput("The tender's details are not valid", field_errors=errors)
+    tender.title, tender.description = data.title.strip(), data.description.strip()
+    tender.price_weight = data.price_weight
+    tender.clarification_deadline, tender.submission_deadline = data.clarification_deadline, data.submission_deadline
+    tender.expected_award_on = data.expected_award_on
+    for number, value in data.lot_values.items():
+        lots[number].estimated_value = value
+    session.flush()
+    record_event(session, actor, "tender.details_set", subject=tender, details={
+        "price_weight": data.price_weight, "submission_deadline": str(data.submission_deadline)})
+    return tender
+
+
+def set_criteria(session: Session, actor: Any, tender_id: int, criteria: list[CriterionInput]) -> Tender:
+    tender = _draft(session, actor, tender_id)
+    errors: list[str] = []
+    for n, c in enumerate(criteria, start=1):
+        if not c.name.strip() or len(c.name) > 200:
+            errors.append(f"Criterion {n}: enter a name of at most 200 characters")
+        if len([d for d in c.descriptors if d.strip()]) != 6:
+            errors.append(f"Criterion {n}: describe each mark from 0 to 5 (six descriptors)")
+        if c.pass_mark is not None and not 0 <= c.pass_mark <= 5:
+            errors.append(f"Criterion {n}: the pass mark must be from 0 to 5")
+        if not 0 < c.weight <= 100:
+            errors.append(f"Criterion {n}: the weight must be from 1 to 100")
+    if errors:
+        raise InvalidInput("The criteria are not valid", field_errors={"criteria": errors})
+    tender.criteria.clear()
+    session.flush()
+    for n, c in enumerate(criteria, start=1):
+        tender.criteria.append(Criterion(number=n, name=c.name.strip(), weight=c.weight,
+                                         descriptors=[d.strip() for d in c.descriptors if d.strip()],
+                                         pass_mark=c.pass_mark))
+    session.flush()
+    record_event(session, actor, "tender.criteria_set", subject=tender,
+                 details={"criteria": [(c.name, c.weight) for c in criteria]})
+    return tender
+
+
+def _store_document(tender: Tender, title: str, filename: str, stream: IO[bytes], directory: Path,
+                    actor: Any, amendment_number: int | None = None) -> TenderDocument:
+    safe = Path(filename or "document").name[:200] or "document"
+    if not title.strip():
+        raise InvalidInput("Give the document a title", field_errors={"title": ["Enter a title"]})
+    data = stream.read(MAX_DOCUMENT_BYTES + 1)
+    if not data:
+        raise InvalidInput("The file is empty", field_errors={"file": ["The file is empty"]})
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise InvalidInput("The file is too large", field_errors={"file": [f"Documents are at most {MAX_DOCUMENT_BYTES // (1 << 20)} MB"]})
+    digest = hashlib.sha256(data).hexdigest()
+    folder = directory / "tenders" / str(tender.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{digest[:16]}-{safe}"
+    path.write_bytes(data)
+    document = TenderDocument(title=title.strip()[:200], filename=safe, stored_path=str(path), size=len(data),
+                              sha256=digest, amendment_number=amendment_number,
+                              uploaded_by_label=getattr(actor, "audit_label", "system"))
+    tender.documents.append(document)
+    return document
+
+
+def add_document(session: Session, actor: Any, tender_id: int, *, title: str, filename: str, stream: IO[bytes],
+                 directory: Path) -> TenderDocument:
+    tender = _draft(session, actor, tender_id)
+    document = _store_document(tender, title, filename, stream, directory, actor)
+    session.flush()
+    record_event(session, actor, "tender.document_added", subject=tender,
+                 details={"title": document.title, "sha256": document.sha256})
+    return document
+
+
+def get_document(session: Session, actor: Any, document_id: int) -> TenderDocument:
+    document = session.get(TenderDocument, document_id)
+    if document is None:
+        raise NotFound("No such document")
+    get_tender(session, actor, document.tender_id)
+    return document
+
+
+def _freeze_items(session: Session, tender: Tender) -> None:
+    """Each lot's items and quantities, from its confirmed lines, grouped by catalogue item
+    or CPV code and unit."""
+    for lot in tender.lots:
+        lot.items.clear()
+        groups: dict[tuple, list[Any]] = {}
+        for line in lot.lines:
+            if line.status is not LineStatus.confirmed:
+                continue
+            requirement = session.get(Requirement, line.requirement_id)
+            assert requirement is not None
+            key = (requirement.catalogue_item_id, None if requirement.catalogue_item_id else requirement.cpv_code,
+                   requirement.unit.lower())
+            groups.setdefault(key, []).append((requirement, line))
+        for number, ((item_id, _cpv, _unit), members) in enumerate(sorted(groups.items(), key=lambda kv: str(kv[0])), 1):
+            first = members[0][0]
+            description = (first.catalogue_item.name if first.catalogue_item else first.title)[:300]
+            lot.items.append(LotItem(number=number, description=description, catalogue_item_id=item_id,
+                                     cpv_code=first.cpv_code, unit=first.unit,
+                                     quantity=sum((line.quantity for _, line in members), Decimal(0))))
+
+
+def publication_problems(session: Session, tender: Tender, short_period_reason: str = "") -> dict[str, list[str]]:
+    errors = rules.timeline_errors(now(), tender.clarification_deadline, tender.submission_deadline,
+                                   tender.expected_award_on, short_period_reason)
+    weights = rules.weights_errors(tender.price_weight, [c.weight for c in tender.criteria])
+    if weights:
+        errors["criteria"] = weights
+    if tender.confirmation_closed_at is None:
+        errors["lots"] = ["Close the buyers' confirmation first: lot quantities are the confirmed lines"]
+    elif not any(line.status is LineStatus.confirmed for lot in tender.lots for line in lot.lines):
+        errors["lots"] = ["No lot has a confirmed line"]
+    if not tender.documents:
+        errors["documents"] = ["Add the specification (and any other tender documents)"]
+    return errors
+
+
+def publish(session: Session, actor: Any, tender_id: int, *, short_period_reason: str = "", master_secret: str) -> Tender:
+    """Publish: the timeline and weights checked, lots and items frozen, the tender box's key
+    made. Lots with no confirmed line are left out."""
+    _agency(actor)
+    tender = locked(session, tender_id)
+    if not rules.can_move(tender.status, TenderStatus.published):
+        raise Conflict(f"A {tender.status.value} tender cannot be published")
+    errors = publication_problems(session, tender, short_period_reason)
+    if errors:
+        raise InvalidInput("The tender cannot be published yet", field_errors=errors)
+    for lot in list(tender.lots):
+        if not any(line.status is LineStatus.confirmed for line in lot.lines):
+            tender.lots.remove(lot)
+    _freeze_items(session, tender)
+    data_key = sealing.new_data_key()
+    tender.wrapped_key = sealing.wrap_key(sealing.master_key(master_secret), data_key, tender.id)
+    tender.short_period_reason = short_period_reason.strip()[:500]
+    tender.published_at = now()
+    return move(session, actor, tender, TenderStatus.published, "tender.published", reference=tender.reference,
+                deadline=tender.submission_deadline.isoformat() if tender.submission_deadline else None,
+                short_period_reason=tender.short_period_reason or None)
+
+
+def amend(session: Session, actor: Any, tender_id: int, *, summary: str, new_deadline: datetime | None = None,
+          document: tuple[str, str, IO[bytes], Path] | None = None) -> Amendment:
+    """A formal amendment: published to every supplier; the deadline moves out if fewer than
+    four days would remain; bids already in the box must be re-confirmed."""
+    _agency(actor)
+    tender = locked(session, tender_id)
+    advance(session, tender)
+    if tender.status is not TenderStatus.published:
+        raise Conflict("Only a published tender, before its deadline, can be amended")
+    if not summary.strip():
+        raise InvalidInput("Say what the amendment changes", field_errors={"summary": ["Describe the change"]})
+    if new_deadline is not None and new_deadline < tender.submission_deadline:
+        raise InvalidInput("An amendment cannot bring the deadline forward",
+                           field_errors={"new_deadline": ["Choose a later deadline, or none"]})
+    number = len(tender.amendments) + 1
+    previous = tender.submission_deadline
+    assert previous is not None
+    tender.submission_deadline = rules.amended_deadline(now(), previous, new_deadline)
+    amendment = Amendment(number=number, summary=summary.strip(), previous_deadline=previous,
+                          new_deadline=tender.submission_deadline, published_by_label=actor.audit_label)
+    tender.amendments.append(amendment)
+    if document is not None:
+        title, filename, stream, directory = document
+        _store_document(tender, title, filename, stream, directory, actor, amendment_number=number)
+    marked = 0
+    for bid in session.scalars(select(Bid).where(Bid.tender_id == tender.id, Bid.status == BidStatus.submitted)):
+        bid.needs_reconfirmation = True
+        marked += 1
+    session.flush()
+    record_event(session, actor, "tender.amended", subject=tender, details={
+        "number": number, "summary": summary.strip()[:500], "previous_deadline": previous.isoformat(),
+        "new_deadline": tender.submission_deadline.isoformat(), "bids_to_reconfirm": marked})
+    return amendment
+
+
+def cancel(session: Session, actor: Any, tender_id: int, reason: str) -> Tender:
+    _agency(actor)
+    tender = locked(session, tender_id)
+    if not reason.strip():
+        raise InvalidInput("Give a reason", field_errors={"reason": ["Give the reason for cancelling the tender"]})
+    if tender.status not in rules.ACTIVE:
+        raise Conflict(f"A {tender.status.value} tender cannot be cancelled")
+    if tender.status is TenderStatus.draft:
+        from tenders.pooling import release_lines
+
+        release_lines(session, actor, tender, "tender cancelled")
+    tender.cancel_reason = reason.strip()
+    return move(session, actor, tender, TenderStatus.cancelled, "tender.cancelled", reason=reason.strip())
+
+
+# Clarifications ---------------------------------------------------------------------------
+
+def ask(session: Session, actor: Any, tender_id: int, question: str) -> Clarification:
+    supplier_ids = sorted(getattr(actor, "supplier_ids", ()) or ())
+    if not supplier_ids or not access.can_bid_for(actor, supplier_ids[0]):
+        raise PermissionDenied("Only suppliers ask clarification questions")
+    tender = get_tender(session, actor, tender_id)
+    if tender.status is not TenderStatus.published or (tender.clarification_deadline and now() >= tender.clarification_deadline):
+        deadline = f" ({tender.clarification_deadline:%-d %B %Y %H:%M} UTC)" if tender.clarification_deadline else ""
+        raise Conflict(f"The deadline for clarification questions has passed{deadline}")
+    if not question.strip() or len(question) > 5000:
+        raise InvalidInput("Enter your question", field_errors={"question": ["Enter a question of at most 5,000 characters"]})
+    clarification = Clarification(tender_id=tender.id, supplier_id=supplier_ids[0], asked_by_id=getattr(actor, "id", None),
+                                  question=question.strip())
+    session.add(clarification)
+    session.flush()
+    record_event(session, actor, "clarification.asked", subject=clarification, details={"tender_id": tender.id})
+    return clarification
+
+
+def answer(session: Session, actor: Any, clarification_id: int, text: str) -> Clarification:
+    _agency(actor)
+    clarification = session.get(Clarification, clarification_id)
+    if clarification is None:
+        raise NotFound("No such question")
+    tender = get_tender(session, actor, clarification.tender_id)
+    if tender.status is not TenderStatus.published:
+        raise Conflict("Questions are answered while the tender is open")
+    if not text.strip():
+        raise InvalidInput("Enter the answer", field_errors={"answer": ["Enter the answer"]})
+    clarification.answer, clarification.answered_at = text.strip(), now()
+    clarification.answered_by_id = getattr(actor, "id", None)
+    session.flush()
+    record_event(session, actor, "clarification.answered", subject=clarification, details={"tender_id": tender.id})
+    return clarification
+
+
+def clarifications(session: Session, actor: Any, tender_id: int) -> list[Clarification]:
+    """Answered questions for everyone who may see the tender, without who asked; the agency
+    also sees unanswered ones; a supplier also its own unanswered ones."""
+    tender = get_tender(session, actor, tender_id)
+    found = session.scalars(select(Clarification).where(Clarification.tender_id == tender.id)
+                            .order_by(Clarification.asked_at, Clarification.id)).all()
+    own = set(getattr(actor, "supplier_ids", ()) or ()) if access.has_role(actor, access.SUPPLIER) else set()
+    agency = access.can_manage_tenders(actor)
+    return [c for c in found if c.answered_at or agency or c.supplier_id in own]
+
+
+def opportunities(session: Session, actor: Any, cpv: str | None = None) -> list[Tender]:
+    """Published tenders open for bids (past their deadline they are closed first)."""
+    if not access.can_view_opportunities(actor):
+        raise PermissionDenied("Opportunities are for suppliers")
+    tick(session)
+    statement = select(Tender).where(Tender.status == TenderStatus.published).order_by(Tender.submission_deadline)
+    if cpv:
+        from catalogue.rules import cpv_prefix
+
+        prefix = cpv_prefix(cpv)
+        statement = statement.where(Tender.id.in_(select(Lot.tender_id).where(Lot.cpv_code.like(prefix + "%"))))
+    return list(session.scalars(statement))

@@ -1,0 +1,118 @@
+"""The rules of a joint tender's lifecycle and timeline, as plain functions of plain values."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Iterable
+
+from tenders.models import TenderStatus as T
+
+MIN_TENDER_DAYS = 25        # the minimum tendering period, publication to deadline
+MIN_URGENT_DAYS = 10        # with a recorded reason (urgency)
+AMENDMENT_MIN_DAYS_LEFT = 4  # an amendment leaving fewer days than this moves the deadline out
+PRICE_FORMULAS = {"lowest_price_ratio": "price score = price weight x lowest price / this bid's price"}
+
+# Each move is one service function; any other move is refused (409).
+TRANSITIONS: dict[T, frozenset[T]] = {
+    T.draft: frozenset({T.published, T.cancelled}),
+    T.published: frozenset({T.closed, T.unsuccessful, T.cancelled}),
+    T.closed: frozenset({T.opened, T.cancelled}),
+    T.opened: frozenset({T.evaluation, T.cancelled}),
+    T.evaluation: frozenset({T.award_proposed, T.cancelled}),
+    T.award_proposed: frozenset({T.standstill, T.evaluation, T.cancelled}),
+    T.standstill: frozenset({T.awarded, T.cancelled}),
+    T.awarded: frozenset({T.complete}),
+    T.complete: frozenset(),
+    T.cancelled: frozenset(),
+    T.unsuccessful: frozenset(),
+}
+ACTIVE = frozenset(s for s, targets in TRANSITIONS.items() if T.cancelled in targets)
+
+
+def can_move(current: T, target: T) -> bool:
+    return target in TRANSITIONS[current]
+
+
+def timeline_errors(now: datetime, clarification_deadline: datetime | None, submission_deadline: datetime | None,
+                    expected_award_on: date | None, short_period_reason: str = "") -> dict[str, list[str]]:
+    """What stops a tender being published now with this timeline."""
+    errors: dict[str, list[str]] = {}
+    if submission_deadline is None:
+        errors["submission_deadline"] = ["Set the deadline for bids"]
+        return errors
+    if clarification_deadline is None:
+        errors["clarification_deadline"] = ["Set the deadline for clarification questions"]
+    elif not now < clarification_deadline < submission_deadline:
+        errors["clarification_deadline"] = ["The clarification deadline must fall between now and the deadline for bids"]
+    days = MIN_URGENT_DAYS if short_period_reason.strip() else MIN_TENDER_DAYS
+    if submission_deadline < now + timedelta(days=days):
+        errors["submission_deadline"] = [
+            f"The deadline must be at least {days} days after publication"
+            + ("" if short_period_reason.strip() else f" ({MIN_URGENT_DAYS} with a recorded reason, such as urgency)")]
+    if expected_award_on is not None and expected_award_on < submission_deadline.date():
+        errors["expected_award_on"] = ["The expected award date must be after the deadline for bids"]
+    return errors
+
+
+def weights_errors(price_weight: int, quality_weights: Iterable[int]) -> list[str]:
+    weights = list(quality_weights)
+    problems = []
+    if not 0 <= price_weight <= 100:
+        problems.append("The price weight must be from 0 to 100")
+    if any(w <= 0 for w in weights):
+        problems.append("Each quality criterion needs a weight above 0")
+    if price_weight + sum(weights) != 100:
+        problems.append(f"The weights must add up to 100 (price {price_weight} + quality {sum(weights)} = "
+                        f"{price_weight + sum(weights)})")
+    return problems
+
+
+def amended_deadline(now: datetime, deadline: datetime, requested: datetime | None = None) -> datetime:
+    """The deadline after an amendment: the requested one (if later), moved out so that at
+    least AMENDMENT_MIN_DAYS_LEFT days remain."""
+    chosen = max(deadline, requested) if requested else deadline
+    return max(chosen, now + timedelta(days=AMENDMENT_MIN_DAYS_LEFT))
+
+
+def parse_price(raw: object, what: str = "price") -> Decimal:
+    """A positive amount of pounds with at most 4 decimal places (unit prices may need them)."""
+    text = str(raw if raw is not None else "").strip().replace(",", "").removeprefix("£")
+    if not text:
+        raise ValueError(f"the {what} is missing")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"'{text[:30]}' is not a number") from None
+    if not amount.is_finite() or amount <= 0:
+        raise ValueError(f"the {what} must be more than 0")
+    if amount != amount.quantize(Decimal("0.0001")):
+        raise ValueError(f"the {what} may have at most 4 decimal places")
+    if amount >= Decimal("1000000000"):
+        raise ValueError(f"the {what} is too large")
+    return amount.quantize(Decimal("0.01")) if amount == amount.quantize(Decimal("0.01")) else amount
+
+
+def parse_tiers(text: str) -> list[tuple[int, int | None, Decimal]]:
+    """'1-199:760.00; 200-:742.00' -> [(1, 199, 760.00), (200, None, 742.00)]: quantity bands
+    with unit prices, rising, not overlapping; only the last may be open-ended."""
+    tiers: list[tuple[int, int | None, Decimal]] = []
+    for part in [p.strip() for p in text.replace("\n", ";").split(";") if p.strip()]:
+        band, colon, price = part.partition(":")
+        low, dash, high = band.partition("-")
+        if not colon or not dash or not low.strip().isdigit() or (high.strip() and not high.strip().isdigit()):
+            raise ValueError(f"'{part[:40]}' is not a band like 1-199:760.00 or 200-:742.00")
+        tiers.append((int(low), int(high) if high.strip() else None, parse_price(price, "tier price")))
+    return check_tiers(tiers)
+
+
+def check_tiers(tiers: list[tuple[int, int | None, Decimal]]) -> list[tuple[int, int | None, Decimal]]:
+    previous_high: int | None = 0
+    for n, (low, high, _price) in enumerate(tiers):
+        if low < 1 or (high is not None and high < low):
+            raise ValueError(f"band {low}-{high or ''} is empty or starts below 1")
+        if previous_high is None or low <= previous_high:
+            raise ValueError(f"band {low}-{high or ''} overlaps the band before it")
+        if high is None and n != len(tiers) - 1:
+            raise ValueError("only the last band may be open-ended")
+        previous_high = high
+    return tiers

@@ -1,0 +1,126 @@
+"""A tender's lifecycle: publication checks, freezing, amendments, clarifications, the
+clock's moves and cancellation."""
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from flask import current_app
+
+from procurement.core.clock import frozen_at, now
+from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from tenders import bidding, lifecycle
+from tenders.models import TenderStatus as T
+from tests import factories
+
+
+def _publish(session, world, reason=""):
+    return lifecycle.publish(session, world["agency"], world["tender"].id, short_period_reason=reason,
+                             master_secret=current_app.config["BID_SEALING_KEY"])
+
+
+def test_publication_freezes_lots_and_items_from_confirmed_lines(session):
+    world = factories.published_tender(session)
+    tender = world["tender"]
+    assert tender.status is T.published and tender.reference.startswith("LC-") and tender.wrapped_key
+    (item,) = tender.lots[0].items
+    assert item.quantity == 150 and item.catalogue_item_id == world["item"].id
+    with pytest.raises(Conflict, match="frozen"):
+        lifecycle.set_criteria(session, world["agency"], tender.id, [])
+    with pytest.raises(Conflict, match="frozen"):
+        lifecycle.set_details(session, world["agency"], tender.id, lifecycle.TenderDetails(title="New"))
+
+
+def test_the_minimum_tendering_period(session):
+    world = factories.published_tender(session, days=15, publish=False)
+    with pytest.raises(InvalidInput) as caught:
+        _publish(session, world)
+    assert "25 days" in caught.value.field_errors["submission_deadline"][0]
+    assert _publish(session, world, reason="Urgent: the current contract ends in March").status is T.published
+
+
+def test_weights_criteria_documents_and_confirmation_are_checked(session):
+    world = factories.published_tender(session, publish=False)
+    lifecycle.set_criteria(session, world["agency"], world["tender"].id,
+                           [lifecycle.CriterionInput("Support", 30, [str(n) for n in range(6)])])
+    errors = pytest.raises(InvalidInput, _publish, session, world).value.field_errors
+    assert "add up to 100" in errors["criteria"][0]
+    bad = pytest.raises(InvalidInput, lifecycle.set_criteria, session, world["agency"], world["tender"].id,
+                        [lifecycle.CriterionInput("Support", 40, ["only one"], pass_mark=9)]).value.field_errors
+    assert len(bad["criteria"]) == 2
+
+
+def test_roles_other_than_the_agency_cannot_run_a_tender(session):
+    world = factories.published_tender(session, publish=False)
+    for role in ("buyer", "supplier", "admin"):
+        with pytest.raises((PermissionDenied, NotFound)):
+            lifecycle.publish(session, factories.user(session, role), world["tender"].id, master_secret="x")
+        with pytest.raises((PermissionDenied, NotFound)):
+            lifecycle.cancel(session, factories.user(session, role), world["tender"].id, "no")
+
+
+def test_an_amendment_moves_a_near_deadline_and_asks_bids_to_reconfirm(session):
+    world = factories.published_tender(session)
+    tender = world["tender"]
+    bidding.submit(session, world["bidder"], tender.id, factories.bid_content())
+    deadline = tender.submission_deadline
+    with frozen_at(deadline - timedelta(days=1)):
+        amendment = lifecycle.amend(session, world["agency"], tender.id, summary="Adds a docking station")
+        assert amendment.new_deadline == now() + timedelta(days=4) and tender.submission_deadline > deadline
+        mine = bidding.my_bid(session, world["bidder"], tender.id).bid
+        assert mine.needs_reconfirmation
+        bidding.reconfirm(session, world["bidder"], tender.id)
+        assert not mine.needs_reconfirmation
+    with pytest.raises(InvalidInput):
+        lifecycle.amend(session, world["agency"], tender.id, summary="Earlier", new_deadline=deadline - timedelta(days=9))
+
+
+def test_the_deadline_closes_the_tender_on_read_and_by_tick(session):
+    world = factories.published_tender(session)
+    tender = world["tender"]
+    bidding.submit(session, world["bidder"], tender.id, factories.bid_content())
+    with frozen_at(tender.submission_deadline + timedelta(seconds=1)):
+        assert lifecycle.get_tender(session, world["bidder"], tender.id).status is T.closed
+        assert lifecycle.opportunities(session, world["bidder"]) == []
+        assert lifecycle.tick(session) == 0  # already moved: idempotent
+    empty = factories.published_tender(session)["tender"]
+    with frozen_at(empty.submission_deadline):
+        assert lifecycle.tick(session) >= 1 and empty.status is T.unsuccessful
+
+
+def test_moves_out_of_turn_are_refused(session):
+    world = factories.published_tender(session)
+    with pytest.raises(Conflict):
+        _publish(session, world)
+    lifecycle.cancel(session, world["agency"], world["tender"].id, "Budget withdrawn")
+    with pytest.raises(Conflict):
+        lifecycle.cancel(session, world["agency"], world["tender"].id, "again")
+    with pytest.raises(InvalidInput):
+        lifecycle.cancel(session, world["agency"], factories.published_tender(session)["tender"].id, " ")
+
+
+def test_clarifications_are_answered_to_all_without_the_asker(session):
+    world = factories.published_tender(session)
+    tender = world["tender"]
+    asked = lifecycle.ask(session, world["bidder"], tender.id, "Is a docking station included?")
+    other = factories.user(session, "supplier")
+    assert lifecycle.clarifications(session, other, tender.id) == []  # not answered yet
+    lifecycle.answer(session, world["agency"], asked.id, "No.")
+    seen = lifecycle.clarifications(session, other, tender.id)
+    assert [c.answer for c in seen] == ["No."]
+    with frozen_at(tender.clarification_deadline):
+        with pytest.raises(Conflict, match="clarification"):
+            lifecycle.ask(session, world["bidder"], tender.id, "Late question")
+    with pytest.raises(PermissionDenied):
+        lifecycle.ask(session, world["buyers"][0], tender.id, "Buyer question")
+
+
+def test_documents_are_kept_with_their_digest(session, tmp_path):
+    world = factories.published_tender(session, publish=False)
+    document = lifecycle.add_document(session, world["agency"], world["tender"].id, title="Pricing schedule",
+                                      filename="../../etc/passwd", stream=io.BytesIO(b"x,y"), directory=tmp_path)
+    assert document.filename == "passwd" and str(tmp_path) in document.stored_path and len(document.sha256) == 64
+    with pytest.raises(InvalidInput):
+        lifecycle.add_document(session, world["agency"], world["tender"].id, title="Empty", filename="e.txt",
+                               stream=io.BytesIO(b""), directory=tmp_path)

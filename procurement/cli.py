@@ -200,4 +200,7 @@ def register(app: Flask) -> None:
     from catalogue.cli import catalogue_cli
 
     app.cli.add_command(catalogue_cli)
+    from tenders.cli import tenders_cli
+
+    app.cli.add_command(tenders_cli)
     app.cli.add_command(worker_command)

@@ -1,21 +1,50 @@
 """Joint tenders API: forming drafts from pools (agency), confirming lines (buyers)."""
 from __future__ import annotations
 
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from procurement.auth import api_actor, token_required
 from procurement.core.db import db
+from procurement.core.errors import InvalidInput
 from procurement.demand.board import BoardFilter
 from procurement.demand.schemas import BoardArgsSchema
-from tenders import pooling
-from tenders.schemas import FormTenderSchema, LotLineSchema, TenderSchema
+from tenders import bidding, lifecycle, opening, pooling
+from tenders.schemas import (
+    AmendmentOutSchema,
+    AmendmentSchema,
+    AnswerSchema,
+    BidContentSchema,
+    BoxFactSchema,
+    ClarificationSchema,
+    CriteriaSchema,
+    DetailsSchema,
+    DocumentSchema,
+    FormTenderSchema,
+    LotLineSchema,
+    MyBidSchema,
+    OpenedBidSchema,
+    OpeningResultSchema,
+    OpportunityArgsSchema,
+    OpportunitySchema,
+    PublishSchema,
+    QuestionSchema,
+    CancelSchema,
+    ReceiptSchema,
+    SubmitSchema,
+    TenderSchema,
+)
 
 blp = Blueprint("tenders_api", __name__, url_prefix="/api/v1/tenders",
                 description="Joint tenders: formed from pools, lines confirmed by their buyers")
-blueprints = [blp]
+suppliers_blp = Blueprint("opportunities_api", __name__, url_prefix="/api/v1/opportunities",
+                          description="Suppliers: published tenders, questions, and your own sealed bid")
+blueprints = [blp, suppliers_blp]
 
 
 @blp.route("")
@@ -87,3 +116,262 @@ class DeclineLine(MethodView):
     def post(self, line_id: int) -> Any:
         """Buyers: decline your line; the requirement goes back on the demand board"""
         return pooling.respond(db.session, api_actor(), line_id, confirm=False)
+
+
+def _documents_dir() -> Path:
+    return Path(current_app.instance_path) / "documents"
+
+
+def _file() -> Any:
+    upload = request.files.get("file")
+    if upload is None:
+        raise InvalidInput("Attach the file as the multipart field 'file'", field_errors={"file": ["Missing"]})
+    return upload
+
+
+# Running a tender (agency) ----------------------------------------------------------------
+
+@blp.route("/<int:tender_id>/details")
+class Details(MethodView):
+    decorators = [token_required]
+
+    @blp.arguments(DetailsSchema)
+    @blp.response(200, OpportunitySchema)
+    def put(self, data: dict[str, Any], tender_id: int) -> Any:
+        """Agency: a draft's title, description, price weight, timeline and lot values"""
+        try:
+            values = {int(k): Decimal(v) for k, v in data.pop("lot_values").items()}
+        except ValueError:
+            raise InvalidInput("Lot numbers are whole numbers", field_errors={"lot_values": ["Use lot numbers as keys"]}) from None
+        return lifecycle.set_details(db.session, api_actor(), tender_id, lifecycle.TenderDetails(**data, lot_values=values))
+
+
+@blp.route("/<int:tender_id>/criteria")
+class Criteria(MethodView):
+    decorators = [token_required]
+
+    @blp.arguments(CriteriaSchema)
+    @blp.response(200, OpportunitySchema)
+    def put(self, data: dict[str, Any], tender_id: int) -> Any:
+        """Agency: a draft's quality criteria (weights with the price weight make 100)"""
+        return lifecycle.set_criteria(db.session, api_actor(), tender_id,
+                                      [lifecycle.CriterionInput(**c) for c in data["criteria"]])
+
+
+@blp.route("/<int:tender_id>/documents")
+class Documents(MethodView):
+    decorators = [token_required]
+
+    @blp.response(201, DocumentSchema)
+    def post(self, tender_id: int) -> Any:
+        """Agency: add a document to a draft (multipart `file`, form field `title`)"""
+        upload = _file()
+        return lifecycle.add_document(db.session, api_actor(), tender_id, title=request.form.get("title", ""),
+                                      filename=upload.filename or "", stream=upload.stream, directory=_documents_dir())
+
+
+@blp.route("/<int:tender_id>/publish")
+class Publish(MethodView):
+    decorators = [token_required]
+
+    @blp.arguments(PublishSchema)
+    @blp.response(200, OpportunitySchema)
+    def post(self, data: dict[str, Any], tender_id: int) -> Any:
+        """Agency: publish (the minimum tendering period is checked; everything is frozen)"""
+        return lifecycle.publish(db.session, api_actor(), tender_id, short_period_reason=data["short_period_reason"],
+                                 master_secret=current_app.config["BID_SEALING_KEY"])
+
+
+@blp.route("/<int:tender_id>/amendments")
+class Amendments(MethodView):
+    decorators = [token_required]
+
+    @blp.arguments(AmendmentSchema)
+    @blp.response(201, AmendmentOutSchema)
+    def post(self, data: dict[str, Any], tender_id: int) -> Any:
+        """Agency: publish an amendment (bids in the box must be re-confirmed)"""
+        return lifecycle.amend(db.session, api_actor(), tender_id, summary=data["summary"], new_deadline=data["new_deadline"])
+
+
+@blp.route("/<int:tender_id>/cancel")
+class Cancel(MethodView):
+    decorators = [token_required]
+
+    @blp.arguments(CancelSchema)
+    @blp.response(200, OpportunitySchema)
+    def post(self, data: dict[str, Any], tender_id: int) -> Any:
+        """Agency: cancel, with a reason"""
+        return lifecycle.cancel(db.session, api_actor(), tender_id, data["reason"])
+
+
+@blp.route("/<int:tender_id>/clarifications")
+class Clarifications(MethodView):
+    decorators = [token_required]
+
+    @blp.response(200, ClarificationSchema(many=True))
+    def get(self, tender_id: int) -> Any:
+        return lifecycle.clarifications(db.session, api_actor(), tender_id)
+
+
+@blp.route("/clarifications/<int:clarification_id>/answer")
+class Answer(MethodView):
+    decorators = [token_required]
+
+    @blp.arguments(AnswerSchema)
+    @blp.response(200, ClarificationSchema)
+    def post(self, data: dict[str, Any], clarification_id: int) -> Any:
+        """Agency: answer a question; published to every supplier without who asked"""
+        return lifecycle.answer(db.session, api_actor(), clarification_id, data["answer"])
+
+
+@blp.route("/<int:tender_id>/box")
+class Box(MethodView):
+    decorators = [token_required]
+
+    @blp.response(200, BoxFactSchema(many=True))
+    def get(self, tender_id: int) -> Any:
+        """Agency: what may be known of the box before opening (never contents)"""
+        return bidding.box_facts(db.session, api_actor(), tender_id)
+
+
+@blp.route("/<int:tender_id>/opening/request")
+class OpeningRequest(MethodView):
+    decorators = [token_required]
+
+    @blp.response(200, OpportunitySchema)
+    def post(self, tender_id: int) -> Any:
+        """Agency: ask to open the box (after the deadline); a second agency user confirms"""
+        return opening.request_opening(db.session, api_actor(), tender_id)
+
+
+@blp.route("/<int:tender_id>/opening/confirm")
+class OpeningConfirm(MethodView):
+    decorators = [token_required]
+
+    @blp.response(200, OpeningResultSchema)
+    def post(self, tender_id: int) -> Any:
+        """Agency (a second, different user): open the box into evaluation rows"""
+        return opening.confirm_opening(db.session, api_actor(), tender_id)
+
+
+@blp.route("/<int:tender_id>/opened-bids")
+class OpenedBids(MethodView):
+    decorators = [token_required]
+
+    @blp.response(200, OpenedBidSchema(many=True))
+    def get(self, tender_id: int) -> Any:
+        return opening.opened_bids(db.session, api_actor(), tender_id)
+
+
+# Suppliers --------------------------------------------------------------------------------
+
+@suppliers_blp.route("")
+class Opportunities(MethodView):
+    decorators = [token_required]
+
+    @suppliers_blp.arguments(OpportunityArgsSchema, location="query")
+    @suppliers_blp.response(200, OpportunitySchema(many=True))
+    def get(self, args: dict[str, Any]) -> Any:
+        """Published tenders open for bids, optionally under a CPV code"""
+        return lifecycle.opportunities(db.session, api_actor(), (args["cpv"] or "").split("-")[0] or None)
+
+
+@suppliers_blp.route("/<int:tender_id>")
+class Opportunity(MethodView):
+    decorators = [token_required]
+
+    @suppliers_blp.response(200, OpportunitySchema)
+    def get(self, tender_id: int) -> Any:
+        return lifecycle.get_tender(db.session, api_actor(), tender_id)
+
+
+@suppliers_blp.route("/<int:tender_id>/questions")
+class Questions(MethodView):
+    decorators = [token_required]
+
+    @suppliers_blp.arguments(QuestionSchema)
+    @suppliers_blp.response(201, ClarificationSchema)
+    def post(self, data: dict[str, Any], tender_id: int) -> Any:
+        """Ask a clarification question (until the clarification deadline)"""
+        return lifecycle.ask(db.session, api_actor(), tender_id, data["question"])
+
+    @suppliers_blp.response(200, ClarificationSchema(many=True))
+    def get(self, tender_id: int) -> Any:
+        """Published answers (and your own questions)"""
+        return lifecycle.clarifications(db.session, api_actor(), tender_id)
+
+
+@suppliers_blp.route("/<int:tender_id>/bid")
+class MyBid(MethodView):
+    decorators = [token_required]
+
+    @suppliers_blp.response(200, MyBidSchema)
+    def get(self, tender_id: int) -> Any:
+        """Your bid's status and receipts (its sealed contents are never returned)"""
+        return bidding.my_bid(db.session, api_actor(), tender_id)
+
+
+@suppliers_blp.route("/<int:tender_id>/bid/draft")
+class Draft(MethodView):
+    decorators = [token_required]
+
+    @suppliers_blp.response(200, BidContentSchema)
+    def get(self, tender_id: int) -> Any:
+        """Your saved draft (until you submit it)"""
+        draft = bidding.read_draft(db.session, api_actor(), tender_id)
+        return bidding.as_raw(draft) if draft else {"lots": [], "bundles": [], "quality": []}
+
+    @suppliers_blp.arguments(BidContentSchema)
+    @suppliers_blp.response(200, MyBidSchema)
+    def put(self, data: dict[str, Any], tender_id: int) -> Any:
+        """Save a draft (checked as far as it goes)"""
+        bidding.save_draft(db.session, api_actor(), tender_id, data)
+        return bidding.my_bid(db.session, api_actor(), tender_id)
+
+
+@suppliers_blp.route("/<int:tender_id>/bid/schedule")
+class Schedule(MethodView):
+    decorators = [token_required]
+
+    @suppliers_blp.response(200, MyBidSchema)
+    def post(self, tender_id: int) -> Any:
+        """Upload the price schedule CSV (multipart `file`) into your draft"""
+        schedule = bidding.schedule_from_csv(_file().read(bidding.MAX_SCHEDULE_BYTES + 1))
+        draft = bidding.read_draft(db.session, api_actor(), tender_id)
+        bidding.save_draft(db.session, api_actor(), tender_id,
+                           bidding.merge_schedule(bidding.as_raw(draft) if draft else None, schedule))
+        return bidding.my_bid(db.session, api_actor(), tender_id)
+
+
+@suppliers_blp.route("/<int:tender_id>/bid/submit")
+class Submit(MethodView):
+    decorators = [token_required]
+
+    @suppliers_blp.arguments(SubmitSchema)
+    @suppliers_blp.response(201, ReceiptSchema)
+    @suppliers_blp.alt_response(409, description="The deadline has passed: nothing was stored")
+    def post(self, data: dict[str, Any], tender_id: int) -> Any:
+        """Submit (or replace) your bid: the given JSON, or with no body your saved draft"""
+        raw = data if request.get_data() and any(data.get(k) for k in ("lots", "bundles", "quality")) else None
+        return bidding.submit(db.session, api_actor(), tender_id, raw)
+
+
+@suppliers_blp.route("/<int:tender_id>/bid/withdraw")
+class Withdraw(MethodView):
+    decorators = [token_required]
+
+    @suppliers_blp.response(200, MyBidSchema)
+    def post(self, tender_id: int) -> Any:
+        bidding.withdraw(db.session, api_actor(), tender_id)
+        return bidding.my_bid(db.session, api_actor(), tender_id)
+
+
+@suppliers_blp.route("/<int:tender_id>/bid/reconfirm")
+class Reconfirm(MethodView):
+    decorators = [token_required]
+
+    @suppliers_blp.response(200, MyBidSchema)
+    def post(self, tender_id: int) -> Any:
+        """After an amendment: confirm your bid stands as submitted"""
+        bidding.reconfirm(db.session, api_actor(), tender_id)
+        return bidding.my_bid(db.session, api_actor(), tender_id)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from catalogue.matching import Line, match_lines
 from catalogue.models import Offer
-from catalogue.prices import PriceUnavailable, breaks_from_json, unit_price_for
+from catalogue.prices import breaks_from_json, unit_price_for
 from catalogue.spreadsheets import csv_text
 from procurement.core import access
 from procurement.core.audit import record_event
@@ -35,6 +35,7 @@ from tenders.lifecycle import get_tender, locked
 from tenders.models import Bid, BidStatus, BidVersion, LotItem, Tender, TenderStatus, VersionState
 
 MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024
+MAX_SCHEDULE_BYTES = 20 * 1024 * 1024
 MAX_ATTACHMENTS = 5
 SCHEDULE_COLUMNS = ["lot", "item", "description", "quantity", "unit", "unit_price", "offer_sku", "capacity", "tiers"]
 
@@ -417,6 +418,21 @@ def merge_schedule(draft: dict[str, Any] | None, schedule: dict[str, Any]) -> di
     return {"lots": schedule["lots"], "bundles": draft.get("bundles", []), "quality": draft.get("quality", [])}
 
 
+def validate_loosely(raw: dict[str, Any]) -> dict[str, Any]:
+    """A rejected form's entries in the draft's shape, to show them again for correction."""
+    lines = [{"lot": lot["lot"], "item": item["item"], "unit_price": str(item.get("unit_price", "")),
+              "offer_sku": str(item.get("offer_sku", "")), "capacity": str(item.get("capacity", "")),
+              "tiers_text": str(item.get("tiers", "")) if isinstance(item.get("tiers"), str) else ""}
+             for lot in raw.get("lots", []) for item in lot.get("items", [])]
+    return {"lines": lines, "bundles": [], "quality": raw.get("quality", [])}
+
+
+def tiers_text(line: dict[str, Any]) -> str:
+    if "tiers_text" in line:
+        return line["tiers_text"]
+    return "; ".join(f"{low}-{high if high is not None else ''}:{price}" for low, high, price in line.get("tiers", []))
+
+
 def as_raw(content: dict[str, Any]) -> dict[str, Any]:
     """Canonical content back into the shape `validate` reads (to edit or resubmit a draft)."""
     lots: dict[int, list[dict[str, Any]]] = {}
@@ -427,3 +443,29 @@ def as_raw(content: dict[str, Any]) -> dict[str, Any]:
             "tiers": [{"min_quantity": low, "max_quantity": high, "unit_price": price} for low, high, price in line.get("tiers", [])]})
     return {"lots": [{"lot": lot, "items": items} for lot, items in sorted(lots.items())],
             "bundles": content.get("bundles", []), "quality": content.get("quality", [])}
+
+
+@dataclass(frozen=True)
+class BoxFact:
+    supplier: str
+    version: int
+    state: str
+    submitted_at: Any
+    size: int
+    digest: str
+
+
+def box_facts(session: Session, actor: Any, tender_id: int) -> list[BoxFact]:
+    """What the agency may know of the box before opening: who, when, which version, how big
+    and its digest. Never its contents."""
+    from suppliers.models import Supplier
+
+    if not access.can_manage_tenders(actor):
+        raise PermissionDenied("Only the agency sees the tender box")
+    tender = get_tender(session, actor, tender_id)
+    rows = session.execute(
+        select(Supplier.legal_name, BidVersion.version, BidVersion.state, BidVersion.submitted_at, BidVersion.size,
+               BidVersion.digest)
+        .join(Bid, Bid.id == BidVersion.bid_id).join(Supplier, Supplier.id == Bid.supplier_id)
+        .where(Bid.tender_id == tender.id).order_by(BidVersion.submitted_at, BidVersion.id)).all()
+    return [BoxFact(name, version, state.value, at, size, digest) for name, version, state, at, size, digest in rows]

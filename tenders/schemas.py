@@ -55,3 +55,178 @@ class TenderSchema(Schema):
     confirmation_closed_at = fields.Function(
         lambda v: v.tender.confirmation_closed_at.isoformat() if v.tender.confirmation_closed_at else None)
     lots = fields.Function(lambda v: LotSchema(many=True).dump(v.lots))
+
+
+class DetailsSchema(Schema):
+    title = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    description = fields.Str(load_default="", validate=validate.Length(max=5000))
+    price_weight = fields.Int(required=True, validate=validate.Range(min=0, max=100))
+    clarification_deadline = fields.AwareDateTime(required=True)
+    submission_deadline = fields.AwareDateTime(required=True)
+    expected_award_on = fields.Date(load_default=None, allow_none=True)
+    lot_values = fields.Dict(keys=fields.Str(), values=fields.Decimal(places=2), load_default=dict,
+                             metadata={"description": "lot number -> estimated value ex VAT"})
+
+
+class CriterionSchema(Schema):
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    weight = fields.Int(required=True, validate=validate.Range(min=1, max=100))
+    descriptors = fields.List(fields.Str(validate=validate.Length(max=500)), required=True,
+                              metadata={"description": "six: what marks 0 to 5 mean"})
+    pass_mark = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=0, max=5))
+
+
+class CriteriaSchema(Schema):
+    criteria = fields.List(fields.Nested(CriterionSchema), required=True, validate=validate.Length(max=20))
+
+
+class PublishSchema(Schema):
+    short_period_reason = fields.Str(load_default="", validate=validate.Length(max=500))
+
+
+class AmendmentSchema(Schema):
+    summary = fields.Str(required=True, validate=validate.Length(min=1, max=5000))
+    new_deadline = fields.AwareDateTime(load_default=None, allow_none=True)
+
+
+class AmendmentOutSchema(Schema):
+    number = fields.Int()
+    summary = fields.Str()
+    published_at = fields.AwareDateTime()
+    previous_deadline = fields.AwareDateTime()
+    new_deadline = fields.AwareDateTime()
+
+
+class CancelSchema(Schema):
+    reason = fields.Str(required=True, validate=validate.Length(min=1, max=500))
+
+
+class QuestionSchema(Schema):
+    question = fields.Str(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class AnswerSchema(Schema):
+    answer = fields.Str(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class ClarificationSchema(Schema):
+    """Never who asked."""
+
+    id = fields.Int()
+    question = fields.Str()
+    answer = fields.Str()
+    asked_at = fields.AwareDateTime()
+    answered_at = fields.AwareDateTime(allow_none=True)
+
+
+class CriterionOutSchema(Schema):
+    number = fields.Int()
+    name = fields.Str()
+    weight = fields.Int()
+    descriptors = fields.List(fields.Str())
+    pass_mark = fields.Int(allow_none=True)
+
+
+class LotItemSchema(Schema):
+    number = fields.Int()
+    description = fields.Str()
+    catalogue_item_id = fields.Int(allow_none=True)
+    cpv_code = fields.Str()
+    unit = fields.Str()
+    quantity = fields.Function(lambda i: quantity_text(i.quantity))
+
+
+class PublishedLotSchema(Schema):
+    number = fields.Int()
+    title = fields.Str()
+    cpv_code = fields.Str()
+    estimated_value = fields.Decimal(as_string=True, allow_none=True)
+    items = fields.List(fields.Nested(LotItemSchema))
+
+
+class DocumentSchema(Schema):
+    id = fields.Int()
+    title = fields.Str()
+    filename = fields.Str()
+    size = fields.Int()
+    sha256 = fields.Str()
+    amendment_number = fields.Int(allow_none=True)
+
+
+class OpportunitySchema(Schema):
+    """A tender as suppliers see it: no organisation's lines."""
+
+    id = fields.Int()
+    reference = fields.Str()
+    title = fields.Str()
+    description = fields.Str()
+    status = fields.Function(lambda t: t.status.value)
+    procedure = fields.Function(lambda t: t.procedure.value)
+    price_weight = fields.Int()
+    price_formula = fields.Function(lambda t: "price score = price weight x lowest price / this bid's price")
+    clarification_deadline = fields.AwareDateTime(allow_none=True)
+    submission_deadline = fields.AwareDateTime(allow_none=True)
+    expected_award_on = fields.Date(allow_none=True)
+    lots = fields.List(fields.Nested(PublishedLotSchema))
+    criteria = fields.List(fields.Nested(CriterionOutSchema))
+    documents = fields.List(fields.Nested(DocumentSchema))
+    amendments = fields.List(fields.Nested(AmendmentOutSchema))
+
+
+class OpportunityArgsSchema(Schema):
+    cpv = fields.Str(load_default=None, validate=validate.Regexp(r"^\d{8}(-\d)?$", error="Enter an 8-digit CPV code"))
+
+
+class BidContentSchema(Schema):
+    """The bid as JSON; each problem is reported by line (422)."""
+
+    lots = fields.List(fields.Dict(), load_default=list,
+                       metadata={"description": "[{lot, items: [{item, unit_price, offer_sku?, capacity?, tiers?}]}]"})
+    bundles = fields.List(fields.Dict(), load_default=list, metadata={"description": "[{lots: [1, 2], discount_percent}]"})
+    quality = fields.List(fields.Dict(), load_default=list,
+                          metadata={"description": "[{criterion, text, attachments: [{filename, content_base64}]}]"})
+
+
+class SubmitSchema(BidContentSchema):
+    """The bid to submit; an empty body submits your saved draft."""
+
+
+class ReceiptSchema(Schema):
+    reference = fields.Str()
+    version = fields.Int()
+    state = fields.Str()
+    submitted_at = fields.AwareDateTime()
+    size = fields.Int()
+    digest = fields.Str(metadata={"description": "SHA-256 of the canonical bid"})
+
+
+class MyBidSchema(Schema):
+    status = fields.Function(lambda m: m.bid.status.value if m.bid else "none")
+    needs_reconfirmation = fields.Function(lambda m: bool(m.bid and m.bid.needs_reconfirmation))
+    has_draft = fields.Bool()
+    receipts = fields.List(fields.Nested(ReceiptSchema))
+
+
+class BoxFactSchema(Schema):
+    supplier = fields.Str()
+    version = fields.Int()
+    state = fields.Str()
+    submitted_at = fields.AwareDateTime()
+    size = fields.Int()
+    digest = fields.Str()
+
+
+class OpeningResultSchema(Schema):
+    opened = fields.Int()
+    corrupt = fields.Int()
+    lines = fields.Int()
+
+
+class OpenedBidSchema(Schema):
+    id = fields.Int()
+    supplier_id = fields.Int()
+    version = fields.Int()
+    digest = fields.Str()
+    intact = fields.Bool()
+    reconfirmed = fields.Bool()
+    note = fields.Str()

@@ -1,14 +1,19 @@
 """Joint tender pages: forming drafts from pools, buyers confirming their lines, closing."""
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
+from sqlalchemy import select
 
 from procurement.auth import page_actor, require
 from procurement.core import access
+from procurement.core.clock import london_moment, to_london
 from procurement.core.db import db
 from procurement.core.errors import InvalidInput
 from procurement.demand.board import BoardFilter
@@ -16,8 +21,11 @@ from procurement.demand.rules import quantity_text
 from procurement.demand.schemas import BoardArgsSchema
 from procurement.demand.forms import ReasonForm
 from procurement.forms import ConfirmForm
-from tenders import pooling
-from tenders.forms import FormTenderForm
+from suppliers.models import Supplier
+from tenders import bidding, lifecycle, opening, pooling
+from tenders.forms import AmendForm, AnswerForm, DetailsForm, DocumentForm, FormTenderForm, PublishForm
+
+CRITERIA_SLOTS = 5
 
 bp = Blueprint("tenders", __name__, url_prefix="/tenders", template_folder="templates")
 
@@ -62,11 +70,25 @@ def form_from_pools() -> Any:
 @login_required
 def tender(tender_id: int) -> Any:
     found = pooling.get_tender(db.session, page_actor(), tender_id)
+    if access.has_role(current_user, access.SUPPLIER) and not access.can_manage_tenders(current_user):
+        return redirect(url_for("opportunities.detail", tender_id=tender_id))
     agency = access.can_manage_tenders(current_user)
     own = None if agency else frozenset(current_user.organisation_ids)
-    return render_template("tenders/tender.html", tender=found, agency=agency,
-                           lots=[pooling.lot_summary(lot, own) for lot in found.lots], button=ConfirmForm(),
-                           reason_form=ReasonForm(), quantity_text=quantity_text)
+    details_form = DetailsForm(obj=found)
+    if found.clarification_deadline:
+        local = to_london(found.clarification_deadline)
+        details_form.clarification_date.data, details_form.clarification_time.data = local.date(), f"{local:%H:%M}"
+    if found.submission_deadline:
+        local = to_london(found.submission_deadline)
+        details_form.deadline_date.data, details_form.deadline_time.data = local.date(), f"{local:%H:%M}"
+    details_form.expected_award.data = found.expected_award_on
+    return render_template(
+        "tenders/tender.html", tender=found, agency=agency, lots=[pooling.lot_summary(lot, own) for lot in found.lots],
+        button=ConfirmForm(), reason_form=ReasonForm(), quantity_text=quantity_text, details_form=details_form,
+        document_form=DocumentForm(), publish_form=PublishForm(), amend_form=AmendForm(), answer_form=AnswerForm(),
+        criteria_slots=CRITERIA_SLOTS, problems=lifecycle.publication_problems(db.session, found) if agency and found.status.value == "draft" else {},
+        questions=lifecycle.clarifications(db.session, page_actor(), tender_id),
+        bids_in_box=bidding.box_facts(db.session, page_actor(), tender_id) if agency else None)
 
 
 @bp.route("/lines/<int:line_id>/<any(confirm, decline):answer>", methods=["POST"])
@@ -104,3 +126,217 @@ def abandon(tender_id: int) -> Any:
     else:
         flash("Give a reason for abandoning the draft", "error")
     return redirect(url_for("tenders.tender", tender_id=tender_id))
+
+
+# Running a tender (agency) ------------------------------------------------------------------
+
+def _documents_dir() -> Path:
+    return Path(current_app.instance_path) / "documents"
+
+
+def _moment(day: Any, hhmm: str | None, field: str, errors: dict[str, list[str]]) -> datetime | None:
+    if not day:
+        return None
+    try:
+        return london_moment(day, hhmm or "12:00")
+    except ValueError as exc:
+        errors[field] = [str(exc)]
+        return None
+
+
+def _flash_errors(error: InvalidInput) -> None:
+    for messages in error.field_errors.values() or [[error.message]]:
+        for message in messages:
+            flash(message, "error")
+    if not error.field_errors:
+        flash(error.message, "error")
+
+
+def _back(tender_id: int) -> Any:
+    return redirect(url_for("tenders.tender", tender_id=tender_id))
+
+
+@bp.route("/<int:tender_id>/details", methods=["POST"])
+@login_required
+def details(tender_id: int) -> Any:
+    require(access.can_manage_tenders(current_user))
+    form = DetailsForm()
+    if not form.validate_on_submit():
+        for messages in form.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return _back(tender_id)
+    errors: dict[str, list[str]] = {}
+    values: dict[int, Decimal] = {}
+    for key, raw in request.form.items():
+        if key.startswith("lot-value-") and raw.strip():
+            try:
+                values[int(key.removeprefix("lot-value-"))] = Decimal(raw.strip().replace(",", "").removeprefix("£"))
+            except (ValueError, ArithmeticError):
+                errors.setdefault("lot_values", []).append(f"Lot {key.removeprefix('lot-value-')}: enter an amount in pounds")
+    data = lifecycle.TenderDetails(
+        title=form.title.data or "", description=form.description.data or "", price_weight=form.price_weight.data or 0,
+        clarification_deadline=_moment(form.clarification_date.data, form.clarification_time.data, "clarification_time", errors),
+        submission_deadline=_moment(form.deadline_date.data, form.deadline_time.data, "deadline_time", errors),
+        expected_award_on=form.expected_award.data, lot_values=values)
+    try:
+        if errors:
+            raise InvalidInput("The details are not valid", field_errors=errors)
+        lifecycle.set_details(db.session, page_actor(), tender_id, data)
+    except InvalidInput as error:
+        _flash_errors(error)
+    else:
+        flash("Details saved", "success")
+    return _back(tender_id)
+
+
+@bp.route("/<int:tender_id>/criteria", methods=["POST"])
+@login_required
+def criteria(tender_id: int) -> Any:
+    require(access.can_manage_tenders(current_user))
+    if not ConfirmForm().validate_on_submit():
+        flash("The form expired: try again", "error")
+        return _back(tender_id)
+    found: list[lifecycle.CriterionInput] = []
+    problems = []
+    for n in range(1, CRITERIA_SLOTS + 1):
+        name = request.form.get(f"crit-{n}-name", "").strip()
+        if not name:
+            continue
+        weight, pass_mark = request.form.get(f"crit-{n}-weight", "").strip(), request.form.get(f"crit-{n}-pass", "").strip()
+        if not weight.isdigit() or (pass_mark and not pass_mark.isdigit()):
+            problems.append(f"Criterion {n}: the weight and pass mark are whole numbers")
+            continue
+        found.append(lifecycle.CriterionInput(name, int(weight), request.form.get(f"crit-{n}-descriptors", "").splitlines(),
+                                              int(pass_mark) if pass_mark else None))
+    try:
+        if problems:
+            raise InvalidInput("The criteria are not valid", field_errors={"criteria": problems})
+        lifecycle.set_criteria(db.session, page_actor(), tender_id, found)
+    except InvalidInput as error:
+        _flash_errors(error)
+    else:
+        flash("Criteria saved", "success")
+    return _back(tender_id)
+
+
+@bp.route("/<int:tender_id>/documents", methods=["POST"])
+@login_required
+def add_document(tender_id: int) -> Any:
+    require(access.can_manage_tenders(current_user))
+    form = DocumentForm()
+    if form.validate_on_submit():
+        try:
+            lifecycle.add_document(db.session, page_actor(), tender_id, title=form.title.data or "",
+                                   filename=form.file.data.filename or "", stream=form.file.data.stream,
+                                   directory=_documents_dir())
+        except InvalidInput as error:
+            _flash_errors(error)
+        else:
+            flash("Document added", "success")
+    else:
+        flash("Choose a file and give it a title", "error")
+    return _back(tender_id)
+
+
+@bp.route("/documents/<int:document_id>")
+@login_required
+def document(document_id: int) -> Any:
+    found = lifecycle.get_document(db.session, page_actor(), document_id)
+    return send_file(found.stored_path, as_attachment=True, download_name=found.filename)
+
+
+@bp.route("/<int:tender_id>/publish", methods=["POST"])
+@login_required
+def publish(tender_id: int) -> Any:
+    require(access.can_manage_tenders(current_user))
+    form = PublishForm()
+    if form.validate_on_submit():
+        try:
+            found = lifecycle.publish(db.session, page_actor(), tender_id, short_period_reason=form.short_period_reason.data or "",
+                                      master_secret=current_app.config["BID_SEALING_KEY"])
+        except InvalidInput as error:
+            _flash_errors(error)
+        else:
+            flash(f"{found.reference} is published: suppliers can ask questions and bid", "success")
+    return _back(tender_id)
+
+
+@bp.route("/<int:tender_id>/amend", methods=["POST"])
+@login_required
+def amend(tender_id: int) -> Any:
+    require(access.can_manage_tenders(current_user))
+    form = AmendForm()
+    if not form.validate_on_submit():
+        flash("Describe the change", "error")
+        return _back(tender_id)
+    errors: dict[str, list[str]] = {}
+    deadline = _moment(form.deadline_date.data, form.deadline_time.data, "deadline_time", errors)
+    document = None
+    if form.file.data and getattr(form.file.data, "filename", ""):
+        document = (form.document_title.data or form.file.data.filename, form.file.data.filename,
+                    form.file.data.stream, _documents_dir())
+    try:
+        if errors:
+            raise InvalidInput("The amendment is not valid", field_errors=errors)
+        amendment = lifecycle.amend(db.session, page_actor(), tender_id, summary=form.summary.data or "",
+                                    new_deadline=deadline, document=document)
+    except InvalidInput as error:
+        _flash_errors(error)
+    else:
+        due = to_london(amendment.new_deadline)
+        flash(f"Amendment {amendment.number} published; bids are due by {due:%-d %B %Y %H:%M}", "success")
+    return _back(tender_id)
+
+
+@bp.route("/<int:tender_id>/cancel", methods=["POST"])
+@login_required
+def cancel(tender_id: int) -> Any:
+    require(access.can_manage_tenders(current_user))
+    form = ReasonForm()
+    if form.validate_on_submit():
+        lifecycle.cancel(db.session, page_actor(), tender_id, form.reason.data or "")
+        flash("Tender cancelled", "success")
+    else:
+        flash("Give the reason for cancelling", "error")
+    return _back(tender_id)
+
+
+@bp.route("/clarifications/<int:clarification_id>/answer", methods=["POST"])
+@login_required
+def answer_question(clarification_id: int) -> Any:
+    require(access.can_manage_tenders(current_user))
+    form = AnswerForm()
+    if form.validate_on_submit():
+        found = lifecycle.answer(db.session, page_actor(), clarification_id, form.answer.data or "")
+        flash("Answer published to every supplier", "success")
+        return _back(found.tender_id)
+    flash("Enter the answer", "error")
+    return redirect(request.referrer or url_for("tenders.index"))
+
+
+@bp.route("/<int:tender_id>/opening/<any(request, confirm):step>", methods=["POST"])
+@login_required
+def open_box(tender_id: int, step: str) -> Any:
+    require(access.can_open_tenders(current_user))
+    if not ConfirmForm().validate_on_submit():
+        flash("The form expired: try again", "error")
+        return _back(tender_id)
+    if step == "request":
+        opening.request_opening(db.session, page_actor(), tender_id)
+        flash("Opening requested: a second agency user must confirm it", "success")
+        return _back(tender_id)
+    result = opening.confirm_opening(db.session, page_actor(), tender_id)
+    flash(f"The box is open: {result.opened} bid(s) opened, {result.corrupt} corrupt, {result.lines:,} lines", "success")
+    return redirect(url_for("tenders.opened", tender_id=tender_id))
+
+
+@bp.route("/<int:tender_id>/opened")
+@login_required
+def opened(tender_id: int) -> Any:
+    require(access.can_open_tenders(current_user))
+    found = pooling.get_tender(db.session, page_actor(), tender_id)
+    bids = opening.opened_bids(db.session, page_actor(), tender_id)
+    suppliers = {s.id: s.legal_name for s in db.session.scalars(select(Supplier).where(Supplier.id.in_([b.supplier_id for b in bids])))}
+    return render_template("tenders/opened.html", tender=found, bids=bids, suppliers=suppliers,
+                           lines=opening.line_counts(db.session, bids))

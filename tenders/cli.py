@@ -1,0 +1,19 @@
+"""Tender commands: `flask tenders tick` makes the clock's moves that are due."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from procurement.core.db import db
+
+tenders_cli = AppGroup("tenders", help="Joint tenders.")
+
+
+@tenders_cli.command("tick")
+def tick_command() -> None:
+    """Close tenders whose deadline has passed (idempotent: run it from cron or a scheduler)."""
+    from tenders.lifecycle import tick
+
+    moved = tick(db.session)
+    db.session.commit()
+    click.echo(f"{moved} tender(s) moved by the clock")

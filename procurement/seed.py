@@ -154,6 +154,9 @@ def seed_demo(session: Session) -> dict[str, Any]:
     from procurement.demand.seed import seed_demand
 
     added.update(seed_demand(session))
+    from tenders.seed import seed_tenders
+
+    added.update(seed_tenders(session))
     session.flush()
     added["totals"] = platform_counts(session)
     return added

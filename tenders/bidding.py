@@ -289,7 +289,8 @@ def submit(session: Session, actor: Any, tender_id: int, raw: Any = None) -> Rec
     if raw is None:
         if bid.draft_sealed is None:
             raise InvalidInput("There is no draft to submit", field_errors={"bid": ["Save or upload your bid first"]})
-        raw = json.loads(sealing.unseal(_data_key(tender), bid.draft_sealed, sealing.bid_context(tender.id, bid.id, "draft")))
+        raw = as_raw(json.loads(sealing.unseal(_data_key(tender), bid.draft_sealed,
+                                               sealing.bid_context(tender.id, bid.id, "draft"))))
     content = validate(session, tender, supplier_id, raw, complete=True)
     plain = sealing.canonical(content)
     number = (max((v.version for v in bid.versions), default=0)) + 1

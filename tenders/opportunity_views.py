@@ -87,6 +87,7 @@ def _form_content(tender: Any) -> dict[str, Any]:
 @bp.route("/<int:tender_id>/bid", methods=["GET", "POST"])
 @login_required
 def bid(tender_id: int) -> Any:
+    require(access.has_role(current_user, access.SUPPLIER))
     tender = lifecycle.get_tender(db.session, page_actor(), tender_id)
     mine = bidding.my_bid(db.session, page_actor(), tender_id)
     draft = bidding.read_draft(db.session, page_actor(), tender_id) if tender.wrapped_key else None
@@ -150,6 +151,7 @@ def schedule_template(tender_id: int) -> Any:
 @bp.route("/<int:tender_id>/bid/<any(withdraw, reconfirm):action>", methods=["POST"])
 @login_required
 def bid_action(tender_id: int, action: str) -> Any:
+    require(access.has_role(current_user, access.SUPPLIER))
     if ConfirmForm().validate_on_submit():
         if action == "withdraw":
             bidding.withdraw(db.session, page_actor(), tender_id)

@@ -1,0 +1,202 @@
+"""Tender pages and API: each role against the main routes, and the whole path from a
+draft to an opened box in the browser and by API."""
+from __future__ import annotations
+
+import io
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from flask import g
+from sqlalchemy import select
+
+from procurement.core.clock import frozen_at, now, to_london, today
+from tenders import bidding
+from tenders.models import OpenedBid, Tender, TenderStatus
+from tests import factories
+from tests.conftest import csrf_token, sign_in
+
+
+@contextmanager
+def _browser(app):
+    for key in ("_login_user", "csrf_token"):
+        g.pop(key, None)
+    with app.test_client() as browser:
+        yield browser
+    for key in ("_login_user", "csrf_token"):
+        g.pop(key, None)
+
+
+ROLES = ["anonymous", "buyer", "supplier", "agency", "admin"]
+# (method, path, status for each signed-in role)
+PAGES = [
+    ("GET", "/opportunities/", {"buyer": 403, "supplier": 200, "agency": 200, "admin": 403}),
+    ("GET", "/opportunities/{tender}", {"buyer": 403, "supplier": 200, "agency": 200, "admin": 403}),
+    ("GET", "/opportunities/{tender}/bid", {"buyer": 403, "supplier": 200, "agency": 403, "admin": 403}),
+    ("GET", "/opportunities/{tender}/schedule.csv", {"buyer": 403, "supplier": 200, "agency": 200, "admin": 403}),
+    ("POST", "/opportunities/{tender}/bid/withdraw", {"buyer": 403, "supplier": 409, "agency": 403, "admin": 403}),
+    ("GET", "/tenders/{tender}", {"buyer": 200, "supplier": 302, "agency": 200, "admin": 404}),
+    ("POST", "/tenders/{tender}/publish", {"buyer": 403, "supplier": 403, "agency": 409, "admin": 403}),
+    ("POST", "/tenders/{tender}/amend", {"buyer": 403, "supplier": 403, "agency": 302, "admin": 403}),
+    ("POST", "/tenders/{tender}/cancel", {"buyer": 403, "supplier": 403, "agency": 302, "admin": 403}),
+    ("POST", "/tenders/{tender}/opening/request", {"buyer": 403, "supplier": 403, "agency": 409, "admin": 403}),
+    ("GET", "/tenders/{tender}/opened", {"buyer": 403, "supplier": 403, "agency": 409, "admin": 403}),
+    ("GET", "/tenders/documents/{document}", {"buyer": 200, "supplier": 200, "agency": 200, "admin": 404}),
+]
+
+
+@pytest.fixture()
+def world(session):
+    made = factories.published_tender(session)
+    made["users"] = {"buyer": made["buyers"][0], "supplier": made["bidder"], "agency": made["agency"],
+                     "admin": factories.user(session, "admin")}
+    made["ids"] = {"tender": made["tender"].id, "document": made["tender"].documents[0].id}
+    return made
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("method, path, expected", PAGES, ids=[f"{m} {p}" for m, p, _ in PAGES])
+def test_pages(app, world, role, method, path, expected):
+    with _browser(app) as browser:
+        if role != "anonymous":
+            assert sign_in(browser, world["users"][role].email, factories.PASSWORD).status_code == 302
+        data = {"csrf_token": csrf_token(browser), "reason": "r", "summary": "s"} if method == "POST" else None
+        response = browser.open(path.format(**world["ids"]), method=method, data=data)
+        response.close()
+        if role == "anonymous":
+            assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+        else:
+            assert response.status_code == expected[role], (role, response.status_code)
+
+
+API = [
+    ("GET", "/api/v1/opportunities", {"buyer": 403, "supplier": 200, "agency": 200, "admin": 403}),
+    ("GET", "/api/v1/opportunities/{tender}", {"buyer": 200, "supplier": 200, "agency": 200, "admin": 404}),
+    ("GET", "/api/v1/opportunities/{tender}/bid", {"buyer": 403, "supplier": 200, "agency": 403, "admin": 403}),
+    ("POST", "/api/v1/opportunities/{tender}/questions", {"buyer": 403, "supplier": 201, "agency": 403, "admin": 403}),
+    ("PUT", "/api/v1/tenders/{tender}/details", {"buyer": 403, "supplier": 403, "agency": 409, "admin": 403}),
+    ("POST", "/api/v1/tenders/{tender}/amendments", {"buyer": 403, "supplier": 403, "agency": 201, "admin": 403}),
+    ("GET", "/api/v1/tenders/{tender}/box", {"buyer": 403, "supplier": 403, "agency": 200, "admin": 403}),
+    ("POST", "/api/v1/tenders/{tender}/opening/confirm", {"buyer": 403, "supplier": 403, "agency": 409, "admin": 403}),
+    ("POST", "/api/v1/tenders/{tender}/cancel", {"buyer": 403, "supplier": 403, "agency": 200, "admin": 403}),
+]
+BODIES = {
+    "questions": {"question": "Is delivery included?"},
+    "details": {"title": "T", "price_weight": 60, "clarification_deadline": "2030-01-01T12:00:00+00:00",
+                "submission_deadline": "2030-02-01T12:00:00+00:00"},
+    "amendments": {"summary": "Adds a docking station"},
+    "cancel": {"reason": "Budget withdrawn"},
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("method, path, expected", API, ids=[f"{m} {p}" for m, p, _ in API])
+def test_api(client, session, world, role, method, path, expected):
+    headers = {} if role == "anonymous" else {"Authorization": f"Bearer {factories.token_for(session, world['users'][role])}"}
+    body = next((b for k, b in BODIES.items() if path.endswith(k)), {}) if method != "GET" else None
+    response = client.open(path.format(**world["ids"]), method=method, headers=headers, json=body)
+    assert response.status_code == (401 if role == "anonymous" else expected[role]), response.get_json()
+
+
+def test_a_bid_after_the_deadline_is_409_naming_it(client, session, world):
+    headers = {"Authorization": f"Bearer {factories.token_for(session, world['bidder'], days=90)}"}
+    with frozen_at(world["tender"].submission_deadline + timedelta(seconds=1)):
+        response = client.post(f"/api/v1/opportunities/{world['tender'].id}/bid/submit", headers=headers,
+                               json=factories.bid_content())
+    assert response.status_code == 409 and "deadline for bids was" in response.get_json()["message"]
+
+
+def test_bad_schedules_are_422_by_line(client, session, world):
+    headers = {"Authorization": f"Bearer {factories.token_for(session, world['bidder'])}"}
+    csv = b"lot,item,unit_price\n1,1,abc\nx,1,3\n"
+    response = client.post(f"/api/v1/opportunities/{world['tender'].id}/bid/schedule", headers=headers,
+                           data={"file": (io.BytesIO(csv), "schedule.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 422 and response.get_json()["errors"]["bid"] == ["line 3: lot and item must be numbers"]
+    csv = b"lot,item,unit_price\n1,1,abc\n1,5,3\n"
+    response = client.post(f"/api/v1/opportunities/{world['tender'].id}/bid/schedule", headers=headers,
+                           data={"file": (io.BytesIO(csv), "schedule.csv")}, content_type="multipart/form-data")
+    problems = response.get_json()["errors"]["bid"]
+    assert response.status_code == 422 and "lot 1, item 1: 'abc' is not a number" in problems
+    assert "lot 1, item 5: there is no such item in this lot" in problems
+
+
+def test_the_whole_path_in_the_browser(app, session):
+    world = factories.published_tender(session, publish=False)
+    tender = world["tender"]
+    with _browser(app) as browser:
+        sign_in(browser, world["agency"].email, factories.PASSWORD)
+        token = csrf_token(browser, f"/tenders/{tender.id}")
+        deadline = to_london(now() + timedelta(days=40))
+        response = browser.post(f"/tenders/{tender.id}/details", data={
+            "csrf_token": token, "title": "Browser tender", "price_weight": "60",
+            "clarification_date": [str(deadline.day - 0), str(deadline.month), str(deadline.year)] if False else
+            [str((deadline - timedelta(days=5)).day), str((deadline - timedelta(days=5)).month), str((deadline - timedelta(days=5)).year)],
+            "clarification_time": "12:00", "deadline_date": [str(deadline.day), str(deadline.month), str(deadline.year)],
+            "deadline_time": "17:30", "lot-value-1": "120000"})
+        assert response.status_code == 302
+        response = browser.post(f"/tenders/{tender.id}/publish", data={"csrf_token": token})
+        assert response.status_code == 302
+    session.expire_all()
+    tender = session.get(Tender, tender.id)
+    assert tender.status is TenderStatus.published and to_london(tender.submission_deadline).strftime("%H:%M") == "17:30"
+    with _browser(app) as browser:
+        sign_in(browser, world["bidder"].email, factories.PASSWORD)
+        assert tender.reference in browser.get("/opportunities/?cpv=30200000").get_data(as_text=True)
+        token = csrf_token(browser, f"/opportunities/{tender.id}/bid")
+        schedule = browser.get(f"/opportunities/{tender.id}/schedule.csv").get_data(as_text=True)
+        filled = schedule.replace("150,each,,,,", "150,each,745.00,BID-LAP,300,")
+        response = browser.post(f"/opportunities/{tender.id}/bid/upload", data={
+            "csrf_token": token, "file": (io.BytesIO(filled.encode()), "schedule.csv")}, content_type="multipart/form-data")
+        assert response.status_code == 302
+        page = browser.get(f"/opportunities/{tender.id}/bid").get_data(as_text=True)
+        assert 'value="745.00"' in page  # the supplier's own draft, shown to it alone
+        response = browser.post(f"/opportunities/{tender.id}/bid", data={
+            "csrf_token": token, "price-1-1": "745.00", "sku-1-1": "BID-LAP", "quality-1": "Fast", "quality-2": "Local",
+            "action": "submit"})
+        assert response.status_code == 302 and "/receipts/1" in response.headers["Location"]
+        receipt = browser.get(response.headers["Location"]).get_data(as_text=True)
+        digest = bidding.my_bid(session, world["bidder"], tender.id).receipts[0].digest
+        assert digest in receipt and "745.00" not in browser.get(f"/opportunities/{tender.id}/bid").get_data(as_text=True)
+    after = tender.submission_deadline + timedelta(minutes=5)
+    with frozen_at(after):
+        for agency in (world["agency"], world["second_agency"]):
+            with _browser(app) as browser:
+                sign_in(browser, agency.email, factories.PASSWORD)
+                step = "request" if agency is world["agency"] else "confirm"
+                response = browser.post(f"/tenders/{tender.id}/opening/{step}",
+                                        data={"csrf_token": csrf_token(browser, f"/tenders/{tender.id}")})
+                assert response.status_code == 302
+        with _browser(app) as browser:
+            sign_in(browser, world["second_agency"].email, factories.PASSWORD)
+            opened = browser.get(f"/tenders/{tender.id}/opened").get_data(as_text=True)
+            assert "digest checked" in opened
+    assert session.scalars(select(OpenedBid)).one().intact
+
+
+def test_the_whole_path_through_the_api(client, session):
+    world = factories.published_tender(session, publish=False)
+    tender_id = world["tender"].id
+    agency = {"Authorization": f"Bearer {factories.token_for(session, world['agency'], days=90)}"}
+    second = {"Authorization": f"Bearer {factories.token_for(session, world['second_agency'], days=90)}"}
+    bidder = {"Authorization": f"Bearer {factories.token_for(session, world['bidder'], days=90)}"}
+    published = client.post(f"/api/v1/tenders/{tender_id}/publish", headers=agency, json={})
+    assert published.status_code == 200 and published.get_json()["lots"][0]["items"][0]["quantity"] == "150"
+    asked = client.post(f"/api/v1/opportunities/{tender_id}/questions", headers=bidder, json={"question": "Bags?"})
+    answered = client.post(f"/api/v1/tenders/clarifications/{asked.get_json()['id']}/answer", headers=agency,
+                           json={"answer": "No bags."})
+    assert answered.status_code == 200
+    assert client.put(f"/api/v1/opportunities/{tender_id}/bid/draft", headers=bidder,
+                      json=factories.bid_content()).status_code == 200
+    receipt = client.post(f"/api/v1/opportunities/{tender_id}/bid/submit", headers=bidder)
+    assert receipt.status_code == 201, receipt.get_json()
+    assert len(receipt.get_json()["digest"]) == 64
+    box = client.get(f"/api/v1/tenders/{tender_id}/box", headers=agency).get_json()
+    assert box[0]["digest"] == receipt.get_json()["digest"] and "lines" not in box[0]
+    deadline = session.get(Tender, tender_id).submission_deadline
+    with frozen_at(deadline + timedelta(seconds=1)):
+        assert client.post(f"/api/v1/tenders/{tender_id}/opening/request", headers=agency).status_code == 200
+        assert client.post(f"/api/v1/tenders/{tender_id}/opening/confirm", headers=agency).status_code == 409
+        result = client.post(f"/api/v1/tenders/{tender_id}/opening/confirm", headers=second)
+        assert result.status_code == 200 and result.get_json() == {"opened": 1, "corrupt": 0, "lines": 1}
+    bids = client.get(f"/api/v1/tenders/{tender_id}/opened-bids", headers=agency).get_json()
+    assert bids[0]["intact"] and bids[0]["digest"] == receipt.get_json()["digest"]

@@ -282,15 +282,25 @@ class OpenedBid(Base):
 
 
 class BidLine(Base):
-    __tablename__ = "bid_line"
+    """One priced line of an opened bid: an append-only fact table. Written only by the
+    opening, in bulk, with ids it has just taken from the tender's own items and from the
+    opened bids it created in the same transaction, and each (bid, item) once (a bid pricing
+    an item twice is refused when submitted). So it carries no foreign keys and no unique
+    index, whose per-row work made opening 600,000 lines 1.6 to 7 times slower (measured in
+    psql: 0.51 s with a BRIN index only, 0.99 s with a primary key, 3.5 s with foreign keys);
+    the BRIN index serves reading one tender's lines, which are written together."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    opened_bid_id: Mapped[int] = mapped_column(ForeignKey("opened_bid.id", ondelete="CASCADE"), index=True)
-    lot_item_id: Mapped[int] = mapped_column(ForeignKey("lot_item.id"))
+    __tablename__ = "bid_line"
+    __mapper_args__ = {"primary_key": ["opened_bid_id", "lot_item_id"]}
+
+    opened_bid_id: Mapped[int]
+    lot_item_id: Mapped[int]
     unit_price: Mapped[Decimal]
-    offer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("offer.id"))
+    offer_id: Mapped[Optional[int]]
     capacity: Mapped[Optional[Decimal]] = mapped_column(ExactDecimal(14, 3))
     tiers: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [[min, max or null, "unit price"], ...]
+
+    __table_args__ = (Index("ix_bid_line_opened_bid_id", "opened_bid_id", postgresql_using="brin"),)
 
 
 class BidBundle(Base):

@@ -92,6 +92,8 @@ def bid(tender_id: int) -> Any:
     mine = bidding.my_bid(db.session, page_actor(), tender_id)
     draft = bidding.read_draft(db.session, page_actor(), tender_id) if tender.wrapped_key else None
     problems: list[str] = []
+    entered: dict[Any, Any] = {}
+    content: dict[str, Any] = {}
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             flash("The form expired: try again", "error")
@@ -111,9 +113,9 @@ def bid(tender_id: int) -> Any:
             return redirect(url_for("opportunities.bid", tender_id=tender_id))
         except bidding.BidProblems as error:
             problems = error.problems
-            draft = bidding.validate_loosely(content)
-    lines = {(l["lot"], l["item"]): l for l in (draft or {}).get("lines", [])}
-    answers = {q["criterion"]: q for q in (draft or {}).get("quality", [])}
+            entered = bidding.form_lines(content)
+    lines = entered if problems else bidding.draft_lines(draft)
+    answers = {q["criterion"]: q for q in (content if problems else draft or {}).get("quality", [])}
     bundles = "; ".join("+".join(str(n) for n in b["lots"]) + ":" + b["discount_percent"] for b in (draft or {}).get("bundles", []))
     return render_template("tenders/bid.html", tender=tender, mine=mine, lines=lines, answers=answers, bundles=bundles,
                            problems=problems, button=ConfirmForm(), upload_form=UploadScheduleForm(), tiers_text=bidding.tiers_text,

@@ -176,20 +176,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_bid_bundle_opened_bid_id'), ['opened_bid_id'], unique=False)
 
     op.create_table('bid_line',
-    sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('opened_bid_id', sa.Integer(), nullable=False),
     sa.Column('lot_item_id', sa.Integer(), nullable=False),
     sa.Column('unit_price', procurement.core.db.Money(precision=14, scale=2), nullable=False),
     sa.Column('offer_id', sa.Integer(), nullable=True),
     sa.Column('capacity', procurement.core.db.ExactDecimal(precision=14, scale=3), nullable=True),
     sa.Column('tiers', sa.JSON(), nullable=False),
-    sa.ForeignKeyConstraint(['lot_item_id'], ['lot_item.id'], name=op.f('fk_bid_line_lot_item_id_lot_item')),
-    sa.ForeignKeyConstraint(['offer_id'], ['offer.id'], name=op.f('fk_bid_line_offer_id_offer')),
-    sa.ForeignKeyConstraint(['opened_bid_id'], ['opened_bid.id'], name=op.f('fk_bid_line_opened_bid_id_opened_bid'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_bid_line'))
     )
-    with op.batch_alter_table('bid_line', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_bid_line_opened_bid_id'), ['opened_bid_id'], unique=False)
+    # An append-only fact table: no keys; a BRIN index for reading one tender's lines.
+    op.create_index('ix_bid_line_opened_bid_id', 'bid_line', ['opened_bid_id'], postgresql_using='brin')
 
     op.create_table('quality_response',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -267,9 +262,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_quality_response_opened_bid_id'))
 
     op.drop_table('quality_response')
-    with op.batch_alter_table('bid_line', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_bid_line_opened_bid_id'))
-
     op.drop_table('bid_line')
     with op.batch_alter_table('bid_bundle', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_bid_bundle_opened_bid_id'))

@@ -68,7 +68,7 @@ def test_offers_are_checked_against_the_suppliers_own_catalogue(session, world):
 def test_drafts_replacements_and_withdrawal(session, world):
     tender_id = world["tender"].id
     bidding.save_draft(session, world["bidder"], tender_id, {"lots": [{"lot": 1, "items": [{"item": 1, "unit_price": "745"}]}]})
-    assert bidding.read_draft(session, world["bidder"], tender_id)["lines"][0]["unit_price"] == "745.00"
+    assert bidding.unpack_line(bidding.read_draft(session, world["bidder"], tender_id)["lines"][0])["unit_price"] == "745.00"
     with pytest.raises(bidding.BidProblems):
         bidding.submit(session, world["bidder"], tender_id)  # the draft answers no criterion
     first = bidding.submit(session, world["bidder"], tender_id, factories.bid_content())
@@ -135,7 +135,7 @@ def test_opening_needs_the_deadline_and_two_agency_users(session, world):
             opening.confirm_opening(session, world["agency"], tender.id)
         result = opening.confirm_opening(session, world["second_agency"], tender.id)
     assert (result.opened, result.corrupt, result.lines) == (2, 0, 2) and tender.status is TenderStatus.opened
-    rows = session.scalars(select(BidLine).order_by(BidLine.id)).all()
+    rows = session.scalars(select(BidLine).order_by(BidLine.opened_bid_id)).all()
     assert [r.unit_price for r in rows] == [Decimal("740.00")] * 2 and rows[0].tiers == [[1, 99, "760.00"], [100, None, "740.00"]]
     texts = {q.text for q in session.scalars(select(QualityResponse))}
     assert {f"{MARK} 0", f"{MARK} 1", "Apprenticeships in Hackney"} == texts

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -170,3 +171,17 @@ def assert_page_access(response: Any, role: str, allowed: set[str], refused: int
         assert response.status_code == refused, response.status_code
         if refused == 403:
             assert "You do not have access" in response.get_data(as_text=True)
+
+
+@contextmanager
+def fresh_browser(app: Any) -> Iterator[Any]:
+    """A browser of its own. The tests share one app context, whose `g` holds Flask-Login's
+    last signed-in user and Flask-WTF's CSRF token; a new browser starts without them."""
+    from flask import g
+
+    for key in ("_login_user", "csrf_token"):
+        g.pop(key, None)
+    with app.test_client() as browser:
+        yield browser
+    for key in ("_login_user", "csrf_token"):
+        g.pop(key, None)

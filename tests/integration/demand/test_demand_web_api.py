@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-from contextlib import contextmanager
 from datetime import datetime, time, timedelta, timezone
 
 import pytest
@@ -16,7 +15,7 @@ from procurement.demand.models import Requirement, RequirementStatus
 from tenders import pooling
 from tenders.models import LineStatus, LotLine, Tender
 from tests import factories
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import csrf_token, fresh_browser, sign_in
 
 ROLES = ["anonymous", "buyer", "supplier", "agency", "admin"]
 
@@ -152,18 +151,6 @@ def _form_fields(html: str) -> dict:
     return {"csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', html).group(1)}
 
 
-@contextmanager
-def _browser(app):
-    """A browser of its own. The tests share one app context, whose `g` holds Flask-Login's
-    last signed-in user and Flask-WTF's CSRF token; a new browser starts without them."""
-    from flask import g
-
-    for key in ("_login_user", "csrf_token"):
-        g.pop(key, None)
-    with app.test_client() as browser:
-        yield browser
-    for key in ("_login_user", "csrf_token"):
-        g.pop(key, None)
 
 
 def test_the_whole_path_in_the_browser(app, session):
@@ -174,7 +161,7 @@ def test_the_whole_path_in_the_browser(app, session):
     agency = factories.user(session, "agency")
     needed = today() + timedelta(days=60)
     for buyer, quantity in zip(buyers, ("8", "7")):
-        with _browser(app) as browser:
+        with fresh_browser(app) as browser:
             sign_in(browser, buyer.email, factories.PASSWORD)
             token = csrf_token(browser, "/requirements/new")
             response = browser.post("/requirements/new", data={
@@ -183,7 +170,7 @@ def test_the_whole_path_in_the_browser(app, session):
                 "needed_by": [str(needed.day), str(needed.month), str(needed.year)],
                 "baseline_unit_price": "950.00", "submit_now": "y"})
             assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    with _browser(app) as browser:
+    with fresh_browser(app) as browser:
         sign_in(browser, agency.email, factories.PASSWORD)
         board = browser.get("/demand").get_data(as_text=True)
         assert "Browser laptop" in board and "£850.00" in board  # 15 units reach the 10+ break
@@ -194,7 +181,7 @@ def test_the_whole_path_in_the_browser(app, session):
         assert response.status_code == 302 and "/tenders/" in response.headers["Location"]
     tender = session.scalars(select(Tender).where(Tender.title == "Browser laptops")).one()
     first_line = next(l for l in tender.lots[0].lines if l.organisation_id == orgs[0].id)
-    with _browser(app) as browser:
+    with fresh_browser(app) as browser:
         sign_in(browser, buyers[0].email, factories.PASSWORD)
         pools = browser.get("/requirements/pools").get_data(as_text=True)
         assert "Browser laptops" in pools or tender.reference in pools
@@ -204,7 +191,7 @@ def test_the_whole_path_in_the_browser(app, session):
         page = browser.get(f"/tenders/{tender.id}").get_data(as_text=True)
         assert orgs[0].name in page and orgs[1].name not in page
     after = datetime.combine(confirm_by + timedelta(days=1), time(10), LONDON).astimezone(timezone.utc)
-    with _browser(app) as browser, frozen_at(after):
+    with fresh_browser(app) as browser, frozen_at(after):
         sign_in(browser, agency.email, factories.PASSWORD)
         response = browser.post(f"/tenders/{tender.id}/close-confirmation",
                                 data={"csrf_token": csrf_token(browser, f"/tenders/{tender.id}")})

@@ -5,30 +5,21 @@ from __future__ import annotations
 
 import json
 import logging
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from flask import current_app, g
+from flask import current_app
 
 from tenders import bidding, sealing
 from tenders.models import BidVersion
 from tests import factories
-from tests.conftest import sign_in
+from tests.conftest import fresh_browser, sign_in
 
 SECRET_TEXT = "Zebrafinch quality promise 4471"
 SECRET_PRICE = "731.37"
 SECRET_SKU = "SECRET-SKU-88"
 
 
-@contextmanager
-def _browser(app):
-    for key in ("_login_user", "csrf_token"):
-        g.pop(key, None)
-    with app.test_client() as browser:
-        yield browser
-    for key in ("_login_user", "csrf_token"):
-        g.pop(key, None)
 
 
 def _urls(app, ids: dict[str, list[Any]]) -> list[tuple[str, str]]:
@@ -88,7 +79,7 @@ def test_no_route_reveals_a_sealed_bid(app, session, caplog):
     caplog.set_level(logging.DEBUG)
     checked = 0
     for role in ["anonymous", *roles]:
-        with _browser(app) as browser:
+        with fresh_browser(app) as browser:
             headers = {}
             if role != "anonymous":
                 user = roles[role]

@@ -3,28 +3,18 @@ draft to an opened box in the browser and by API."""
 from __future__ import annotations
 
 import io
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from flask import g
 from sqlalchemy import select
 
 from procurement.core.clock import frozen_at, now, to_london, today
 from tenders import bidding
 from tenders.models import OpenedBid, Tender, TenderStatus
 from tests import factories
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import csrf_token, fresh_browser, sign_in
 
 
-@contextmanager
-def _browser(app):
-    for key in ("_login_user", "csrf_token"):
-        g.pop(key, None)
-    with app.test_client() as browser:
-        yield browser
-    for key in ("_login_user", "csrf_token"):
-        g.pop(key, None)
 
 
 ROLES = ["anonymous", "buyer", "supplier", "agency", "admin"]
@@ -57,7 +47,7 @@ def world(session):
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("method, path, expected", PAGES, ids=[f"{m} {p}" for m, p, _ in PAGES])
 def test_pages(app, world, role, method, path, expected):
-    with _browser(app) as browser:
+    with fresh_browser(app) as browser:
         if role != "anonymous":
             assert sign_in(browser, world["users"][role].email, factories.PASSWORD).status_code == 302
         data = {"csrf_token": csrf_token(browser), "reason": "r", "summary": "s"} if method == "POST" else None
@@ -123,14 +113,14 @@ def test_bad_schedules_are_422_by_line(client, session, world):
 def test_the_whole_path_in_the_browser(app, session):
     world = factories.published_tender(session, publish=False)
     tender = world["tender"]
-    with _browser(app) as browser:
+    with fresh_browser(app) as browser:
         sign_in(browser, world["agency"].email, factories.PASSWORD)
         token = csrf_token(browser, f"/tenders/{tender.id}")
         deadline = to_london(now() + timedelta(days=40))
+        questions = deadline - timedelta(days=5)
         response = browser.post(f"/tenders/{tender.id}/details", data={
             "csrf_token": token, "title": "Browser tender", "price_weight": "60",
-            "clarification_date": [str(deadline.day - 0), str(deadline.month), str(deadline.year)] if False else
-            [str((deadline - timedelta(days=5)).day), str((deadline - timedelta(days=5)).month), str((deadline - timedelta(days=5)).year)],
+            "clarification_date": [str(questions.day), str(questions.month), str(questions.year)],
             "clarification_time": "12:00", "deadline_date": [str(deadline.day), str(deadline.month), str(deadline.year)],
             "deadline_time": "17:30", "lot-value-1": "120000"})
         assert response.status_code == 302
@@ -139,7 +129,7 @@ def test_the_whole_path_in_the_browser(app, session):
     session.expire_all()
     tender = session.get(Tender, tender.id)
     assert tender.status is TenderStatus.published and to_london(tender.submission_deadline).strftime("%H:%M") == "17:30"
-    with _browser(app) as browser:
+    with fresh_browser(app) as browser:
         sign_in(browser, world["bidder"].email, factories.PASSWORD)
         assert tender.reference in browser.get("/opportunities/?cpv=30200000").get_data(as_text=True)
         token = csrf_token(browser, f"/opportunities/{tender.id}/bid")
@@ -160,13 +150,13 @@ def test_the_whole_path_in_the_browser(app, session):
     after = tender.submission_deadline + timedelta(minutes=5)
     with frozen_at(after):
         for agency in (world["agency"], world["second_agency"]):
-            with _browser(app) as browser:
+            with fresh_browser(app) as browser:
                 sign_in(browser, agency.email, factories.PASSWORD)
                 step = "request" if agency is world["agency"] else "confirm"
                 response = browser.post(f"/tenders/{tender.id}/opening/{step}",
                                         data={"csrf_token": csrf_token(browser, f"/tenders/{tender.id}")})
                 assert response.status_code == 302
-        with _browser(app) as browser:
+        with fresh_browser(app) as browser:
             sign_in(browser, world["second_agency"].email, factories.PASSWORD)
             opened = browser.get(f"/tenders/{tender.id}/opened").get_data(as_text=True)
             assert "digest checked" in opened

@@ -251,9 +251,13 @@ def _freeze_items(session: Session, tender: Tender) -> None:
         for number, ((item_id, _cpv, _unit), members) in enumerate(sorted(groups.items(), key=lambda kv: str(kv[0])), 1):
             first = members[0][0]
             description = (first.catalogue_item.name if first.catalogue_item else first.title)[:300]
-            lot.items.append(LotItem(number=number, description=description, catalogue_item_id=item_id,
-                                     cpv_code=first.cpv_code, unit=first.unit,
-                                     quantity=sum((line.quantity for _, line in members), Decimal(0))))
+            item = LotItem(number=number, description=description, catalogue_item_id=item_id,
+                           cpv_code=first.cpv_code, unit=first.unit,
+                           quantity=sum((line.quantity for _, line in members), Decimal(0)))
+            lot.items.append(item)
+            session.flush()
+            for _, line in members:
+                line.lot_item_id = item.id
 
 
 def publication_problems(session: Session, tender: Tender, short_period_reason: str = "") -> dict[str, list[str]]:

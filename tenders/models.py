@@ -120,6 +120,7 @@ class LotLine(Base):
     status: Mapped[LineStatus] = mapped_column(str_enum(LineStatus, "lot_line_status"), default=LineStatus.pending)
     responded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     responded_at: Mapped[Optional[datetime]]
+    lot_item_id: Mapped[Optional[int]] = mapped_column(ForeignKey("lot_item.id"))  # set at publication
 
     lot: Mapped[Lot] = relationship(back_populates="lines")
     requirement: Mapped[Requirement] = relationship()
@@ -320,3 +321,153 @@ class QualityResponse(Base):
     criterion_id: Mapped[int] = mapped_column(ForeignKey("criterion.id"))
     text: Mapped[str] = mapped_column(Text)
     attachments: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{"filename", "size", "sha256", "data" (base64)}]
+
+
+# Evaluation and award ----------------------------------------------------------------------
+
+class Evaluator(Base):
+    """An agency user on a tender's panel; sees responses only after declaring no conflict of
+    interest, and others' marks only after submitting their own."""
+
+    __tablename__ = "evaluator"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    is_lead: Mapped[bool] = mapped_column(default=False)
+    declaration: Mapped[str] = mapped_column(Text, default="")
+    declared_at: Mapped[Optional[datetime]]
+    marks_submitted_at: Mapped[Optional[datetime]]
+
+    __table_args__ = (UniqueConstraint("tender_id", "user_id"),)
+
+
+class Mark(Base):
+    __tablename__ = "mark"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    evaluator_id: Mapped[int] = mapped_column(ForeignKey("evaluator.id", ondelete="CASCADE"), index=True)
+    opened_bid_id: Mapped[int] = mapped_column(ForeignKey("opened_bid.id", ondelete="CASCADE"))
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("criterion.id"))
+    score: Mapped[int]
+    justification: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=now)
+
+    __table_args__ = (
+        UniqueConstraint("evaluator_id", "opened_bid_id", "criterion_id"),
+        CheckConstraint("score >= 0 AND score <= 5", name="score_range"),
+    )
+
+
+class Consensus(Base):
+    """The lead evaluator's moderated score for one bid and criterion, with its rationale."""
+
+    __tablename__ = "consensus"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opened_bid_id: Mapped[int] = mapped_column(ForeignKey("opened_bid.id", ondelete="CASCADE"), index=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("criterion.id"))
+    score: Mapped[int]
+    rationale: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(default=now)
+
+    __table_args__ = (
+        UniqueConstraint("opened_bid_id", "criterion_id"),
+        CheckConstraint("score >= 0 AND score <= 5", name="score_range"),
+    )
+
+
+class LowPriceCheck(Base):
+    """An abnormally low total: the supplier is asked to explain; an evaluator accepts or
+    rejects the bid for the lot with reasons."""
+
+    __tablename__ = "low_price_check"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opened_bid_id: Mapped[int] = mapped_column(ForeignKey("opened_bid.id", ondelete="CASCADE"), index=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(300))
+    decision: Mapped[Optional[str]] = mapped_column(String(8))  # accepted / rejected
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    decided_at: Mapped[Optional[datetime]]
+
+    messages: Mapped[list["LowPriceMessage"]] = relationship(order_by="LowPriceMessage.id", cascade="all, delete-orphan")
+
+    __table_args__ = (UniqueConstraint("opened_bid_id", "lot_id"),)
+
+
+class LowPriceMessage(Base):
+    __tablename__ = "low_price_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_id: Mapped[int] = mapped_column(ForeignKey("low_price_check.id", ondelete="CASCADE"), index=True)
+    from_supplier: Mapped[bool]
+    author_label: Mapped[str] = mapped_column(String(254))
+    text: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class AwardDecision(Base):
+    """A lot's award: recommended by the lead evaluator, approved by a second agency user."""
+
+    __tablename__ = "award_decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id", ondelete="CASCADE"), unique=True)
+    opened_bid_id: Mapped[int] = mapped_column(ForeignKey("opened_bid.id"))
+    advantages: Mapped[str] = mapped_column(Text)  # the winning bid's relative advantages, for every bidder
+    recommended_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    recommended_at: Mapped[datetime] = mapped_column(default=now)
+    approved_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    approved_at: Mapped[Optional[datetime]]
+
+
+class Standstill(Base):
+    """The standstill after the decision is published: 8 working days; a challenge pauses it."""
+
+    __tablename__ = "standstill"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), unique=True)
+    published_at: Mapped[datetime]
+    ends_on: Mapped[date] = mapped_column(Date)
+    challenge: Mapped[str] = mapped_column(Text, default="")
+    paused_at: Mapped[Optional[datetime]]
+    working_days_left_at_pause: Mapped[Optional[int]]
+
+
+class Contract(Base):
+    __tablename__ = "contract"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id"), unique=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("supplier.id"), index=True)
+    opened_bid_id: Mapped[int] = mapped_column(ForeignKey("opened_bid.id"))
+    value: Mapped[Decimal]  # ex VAT, exact
+    entered_at: Mapped[datetime] = mapped_column(default=now)
+    entered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+    orders: Mapped[list["CallOffOrder"]] = relationship(order_by="CallOffOrder.id", cascade="all, delete-orphan")
+
+
+class CallOffOrder(Base):
+    """One organisation's order under a lot's contract: its pooled lines at the awarded
+    unit price for the pooled quantity; and what it saves against what it paid before."""
+
+    __tablename__ = "call_off_order"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    lines: Mapped[list[Any]] = mapped_column(JSON)  # [{requirement_id, lot_item, quantity, unit_price, total, baseline}]
+    total: Mapped[Decimal]
+    baseline: Mapped[Decimal]
+
+    organisation: Mapped[Organisation] = relationship()
+
+    @property
+    def saving(self) -> Decimal:
+        return self.baseline - self.total

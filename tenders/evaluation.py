@@ -1,0 +1,601 @@
+"""From an opened box to contracts: a panel marks quality blind after declaring no conflict,
+the lead moderates, prices are scored by the published formula, each lot is ranked and
+abnormally low totals explained; the lead recommends and a second agency user approves;
+the decision is published and standstill runs 8 working days; then contracts and one
+call-off order per organisation, with its saving. Every act is audited."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from procurement.core import access
+from procurement.core.audit import record_event
+from procurement.core.clock import now, today
+from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from procurement.demand.models import Requirement, RequirementStatus
+from procurement.demand.services import move_requirement
+from procurement.models import Membership, Role
+from tenders import scoring
+from tenders.lifecycle import get_tender, locked, move
+from tenders.models import (
+    AwardDecision,
+    BidLine,
+    BidVersion,
+    CallOffOrder,
+    Consensus,
+    Contract,
+    Criterion,
+    Evaluator,
+    LineStatus,
+    Lot,
+    LowPriceCheck,
+    LowPriceMessage,
+    Mark,
+    OpenedBid,
+    QualityResponse,
+    Standstill,
+    Tender,
+    TenderStatus,
+)
+from suppliers.models import Supplier
+
+PENNY = Decimal("0.01")
+
+
+def _agency(actor: Any) -> None:
+    if not access.can_manage_tenders(actor):
+        raise PermissionDenied("Only agency staff evaluate and award")
+
+
+def _tender(session: Session, actor: Any, tender_id: int, *states: TenderStatus) -> Tender:
+    _agency(actor)
+    tender = get_tender(session, actor, tender_id)
+    if states and tender.status not in states:
+        raise Conflict(f"A {tender.status.value.replace('_', ' ')} tender cannot do this")
+    return tender
+
+
+def _intact(session: Session, tender: Tender) -> list[OpenedBid]:
+    return list(session.scalars(select(OpenedBid).where(OpenedBid.tender_id == tender.id, OpenedBid.intact)
+                                .order_by(OpenedBid.id)))
+
+
+# The panel ---------------------------------------------------------------------------------
+
+def start_evaluation(session: Session, actor: Any, tender_id: int, evaluator_ids: list[int], lead_id: int) -> Tender:
+    """Name the panel (two or more agency users, one the lead) and start evaluating."""
+    tender = _tender(session, actor, tender_id, TenderStatus.opened)
+    ids = list(dict.fromkeys(evaluator_ids))
+    agency_ids = set(session.scalars(select(Membership.user_id).where(Membership.role == Role.agency,
+                                                                      Membership.user_id.in_(ids))))
+    problems = []
+    if len(ids) < 2:
+        problems.append("Name at least two evaluators")
+    if any(i not in agency_ids for i in ids):
+        problems.append("Evaluators are agency users")
+    if lead_id not in ids:
+        problems.append("The lead evaluator is one of the panel")
+    if problems:
+        raise InvalidInput("The panel is not valid", field_errors={"evaluators": problems})
+    for user_id in ids:
+        session.add(Evaluator(tender_id=tender.id, user_id=user_id, is_lead=user_id == lead_id))
+    return move(session, actor, tender, TenderStatus.evaluation, "tender.evaluation_started", panel=ids, lead=lead_id)
+
+
+def panel(session: Session, tender: Tender) -> list[Evaluator]:
+    return list(session.scalars(select(Evaluator).where(Evaluator.tender_id == tender.id).order_by(Evaluator.id)))
+
+
+def me(session: Session, actor: Any, tender: Tender) -> Evaluator:
+    found = session.scalar(select(Evaluator).where(Evaluator.tender_id == tender.id,
+                                                   Evaluator.user_id == getattr(actor, "id", None)))
+    if found is None:
+        raise PermissionDenied("Only the tender's evaluators do this")
+    return found
+
+
+def bidder_names(session: Session, tender: Tender) -> list[str]:
+    return list(session.scalars(select(Supplier.legal_name).join(OpenedBid, OpenedBid.supplier_id == Supplier.id)
+                                .where(OpenedBid.tender_id == tender.id).order_by(Supplier.legal_name)))
+
+
+def declare(session: Session, actor: Any, tender_id: int, statement: str) -> Evaluator:
+    """No conflict of interest with the named bidders: declared before any response is seen."""
+    tender = _tender(session, actor, tender_id, TenderStatus.evaluation)
+    evaluator = me(session, actor, tender)
+    if not statement.strip():
+        raise InvalidInput("Make the declaration", field_errors={"statement": ["Confirm you have no conflict of interest"]})
+    evaluator.declaration = f"{statement.strip()} (bidders: {', '.join(bidder_names(session, tender))})"
+    evaluator.declared_at = now()
+    record_event(session, actor, "evaluation.declared", subject=tender, details={"declaration": evaluator.declaration})
+    return evaluator
+
+
+def _declared(session: Session, actor: Any, tender: Tender) -> Evaluator:
+    evaluator = me(session, actor, tender)
+    if evaluator.declared_at is None:
+        raise PermissionDenied("Declare that you have no conflict of interest before seeing any response")
+    return evaluator
+
+
+@dataclass
+class Response:
+    opened_bid: OpenedBid
+    supplier: str
+    answers: dict[int, QualityResponse]
+
+
+def responses(session: Session, actor: Any, tender_id: int) -> list[Response]:
+    tender = _tender(session, actor, tender_id)
+    _declared(session, actor, tender)
+    names = dict(session.execute(select(Supplier.id, Supplier.legal_name)).all())
+    found = []
+    for opened in _intact(session, tender):
+        answers = {r.criterion_id: r for r in session.scalars(select(QualityResponse).where(QualityResponse.opened_bid_id == opened.id))}
+        found.append(Response(opened, names.get(opened.supplier_id, "?"), answers))
+    return found
+
+
+def save_mark(session: Session, actor: Any, tender_id: int, opened_bid_id: int, criterion_id: int, score: int,
+              justification: str) -> Mark:
+    tender = _tender(session, actor, tender_id, TenderStatus.evaluation)
+    evaluator = _declared(session, actor, tender)
+    if evaluator.marks_submitted_at is not None:
+        raise Conflict("Your marks are submitted; the lead's moderation records any change")
+    opened = session.get(OpenedBid, opened_bid_id)
+    criterion = session.get(Criterion, criterion_id)
+    if opened is None or opened.tender_id != tender.id or not opened.intact or criterion is None or criterion.tender_id != tender.id:
+        raise NotFound("No such response")
+    errors = {}
+    if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= 5:
+        errors["score"] = ["Give a mark from 0 to 5"]
+    if not justification.strip():
+        errors["justification"] = ["Justify the mark"]
+    if errors:
+        raise InvalidInput("The mark is not valid", field_errors=errors)
+    mark = session.scalar(select(Mark).where(Mark.evaluator_id == evaluator.id, Mark.opened_bid_id == opened.id,
+                                             Mark.criterion_id == criterion.id))
+    if mark is None:
+        mark = Mark(evaluator_id=evaluator.id, opened_bid_id=opened.id, criterion_id=criterion.id, score=score,
+                    justification=justification.strip())
+        session.add(mark)
+    else:
+        mark.score, mark.justification, mark.updated_at = score, justification.strip(), now()
+    session.flush()
+    record_event(session, actor, "evaluation.marked", subject=tender,
+                 details={"opened_bid": opened.id, "criterion": criterion.number, "score": score})
+    return mark
+
+
+def submit_marks(session: Session, actor: Any, tender_id: int) -> Evaluator:
+    tender = _tender(session, actor, tender_id, TenderStatus.evaluation)
+    evaluator = _declared(session, actor, tender)
+    wanted = {(o.id, c.id) for o in _intact(session, tender) for c in tender.criteria}
+    have = set(session.execute(select(Mark.opened_bid_id, Mark.criterion_id).where(Mark.evaluator_id == evaluator.id)).all())
+    missing = wanted - set(map(tuple, have))
+    if missing:
+        raise InvalidInput("Mark every response first", field_errors={"marks": [f"{len(missing)} response(s) not marked"]})
+    evaluator.marks_submitted_at = now()
+    record_event(session, actor, "evaluation.marks_submitted", subject=tender)
+    return evaluator
+
+
+def visible_marks(session: Session, actor: Any, tender_id: int) -> list[tuple[Evaluator, Mark]]:
+    """Blind marking: an evaluator sees only their own marks until they have submitted them;
+    then the submitted marks of the whole panel."""
+    tender = _tender(session, actor, tender_id)
+    evaluator = _declared(session, actor, tender)
+    rows = session.execute(select(Evaluator, Mark).join(Mark, Mark.evaluator_id == Evaluator.id)
+                           .where(Evaluator.tender_id == tender.id).order_by(Mark.opened_bid_id, Mark.criterion_id, Evaluator.id)).all()
+    if evaluator.marks_submitted_at is None:
+        return [(e, m) for e, m in rows if e.id == evaluator.id]
+    return [(e, m) for e, m in rows if e.id == evaluator.id or e.marks_submitted_at is not None]
+
+
+def record_consensus(session: Session, actor: Any, tender_id: int, opened_bid_id: int, criterion_id: int, score: int,
+                     rationale: str) -> Consensus:
+    tender = _tender(session, actor, tender_id, TenderStatus.evaluation)
+    evaluator = _declared(session, actor, tender)
+    if not evaluator.is_lead:
+        raise PermissionDenied("Only the lead evaluator records the moderated score")
+    if any(e.marks_submitted_at is None for e in panel(session, tender)):
+        raise Conflict("Every evaluator must submit their marks before moderation")
+    opened = session.get(OpenedBid, opened_bid_id)
+    criterion = session.get(Criterion, criterion_id)
+    if opened is None or opened.tender_id != tender.id or criterion is None or criterion.tender_id != tender.id:
+        raise NotFound("No such response")
+    if not 0 <= score <= 5 or not rationale.strip():
+        raise InvalidInput("The moderated score is not valid", field_errors={"score": ["A mark from 0 to 5 with its rationale"]})
+    found = session.scalar(select(Consensus).where(Consensus.opened_bid_id == opened.id, Consensus.criterion_id == criterion.id))
+    if found is None:
+        found = Consensus(opened_bid_id=opened.id, criterion_id=criterion.id, score=score, rationale=rationale.strip(),
+                          recorded_by_id=getattr(actor, "id", None))
+        session.add(found)
+    else:
+        found.score, found.rationale, found.recorded_at = score, rationale.strip(), now()
+    session.flush()
+    record_event(session, actor, "evaluation.consensus", subject=tender,
+                 details={"opened_bid": opened.id, "criterion": criterion.number, "score": score})
+    return found
+
+
+# Prices, ranking and abnormally low totals ---------------------------------------------------
+
+@dataclass
+class LotRanking:
+    lot: Lot
+    entries: list[scoring.Entry]
+    suppliers: dict[int, str]
+    checks: dict[int, LowPriceCheck] = field(default_factory=dict)  # bid -> check
+    complete: bool = True  # every eligible bid has its consensus scores
+
+    @property
+    def winner(self) -> scoring.Entry | None:
+        return self.entries[0] if self.entries and self.entries[0].eligible else None
+
+
+def lot_totals(session: Session, tender: Tender, lot: Lot) -> dict[int, Decimal]:
+    """Each intact bid's total for a lot that it prices in full (unit price x quantity, tiers
+    at the lot's quantity)."""
+    quantities = {item.id: item.quantity for item in lot.items}
+    rows = session.execute(select(BidLine.opened_bid_id, BidLine.lot_item_id, BidLine.unit_price, BidLine.tiers)
+                           .join(OpenedBid, OpenedBid.id == BidLine.opened_bid_id)
+                           .where(OpenedBid.tender_id == tender.id, OpenedBid.intact,
+                                  BidLine.lot_item_id.in_(list(quantities)))).all()
+    lines: dict[int, list[tuple[Decimal, list, Decimal]]] = defaultdict(list)
+    for bid, item, price, tiers in rows:
+        lines[bid].append((price, tiers or [], quantities[item]))
+    return {bid: scoring.bid_total(found) for bid, found in lines.items() if len(found) == len(quantities)}
+
+
+def rank_lot(session: Session, tender: Tender, lot: Lot) -> LotRanking:
+    totals = lot_totals(session, tender, lot)
+    opened = {o.id: o for o in _intact(session, tender) if o.id in totals}
+    submitted = dict(session.execute(select(BidVersion.bid_id, BidVersion.submitted_at).where(
+        BidVersion.bid_id.in_([o.bid_id for o in opened.values()]), BidVersion.version.in_([o.version for o in opened.values()]))).all())
+    consensus = {(c.opened_bid_id, c.criterion_id): c.score for c in session.scalars(
+        select(Consensus).where(Consensus.opened_bid_id.in_(list(opened))))}
+    checks = {c.opened_bid_id: c for c in session.scalars(select(LowPriceCheck).where(LowPriceCheck.lot_id == lot.id))}
+    entries, complete = [], True
+    for bid_id, o in opened.items():
+        quality = {}
+        for c in tender.criteria:
+            if (bid_id, c.id) not in consensus:
+                complete = False
+            quality[c.id] = (c.weight, consensus.get((bid_id, c.id), 0))
+        check = checks.get(bid_id)
+        excluded = "rejected as abnormally low" if check and check.decision == "rejected" else (
+            "abnormally low: awaiting a decision" if check and check.decision is None else "")
+        entries.append(scoring.Entry(bid=bid_id, total=totals[bid_id], submitted_at=submitted.get(o.bid_id, now()),
+                                     quality=quality, pass_marks={c.id: c.pass_mark for c in tender.criteria if c.pass_mark is not None},
+                                     excluded=excluded))
+    names = dict(session.execute(select(Supplier.id, Supplier.legal_name).where(
+        Supplier.id.in_([o.supplier_id for o in opened.values()]))).all())
+    suppliers = {bid_id: names.get(o.supplier_id, "?") for bid_id, o in opened.items()}
+    return LotRanking(lot, scoring.rank(entries, tender.price_formula, tender.price_weight), suppliers, checks, complete)
+
+
+def flag_low_prices(session: Session, tender: Tender) -> int:
+    """Record a check for each abnormally low total (once); returns how many were new."""
+    new = 0
+    for lot in tender.lots:
+        totals = lot_totals(session, tender, lot)
+        for bid_id, total in totals.items():
+            reason = scoring.abnormally_low(total, [t for b, t in totals.items() if b != bid_id])
+            if reason and session.scalar(select(LowPriceCheck.id).where(LowPriceCheck.opened_bid_id == bid_id,
+                                                                        LowPriceCheck.lot_id == lot.id)) is None:
+                session.add(LowPriceCheck(opened_bid_id=bid_id, lot_id=lot.id, reason=reason))
+                new += 1
+    session.flush()
+    return new
+
+
+def rankings(session: Session, actor: Any, tender_id: int) -> list[LotRanking]:
+    tender = _tender(session, actor, tender_id)
+    if tender.status is TenderStatus.evaluation:
+        flag_low_prices(session, tender)
+    return [rank_lot(session, tender, lot) for lot in tender.lots]
+
+
+def _check(session: Session, check_id: int) -> tuple[LowPriceCheck, OpenedBid, Tender]:
+    check = session.get(LowPriceCheck, check_id)
+    if check is None:
+        raise NotFound("No such check")
+    opened = session.get(OpenedBid, check.opened_bid_id)
+    tender = session.get(Tender, opened.tender_id) if opened else None
+    if opened is None or tender is None:
+        raise NotFound("No such check")
+    return check, opened, tender
+
+
+def write_about_low_price(session: Session, actor: Any, check_id: int, text: str) -> LowPriceMessage:
+    """The evaluators ask the supplier to explain; the supplier answers, in one thread."""
+    check, opened, tender = _check(session, check_id)
+    supplier_side = access.can_bid_for(actor, opened.supplier_id)
+    if not supplier_side:
+        _tender(session, actor, tender.id, TenderStatus.evaluation)
+        me(session, actor, tender)
+    elif tender.status is not TenderStatus.evaluation:
+        raise Conflict("The evaluation is over")
+    if not text.strip():
+        raise InvalidInput("Write the message", field_errors={"text": ["Write the message"]})
+    message = LowPriceMessage(check_id=check.id, from_supplier=supplier_side, author_label=actor.audit_label,
+                              text=text.strip()[:10000])
+    check.messages.append(message)
+    session.flush()
+    record_event(session, actor, "evaluation.low_price_message", subject=tender,
+                 details={"check": check.id, "from_supplier": supplier_side})
+    return message
+
+
+def decide_low_price(session: Session, actor: Any, check_id: int, accept: bool, reason: str) -> LowPriceCheck:
+    check, _opened, tender = _check(session, check_id)
+    _tender(session, actor, tender.id, TenderStatus.evaluation)
+    _declared(session, actor, tender)
+    if not reason.strip():
+        raise InvalidInput("Give the reasons", field_errors={"reason": ["Give the reasons for the decision"]})
+    check.decision = "accepted" if accept else "rejected"
+    check.decision_reason, check.decided_by_id, check.decided_at = reason.strip(), getattr(actor, "id", None), now()
+    record_event(session, actor, "evaluation.low_price_decided", subject=tender,
+                 details={"check": check.id, "decision": check.decision, "reason": check.decision_reason})
+    return check
+
+
+def supplier_checks(session: Session, actor: Any, tender_id: int) -> list[LowPriceCheck]:
+    """A supplier's own checks (to read and answer)."""
+    supplier_ids = set(getattr(actor, "supplier_ids", ()) or ()) if access.has_role(actor, access.SUPPLIER) else set()
+    if not supplier_ids:
+        raise PermissionDenied("Only the bidder sees its checks")
+    return list(session.scalars(select(LowPriceCheck).join(OpenedBid).where(
+        OpenedBid.tender_id == tender_id, OpenedBid.supplier_id.in_(supplier_ids))))
+
+
+# The award ---------------------------------------------------------------------------------
+
+def recommend(session: Session, actor: Any, tender_id: int, lot_id: int, advantages: str) -> AwardDecision:
+    """The lead recommends the top-ranked eligible bid for a lot, with its relative advantages."""
+    tender = _tender(session, actor, tender_id, TenderStatus.evaluation)
+    if not _declared(session, actor, tender).is_lead:
+        raise PermissionDenied("Only the lead evaluator recommends the award")
+    lot = next((l for l in tender.lots if l.id == lot_id), None)
+    if lot is None:
+        raise NotFound("No such lot")
+    ranking = rank_lot(session, tender, lot)
+    if not ranking.complete:
+        raise Conflict("Record every moderated score first")
+    if ranking.winner is None:
+        raise Conflict("No bid for this lot can be awarded")
+    if not advantages.strip():
+        raise InvalidInput("Say why it wins", field_errors={"advantages": ["Describe the winning bid's relative advantages"]})
+    decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
+    if decision is not None and decision.approved_at is not None:
+        raise Conflict("This lot's award is already approved")
+    if decision is None:
+        decision = AwardDecision(lot_id=lot.id, opened_bid_id=ranking.winner.bid, advantages=advantages.strip())
+        session.add(decision)
+    decision.opened_bid_id, decision.advantages = ranking.winner.bid, advantages.strip()
+    decision.recommended_by_id, decision.recommended_at = getattr(actor, "id", None), now()
+    session.flush()
+    record_event(session, actor, "award.recommended", subject=tender, details={
+        "lot": lot.number, "opened_bid": ranking.winner.bid, "score": str(ranking.winner.score)})
+    return decision
+
+
+def approve(session: Session, actor: Any, tender_id: int, lot_id: int) -> AwardDecision:
+    """A second agency user approves; once every awardable lot is approved the award is proposed."""
+    tender = _tender(session, actor, tender_id, TenderStatus.evaluation)
+    decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot_id))
+    if decision is None or decision.lot_id not in {l.id for l in tender.lots}:
+        raise NotFound("No recommendation for this lot")
+    if decision.recommended_by_id == getattr(actor, "id", None):
+        raise Conflict("A second, different agency user must approve the recommendation")
+    decision.approved_by_id, decision.approved_at = getattr(actor, "id", None), now()
+    session.flush()
+    record_event(session, actor, "award.approved", subject=tender, details={"lot_id": lot_id})
+    decisions = {d.lot_id: d for d in session.scalars(select(AwardDecision).where(
+        AwardDecision.lot_id.in_([l.id for l in tender.lots])))}
+    awardable = [l for l in tender.lots if rank_lot(session, tender, l).winner is not None]
+    if all(l.id in decisions and decisions[l.id].approved_at for l in awardable):
+        move(session, actor, tender, TenderStatus.award_proposed, "tender.award_proposed")
+    return decision
+
+
+def publish_decision(session: Session, actor: Any, tender_id: int) -> Standstill:
+    """Publish the decision to the bidders (each gets its assessment summary); standstill runs
+    8 working days."""
+    tender = _tender(session, actor, tender_id, TenderStatus.award_proposed)
+    standstill = Standstill(tender_id=tender.id, published_at=now(), ends_on=scoring.standstill_ends(today()))
+    session.add(standstill)
+    move(session, actor, tender, TenderStatus.standstill, "tender.decision_published",
+         standstill_ends=standstill.ends_on.isoformat())
+    return standstill
+
+
+def standstill_of(session: Session, tender: Tender) -> Standstill | None:
+    return session.scalar(select(Standstill).where(Standstill.tender_id == tender.id))
+
+
+def challenge(session: Session, actor: Any, tender_id: int, note: str) -> Standstill:
+    """A recorded challenge pauses standstill: no contract until it is lifted."""
+    tender = _tender(session, actor, tender_id, TenderStatus.standstill)
+    standstill = standstill_of(session, tender)
+    assert standstill is not None
+    if standstill.paused_at is not None:
+        raise Conflict("Standstill is already paused by a challenge")
+    if not note.strip():
+        raise InvalidInput("Describe the challenge", field_errors={"note": ["Describe the challenge"]})
+    standstill.challenge, standstill.paused_at = note.strip(), now()
+    standstill.working_days_left_at_pause = scoring.working_days_between(today(), standstill.ends_on)
+    record_event(session, actor, "standstill.challenged", subject=tender, details={"note": note.strip()[:500]})
+    return standstill
+
+
+def lift_challenge(session: Session, actor: Any, tender_id: int) -> Standstill:
+    """The challenge is resolved: standstill resumes with the working days it had left."""
+    tender = _tender(session, actor, tender_id, TenderStatus.standstill)
+    standstill = standstill_of(session, tender)
+    if standstill is None or standstill.paused_at is None:
+        raise Conflict("Standstill is not paused")
+    standstill.ends_on = scoring.add_working_days(today(), standstill.working_days_left_at_pause or 0)
+    standstill.paused_at, standstill.working_days_left_at_pause = None, None
+    record_event(session, actor, "standstill.resumed", subject=tender, details={"ends_on": standstill.ends_on.isoformat()})
+    return standstill
+
+
+def awarded_unit_prices(session: Session, lot: Lot, opened_bid_id: int) -> dict[int, Decimal]:
+    """The winner's unit price for each item at the lot's (pooled) quantity."""
+    quantities = {item.id: item.quantity for item in lot.items}
+    return {item: scoring.unit_price_at(price, tiers or [], quantities[item]) for item, price, tiers in session.execute(
+        select(BidLine.lot_item_id, BidLine.unit_price, BidLine.tiers).where(
+            BidLine.opened_bid_id == opened_bid_id, BidLine.lot_item_id.in_(list(quantities))))}
+
+
+def enter_contracts(session: Session, actor: Any, tender_id: int) -> list[Contract]:
+    """After standstill (and no open challenge): a contract per awarded lot, and a call-off
+    order per organisation from its confirmed lines at the awarded unit prices."""
+    _agency(actor)
+    tender = locked(session, tender_id)
+    if tender.status is not TenderStatus.standstill:
+        raise Conflict(f"A {tender.status.value.replace('_', ' ')} tender cannot enter contracts")
+    standstill = standstill_of(session, tender)
+    assert standstill is not None
+    if standstill.paused_at is not None:
+        raise Conflict("A challenge has paused standstill: no contract may be entered")
+    if today() <= standstill.ends_on:
+        raise Conflict(f"Standstill runs until the end of {standstill.ends_on:%-d %B %Y}: no contract before then")
+    contracts = []
+    for lot in tender.lots:
+        decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
+        if decision is None or decision.approved_at is None:
+            continue
+        opened = session.get(OpenedBid, decision.opened_bid_id)
+        assert opened is not None
+        prices = awarded_unit_prices(session, lot, opened.id)
+        contract = Contract(lot_id=lot.id, supplier_id=opened.supplier_id, opened_bid_id=opened.id, value=Decimal(0),
+                            entered_by_id=getattr(actor, "id", None))
+        by_organisation: dict[int, list[Any]] = defaultdict(list)
+        for line in lot.lines:
+            if line.status is LineStatus.confirmed and line.lot_item_id in prices:
+                by_organisation[line.organisation_id].append(line)
+        for n, (organisation_id, lines) in enumerate(sorted(by_organisation.items()), start=1):
+            entries = [{"requirement_id": l.requirement_id, "lot_item_id": l.lot_item_id, "quantity": str(l.quantity),
+                        "unit_price": str(prices[l.lot_item_id]), "total": str(_money(l.quantity * prices[l.lot_item_id])),
+                        "baseline": str(_money(l.quantity * l.baseline_unit_price))} for l in lines]
+            order = CallOffOrder(organisation_id=organisation_id, reference=f"{tender.reference}-L{lot.number}-{n:03d}",
+                                 lines=entries, total=sum((Decimal(e["total"]) for e in entries), Decimal(0)),
+                                 baseline=sum((Decimal(e["baseline"]) for e in entries), Decimal(0)))
+            contract.orders.append(order)
+            for line in lines:
+                requirement = session.get(Requirement, line.requirement_id)
+                if requirement is not None and requirement.status is RequirementStatus.committed:
+                    move_requirement(session, actor, requirement, RequirementStatus.awarded, "requirement.awarded",
+                                     f"order {order.reference}")
+        contract.value = sum((o.total for o in contract.orders), Decimal(0))
+        session.add(contract)
+        contracts.append(contract)
+    session.flush()
+    move(session, actor, tender, TenderStatus.awarded, "tender.awarded",
+         contracts=[{"lot_id": c.lot_id, "supplier_id": c.supplier_id, "value": str(c.value)} for c in contracts])
+    return contracts
+
+
+def complete(session: Session, actor: Any, tender_id: int) -> Tender:
+    tender = _tender(session, actor, tender_id, TenderStatus.awarded)
+    return move(session, actor, tender, TenderStatus.complete, "tender.completed")
+
+
+def _money(amount: Decimal) -> Decimal:
+    return amount.quantize(PENNY, ROUND_HALF_UP)
+
+
+# What each party sees of the result -----------------------------------------------------------
+
+@dataclass
+class Saving:
+    organisation_id: int
+    organisation: str
+    lot: int
+    order: str
+    baseline: Decimal
+    cost: Decimal
+
+    @property
+    def saving(self) -> Decimal:
+        return self.baseline - self.cost
+
+    @property
+    def percent(self) -> Decimal | None:
+        return (self.saving * 100 / self.baseline).quantize(Decimal("0.1"), ROUND_HALF_UP) if self.baseline else None
+
+
+def savings(session: Session, actor: Any, tender_id: int) -> list[Saving]:
+    """Per organisation and lot; the agency sees all, a buyer their own organisations'."""
+    tender = get_tender(session, actor, tender_id)
+    agency = access.can_manage_tenders(actor)
+    own = set(getattr(actor, "organisation_ids", ()) or ()) if access.has_role(actor, access.BUYER) else set()
+    if not agency and not own:
+        raise PermissionDenied("Savings are for the agency and the organisations taking part")
+    rows = session.execute(select(CallOffOrder, Contract, Lot).join(Contract, Contract.id == CallOffOrder.contract_id)
+                           .join(Lot, Lot.id == Contract.lot_id).where(Lot.tender_id == tender.id)
+                           .order_by(Lot.number, CallOffOrder.id)).all()
+    return [Saving(o.organisation_id, o.organisation.name, lot.number, o.reference, o.baseline, o.total)
+            for o, _c, lot in rows if agency or o.organisation_id in own]
+
+
+def organisation_orders(session: Session, actor: Any) -> list[tuple[CallOffOrder, Contract, Lot, Tender, str]]:
+    """A buyer's organisations' orders: what each buys, from whom, for how much, and its saving."""
+    own = set(getattr(actor, "organisation_ids", ()) or ()) if access.has_role(actor, access.BUYER) else set()
+    if not own:
+        raise PermissionDenied("Orders are for the buying organisations")
+    rows = session.execute(select(CallOffOrder, Contract, Lot, Tender, Supplier.legal_name)
+                           .join(Contract, Contract.id == CallOffOrder.contract_id).join(Lot, Lot.id == Contract.lot_id)
+                           .join(Tender, Tender.id == Lot.tender_id).join(Supplier, Supplier.id == Contract.supplier_id)
+                           .where(CallOffOrder.organisation_id.in_(own)).order_by(CallOffOrder.id)).all()
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+@dataclass
+class LotResult:
+    lot: Lot
+    own: scoring.Entry | None
+    winner: scoring.Entry | None
+    won: bool
+    criteria: list[tuple[Criterion, int, str, int | None]]  # criterion, own consensus, rationale, winner's consensus
+    advantages: str
+
+
+def assessment_summary(session: Session, actor: Any, tender_id: int) -> list[LotResult]:
+    """A bidder's own scores and reasons per criterion, the winner's scores and the relative
+    advantages of the winning bid; from the decision's publication on."""
+    supplier_ids = set(getattr(actor, "supplier_ids", ()) or ()) if access.has_role(actor, access.SUPPLIER) else set()
+    if not supplier_ids:
+        raise PermissionDenied("Assessment summaries are for the bidders")
+    tender = get_tender(session, actor, tender_id)
+    if tender.status not in (TenderStatus.standstill, TenderStatus.awarded, TenderStatus.complete):
+        raise Conflict("Results are published with the award decision")
+    mine = session.scalar(select(OpenedBid).where(OpenedBid.tender_id == tender.id, OpenedBid.supplier_id.in_(supplier_ids)))
+    if mine is None:
+        raise NotFound("You did not bid for this tender")
+    consensus = {(c.opened_bid_id, c.criterion_id): c for c in session.scalars(select(Consensus).join(OpenedBid).where(
+        OpenedBid.tender_id == tender.id))}
+    results = []
+    for lot in tender.lots:
+        ranking = rank_lot(session, tender, lot)
+        own = next((e for e in ranking.entries if e.bid == mine.id), None)
+        decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
+        winner = next((e for e in ranking.entries if decision and e.bid == decision.opened_bid_id), None)
+        if own is None and winner is None:
+            continue
+        criteria = [(c, consensus[(mine.id, c.id)].score if (mine.id, c.id) in consensus else 0,
+                     consensus[(mine.id, c.id)].rationale if (mine.id, c.id) in consensus else "",
+                     consensus[(winner.bid, c.id)].score if winner and (winner.bid, c.id) in consensus else None)
+                    for c in tender.criteria]
+        results.append(LotResult(lot, own, winner, bool(winner and winner.bid == mine.id), criteria,
+                                 decision.advantages if decision else ""))
+    return results

@@ -137,7 +137,36 @@ def published_tender(session: Any, *, days: int = 30, short_reason: str = "", pu
             "orgs": orgs, "bidder": bidder, "supplier_id": supplier_id, "item": item}
 
 
-def bid_content(unit_price: str = "740.00", text: str = "We deliver in 10 days", sku: str = "BID-LAP") -> dict[str, Any]:
+def bid_content(unit_price: str = "740.00", text: str = "We deliver in 10 days", sku: str = "BID-LAP",
+                tiers: str = "1-99:760.00; 100-:740.00") -> dict[str, Any]:
     return {"lots": [{"lot": 1, "items": [{"item": 1, "unit_price": unit_price, "offer_sku": sku, "capacity": "500",
-                                             "tiers": "1-99:760.00; 100-:740.00"}]}],
+                                             "tiers": tiers}]}],
             "quality": [{"criterion": 1, "text": text}, {"criterion": 2, "text": "Apprenticeships in Hackney"}]}
+
+
+def opened_tender(session: Any, prices: tuple[str, ...] = ("740.00", "700.00", "745.00")) -> dict[str, Any]:
+    """A published tender with a bid per price (each from a supplier with a matching offer),
+    past its deadline and opened by two agency users."""
+    from datetime import timedelta
+
+    from catalogue.services import OfferInput, create_offer
+    from procurement.core.clock import frozen_at
+    from tenders import bidding, opening
+
+    world = published_tender(session)
+    tender = world["tender"]
+    bidders = []
+    for n, price in enumerate(prices):
+        bidder = world["bidder"] if n == 0 else user(session, "supplier")
+        if n:
+            create_offer(session, SYSTEM, next(iter(bidder.supplier_ids)), OfferInput(
+                sku="BID-LAP", title="Laptop", cpv_code=world["item"].cpv_code, unit="each", list_price="800.00",
+                price_breaks="100:750.00", status="published"))
+        bidding.submit(session, bidder, tender.id, bid_content(unit_price=price, text=f"Answer {n}", tiers=""))
+        bidders.append(bidder)
+    after = tender.submission_deadline + timedelta(minutes=1)
+    with frozen_at(after):
+        opening.request_opening(session, world["agency"], tender.id)
+        opening.confirm_opening(session, world["second_agency"], tender.id)
+    world.update(bidders=bidders, after=after)
+    return world

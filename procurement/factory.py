@@ -68,7 +68,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from suppliers import api as suppliers_api
     from suppliers import views as supplier_views
     from tenders import api as tenders_api
-    from tenders import opportunity_views
+    from tenders import evaluation_views, opportunity_views
     from tenders import views as tender_views
 
     app.register_blueprint(views.bp)
@@ -78,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(demand_views.bp)
     app.register_blueprint(tender_views.bp)
     app.register_blueprint(opportunity_views.bp)
+    app.register_blueprint(evaluation_views.bp)
     for blueprint in (*procurement_api.blueprints, *suppliers_api.blueprints, *catalogue_api.blueprints,
                       *demand_api.blueprints, *tenders_api.blueprints):
         csrf.exempt(blueprint)

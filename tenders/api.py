@@ -14,7 +14,7 @@ from procurement.core.db import db
 from procurement.core.errors import InvalidInput
 from procurement.demand.board import BoardFilter
 from procurement.demand.schemas import BoardArgsSchema
-from tenders import bidding, lifecycle, opening, pooling
+from tenders import bidding, evaluation, lifecycle, opening, pooling
 from tenders.schemas import (
     AmendmentOutSchema,
     AmendmentSchema,
@@ -32,10 +32,14 @@ from tenders.schemas import (
     OpeningResultSchema,
     OpportunityArgsSchema,
     OpportunitySchema,
+    OrderSchema,
     PublishSchema,
+    RankingSchema,
     QuestionSchema,
     CancelSchema,
     ReceiptSchema,
+    ResultSchema,
+    SavingSchema,
     SubmitSchema,
     TenderSchema,
 )
@@ -375,3 +379,49 @@ class Reconfirm(MethodView):
         """After an amendment: confirm your bid stands as submitted"""
         bidding.reconfirm(db.session, api_actor(), tender_id)
         return bidding.my_bid(db.session, api_actor(), tender_id)
+
+
+# Results ---------------------------------------------------------------------------------
+
+@blp.route("/<int:tender_id>/rankings")
+class Rankings(MethodView):
+    decorators = [token_required]
+
+    @blp.response(200, RankingSchema(many=True))
+    def get(self, tender_id: int) -> Any:
+        """Agency: each lot's ranking (price and quality scores, eligibility)"""
+        return evaluation.rankings(db.session, api_actor(), tender_id)
+
+
+@blp.route("/<int:tender_id>/savings")
+class Savings(MethodView):
+    decorators = [token_required]
+
+    @blp.response(200, SavingSchema(many=True))
+    def get(self, tender_id: int) -> Any:
+        """Savings per organisation and lot (a buyer: its own organisations')"""
+        return evaluation.savings(db.session, api_actor(), tender_id)
+
+
+@suppliers_blp.route("/<int:tender_id>/results")
+class Results(MethodView):
+    decorators = [token_required]
+
+    @suppliers_blp.response(200, ResultSchema(many=True))
+    def get(self, tender_id: int) -> Any:
+        """Your assessment summary, from the award decision's publication"""
+        return evaluation.assessment_summary(db.session, api_actor(), tender_id)
+
+
+orders_blp = Blueprint("orders_api", __name__, url_prefix="/api/v1/orders",
+                       description="Buyers: your organisations' call-off orders and savings")
+blueprints.append(orders_blp)
+
+
+@orders_blp.route("")
+class Orders(MethodView):
+    decorators = [token_required]
+
+    @orders_blp.response(200, OrderSchema(many=True))
+    def get(self) -> Any:
+        return evaluation.organisation_orders(db.session, api_actor())

@@ -230,3 +230,57 @@ class OpenedBidSchema(Schema):
     intact = fields.Bool()
     reconfirmed = fields.Bool()
     note = fields.Str()
+
+
+class SavingSchema(Schema):
+    organisation_id = fields.Int()
+    organisation = fields.Str()
+    lot = fields.Int()
+    order = fields.Str()
+    baseline = fields.Decimal(as_string=True)
+    cost = fields.Decimal(as_string=True)
+    saving = fields.Decimal(as_string=True)
+    percent = fields.Decimal(as_string=True, allow_none=True)
+
+
+class OrderSchema(Schema):
+    """A call-off order (a row of `evaluation.organisation_orders`)."""
+
+    reference = fields.Function(lambda r: r[0].reference)
+    organisation_id = fields.Function(lambda r: r[0].organisation_id)
+    tender = fields.Function(lambda r: r[3].reference)
+    lot = fields.Function(lambda r: r[2].number)
+    supplier = fields.Function(lambda r: r[4])
+    lines = fields.Function(lambda r: r[0].lines)
+    total = fields.Function(lambda r: str(r[0].total))
+    baseline = fields.Function(lambda r: str(r[0].baseline))
+    saving = fields.Function(lambda r: str(r[0].saving))
+
+
+class EntrySchema(Schema):
+    bid = fields.Int()
+    total = fields.Decimal(as_string=True)
+    price_score = fields.Decimal(as_string=True)
+    quality_score = fields.Decimal(as_string=True)
+    score = fields.Decimal(as_string=True)
+    eligible = fields.Bool()
+    excluded = fields.Str()
+    failed_criteria = fields.Function(lambda e: e.failed)
+
+
+class RankingSchema(Schema):
+    lot = fields.Function(lambda r: r.lot.number)
+    complete = fields.Bool()
+    entries = fields.Function(lambda r: [dict(EntrySchema().dump(e), supplier=r.suppliers.get(e.bid)) for e in r.entries])
+
+
+class ResultSchema(Schema):
+    """A bidder's assessment summary for one lot."""
+
+    lot = fields.Function(lambda r: r.lot.number)
+    won = fields.Bool()
+    own = fields.Function(lambda r: EntrySchema().dump(r.own) if r.own else None)
+    winner = fields.Function(lambda r: {k: v for k, v in EntrySchema().dump(r.winner).items() if k != "bid"} if r.winner else None)
+    criteria = fields.Function(lambda r: [{"criterion": c.name, "weight": c.weight, "your_score": own, "reason": why,
+                                           "winner_score": winner} for c, own, why, winner in r.criteria])
+    advantages = fields.Str()

@@ -1,0 +1,188 @@
+"""Evaluation pages: the agency's workspace; buyers' awards, orders and savings; bidders' results."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from procurement.auth import page_actor, require
+from procurement.core import access
+from procurement.core.db import db
+from procurement.core.errors import InvalidInput
+from procurement.forms import ConfirmForm
+from procurement.models import Membership, Role, User
+from tenders import evaluation, scoring
+from tenders.lifecycle import get_tender
+from tenders.models import AwardDecision, TenderStatus
+
+bp = Blueprint("evaluation", __name__, template_folder="templates")
+
+
+def _back(tender_id: int) -> Any:
+    return redirect(url_for("evaluation.workspace", tender_id=tender_id))
+
+
+def _post(tender_id: int, act: Any, done: str) -> Any:
+    """Run one act of the workspace from a posted form; problems are shown, not raised."""
+    if not ConfirmForm().validate_on_submit():
+        flash("The form expired: try again", "error")
+        return _back(tender_id)
+    try:
+        act()
+    except InvalidInput as error:
+        for messages in error.field_errors.values() or [[error.message]]:
+            for message in messages:
+                flash(message, "error")
+        if not error.field_errors:
+            flash(error.message, "error")
+    else:
+        flash(done, "success")
+    return _back(tender_id)
+
+
+@bp.route("/tenders/<int:tender_id>/evaluation")
+@login_required
+def workspace(tender_id: int) -> Any:
+    require(access.can_manage_tenders(current_user))
+    actor = page_actor()
+    tender = get_tender(db.session, actor, tender_id)
+    members = evaluation.panel(db.session, tender)
+    mine = next((m for m in members if m.user_id == current_user.id), None)
+    declared = bool(mine and mine.declared_at)
+    agency_users = db.session.execute(select(User.id, User.full_name).join(Membership).where(
+        Membership.role == Role.agency).order_by(User.full_name)).all()
+    names = dict(agency_users)
+    evaluating = tender.status is TenderStatus.evaluation
+    decisions = {d.lot_id: d for d in db.session.scalars(select(AwardDecision).where(
+        AwardDecision.lot_id.in_([l.id for l in tender.lots])))}
+    return render_template(
+        "tenders/evaluation.html", tender=tender, panel=members, mine=mine, names=names, agency_users=agency_users,
+        bidders=evaluation.bidder_names(db.session, tender) if tender.opened_at else [],
+        responses=evaluation.responses(db.session, actor, tender_id) if declared else [],
+        marks={(m.opened_bid_id, m.criterion_id): m for e, m in (evaluation.visible_marks(db.session, actor, tender_id) if declared else []) if e.id == mine.id},
+        all_marks=evaluation.visible_marks(db.session, actor, tender_id) if declared else [],
+        rankings=evaluation.rankings(db.session, actor, tender_id) if tender.opened_at and tender.status is not TenderStatus.opened else [],
+        decisions=decisions, standstill=evaluation.standstill_of(db.session, tender), evaluating=evaluating,
+        savings=evaluation.savings(db.session, actor, tender_id) if tender.status in (TenderStatus.awarded, TenderStatus.complete) else [],
+        button=ConfirmForm(), formulas=scoring.FORMULAS)
+
+
+@bp.route("/tenders/<int:tender_id>/evaluation/start", methods=["POST"])
+@login_required
+def start(tender_id: int) -> Any:
+    require(access.can_manage_tenders(current_user))
+    ids = [int(i) for i in request.form.getlist("evaluator") if i.isdigit()]
+    lead = request.form.get("lead", "")
+    return _post(tender_id, lambda: evaluation.start_evaluation(db.session, page_actor(), tender_id, ids,
+                                                                int(lead) if lead.isdigit() else 0), "Evaluation started")
+
+
+@bp.route("/tenders/<int:tender_id>/evaluation/declare", methods=["POST"])
+@login_required
+def declare(tender_id: int) -> Any:
+    return _post(tender_id, lambda: evaluation.declare(db.session, page_actor(), tender_id, request.form.get("statement", "")),
+                 "Declaration recorded: you may now read the responses")
+
+
+def _scores(prefix: str) -> list[tuple[int, int, int, str]]:
+    """(opened bid, criterion, score, text) from fields like score-12-3 and why-12-3."""
+    found = []
+    for key, value in request.form.items():
+        if key.startswith(f"{prefix}-") and value.strip():
+            _, bid, criterion = key.split("-")
+            text_key = "why" if prefix == "score" else "rationale"
+            if not value.strip().isdigit():
+                raise InvalidInput("Marks are whole numbers from 0 to 5", field_errors={"score": ["Marks are whole numbers from 0 to 5"]})
+            found.append((int(bid), int(criterion), int(value), request.form.get(f"{text_key}-{bid}-{criterion}", "")))
+    return found
+
+
+@bp.route("/tenders/<int:tender_id>/evaluation/marks", methods=["POST"])
+@login_required
+def marks(tender_id: int) -> Any:
+    def act() -> None:
+        for bid, criterion, score, why in _scores("score"):
+            evaluation.save_mark(db.session, page_actor(), tender_id, bid, criterion, score, why)
+        if request.form.get("action") == "submit":
+            evaluation.submit_marks(db.session, page_actor(), tender_id)
+
+    return _post(tender_id, act, "Marks saved" + (" and submitted" if request.form.get("action") == "submit" else ""))
+
+
+@bp.route("/tenders/<int:tender_id>/evaluation/consensus", methods=["POST"])
+@login_required
+def consensus(tender_id: int) -> Any:
+    def act() -> None:
+        for bid, criterion, score, rationale in _scores("cons"):
+            evaluation.record_consensus(db.session, page_actor(), tender_id, bid, criterion, score, rationale)
+
+    return _post(tender_id, act, "Moderated scores recorded")
+
+
+@bp.route("/tenders/<int:tender_id>/evaluation/checks/<int:check_id>/<any(message, accept, reject):act>", methods=["POST"])
+@login_required
+def check(tender_id: int, check_id: int, act: str) -> Any:
+    text = request.form.get("text", "")
+    if act == "message":
+        return _post(tender_id, lambda: evaluation.write_about_low_price(db.session, page_actor(), check_id, text),
+                     "Message sent to the supplier")
+    return _post(tender_id, lambda: evaluation.decide_low_price(db.session, page_actor(), check_id, act == "accept", text),
+                 "Decision recorded")
+
+
+@bp.route("/tenders/<int:tender_id>/evaluation/lots/<int:lot_id>/<any(recommend, approve):act>", methods=["POST"])
+@login_required
+def award(tender_id: int, lot_id: int, act: str) -> Any:
+    if act == "recommend":
+        return _post(tender_id, lambda: evaluation.recommend(db.session, page_actor(), tender_id, lot_id,
+                                                             request.form.get("advantages", "")), "Award recommended")
+    return _post(tender_id, lambda: evaluation.approve(db.session, page_actor(), tender_id, lot_id), "Award approved")
+
+
+@bp.route("/tenders/<int:tender_id>/evaluation/<any(publish, challenge, lift, contracts, complete):act>", methods=["POST"])
+@login_required
+def step(tender_id: int, act: str) -> Any:
+    actor, note = page_actor(), request.form.get("text", "")
+    acts = {
+        "publish": (lambda: evaluation.publish_decision(db.session, actor, tender_id), "Decision published: standstill has begun"),
+        "challenge": (lambda: evaluation.challenge(db.session, actor, tender_id, note), "Challenge recorded: standstill paused"),
+        "lift": (lambda: evaluation.lift_challenge(db.session, actor, tender_id), "Standstill resumed"),
+        "contracts": (lambda: evaluation.enter_contracts(db.session, actor, tender_id), "Contracts entered and orders made"),
+        "complete": (lambda: evaluation.complete(db.session, actor, tender_id), "Tender complete"),
+    }
+    call, done = acts[act]
+    return _post(tender_id, call, done)
+
+
+@bp.route("/awards")
+@login_required
+def awards() -> Any:
+    """A buyer's orders under joint contracts, with what each saves."""
+    require(access.can_raise_requirements(current_user))
+    return render_template("tenders/awards.html", orders=evaluation.organisation_orders(db.session, page_actor()))
+
+
+@bp.route("/opportunities/<int:tender_id>/results")
+@login_required
+def results(tender_id: int) -> Any:
+    require(access.has_role(current_user, access.SUPPLIER))
+    tender = get_tender(db.session, page_actor(), tender_id)
+    summary = evaluation.assessment_summary(db.session, page_actor(), tender_id) \
+        if tender.status in (TenderStatus.standstill, TenderStatus.awarded, TenderStatus.complete) else None
+    return render_template("tenders/results.html", tender=tender, summary=summary,
+                           checks=evaluation.supplier_checks(db.session, page_actor(), tender_id), button=ConfirmForm())
+
+
+@bp.route("/opportunities/<int:tender_id>/checks/<int:check_id>/reply", methods=["POST"])
+@login_required
+def reply(tender_id: int, check_id: int) -> Any:
+    if ConfirmForm().validate_on_submit():
+        try:
+            evaluation.write_about_low_price(db.session, page_actor(), check_id, request.form.get("text", ""))
+        except InvalidInput as error:
+            flash(error.message, "error")
+        else:
+            flash("Your explanation was sent to the evaluators", "success")
+    return redirect(url_for("evaluation.results", tender_id=tender_id))

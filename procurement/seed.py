@@ -154,9 +154,10 @@ def seed_demo(session: Session) -> dict[str, Any]:
     from procurement.demand.seed import seed_demand
 
     added.update(seed_demand(session))
-    from tenders.seed import seed_tenders
+    from tenders.seed import seed_award, seed_tenders
 
     added.update(seed_tenders(session))
+    added.update(seed_award(session))
     session.flush()
     added["totals"] = platform_counts(session)
     return added

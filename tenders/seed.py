@@ -85,3 +85,61 @@ def seed_tenders(session: Session) -> dict[str, int]:
     closed.submission_deadline = now() - timedelta(hours=2)
     lifecycle.advance(session, closed)
     return {"published_tenders": 2, "demo_bids": submitted}
+
+
+AWARDED_TITLE = "Joint contact-centre seats and GIS licences"
+
+
+def seed_award(session: Session) -> dict[str, int]:
+    """A third tender taken through evaluation and the award decision by the demo's two
+    agency users, its standstill already over (the demo dates the decision three weeks
+    back): the agency can enter the contracts in the browser, and each borough then sees
+    its order and its saving."""
+    from datetime import datetime, time as clock_time
+
+    from procurement.core.clock import LONDON
+    from tenders import evaluation, opening, scoring
+
+    if session.scalar(select(Tender.id).where(Tender.title == AWARDED_TITLE)):
+        return {"awarded_tenders": 0}
+    users = {u.email.split("@")[0]: u for u in session.scalars(select(User).where(User.email.like("%@demo.londonconnects.example")))}
+    lead, second = users.get("agency.lead"), users.get("agency.evaluator")
+    items = {i.name: i for i in session.scalars(select(CatalogueItem))}
+    names = ["Contact-centre telephony seat", "GIS desktop licence"]
+    if lead is None or second is None or any(n not in items for n in names):
+        return {"awarded_tenders": 0}
+    tender = _prepare(session, SystemActor("seed-demo"), [items[n] for n in names], AWARDED_TITLE,
+                      "Cloud contact-centre agent seats and desktop GIS licences for boroughs and the GLA.", 26)
+    bids = {"supplier.capnet": [(1, "335.00")], "supplier.crm": [(1, "352.00"), (2, "1010.00")],
+            "supplier.thames": [(2, "985.00")]}
+    for name, prices in bids.items():
+        content = {"lots": [{"lot": lot, "items": [{"item": 1, "unit_price": price}]} for lot, price in prices],
+                   "quality": [{"criterion": 1, "text": f"{name}: onboarding in four weeks, UK support desk."},
+                               {"criterion": 2, "text": f"{name}: local apprenticeships and carbon reporting."}]}
+        bidding.submit(session, users[name], tender.id, content)
+    tender.clarification_deadline = now() - timedelta(days=30)
+    tender.submission_deadline = now() - timedelta(days=28)
+    lifecycle.advance(session, tender)
+    opening.request_opening(session, lead, tender.id)
+    opening.confirm_opening(session, second, tender.id)
+    evaluation.start_evaluation(session, lead, tender.id, [lead.id, second.id], lead.id)
+    marks = {"supplier.capnet": (4, 3), "supplier.crm": (3, 3), "supplier.thames": (4, 4)}
+    opened = {o.supplier_id: o for o in session.scalars(select(evaluation.OpenedBid).where(evaluation.OpenedBid.tender_id == tender.id))}
+    by_name = {name: opened[next(iter(users[name].supplier_ids))] for name in marks}
+    for evaluator in (second, lead):
+        evaluation.declare(session, evaluator, tender.id, "I have no conflict of interest with these bidders")
+        for name, pair in marks.items():
+            for criterion, score in zip(tender.criteria, pair):
+                evaluation.save_mark(session, evaluator, tender.id, by_name[name].id, criterion.id, score, "As evidenced")
+        evaluation.submit_marks(session, evaluator, tender.id)
+    for name, pair in marks.items():
+        for criterion, score in zip(tender.criteria, pair):
+            evaluation.record_consensus(session, lead, tender.id, by_name[name].id, criterion.id, score, "Panel consensus")
+    for lot in tender.lots:
+        evaluation.recommend(session, lead, tender.id, lot.id, "Lowest price with strong delivery and support")
+        evaluation.approve(session, second, tender.id, lot.id)
+    standstill = evaluation.publish_decision(session, lead, tender.id)
+    published = datetime.combine(scoring.add_working_days(today() - timedelta(days=28), 1), clock_time(10), LONDON)
+    standstill.published_at = published
+    standstill.ends_on = scoring.standstill_ends(published.date())
+    return {"awarded_tenders": 1}

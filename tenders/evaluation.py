@@ -142,16 +142,22 @@ def responses(session: Session, actor: Any, tender_id: int) -> list[Response]:
     return found
 
 
+def _response(session: Session, tender: Tender, opened_bid_id: int, criterion_id: int) -> tuple[OpenedBid, Criterion]:
+    """An intact opened bid and a criterion, both of this tender."""
+    opened = session.get(OpenedBid, opened_bid_id)
+    criterion = session.get(Criterion, criterion_id)
+    if opened is None or opened.tender_id != tender.id or not opened.intact or criterion is None or criterion.tender_id != tender.id:
+        raise NotFound("No such response")
+    return opened, criterion
+
+
 def save_mark(session: Session, actor: Any, tender_id: int, opened_bid_id: int, criterion_id: int, score: int,
               justification: str) -> Mark:
     tender = _tender(session, actor, tender_id, TenderStatus.evaluation)
     evaluator = _declared(session, actor, tender)
     if evaluator.marks_submitted_at is not None:
         raise Conflict("Your marks are submitted; the lead's moderation records any change")
-    opened = session.get(OpenedBid, opened_bid_id)
-    criterion = session.get(Criterion, criterion_id)
-    if opened is None or opened.tender_id != tender.id or not opened.intact or criterion is None or criterion.tender_id != tender.id:
-        raise NotFound("No such response")
+    opened, criterion = _response(session, tender, opened_bid_id, criterion_id)
     errors = {}
     if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= 5:
         errors["score"] = ["Give a mark from 0 to 5"]
@@ -206,10 +212,7 @@ def record_consensus(session: Session, actor: Any, tender_id: int, opened_bid_id
         raise PermissionDenied("Only the lead evaluator records the moderated score")
     if any(e.marks_submitted_at is None for e in panel(session, tender)):
         raise Conflict("Every evaluator must submit their marks before moderation")
-    opened = session.get(OpenedBid, opened_bid_id)
-    criterion = session.get(Criterion, criterion_id)
-    if opened is None or opened.tender_id != tender.id or criterion is None or criterion.tender_id != tender.id:
-        raise NotFound("No such response")
+    opened, criterion = _response(session, tender, opened_bid_id, criterion_id)
     if not 0 <= score <= 5 or not rationale.strip():
         raise InvalidInput("The moderated score is not valid", field_errors={"score": ["A mark from 0 to 5 with its rationale"]})
     found = session.scalar(select(Consensus).where(Consensus.opened_bid_id == opened.id, Consensus.criterion_id == criterion.id))

@@ -91,6 +91,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     csrf.exempt(_api_not_found)
     cli.register(app)
+    import tenders.documents  # noqa: F401  (registers the award pack's job kind)
     # Everything built so far (modules, the app, SQLAlchemy's mappings) lives as long as the
     # process: keep it out of the garbage collector's full passes, which otherwise walk
     # ~130,000 objects each time and cost a busy request up to a third of its time (the

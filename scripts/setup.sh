@@ -56,6 +56,15 @@ if ! "$VENV/bin/python" -c 'import weasyprint' >/dev/null 2>&1; then
         echo "setup: warning: WeasyPrint cannot load Pango; install libpango-1.0-0 and libpangoft2-1.0-0 for PDFs" >&2
     fi
 fi
+# HarfBuzz's subsetter (WeasyPrint embeds font subsets with it) and the fonts documents use.
+if ! { ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset; } || [ ! -d /usr/share/fonts/truetype/dejavu ]; then
+    if can_apt; then
+        say "Installing HarfBuzz subset and DejaVu fonts for PDF documents"
+        apt_install libharfbuzz-subset0 fonts-dejavu-core
+    else
+        echo "setup: warning: install libharfbuzz-subset0 and fonts-dejavu-core for PDF documents" >&2
+    fi
+fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     if ! command -v npm >/dev/null 2>&1; then

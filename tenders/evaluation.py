@@ -417,7 +417,17 @@ def publish_decision(session: Session, actor: Any, tender_id: int) -> Standstill
     session.add(standstill)
     move(session, actor, tender, TenderStatus.standstill, "tender.decision_published",
          standstill_ends=standstill.ends_on.isoformat())
+    request_award_pack(session, actor, tender)
     return standstill
+
+
+def request_award_pack(session: Session, actor: Any, tender: Tender) -> Any:
+    """The award pack is made by a background job, handed over once this transaction commits."""
+    from procurement.core.jobrecords import request_job
+
+    job = request_job(session, actor, "award_pack", "tender", tender.id)
+    record_event(session, actor, "award_pack.requested", subject=tender, details={"job_id": job.id})
+    return job
 
 
 def standstill_of(session: Session, tender: Tender) -> Standstill | None:
@@ -505,6 +515,7 @@ def enter_contracts(session: Session, actor: Any, tender_id: int) -> list[Contra
     session.flush()
     move(session, actor, tender, TenderStatus.awarded, "tender.awarded",
          contracts=[{"lot_id": c.lot_id, "supplier_id": c.supplier_id, "value": str(c.value)} for c in contracts])
+    request_award_pack(session, actor, tender)  # adds the contract award notice; the rest is already made
     return contracts
 
 

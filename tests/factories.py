@@ -170,3 +170,39 @@ def opened_tender(session: Any, prices: tuple[str, ...] = ("740.00", "700.00", "
         opening.confirm_opening(session, world["second_agency"], tender.id)
     world.update(bidders=bidders, after=after)
     return world
+
+
+AWARD_SCORES = {0: (4, 3), 1: (3, 3), 2: (5, 5)}
+
+
+def decided_tender(session: Any) -> dict[str, Any]:
+    """An opened tender evaluated by a panel of two (scores AWARD_SCORES), its award
+    recommended, approved and the decision published (standstill running)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from procurement.core.clock import frozen_at
+    from tenders import evaluation
+    from tenders.models import OpenedBid
+
+    world = opened_tender(session)
+    tender, lead, panelist = world["tender"], world["agency"], world["second_agency"]
+    opened = list(session.scalars(select(OpenedBid).where(OpenedBid.tender_id == tender.id).order_by(OpenedBid.id)))
+    with frozen_at(world["after"] + timedelta(hours=1)):
+        evaluation.start_evaluation(session, lead, tender.id, [lead.id, panelist.id], lead.id)
+        for evaluator in (panelist, lead):
+            evaluation.declare(session, evaluator, tender.id, "No conflict of interest")
+            for n, pair in AWARD_SCORES.items():
+                for criterion, score in zip(tender.criteria, pair):
+                    evaluation.save_mark(session, evaluator, tender.id, opened[n].id, criterion.id, score, f"Mark {score}")
+            evaluation.submit_marks(session, evaluator, tender.id)
+        for n, pair in AWARD_SCORES.items():
+            for criterion, score in zip(tender.criteria, pair):
+                evaluation.record_consensus(session, lead, tender.id, opened[n].id, criterion.id, score, f"Agreed {score}")
+        lot = tender.lots[0]
+        evaluation.recommend(session, lead, tender.id, lot.id, "Best quality at a close price")
+        evaluation.approve(session, panelist, tender.id, lot.id)
+        world["standstill"] = evaluation.publish_decision(session, lead, tender.id)
+    world["opened"] = opened
+    return world

@@ -68,7 +68,7 @@ def dispatch(app: Any, func: Callable[..., Any], args: tuple[Any, ...], options:
         from rq import Retry
 
         return queue_for(app).enqueue(
-            func, *args, job_timeout=options.timeout, failure_ttl=options.failure_ttl,
+            func, *args, job_id=options.extra.get("job_id"), job_timeout=options.timeout, failure_ttl=options.failure_ttl,
             retry=Retry(max=options.retries, interval=list(options.retry_intervals))
             if options.retries else None,
         )

@@ -1,0 +1,199 @@
+"""The job table: the source of truth for background work. RQ carries a job; this row says
+what it is, whether it ran, how far it got and what came of it. A job asked for in a
+transaction is enqueued only after that transaction commits; a lost message (Redis restarted
+or flushed, a worker killed) is found by the sweeper from the row and enqueued again.
+Handlers are idempotent, so running a job twice leaves one result."""
+from __future__ import annotations
+
+import enum
+import logging
+import traceback
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable, Optional
+
+from flask import current_app
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .clock import now
+from .db import Base, db, str_enum
+from .jobs import JobOptions, dispatch, enqueue_after_commit
+
+log = logging.getLogger("procurement.jobs")
+
+
+class JobStatus(str, enum.Enum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+class Job(Base):
+    __tablename__ = "job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    subject_type: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[int]
+    status: Mapped[JobStatus] = mapped_column(str_enum(JobStatus, "job_status"), default=JobStatus.queued)
+    attempts: Mapped[int] = mapped_column(default=0)
+    progress: Mapped[int] = mapped_column(default=0)        # 0 to 100
+    progress_note: Mapped[str] = mapped_column(String(200), default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    rq_job_id: Mapped[Optional[str]] = mapped_column(String(64))
+    requested_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    requested_by_label: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    started_at: Mapped[Optional[datetime]]
+    heartbeat_at: Mapped[Optional[datetime]]
+    finished_at: Mapped[Optional[datetime]]
+
+    __table_args__ = (Index("ix_job_status", "status"), Index("ix_job_subject", "subject_type", "subject_id"))
+
+
+Progress = Callable[[int, str], None]
+Handler = Callable[[Session, "Job", Progress], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Kind:
+    handler: Handler
+    options: JobOptions
+    title: str
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def kind(name: str, title: str, options: JobOptions | None = None) -> Callable[[Handler], Handler]:
+    """Register a job kind: `handler(session, job, progress) -> result`."""
+    def register(handler: Handler) -> Handler:
+        KINDS[name] = Kind(handler, options or JobOptions(), title)
+        return handler
+
+    return register
+
+
+def request_job(session: Session, actor: Any, kind_name: str, subject_type: str, subject_id: int) -> Job:
+    """A job row in the caller's transaction, enqueued after it commits. If the same job is
+    already queued or running, that one is returned."""
+    if kind_name not in KINDS:
+        raise ValueError(f"unknown job kind {kind_name!r}")
+    existing = session.scalar(select(Job).where(Job.kind == kind_name, Job.subject_type == subject_type,
+                                                Job.subject_id == subject_id,
+                                                Job.status.in_([JobStatus.queued, JobStatus.running])))
+    if existing is not None:
+        return existing
+    job = Job(kind=kind_name, subject_type=subject_type, subject_id=subject_id, requested_by_id=getattr(actor, "id", None),
+              requested_by_label=getattr(actor, "audit_label", "system"))
+    session.add(job)
+    session.flush()
+    job.rq_job_id = rq_id(job.id)
+    enqueue_after_commit(session, run_job, job.id, options=_options(job))
+    return job
+
+
+def rq_id(job_id: int) -> str:
+    """The RQ job's id: fixed per job row, so the sweeper can always look it up."""
+    return f"ljp-job-{job_id}"
+
+
+def _options(job: Job) -> JobOptions:
+    base = KINDS[job.kind].options if job.kind in KINDS else JobOptions()
+    return JobOptions(base.timeout, base.retries, base.retry_intervals, base.failure_ttl,
+                      {**base.extra, "job_id": rq_id(job.id)})
+
+
+def retry_job(session: Session, job: Job) -> Job:
+    """Ask again for a failed job."""
+    if job.status is not JobStatus.failed:
+        raise ValueError("only a failed job is retried")
+    job.status, job.error, job.progress, job.progress_note = JobStatus.queued, "", 0, ""
+    enqueue_after_commit(session, run_job, job.id, options=_options(job))
+    return job
+
+
+def run_job(job_id: int) -> dict[str, Any]:
+    """The one entry point RQ (or the in-process runner) calls. Safe to run twice."""
+    bound = db.bound()
+    session = bound.sessionmaker()
+    try:
+        job = session.get(Job, job_id, with_for_update=session.get_bind().dialect.name == "postgresql")
+        if job is None:
+            return {"job_id": job_id, "status": "missing"}
+        if job.status is JobStatus.done:
+            return {"job_id": job_id, "status": "already done"}
+        job.status, job.attempts, job.started_at, job.heartbeat_at = JobStatus.running, job.attempts + 1, now(), now()
+        job.error = ""
+        session.commit()
+
+        separate = session.get_bind().dialect.name == "postgresql"
+
+        def progress(percent: int, note: str = "") -> None:
+            """On PostgreSQL on a connection of its own, so pages see it at once; on SQLite
+            (one writer at a time) with the job's own next commit."""
+            values = dict(progress=max(0, min(100, percent)), progress_note=note[:200], heartbeat_at=now())
+            if separate:
+                with bound.engine.begin() as connection:
+                    connection.execute(Job.__table__.update().where(Job.__table__.c.id == job_id).values(**values))
+            else:
+                session.execute(Job.__table__.update().where(Job.__table__.c.id == job_id).values(**values))
+
+        try:
+            result = KINDS[job.kind].handler(session, job, progress)
+        except Exception as exc:
+            session.rollback()
+            failed = session.get(Job, job_id)
+            assert failed is not None
+            failed.status, failed.finished_at = JobStatus.failed, now()
+            failed.error = f"{type(exc).__name__}: {exc}"[:2000]
+            session.commit()
+            log.warning("job %s (%s) failed: %s", job_id, failed.kind, traceback.format_exc(limit=3))
+            raise
+        job = session.get(Job, job_id)
+        assert job is not None
+        job.status, job.finished_at, job.progress, job.result = JobStatus.done, now(), 100, result
+        session.commit()
+        return {"job_id": job_id, "status": "done", **result}
+    finally:
+        session.close()
+
+
+def recover(app: Any, stale_after: timedelta = timedelta(minutes=5)) -> list[int]:
+    """The sweeper: enqueue again every job whose row says queued or running but which RQ no
+    longer holds (Redis restarted or flushed), and every running job whose heartbeat is older
+    than `stale_after` and whose RQ job is no longer being worked on (a killed worker).
+    Without Redis there is nothing to recover. Returns the ids enqueued."""
+    if not app.config.get("REDIS_URL"):
+        return []
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job as RQJob
+
+    from .jobs import queue_for
+
+    queue = queue_for(app)
+    session = db.bound(app).sessionmaker()
+    recovered = []
+    try:
+        for job in session.scalars(select(Job).where(Job.status.in_([JobStatus.queued, JobStatus.running]))):
+            try:
+                status = RQJob.fetch(rq_id(job.id), connection=queue.connection).get_status(refresh=True)
+            except NoSuchJobError:
+                status = None
+            status = getattr(status, "value", status)
+            held = status in ("queued", "deferred", "scheduled") or (
+                status == "started" and job.heartbeat_at is not None and now() - job.heartbeat_at < stale_after)
+            if held:
+                continue
+            dispatch(app, run_job, (job.id,), _options(job))
+            job.status = JobStatus.queued
+            recovered.append(job.id)
+        session.commit()
+    finally:
+        session.close()
+    for job_id in recovered:
+        log.warning("job %s recovered by the sweeper", job_id)
+    return recovered

@@ -1,0 +1,148 @@
+"""The award pack, made by a job when the award decision is published: an award decision
+notice per lot, an assessment summary letter per bidder, an order summary per organisation,
+and (once contracts are entered) the contract award notice. Each document is made once per
+(kind, subject, version): running the job again leaves the same documents."""
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from flask import render_template
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from procurement.core.clock import now
+from procurement.core.jobrecords import Job, Progress, kind
+from procurement.core.jobs import JobOptions
+from procurement.documents import services as documents
+from procurement.documents.models import Document
+from procurement.documents.render import render_pdf
+from procurement.models import Organisation
+from suppliers.models import Supplier
+from tenders import evaluation, scoring
+from tenders.models import AwardDecision, Contract, LineStatus, OpenedBid, Tender
+
+PACK_JOB = JobOptions(timeout=1800, retries=3, retry_intervals=(5, 30, 120), failure_ttl=7 * 24 * 3600)
+
+
+class _BidderView:
+    """An actor standing for one bidder, to build that bidder's own summary and no other."""
+
+    is_authenticated = is_active = True
+    id = None
+    audit_label = "award pack"
+
+    def __init__(self, supplier_id: int):
+        self.roles = frozenset({"supplier"})
+        self.supplier_ids = frozenset({supplier_id})
+        self.organisation_ids: frozenset[int] = frozenset()
+
+
+@kind("award_pack", "Award pack", PACK_JOB)
+def make_award_pack(session: Session, job: Job, progress: Progress) -> dict[str, Any]:
+    tender = session.get(Tender, job.subject_id)
+    assert tender is not None
+    standstill = evaluation.standstill_of(session, tender)
+    if standstill is None:
+        raise ValueError(f"{tender.reference} has no published award decision")
+    opened = list(session.scalars(select(OpenedBid).where(OpenedBid.tender_id == tender.id, OpenedBid.intact)
+                                  .order_by(OpenedBid.id)))
+    organisation_ids = sorted({line.organisation_id for lot in tender.lots for line in lot.lines
+                               if line.status is LineStatus.confirmed})
+    contracts = list(session.scalars(select(Contract).where(Contract.lot_id.in_([l.id for l in tender.lots]))))
+    work: list[tuple[str, Any]] = [("award_notice", lot) for lot in tender.lots]
+    work += [("assessment_letter", o) for o in opened]
+    work += [("order_summary", session.get(Organisation, org_id)) for org_id in organisation_ids]
+    if contracts:
+        work.append(("contract_award_notice", tender))
+    made = existing = 0
+    for n, (document_kind, subject) in enumerate(work, start=1):
+        progress(int(100 * (n - 1) / len(work)), f"{document_kind.replace('_', ' ')} {n} of {len(work)}")
+        subject_type = SUBJECT_TYPES[document_kind]
+        subject_id = _subject_key(tender, document_kind, subject.id)
+        if session.scalar(select(Document.id).where(Document.kind == document_kind, Document.subject_type == subject_type,
+                                                    Document.subject_id == subject_id)):
+            existing += 1
+            continue
+        title, html, audience = _render(session, tender, standstill, document_kind, subject)
+        documents.save(session, kind=document_kind, subject_type=subject_type, subject_id=subject_id, title=title,
+                       file_name=f"{tender.reference}-{document_kind.replace('_', '-')}-{subject.id}.pdf",
+                       data=render_pdf(html, title=title, created=now()), job_id=job.id, tender_id=tender.id, **audience)
+        session.commit()  # each document is kept as soon as it is made
+        made += 1
+    progress(100, "done")
+    return {"documents_made": made, "documents_already_there": existing, "tender": tender.reference}
+
+
+SUBJECT_TYPES = {"award_notice": "lot", "assessment_letter": "opened_bid", "order_summary": "organisation",
+                 "contract_award_notice": "tender"}
+
+
+def _subject_key(tender: Tender, document_kind: str, subject_id: int) -> int:
+    """An organisation's order summary is per tender: its subject id combines both."""
+    return tender.id * 1_000_000 + subject_id if document_kind == "order_summary" else subject_id
+
+
+def _render(session: Session, tender: Tender, standstill: Any, document_kind: str, subject: Any) -> tuple[str, str, dict[str, Any]]:
+    common = {"tender": tender, "standstill": standstill, "produced": now()}
+    if document_kind == "award_notice":
+        lot = subject
+        ranking = evaluation.rank_lot(session, tender, lot)
+        decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
+        winner = ranking.suppliers.get(decision.opened_bid_id, "?") if decision else "?"
+        names = sorted({line.organisation.name for line in lot.lines if line.status is LineStatus.confirmed})
+        title = f"Award decision notice: {tender.reference} lot {lot.number}"
+        html = render_template("tenders/pdf/award_notice.html", title=title, reference=f"{tender.reference} / lot {lot.number}",
+                               lot=lot, ranking=ranking, winner_name=winner, organisations=names,
+                               formula=scoring.FORMULAS[tender.price_formula],
+                               items={i.id: i.description for i in lot.items},
+                               lines=[l for l in lot.lines if l.status is LineStatus.confirmed], **common)
+        return title, html, {"audience_public": True}
+    if document_kind == "assessment_letter":
+        opened = subject
+        supplier = session.get(Supplier, opened.supplier_id)
+        results = evaluation.assessment_summary(session, _BidderView(opened.supplier_id), tender.id)
+        title = f"Assessment summary: {tender.reference}, {supplier.legal_name}"
+        html = render_template("tenders/pdf/assessment_letter.html", title=title, reference=tender.reference,
+                               supplier_name=supplier.legal_name, results=results, **common)
+        return title, html, {"audience_supplier_id": opened.supplier_id}
+    if document_kind == "order_summary":
+        organisation = subject
+        rows, cost, baseline = _order_rows(session, tender, organisation.id)
+        title = f"Order summary: {tender.reference}, {organisation.name}"
+        html = render_template("tenders/pdf/order_summary.html", title=title, reference=tender.reference,
+                               organisation=organisation, rows=rows, cost=cost, baseline=baseline, **common)
+        return title, html, {"audience_organisation_id": organisation.id}
+    contracts = list(session.scalars(select(Contract).where(Contract.lot_id.in_([l.id for l in tender.lots]))))
+    names = dict(session.execute(select(Supplier.id, Supplier.legal_name)).all())
+    lots = {l.id: l for l in tender.lots}
+    title = f"Contract award notice: {tender.reference}"
+    html = render_template("tenders/pdf/contract_award_notice.html", title=title, reference=tender.reference,
+                           contracts=[(lots[c.lot_id], names.get(c.supplier_id, "?"), c) for c in contracts], **common)
+    return title, html, {"audience_public": True}
+
+
+def _order_rows(session: Session, tender: Tender, organisation_id: int) -> tuple[list[dict[str, Any]], Decimal, Decimal]:
+    rows, cost, baseline = [], Decimal(0), Decimal(0)
+    names = dict(session.execute(select(Supplier.id, Supplier.legal_name)).all())
+    for lot in tender.lots:
+        decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
+        if decision is None:
+            continue
+        winner = session.get(OpenedBid, decision.opened_bid_id)
+        prices = evaluation.awarded_unit_prices(session, lot, decision.opened_bid_id)
+        items = {i.id: i.description for i in lot.items}
+        quantities: dict[int, list[Any]] = defaultdict(list)
+        for line in lot.lines:
+            if line.organisation_id == organisation_id and line.status is LineStatus.confirmed and line.lot_item_id in prices:
+                quantities[line.lot_item_id].append(line)
+        for item_id, lines in quantities.items():
+            quantity = sum((l.quantity for l in lines), Decimal(0))
+            line_cost = sum((l.quantity * prices[item_id] for l in lines), Decimal(0))
+            line_base = sum((l.quantity * l.baseline_unit_price for l in lines), Decimal(0))
+            rows.append({"lot": lot.number, "item": items[item_id], "supplier": names.get(winner.supplier_id if winner else 0, "?"),
+                         "quantity": quantity, "unit_price": prices[item_id], "cost": line_cost, "baseline": line_base})
+            cost += line_cost
+            baseline += line_base
+    return rows, cost, baseline

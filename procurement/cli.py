@@ -188,13 +188,69 @@ def worker_command(burst: bool) -> None:
 
     if not current_app.config.get("REDIS_URL"):
         raise click.UsageError("REDIS_URL is not set: without Redis, jobs run in-process")
-    queue = queue_for(current_app)
+    from procurement.core.jobrecords import recover
+
+    app = current_app._get_current_object()
+    recovered = recover(app)  # work whose message was lost while no worker ran
+    if recovered:
+        click.echo(f"recovered jobs {recovered}")
+    if not burst:
+        _sweep_every(app, int(app.config.get("JOB_SWEEP_SECONDS", 60)))
+    queue = queue_for(app)
     # The forked child of each job inherits this app context.
     Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=not burst)
 
 
+def _sweep_every(app: Flask, seconds: int) -> None:
+    """The sweeper, in a thread of the worker's parent process, every `seconds`."""
+    import threading
+
+    from procurement.core.jobrecords import recover
+
+    def sweep() -> None:
+        while True:
+            threading.Event().wait(seconds)
+            try:
+                with app.app_context():
+                    recover(app)
+            except Exception:  # noqa: BLE001 - the sweeper must outlive a bad pass
+                import logging
+
+                logging.getLogger("procurement.jobs").exception("sweeper pass failed")
+
+    threading.Thread(target=sweep, name="job-sweeper", daemon=True).start()
+
+
+jobs_cli = AppGroup("jobs", help="Background jobs.")
+
+
+@jobs_cli.command("recover")
+@click.option("--stale-minutes", default=5.0, show_default=True,
+              help="A running job silent this long, and no longer held by RQ, is re-enqueued.")
+def jobs_recover(stale_minutes: float) -> None:
+    """Re-enqueue jobs whose row says queued or running but which RQ no longer holds."""
+    from datetime import timedelta
+
+    from procurement.core.jobrecords import recover
+
+    recovered = recover(current_app._get_current_object(), timedelta(minutes=stale_minutes))
+    click.echo(f"{len(recovered)} job(s) re-enqueued" + (f": {recovered}" if recovered else ""))
+
+
+@jobs_cli.command("list")
+def jobs_list() -> None:
+    """Every job with its state."""
+    from sqlalchemy import select
+
+    from procurement.core.jobrecords import Job
+
+    for job in db.session.scalars(select(Job).order_by(Job.id)):
+        click.echo(f"{job.id:>5}  {job.kind:<16} {job.subject_type}:{job.subject_id:<8} {job.status.value:<8} "
+                   f"{job.progress:>3}%  attempts {job.attempts}  {job.error[:60]}")
+
+
 def register(app: Flask) -> None:
-    for command in (db_cli, users_cli, organisations_cli, suppliers_cli, audit_cli):
+    for command in (db_cli, users_cli, organisations_cli, suppliers_cli, audit_cli, jobs_cli):
         app.cli.add_command(command)
     app.cli.add_command(seed_demo_command)
     from catalogue.cli import catalogue_cli

@@ -64,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from procurement import api as procurement_api
     from procurement import cli, views
     from procurement.demand import api as demand_api
+    from procurement.documents import api as documents_api
     from procurement.demand import views as demand_views
     from suppliers import api as suppliers_api
     from suppliers import views as supplier_views
@@ -79,8 +80,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(tender_views.bp)
     app.register_blueprint(opportunity_views.bp)
     app.register_blueprint(evaluation_views.bp)
+    from procurement.documents import views as document_views
+
+    app.register_blueprint(document_views.bp)
     for blueprint in (*procurement_api.blueprints, *suppliers_api.blueprints, *catalogue_api.blueprints,
-                      *demand_api.blueprints, *tenders_api.blueprints):
+                      *demand_api.blueprints, *tenders_api.blueprints, *documents_api.blueprints):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
 

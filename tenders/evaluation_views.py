@@ -11,6 +11,8 @@ from procurement.auth import page_actor, require
 from procurement.core import access
 from procurement.core.db import db
 from procurement.core.errors import InvalidInput
+from procurement.core.jobrecords import Job
+from procurement.documents import services as document_services
 from procurement.forms import ConfirmForm
 from procurement.models import Membership, Role, User
 from tenders import evaluation, scoring
@@ -66,7 +68,9 @@ def workspace(tender_id: int) -> Any:
         rankings=evaluation.rankings(db.session, actor, tender_id) if tender.opened_at and tender.status is not TenderStatus.opened else [],
         decisions=decisions, standstill=evaluation.standstill_of(db.session, tender), evaluating=evaluating,
         savings=evaluation.savings(db.session, actor, tender_id) if tender.status in (TenderStatus.awarded, TenderStatus.complete) else [],
-        button=ConfirmForm(), formulas=scoring.FORMULAS)
+        button=ConfirmForm(), formulas=scoring.FORMULAS, documents=document_services.readable(db.session, actor, tender_id),
+        pack_job=db.session.scalar(select(Job).where(Job.kind == "award_pack", Job.subject_id == tender.id)
+                                   .order_by(Job.id.desc()).limit(1)))
 
 
 @bp.route("/tenders/<int:tender_id>/evaluation/start", methods=["POST"])
@@ -156,12 +160,32 @@ def step(tender_id: int, act: str) -> Any:
     return _post(tender_id, call, done)
 
 
+@bp.route("/tenders/<int:tender_id>/evaluation/pack", methods=["POST"])
+@login_required
+def pack(tender_id: int) -> Any:
+    require(access.can_manage_tenders(current_user))
+
+    def act() -> None:
+        tender = get_tender(db.session, page_actor(), tender_id)
+        if tender.status not in (TenderStatus.standstill, TenderStatus.awarded, TenderStatus.complete):
+            raise InvalidInput("The award pack is made once the decision is published")
+        evaluation.request_award_pack(db.session, page_actor(), tender)
+
+    return _post(tender_id, act, "Award pack asked for: it is made in the background")
+
+
 @bp.route("/awards")
 @login_required
 def awards() -> Any:
     """A buyer's orders under joint contracts, with what each saves."""
     require(access.can_raise_requirements(current_user))
-    return render_template("tenders/awards.html", orders=evaluation.organisation_orders(db.session, page_actor()))
+    from procurement.documents.models import Document
+
+    own = sorted(current_user.organisation_ids)
+    documents = db.session.scalars(select(Document).where(Document.audience_organisation_id.in_(own))
+                                   .order_by(Document.id.desc())).all()
+    return render_template("tenders/awards.html", orders=evaluation.organisation_orders(db.session, page_actor()),
+                           documents=documents)
 
 
 @bp.route("/opportunities/<int:tender_id>/results")
@@ -172,7 +196,8 @@ def results(tender_id: int) -> Any:
     summary = evaluation.assessment_summary(db.session, page_actor(), tender_id) \
         if tender.status in (TenderStatus.standstill, TenderStatus.awarded, TenderStatus.complete) else None
     return render_template("tenders/results.html", tender=tender, summary=summary,
-                           checks=evaluation.supplier_checks(db.session, page_actor(), tender_id), button=ConfirmForm())
+                           checks=evaluation.supplier_checks(db.session, page_actor(), tender_id), button=ConfirmForm(),
+                           documents=document_services.readable(db.session, page_actor(), tender_id))
 
 
 @bp.route("/opportunities/<int:tender_id>/checks/<int:check_id>/reply", methods=["POST"])

@@ -21,6 +21,7 @@ from procurement.demand.rules import quantity_text
 from procurement.demand.schemas import BoardArgsSchema
 from procurement.demand.forms import ReasonForm
 from procurement.forms import ConfirmForm
+from procurement.documents import services as document_services
 from suppliers.models import Supplier
 from tenders import bidding, lifecycle, opening, pooling
 from tenders.forms import AmendForm, AnswerForm, DetailsForm, DocumentForm, FormTenderForm, PublishForm
@@ -88,6 +89,7 @@ def tender(tender_id: int) -> Any:
         document_form=DocumentForm(), publish_form=PublishForm(), amend_form=AmendForm(), answer_form=AnswerForm(),
         criteria_slots=CRITERIA_SLOTS, problems=lifecycle.publication_problems(db.session, found) if agency and found.status.value == "draft" else {},
         questions=lifecycle.clarifications(db.session, page_actor(), tender_id),
+        documents=document_services.readable(db.session, page_actor(), tender_id),
         bids_in_box=bidding.box_facts(db.session, page_actor(), tender_id) if agency else None)
 
 

@@ -169,3 +169,8 @@ def can_bid_for(user: Any, supplier_id: int) -> bool:
 
 def can_open_tenders(user: Any) -> bool:
     return has_role(user, AGENCY)
+
+
+def can_view_jobs(user: Any) -> bool:
+    """Background jobs, their state and errors, are watched and retried by the agency."""
+    return has_role(user, AGENCY)

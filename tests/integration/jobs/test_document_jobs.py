@@ -1,0 +1,143 @@
+"""Document jobs through a real Redis and real RQ worker processes: a worker killed with
+SIGKILL mid-job, Redis flushed between enqueue and pick-up, a job that raises."""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from procurement.core.db import db
+from procurement.core.jobrecords import Job, JobStatus, recover, request_job
+from procurement.core.access import SystemActor
+from procurement.documents.models import Document
+from tests import factories
+from tests.integration.jobs.test_rq_worker import REPO, jobs_app, redis_url, run_worker  # noqa: F401 (fixtures)
+
+
+def _worker_env(app):
+    return {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": app.config["REDIS_URL"],
+            "SECRET_KEY": "jobs", "BID_SEALING_KEY": "k", "INSTANCE_PATH": app.instance_path}
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid` (RQ's work horse calls setsid, so killing the group misses it)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _decided(app, bidders=3):
+    with app.app_context():
+        session = db.session
+        world = factories.decided_tender(session) if bidders == 3 else None
+        session.commit()  # the award pack's job is enqueued now
+        tender_id = world["tender"].id
+        job = session.scalars(select(Job).where(Job.kind == "award_pack", Job.subject_id == tender_id)).one()
+        return tender_id, job.id
+
+
+def _job(app, job_id):
+    with app.app_context():
+        job = db.session.get(Job, job_id)
+        db.session.expunge(job)
+        return job
+
+
+def _documents(app, tender_id):
+    with app.app_context():
+        rows = db.session.execute(select(Document.kind, Document.subject_id, func.count()).where(Document.tender_id == tender_id)
+                                  .group_by(Document.kind, Document.subject_id)).all()
+        return rows
+
+
+def test_a_worker_killed_mid_job_is_recovered_and_finishes_once(jobs_app):
+    app = jobs_app
+    tender_id, job_id = _decided(app)
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker"], cwd=REPO, env=_worker_env(app),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if _documents(app, tender_id):
+                break
+            time.sleep(0.02)
+        for pid in [*_descendants(worker.pid), worker.pid]:  # the job's work horse (its own session) and the worker
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+    killed = _job(app, job_id)
+    assert killed.status is JobStatus.running, "the job must have been killed while it ran"
+    made_before = len(_documents(app, tender_id))
+    assert 1 <= made_before < 6
+    with app.app_context():
+        assert recover(app, stale_after=timedelta(0)) == [job_id]
+    result = run_worker(app)
+    assert result.returncode == 0, result.stderr
+    done = _job(app, job_id)
+    assert done.status is JobStatus.done and done.attempts == 2, (done.attempts, done.result, result.stdout[-2000:], result.stderr[-2000:])
+    documents = _documents(app, tender_id)
+    assert len(documents) == 6 and all(count == 1 for _, _, count in documents)
+
+
+def test_redis_flushed_before_pick_up_is_recovered_by_the_sweeper(jobs_app):
+    from redis import Redis
+
+    app = jobs_app
+    tender_id, job_id = _decided(app)
+    Redis.from_url(app.config["REDIS_URL"]).flushdb()
+    from procurement.core.jobs import queue_for
+
+    assert queue_for(app).count == 0 and _job(app, job_id).status is JobStatus.queued  # the message is gone
+    with app.app_context():
+        assert recover(app) == [job_id]
+    result = run_worker(app)
+    assert result.returncode == 0, result.stderr
+    assert _job(app, job_id).status is JobStatus.done and len(_documents(app, tender_id)) == 6
+
+
+def test_a_job_that_raises_is_failed_retried_by_policy_and_shown(jobs_app):
+    from rq.job import Job as RQJob
+
+    from procurement.core.jobrecords import rq_id
+    from procurement.core.jobs import queue_for
+
+    app = jobs_app
+    with app.app_context():
+        session = db.session
+        world = factories.published_tender(session)  # no award decision: the pack cannot be made
+        job = request_job(session, SystemActor("test"), "award_pack", "tender", world["tender"].id)
+        agency = world["agency"]
+        session.commit()
+        job_id, email = job.id, agency.email
+    result = run_worker(app)
+    assert result.returncode == 0, result.stderr
+    failed = _job(app, job_id)
+    assert failed.status is JobStatus.failed and "has no published award decision" in failed.error
+    rq_job = RQJob.fetch(rq_id(job_id), connection=queue_for(app).connection)
+    assert rq_job.retries_left == 2 and rq_job.get_status() in ("scheduled", "queued")  # retried by policy
+    from tests.conftest import fresh_browser, sign_in
+
+    with app.app_context(), fresh_browser(app) as browser:
+        sign_in(browser, email, factories.PASSWORD)
+        page = browser.get("/jobs").get_data(as_text=True)
+        assert "has no published award decision" in page and f"/jobs/{job_id}/retry" in page

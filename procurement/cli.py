@@ -196,6 +196,9 @@ def worker_command(burst: bool) -> None:
         click.echo(f"recovered jobs {recovered}")
     if not burst:
         _sweep_every(app, int(app.config.get("JOB_SWEEP_SECONDS", 60)))
+    from procurement.documents.render import warm_up
+
+    warm_up()  # forked jobs inherit WeasyPrint loaded
     queue = queue_for(app)
     # The forked child of each job inherits this app context.
     Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=not burst)

@@ -1,7 +1,8 @@
-"""The award pack, made by a job when the award decision is published: an award decision
-notice per lot, an assessment summary letter per bidder, an order summary per organisation,
-and (once contracts are entered) the contract award notice. Each document is made once per
-(kind, subject, version): running the job again leaves the same documents."""
+"""The award pack, asked for when the award decision is published: an award decision notice
+per lot, an assessment summary letter per bidder, an order summary per organisation, and
+(once contracts are entered) the contract award notice. The pack's job asks for one job per
+document, so workers share them; each document is made once per (kind, subject, version):
+running any of these jobs again leaves the same documents."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from procurement.core.clock import now
-from procurement.core.jobrecords import Job, Progress, kind
+from procurement.core.jobrecords import Job, Progress, kind, request_job
 from procurement.core.jobs import JobOptions
 from procurement.documents import services as documents
 from procurement.documents.models import Document
@@ -21,7 +22,7 @@ from procurement.documents.render import render_pdf
 from procurement.models import Organisation
 from suppliers.models import Supplier
 from tenders import evaluation, scoring
-from tenders.models import AwardDecision, Contract, LineStatus, OpenedBid, Tender
+from tenders.models import AwardDecision, Contract, LineStatus, Lot, OpenedBid, Tender
 
 PACK_JOB = JobOptions(timeout=1800, retries=3, retry_intervals=(5, 30, 120), failure_ttl=7 * 24 * 3600)
 
@@ -41,38 +42,78 @@ class _BidderView:
 
 @kind("award_pack", "Award pack", PACK_JOB)
 def make_award_pack(session: Session, job: Job, progress: Progress) -> dict[str, Any]:
+    """Ask for one job per document of the pack, so that any number of workers share the
+    work; each document job is idempotent, and asking again asks only for what is missing."""
     tender = session.get(Tender, job.subject_id)
     assert tender is not None
-    standstill = evaluation.standstill_of(session, tender)
-    if standstill is None:
+    if evaluation.standstill_of(session, tender) is None:
         raise ValueError(f"{tender.reference} has no published award decision")
-    opened = list(session.scalars(select(OpenedBid).where(OpenedBid.tender_id == tender.id, OpenedBid.intact)
-                                  .order_by(OpenedBid.id)))
+    wanted = pack_contents(session, tender)
+    asked = []
+    for n, (document_kind, subject_id) in enumerate(wanted, start=1):
+        progress(int(100 * n / len(wanted)), f"asking for document {n} of {len(wanted)}")
+        exists = session.scalar(select(Document.id).where(Document.kind == document_kind,
+                                                          Document.subject_type == SUBJECT_TYPES[document_kind],
+                                                          Document.subject_id == subject_id))
+        if exists is None:
+            asked.append(request_job(session, _PACK, document_kind, SUBJECT_TYPES[document_kind], subject_id).id)
+    return {"tender": tender.reference, "documents": len(wanted), "jobs": asked}
+
+
+def pack_contents(session: Session, tender: Tender) -> list[tuple[str, int]]:
+    """(kind, subject id) of every document in the tender's award pack, as things stand."""
+    opened = session.scalars(select(OpenedBid.id).where(OpenedBid.tender_id == tender.id, OpenedBid.intact)
+                             .order_by(OpenedBid.id)).all()
     organisation_ids = sorted({line.organisation_id for lot in tender.lots for line in lot.lines
                                if line.status is LineStatus.confirmed})
-    contracts = list(session.scalars(select(Contract).where(Contract.lot_id.in_([l.id for l in tender.lots]))))
-    work: list[tuple[str, Any]] = [("award_notice", lot) for lot in tender.lots]
-    work += [("assessment_letter", o) for o in opened]
-    work += [("order_summary", session.get(Organisation, org_id)) for org_id in organisation_ids]
-    if contracts:
-        work.append(("contract_award_notice", tender))
-    made = existing = 0
-    for n, (document_kind, subject) in enumerate(work, start=1):
-        progress(int(100 * (n - 1) / len(work)), f"{document_kind.replace('_', ' ')} {n} of {len(work)}")
+    wanted = [("award_notice", lot.id) for lot in tender.lots]
+    wanted += [("assessment_letter", opened_id) for opened_id in opened]
+    wanted += [("order_summary", _subject_key(tender, "order_summary", org_id)) for org_id in organisation_ids]
+    if session.scalar(select(Contract.id).where(Contract.lot_id.in_([l.id for l in tender.lots]))):
+        wanted.append(("contract_award_notice", tender.id))
+    return wanted
+
+
+def _make_document(document_kind: str) -> Any:
+    def handler(session: Session, job: Job, progress: Progress) -> dict[str, Any]:
         subject_type = SUBJECT_TYPES[document_kind]
-        subject_id = _subject_key(tender, document_kind, subject.id)
-        if session.scalar(select(Document.id).where(Document.kind == document_kind, Document.subject_type == subject_type,
-                                                    Document.subject_id == subject_id)):
-            existing += 1
-            continue
+        existing = session.scalar(select(Document.id).where(Document.kind == document_kind, Document.subject_type == subject_type,
+                                                            Document.subject_id == job.subject_id))
+        if existing is not None:  # made already (a job run twice): nothing to do
+            return {"document": existing, "made": False}
+        tender, subject = _subject_of(session, document_kind, job.subject_id)
+        standstill = evaluation.standstill_of(session, tender)
+        progress(10, "rendering")
         title, html, audience = _render(session, tender, standstill, document_kind, subject)
-        documents.save(session, kind=document_kind, subject_type=subject_type, subject_id=subject_id, title=title,
-                       file_name=f"{tender.reference}-{document_kind.replace('_', '-')}-{subject.id}.pdf",
-                       data=render_pdf(html, title=title, created=now()), job_id=job.id, tender_id=tender.id, **audience)
-        session.commit()  # each document is kept as soon as it is made
-        made += 1
-    progress(100, "done")
-    return {"documents_made": made, "documents_already_there": existing, "tender": tender.reference}
+        data = render_pdf(html, title=title, created=now())
+        progress(90, "storing")
+        document = documents.save(session, kind=document_kind, subject_type=subject_type, subject_id=job.subject_id,
+                                  title=title, file_name=f"{tender.reference}-{document_kind.replace('_', '-')}-{subject.id}.pdf",
+                                  data=data, job_id=job.id, tender_id=tender.id, **audience)
+        return {"document": document.id, "made": True, "sha256": document.sha256}
+
+    return handler
+
+
+def _subject_of(session: Session, document_kind: str, subject_id: int) -> tuple[Tender, Any]:
+    if document_kind == "award_notice":
+        lot = session.get(Lot, subject_id)
+        return lot.tender, lot
+    if document_kind == "assessment_letter":
+        opened = session.get(OpenedBid, subject_id)
+        return session.get(Tender, opened.tender_id), opened
+    if document_kind == "order_summary":
+        tender_id, organisation_id = divmod(subject_id, 1_000_000)
+        return session.get(Tender, tender_id), session.get(Organisation, organisation_id)
+    tender = session.get(Tender, subject_id)
+    return tender, tender
+
+
+_PACK = type("PackActor", (), {"id": None, "audit_label": "award pack"})()
+DOCUMENT_JOB = JobOptions(timeout=600, retries=3, retry_intervals=(5, 30, 120), failure_ttl=7 * 24 * 3600)
+for _kind, _title in (("award_notice", "Award decision notice"), ("assessment_letter", "Assessment summary letter"),
+                      ("order_summary", "Order summary"), ("contract_award_notice", "Contract award notice")):
+    kind(_kind, _title, DOCUMENT_JOB)(_make_document(_kind))
 
 
 SUBJECT_TYPES = {"award_notice": "lot", "assessment_letter": "opened_bid", "order_summary": "organisation",

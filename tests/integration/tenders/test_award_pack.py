@@ -26,7 +26,9 @@ def world(session):
 
 def test_the_award_pack_is_made_once_and_says_the_right_things(session, world):
     job = session.scalars(select(Job).where(Job.kind == "award_pack")).one()
-    assert job.status is JobStatus.done and job.progress == 100 and job.result["documents_made"] == 6
+    assert job.status is JobStatus.done and job.progress == 100 and job.result["documents"] == 6
+    children = session.scalars(select(Job).where(Job.id.in_(job.result["jobs"]))).all()
+    assert len(children) == 6 and {c.status for c in children} == {JobStatus.done}
     docs = {(d.kind, d.subject_id): d for d in session.scalars(select(Document))}
     kinds = sorted(k for k, _ in docs)
     assert kinds == ["assessment_letter"] * 3 + ["award_notice"] + ["order_summary"] * 2
@@ -46,10 +48,12 @@ def test_the_award_pack_is_made_once_and_says_the_right_things(session, world):
     assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]  # a tagged PDF
     assert reader.metadata.title == notice.title and reader.metadata.author
     first = {d.id: d.sha256 for d in docs.values()}
-    run_job(job.id)  # the same job again: nothing new
-    job.status = JobStatus.queued
-    session.flush()
-    run_job(job.id)
+    assert run_job(job.id)["status"] == "already done"
+    for again in (job, children[0]):  # the pack and a document job run again: nothing new
+        again.status = JobStatus.queued
+        session.flush()
+        result = run_job(again.id)
+        assert result.get("jobs") == [] if again is job else result["made"] is False
     session.expire_all()
     assert {d.id: d.sha256 for d in session.scalars(select(Document))} == first
 

@@ -83,10 +83,8 @@ def _make_document(document_kind: str) -> Any:
             return {"document": existing, "made": False}
         tender, subject = _subject_of(session, document_kind, job.subject_id)
         standstill = evaluation.standstill_of(session, tender)
-        progress(10, "rendering")
         title, html, audience = _render(session, tender, standstill, document_kind, subject)
         data = render_pdf(html, title=title, created=now())
-        progress(90, "storing")
         document = documents.save(session, kind=document_kind, subject_type=subject_type, subject_id=job.subject_id,
                                   title=title, file_name=f"{tender.reference}-{document_kind.replace('_', '-')}-{subject.id}.pdf",
                                   data=data, job_id=job.id, tender_id=tender.id, **audience)

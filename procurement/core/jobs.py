@@ -72,6 +72,11 @@ def dispatch(app: Any, func: Callable[..., Any], args: tuple[Any, ...], options:
             retry=Retry(max=options.retries, interval=list(options.retry_intervals))
             if options.retries else None,
         )
-    # No Redis: run now, in this process, in a fresh session of its own.
+    # No Redis: run now, in this process, in a fresh session of its own. A failure is the
+    # job's to record (its row says failed); it must not undo or fail the work that asked.
     log.info("running %s%r in-process", func.__name__, args)
-    return func(*args)
+    try:
+        return func(*args)
+    except Exception:  # noqa: BLE001 - recorded by the job; logged here
+        log.exception("in-process job %s%r failed", func.__name__, args)
+        return None

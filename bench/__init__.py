@@ -89,3 +89,17 @@ def render_markdown(results: list[Result], machine: dict[str, str], date: str) -
 
 def _duration(seconds: float) -> str:
     return f"{seconds:.2f} s" if seconds >= 10 else f"{seconds * 1000:.2f} ms"
+
+
+def fresh_database(server_url: str, name: str) -> str:
+    """An empty PostgreSQL database of the benchmark's own on `server_url`'s server: its URL."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(server_url)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)

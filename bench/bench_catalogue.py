@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bench import Benchmark
+from bench import Benchmark, fresh_database
 from bench.catalogue_data import NOUNS, write_csv
 
 ROWS = int(os.environ.get("BENCH_CATALOGUE_ROWS", "1000000"))
@@ -27,13 +27,7 @@ _shared: dict[str, Any] = {}
 
 
 def _database() -> str:
-    url = make_url(SERVER)
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS ljp_bench WITH (FORCE)"))
-        connection.execute(text("CREATE DATABASE ljp_bench"))
-    admin.dispose()
-    return url.set(database="ljp_bench").render_as_string(hide_password=False)
+    return fresh_database(SERVER, "ljp_bench")
 
 
 def _existing_database() -> str | None:

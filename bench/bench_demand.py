@@ -16,10 +16,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, select, text
 
-from bench import Benchmark
+from bench import Benchmark, fresh_database
 
 SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres:postgres@127.0.0.1:5432/postgres")
 LINES = int(os.environ.get("BENCH_DEMAND_LINES", "100000"))
@@ -38,13 +37,7 @@ GROUP BY 1, 2, 3
 
 
 def _database() -> str:
-    url = make_url(SERVER)
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS ljp_bench_demand WITH (FORCE)"))
-        connection.execute(text("CREATE DATABASE ljp_bench_demand"))
-    admin.dispose()
-    return url.set(database="ljp_bench_demand").render_as_string(hide_password=False)
+    return fresh_database(SERVER, "ljp_bench_demand")
 
 
 def _setup() -> dict[str, Any]:

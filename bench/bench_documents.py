@@ -18,10 +18,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, delete, func, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import delete, func, insert, select
 
-from bench import Benchmark
+from bench import Benchmark, fresh_database
 
 SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres:postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
@@ -31,13 +30,7 @@ _shared: dict[str, Any] = {}
 
 
 def _database() -> str:
-    url = make_url(SERVER)
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS ljp_bench_documents WITH (FORCE)"))
-        connection.execute(text("CREATE DATABASE ljp_bench_documents"))
-    admin.dispose()
-    return url.set(database="ljp_bench_documents").render_as_string(hide_password=False)
+    return fresh_database(SERVER, "ljp_bench_documents")
 
 
 def _setup() -> dict[str, Any]:

@@ -66,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from procurement.demand import api as demand_api
     from procurement.documents import api as documents_api
     from procurement.demand import views as demand_views
+    from procurement import reports_views
     from suppliers import api as suppliers_api
     from suppliers import views as supplier_views
     from tenders import api as tenders_api
@@ -83,8 +84,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from procurement.documents import views as document_views
 
     app.register_blueprint(document_views.bp)
+    app.register_blueprint(reports_views.bp)
     for blueprint in (*procurement_api.blueprints, *suppliers_api.blueprints, *catalogue_api.blueprints,
-                      *demand_api.blueprints, *tenders_api.blueprints, *documents_api.blueprints):
+                      *demand_api.blueprints, *tenders_api.blueprints, *documents_api.blueprints,
+                      *reports_views.blueprints):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
 
@@ -95,6 +98,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     csrf.exempt(_api_not_found)
     cli.register(app)
+    import procurement.reports  # noqa: F401  (registers the savings report's job kind)
     import tenders.documents  # noqa: F401  (registers the award pack's job kind)
     # Everything built so far (modules, the app, SQLAlchemy's mappings) lives as long as the
     # process: keep it out of the garbage collector's full passes, which otherwise walk

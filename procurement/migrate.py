@@ -32,6 +32,7 @@ def import_all_models() -> None:
     import tenders.models  # noqa: F401
     import procurement.core.jobrecords  # noqa: F401
     import procurement.documents.models  # noqa: F401
+    import procurement.reports  # noqa: F401
 
 
 # Search structures made by hand in the migrations (FTS5 tables, an expression index), which

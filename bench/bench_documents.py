@@ -103,6 +103,10 @@ def _setup() -> dict[str, Any]:
     winner = session.scalars(select(OpenedBid.id).where(OpenedBid.tender_id == tender.id).order_by(OpenedBid.id)).first()
     session.add(AwardDecision(lot_id=lot.id, opened_bid_id=winner, advantages="Lowest price", approved_at=now()))
     session.add(Standstill(tender_id=tender.id, published_at=now(), ends_on=date.today() + timedelta(days=12)))
+    session.flush()
+    from tenders.evaluation import record_decision_scores
+
+    record_decision_scores(session, tender)
     session.commit()
     letter_subject = session.scalars(select(OpenedBid.id).order_by(OpenedBid.id)).all()[5]
     _shared.update(app=app, session=session, tender_id=tender.id, lot_id=lot.id, letter=letter_subject, url=url,

@@ -29,6 +29,7 @@ from tenders.models import (
     BidVersion,
     CallOffOrder,
     Consensus,
+    DecisionScore,
     Contract,
     Criterion,
     Evaluator,
@@ -415,10 +416,21 @@ def publish_decision(session: Session, actor: Any, tender_id: int) -> Standstill
     tender = _tender(session, actor, tender_id, TenderStatus.award_proposed)
     standstill = Standstill(tender_id=tender.id, published_at=now(), ends_on=scoring.standstill_ends(today()))
     session.add(standstill)
+    record_decision_scores(session, tender)
     move(session, actor, tender, TenderStatus.standstill, "tender.decision_published",
          standstill_ends=standstill.ends_on.isoformat())
     request_award_pack(session, actor, tender)
     return standstill
+
+
+def record_decision_scores(session: Session, tender: Tender) -> None:
+    """Keep each lot's scores as decided, for the assessment summaries and notices."""
+    for lot in tender.lots:
+        for position, e in enumerate(rank_lot(session, tender, lot).entries, start=1):
+            session.add(DecisionScore(lot_id=lot.id, opened_bid_id=e.bid, position=position, total=e.total,
+                                      price_score=e.price_score, quality_score=e.quality_score, eligible=e.eligible,
+                                      excluded=e.excluded, failed=e.failed, submitted_at=e.submitted_at))
+    session.flush()
 
 
 def request_award_pack(session: Session, actor: Any, tender: Tender) -> Any:
@@ -584,6 +596,19 @@ class LotResult:
     advantages: str
 
 
+def decision_scores(session: Session, tender: Tender, bids: set[int] | None = None) -> dict[int, list[scoring.Entry]]:
+    """Lot -> the decided scores (see DecisionScore), in ranking order; empty before the decision."""
+    statement = select(DecisionScore).where(DecisionScore.lot_id.in_([l.id for l in tender.lots]))
+    if bids is not None:
+        statement = statement.where(DecisionScore.opened_bid_id.in_(bids))
+    found: dict[int, list[scoring.Entry]] = defaultdict(list)
+    for row in session.scalars(statement.order_by(DecisionScore.lot_id, DecisionScore.position)):
+        entry = scoring.Entry(bid=row.opened_bid_id, total=row.total, submitted_at=row.submitted_at, excluded=row.excluded)
+        entry.price_score, entry.quality_score, entry.failed = row.price_score, row.quality_score, list(row.failed)
+        found[row.lot_id].append(entry)
+    return found
+
+
 def assessment_summary(session: Session, actor: Any, tender_id: int) -> list[LotResult]:
     """A bidder's own scores and reasons per criterion, the winner's scores and the relative
     advantages of the winning bid; from the decision's publication on."""
@@ -596,14 +621,18 @@ def assessment_summary(session: Session, actor: Any, tender_id: int) -> list[Lot
     mine = session.scalar(select(OpenedBid).where(OpenedBid.tender_id == tender.id, OpenedBid.supplier_id.in_(supplier_ids)))
     if mine is None:
         raise NotFound("You did not bid for this tender")
-    consensus = {(c.opened_bid_id, c.criterion_id): c for c in session.scalars(select(Consensus).join(OpenedBid).where(
-        OpenedBid.tender_id == tender.id))}
+    decisions = {d.lot_id: d for d in session.scalars(select(AwardDecision).where(
+        AwardDecision.lot_id.in_([l.id for l in tender.lots])))}
+    wanted = {mine.id} | {d.opened_bid_id for d in decisions.values()}
+    consensus = {(c.opened_bid_id, c.criterion_id): c for c in session.scalars(
+        select(Consensus).where(Consensus.opened_bid_id.in_(wanted)))}
+    decided = decision_scores(session, tender, wanted)
     results = []
     for lot in tender.lots:
-        ranking = rank_lot(session, tender, lot)
-        own = next((e for e in ranking.entries if e.bid == mine.id), None)
-        decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
-        winner = next((e for e in ranking.entries if decision and e.bid == decision.opened_bid_id), None)
+        decision = decisions.get(lot.id)
+        entries = decided.get(lot.id) or rank_lot(session, tender, lot).entries
+        own = next((e for e in entries if e.bid == mine.id), None)
+        winner = next((e for e in entries if decision and e.bid == decision.opened_bid_id), None)
         if own is None and winner is None:
             continue
         criteria = [(c, consensus[(mine.id, c.id)].score if (mine.id, c.id) in consensus else 0,

@@ -471,3 +471,24 @@ class CallOffOrder(Base):
     @property
     def saving(self) -> Decimal:
         return self.baseline - self.total
+
+
+class DecisionScore(Base):
+    """Each bid's scores for each lot as they stood when the award decision was published:
+    the decision's record, read by the assessment summaries and notices."""
+
+    __tablename__ = "decision_score"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id", ondelete="CASCADE"), index=True)
+    opened_bid_id: Mapped[int] = mapped_column(ForeignKey("opened_bid.id", ondelete="CASCADE"))
+    position: Mapped[int]  # order in the ranking, 1 first
+    total: Mapped[Decimal]
+    price_score: Mapped[Decimal] = mapped_column(ExactDecimal(7, 2))
+    quality_score: Mapped[Decimal] = mapped_column(ExactDecimal(7, 2))
+    eligible: Mapped[bool]
+    excluded: Mapped[str] = mapped_column(String(200), default="")
+    failed: Mapped[list[int]] = mapped_column(JSON, default=list)
+    submitted_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("lot_id", "opened_bid_id"),)

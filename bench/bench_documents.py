@@ -1,6 +1,8 @@
-"""Documents: (1) a 2-page assessment letter and a 6-page award decision notice (200 lines, 33
+"""Documents: (1) a 2-page assessment letter and an award decision notice (200 lines, 33
 organisations) through the job path, beside WeasyPrint alone on the same HTML in the same run;
-(2) a 100-bidder award pack (134 documents) made by 1 and by 2 real RQ workers.
+(2) a 100-bidder award pack for three lots (136 documents) made by 1 and by 2 real RQ workers. The tender
+has three lots so that a letter runs to two pages, as the issue asks; its notice for lot 1
+lists 100 bidders and 200 lines, 13 pages.
 
 Database: BENCH_POSTGRES_URL's server, database ljp_bench_documents; Redis: BENCH_REDIS_URL
 (default database 12).
@@ -25,6 +27,7 @@ from bench import Benchmark, fresh_database
 SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres:postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 BIDDERS, ORGANISATIONS, LINES = 100, 33, 200
+LOT_TITLES = [("Business laptops", "30213100"), ("Monitors", "30231300"), ("Network switches", "32422000")]
 REPO = Path(__file__).resolve().parents[1]
 _shared: dict[str, Any] = {}
 
@@ -69,23 +72,27 @@ def _setup() -> dict[str, Any]:
     session.flush()
     for n, (name, weight) in enumerate((("Delivery and support", 25), ("Social value", 15)), start=1):
         tender.criteria.append(Criterion(number=n, name=name, weight=weight, descriptors=[str(m) for m in range(6)]))
-    lot = Lot(number=1, title="Business laptops", cpv_code="30213100", unit="each", pool_keys="bench")
-    tender.lots.append(lot)
-    session.flush()
-    item = LotItem(lot_id=lot.id, number=1, description="Business laptop, 14-inch", cpv_code="30213100", unit="each",
-                   quantity=Decimal(LINES * 10))
-    session.add(item)
-    session.flush()
-    for n in range(LINES):
-        requirement = Requirement(organisation_id=organisations[n % ORGANISATIONS], raised_by_label="bench",
-                                  cpv_code="30213100", title=f"Laptops {n}", specification="Laptops", quantity=Decimal(10),
-                                  unit="each", delivery_location="Town Hall", needed_by=date.today() + timedelta(days=90),
-                                  baseline_unit_price=Decimal("900.00"), status=RequirementStatus.committed)
-        session.add(requirement)
+    lots, items = [], []
+    for number, (title, cpv) in enumerate(LOT_TITLES, start=1):  # a letter covering three lots runs to two pages
+        lot = Lot(number=number, title=title, cpv_code=cpv, unit="each", pool_keys="bench")
+        tender.lots.append(lot)
         session.flush()
-        session.add(LotLine(lot_id=lot.id, requirement_id=requirement.id, organisation_id=requirement.organisation_id,
-                            quantity=Decimal(10), baseline_unit_price=Decimal("900.00"), status=LineStatus.confirmed,
-                            lot_item_id=item.id))
+        lines = LINES if number == 1 else 20
+        item = LotItem(lot_id=lot.id, number=1, description=title, cpv_code=cpv, unit="each", quantity=Decimal(lines * 10))
+        session.add(item)
+        session.flush()
+        lots.append(lot)
+        items.append(item)
+        for n in range(lines):
+            requirement = Requirement(organisation_id=organisations[n % ORGANISATIONS], raised_by_label="bench",
+                                      cpv_code=cpv, title=f"{title} {n}", specification=title, quantity=Decimal(10),
+                                      unit="each", delivery_location="Town Hall", needed_by=date.today() + timedelta(days=90),
+                                      baseline_unit_price=Decimal("900.00"), status=RequirementStatus.committed)
+            session.add(requirement)
+            session.flush()
+            session.add(LotLine(lot_id=lot.id, requirement_id=requirement.id, organisation_id=requirement.organisation_id,
+                                quantity=Decimal(10), baseline_unit_price=Decimal("900.00"), status=LineStatus.confirmed,
+                                lot_item_id=item.id))
     for n, supplier_id in enumerate(suppliers):
         bid = Bid(tender_id=tender.id, supplier_id=supplier_id, status=BidStatus.submitted)
         session.add(bid)
@@ -95,14 +102,17 @@ def _setup() -> dict[str, Any]:
         opened = OpenedBid(tender_id=tender.id, bid_id=bid.id, supplier_id=supplier_id, version=1, digest="0" * 64, intact=True)
         session.add(opened)
         session.flush()
-        session.add(BidLine(opened_bid_id=opened.id, lot_item_id=item.id, unit_price=Decimal(700 + n), tiers=[]))
+        for k, item in enumerate(items):
+            session.add(BidLine(opened_bid_id=opened.id, lot_item_id=item.id, unit_price=Decimal(700 + n + k), tiers=[]))
         for criterion in tender.criteria:
             session.add(Consensus(opened_bid_id=opened.id, criterion_id=criterion.id, score=(n % 5) + 1,
-                                  rationale="Evidence in the response"))
+                                  rationale="Evidence in the response: delivery plan, support desk and references"))
     session.flush()
     winner = session.scalars(select(OpenedBid.id).where(OpenedBid.tender_id == tender.id).order_by(OpenedBid.id)).first()
-    session.add(AwardDecision(lot_id=lot.id, opened_bid_id=winner, advantages="Lowest price", approved_at=now()))
+    for lot in lots:
+        session.add(AwardDecision(lot_id=lot.id, opened_bid_id=winner, advantages="Lowest price", approved_at=now()))
     session.add(Standstill(tender_id=tender.id, published_at=now(), ends_on=date.today() + timedelta(days=12)))
+    lot = lots[0]
     session.flush()
     from tenders.evaluation import record_decision_scores
 
@@ -193,7 +203,7 @@ def _pack(state: dict[str, Any]) -> None:
     session = state["session"]
     request_job(session, SystemActor("bench"), "award_pack", "tender", state["tender_id"])
     session.commit()
-    expected = 1 + BIDDERS + ORGANISATIONS
+    expected = len(LOT_TITLES) + BIDDERS + ORGANISATIONS
     deadline = time.monotonic() + 900
     while time.monotonic() < deadline:
         made = session.scalar(select(func.count()).select_from(Document))
@@ -228,7 +238,8 @@ def _describe_pack(workers: int) -> Any:
         one, two = state["pack_medians"].get(1), state["pack_medians"].get(2)
         speedup = f"; 2 workers are {one / two:.2f}x faster than 1 (goal 1.7x)" if one and two else ""
         _stop_workers(state)
-        return f"{1 + BIDDERS + ORGANISATIONS} documents (1 notice, {BIDDERS} letters, {ORGANISATIONS} order summaries){speedup}"
+        return (f"{len(LOT_TITLES) + BIDDERS + ORGANISATIONS} documents ({len(LOT_TITLES)} notices, {BIDDERS} letters, "
+                f"{ORGANISATIONS} order summaries){speedup}")
 
     return describe
 

@@ -6,12 +6,10 @@ Database: BENCH_POSTGRES_URL's server, in a database of its own (ljp_bench_deman
 """
 from __future__ import annotations
 
-import json
 import os
 import random
-import statistics
 import tempfile
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any

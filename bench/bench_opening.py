@@ -6,7 +6,6 @@ Database: BENCH_POSTGRES_URL's server, in a database of its own (ljp_bench_openi
 from __future__ import annotations
 
 import io
-import json
 import os
 import random
 import tempfile

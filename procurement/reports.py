@@ -11,12 +11,18 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Date, ForeignKey, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from procurement.core import access
-from procurement.core.clock import to_london
+from procurement.core.access import SystemActor
+from procurement.core.clock import now, to_london
+from procurement.core.db import Base
 from procurement.core.errors import InvalidInput, PermissionDenied
+from procurement.core.jobrecords import JobOptions, kind, request_job
+from procurement.documents import services as documents
+from procurement.documents.models import Document
+from procurement.documents.render import render_pdf
 
 KINDS = ("tender", "organisation", "category")
 
@@ -208,12 +214,6 @@ def _svg(figure: Any, description: str) -> str:
 
 # The PDF, made by a job ---------------------------------------------------------------------
 
-from sqlalchemy import Date, ForeignKey, String  # noqa: E402
-from sqlalchemy.orm import Mapped, mapped_column  # noqa: E402
-
-from procurement.core.clock import now  # noqa: E402
-from procurement.core.db import Base  # noqa: E402
-
 
 class ReportRequest(Base):
     """A savings report someone asked for as a PDF: what it covers."""
@@ -236,8 +236,6 @@ class ReportRequest(Base):
 
 def request_pdf(session: Session, actor: Any, query: ReportQuery) -> Any:
     """Ask for the report as a PDF: a job, handed over once this transaction commits."""
-    from procurement.core.jobrecords import request_job
-
     check(query)
     if not may_see(actor, query):
         raise PermissionDenied("Savings reports are for the agency, and each organisation's for its buyers")
@@ -257,32 +255,20 @@ def render_html(report: Report, produced: datetime) -> str:
                            cumulative=cumulative_svg(report))
 
 
-def _register() -> None:
-    from procurement.core.access import SystemActor
-    from procurement.core.jobrecords import JobOptions, kind
-    from procurement.documents import services as documents
-    from procurement.documents.render import render_pdf
-
-    @kind("savings_report", "Savings report", JobOptions(timeout=900, retries=3, retry_intervals=(5, 30, 120)))
-    def make_savings_report(session: Session, job: Any, progress: Any) -> dict[str, Any]:
-        from procurement.documents.models import Document
-
-        request = session.get(ReportRequest, job.subject_id)
-        assert request is not None
-        existing = session.scalar(select(Document.id).where(Document.kind == "savings_report",
-                                                            Document.subject_id == request.id))
-        if existing is not None:
-            return {"document": existing, "made": False}
-        report = build(session, SystemActor("savings report"), request.query())
-        progress(40, "drawing the charts")
-        html = render_html(report, now())
-        progress(70, "rendering the PDF")
-        document = documents.save(
-            session, kind="savings_report", subject_type="report_request", subject_id=request.id, title=report.title,
-            file_name=f"savings-report-{request.id}.pdf", data=render_pdf(html, title=report.title, created=now()),
-            job_id=job.id, tender_id=request.tender_id,
-            audience_organisation_id=request.organisation_id if request.kind == "organisation" else None)
-        return {"document": document.id, "made": True, "rows": len(report.rows), "saving": str(report.saving)}
-
-
-_register()
+@kind("savings_report", "Savings report", JobOptions(timeout=900, retries=3, retry_intervals=(5, 30, 120)))
+def make_savings_report(session: Session, job: Any, progress: Any) -> dict[str, Any]:
+    request = session.get(ReportRequest, job.subject_id)
+    assert request is not None
+    existing = session.scalar(select(Document.id).where(Document.kind == "savings_report", Document.subject_id == request.id))
+    if existing is not None:
+        return {"document": existing, "made": False}
+    report = build(session, SystemActor("savings report"), request.query())
+    progress(40, "drawing the charts")
+    html = render_html(report, now())
+    progress(70, "rendering the PDF")
+    document = documents.save(
+        session, kind="savings_report", subject_type="report_request", subject_id=request.id, title=report.title,
+        file_name=f"savings-report-{request.id}.pdf", data=render_pdf(html, title=report.title, created=now()),
+        job_id=job.id, tender_id=request.tender_id,
+        audience_organisation_id=request.organisation_id if request.kind == "organisation" else None)
+    return {"document": document.id, "made": True, "rows": len(report.rows), "saving": str(report.saving)}

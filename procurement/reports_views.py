@@ -1,14 +1,13 @@
 """Savings report pages and API: the report with its charts on the page; its PDF by a job."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.views import MethodView
 from flask_login import current_user, login_required
 from flask_smorest import Blueprint as ApiBlueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 
 from procurement import reports
@@ -64,10 +63,8 @@ def savings() -> Any:
         charts = (reports.savings_by_organisation_svg(report), reports.cumulative_svg(report))
     except InvalidInput as error:
         errors = error.field_errors or {"report": [error.message]}
-    except Exception as error:  # marshmallow's ValidationError
-        if not hasattr(error, "messages"):
-            raise
-        errors = error.messages  # type: ignore[attr-defined]
+    except ValidationError as error:
+        errors = error.messages  # type: ignore[assignment]
     organisations = db.session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name)).all() \
         if access.has_role(current_user, access.AGENCY) else []
     return render_template("reports/savings.html", report=report, charts=charts, errors=errors, args=raw,

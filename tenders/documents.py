@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from procurement.core.clock import now
+from procurement.core.access import SystemActor
 from procurement.core.jobrecords import Job, Progress, kind, request_job
 from procurement.core.jobs import JobOptions
 from procurement.documents import services as documents
@@ -107,7 +108,7 @@ def _subject_of(session: Session, document_kind: str, subject_id: int) -> tuple[
     return tender, tender
 
 
-_PACK = type("PackActor", (), {"id": None, "audit_label": "award pack"})()
+_PACK = SystemActor("award pack")
 DOCUMENT_JOB = JobOptions(timeout=600, retries=3, retry_intervals=(5, 30, 120), failure_ttl=7 * 24 * 3600)
 for _kind, _title in (("award_notice", "Award decision notice"), ("assessment_letter", "Assessment summary letter"),
                       ("order_summary", "Order summary"), ("contract_award_notice", "Contract award notice")):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -431,6 +430,12 @@ def record_decision_scores(session: Session, tender: Tender) -> None:
                                       price_score=e.price_score, quality_score=e.quality_score, eligible=e.eligible,
                                       excluded=e.excluded, failed=e.failed, submitted_at=e.submitted_at))
     session.flush()
+
+
+def ask_for_award_pack(session: Session, actor: Any, tender_id: int) -> Any:
+    """The agency asks again for the award pack (what exists is kept); once the decision is published."""
+    tender = _tender(session, actor, tender_id, TenderStatus.standstill, TenderStatus.awarded, TenderStatus.complete)
+    return request_award_pack(session, actor, tender)
 
 
 def request_award_pack(session: Session, actor: Any, tender: Tender) -> Any:

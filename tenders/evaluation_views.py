@@ -57,14 +57,15 @@ def workspace(tender_id: int) -> Any:
         Membership.role == Role.agency).order_by(User.full_name)).all()
     names = dict(agency_users)
     evaluating = tender.status is TenderStatus.evaluation
+    seen = evaluation.visible_marks(db.session, actor, tender_id) if declared else []
     decisions = {d.lot_id: d for d in db.session.scalars(select(AwardDecision).where(
         AwardDecision.lot_id.in_([l.id for l in tender.lots])))}
     return render_template(
         "tenders/evaluation.html", tender=tender, panel=members, mine=mine, names=names, agency_users=agency_users,
         bidders=evaluation.bidder_names(db.session, tender) if tender.opened_at else [],
         responses=evaluation.responses(db.session, actor, tender_id) if declared else [],
-        marks={(m.opened_bid_id, m.criterion_id): m for e, m in (evaluation.visible_marks(db.session, actor, tender_id) if declared else []) if e.id == mine.id},
-        all_marks=evaluation.visible_marks(db.session, actor, tender_id) if declared else [],
+        marks={(m.opened_bid_id, m.criterion_id): m for e, m in seen if e.id == mine.id},
+        all_marks=seen,
         rankings=evaluation.rankings(db.session, actor, tender_id) if tender.opened_at and tender.status is not TenderStatus.opened else [],
         decisions=decisions, standstill=evaluation.standstill_of(db.session, tender), evaluating=evaluating,
         savings=evaluation.savings(db.session, actor, tender_id) if tender.status in (TenderStatus.awarded, TenderStatus.complete) else [],
@@ -165,13 +166,8 @@ def step(tender_id: int, act: str) -> Any:
 def pack(tender_id: int) -> Any:
     require(access.can_manage_tenders(current_user))
 
-    def act() -> None:
-        tender = get_tender(db.session, page_actor(), tender_id)
-        if tender.status not in (TenderStatus.standstill, TenderStatus.awarded, TenderStatus.complete):
-            raise InvalidInput("The award pack is made once the decision is published")
-        evaluation.request_award_pack(db.session, page_actor(), tender)
-
-    return _post(tender_id, act, "Award pack asked for: it is made in the background")
+    return _post(tender_id, lambda: evaluation.ask_for_award_pack(db.session, page_actor(), tender_id),
+                 "Award pack asked for: it is made in the background")
 
 
 @bp.route("/awards")

@@ -14,7 +14,6 @@ from typing import IO, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from catalogue.spreadsheets import FileProblem
 from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.clock import now

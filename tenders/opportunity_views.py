@@ -7,11 +7,9 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from catalogue.rules import parse_cpv
 from procurement.auth import page_actor, require
 from procurement.core import access
 from procurement.core.db import db
-from procurement.core.errors import InvalidInput
 from procurement.demand.rules import quantity_text
 from procurement.forms import ConfirmForm
 from tenders import bidding, lifecycle

@@ -10,7 +10,6 @@ from tenders.models import TenderStatus as T
 MIN_TENDER_DAYS = 25        # the minimum tendering period, publication to deadline
 MIN_URGENT_DAYS = 10        # with a recorded reason (urgency)
 AMENDMENT_MIN_DAYS_LEFT = 4  # an amendment leaving fewer days than this moves the deadline out
-PRICE_FORMULAS = {"lowest_price_ratio": "price score = price weight x lowest price / this bid's price"}
 
 # Each move is one service function; any other move is refused (409).
 TRANSITIONS: dict[T, frozenset[T]] = {

@@ -28,7 +28,6 @@ def upgrade() -> None:
     sa.Column('progress_note', sa.String(length=200), nullable=False),
     sa.Column('error', sa.Text(), nullable=False),
     sa.Column('result', sa.JSON(), nullable=False),
-    sa.Column('rq_job_id', sa.String(length=64), nullable=True),
     sa.Column('requested_by_id', sa.Integer(), nullable=True),
     sa.Column('requested_by_label', sa.String(length=254), nullable=False),
     sa.Column('created_at', procurement.core.db.UTCDateTime(timezone=True), nullable=False),

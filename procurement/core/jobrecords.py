@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Optional
 
-from flask import current_app
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -43,7 +42,6 @@ class Job(Base):
     progress_note: Mapped[str] = mapped_column(String(200), default="")
     error: Mapped[str] = mapped_column(Text, default="")
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    rq_job_id: Mapped[Optional[str]] = mapped_column(String(64))
     requested_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     requested_by_label: Mapped[str] = mapped_column(String(254), default="")
     created_at: Mapped[datetime] = mapped_column(default=now)
@@ -91,7 +89,6 @@ def request_job(session: Session, actor: Any, kind_name: str, subject_type: str,
               requested_by_label=getattr(actor, "audit_label", "system"))
     session.add(job)
     session.flush()
-    job.rq_job_id = rq_id(job.id)
     enqueue_after_commit(session, run_job, job.id, options=_options(job))
     return job
 

@@ -4,7 +4,6 @@ board opens on pools with estimated savings; and one draft joint tender waiting 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from procurement import reports
 from procurement.core.clock import LONDON, frozen_at
 from procurement.core.errors import InvalidInput, PermissionDenied
-from procurement.core.jobrecords import Job, JobStatus
+from procurement.core.jobrecords import JobStatus
 from procurement.documents import services as documents
 from procurement.documents.models import Document
 from tenders import evaluation

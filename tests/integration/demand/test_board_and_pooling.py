@@ -6,7 +6,6 @@ from datetime import datetime, time, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
 
 from procurement.core.clock import LONDON, frozen_at, today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied

@@ -3,7 +3,6 @@ from requirement to a draft tender with confirmed lines, in the browser and by A
 from __future__ import annotations
 
 import io
-import re
 from datetime import datetime, time, timedelta, timezone
 
 import pytest
@@ -145,10 +144,6 @@ def test_a_buyer_sees_no_other_organisations_lines_in_the_api(client, session, w
     assert all("organisations" not in p for p in pools)
     listed = client.get("/api/v1/requirements", headers=headers).get_json()
     assert world["other"] not in {r["id"] for r in listed}
-
-
-def _form_fields(html: str) -> dict:
-    return {"csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"', html).group(1)}
 
 
 

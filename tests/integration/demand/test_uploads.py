@@ -61,7 +61,7 @@ def test_any_bad_row_and_nothing_is_added_with_a_report(session, buyer):
         f"Good,,30213100,laptops,5,each,Depot,{soon},800,",
         f"Half,,30213100,laptops,2.5,each,Depot,{soon},800,",
         f"Past,,12345678,,5,each,,{past},-4,",
-        f"Item,abc,,,5,each,Depot,13/01/2027,800,",
+        "Item,abc,,,5,each,Depot,13/01/2027,800,",
     ))
     assert record.status is UploadStatus.rejected and record.rows_total == 4 and record.rows_invalid == 3
     assert _count(session, buyer.memberships[0].organisation_id) == 0

@@ -18,7 +18,7 @@ from procurement.core.jobrecords import Job, JobStatus, recover, request_job
 from procurement.core.access import SystemActor
 from procurement.documents.models import Document
 from tests import factories
-from tests.integration.jobs.test_rq_worker import REPO, jobs_app, redis_url, run_worker  # noqa: F401 (fixtures)
+from tests.integration.jobs.conftest import REPO, run_worker
 
 
 def _worker_env(app):

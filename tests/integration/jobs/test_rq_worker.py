@@ -1,12 +1,6 @@
 """Jobs go through a real Redis to a real RQ worker process, only after the commit."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-import pytest
 from sqlalchemy import func, select
 
 from procurement.core.access import SystemActor
@@ -14,38 +8,7 @@ from procurement.core.audit import AuditEvent, record_event
 from procurement.core.db import db
 from procurement.core.jobs import enqueue_after_commit, queue_for
 from procurement.jobs import verify_audit_chain
-from tests.conftest import REDIS_URL
-
-REPO = Path(__file__).resolve().parents[3]
-
-
-@pytest.fixture()
-def redis_url():
-    from redis import Redis
-
-    connection = Redis.from_url(REDIS_URL, socket_connect_timeout=3)
-    try:
-        connection.ping()
-    except Exception as exc:  # noqa: BLE001 - a missing Redis fails the run, never skips
-        pytest.fail(f"Redis is needed at {REDIS_URL} and is not reachable: {exc}", pytrace=False)
-    connection.flushdb()
-    yield REDIS_URL
-    connection.flushdb()
-    connection.close()
-
-
-@pytest.fixture()
-def jobs_app(committed_app, redis_url):
-    committed_app.config["REDIS_URL"] = redis_url
-    yield committed_app
-    committed_app.config["REDIS_URL"] = None
-
-
-def run_worker(app) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": app.config["REDIS_URL"],
-           "SECRET_KEY": "jobs", "BID_SEALING_KEY": "k", "INSTANCE_PATH": app.instance_path}
-    return subprocess.run([sys.executable, "-m", "flask", "--app", "app", "worker", "--burst"], cwd=REPO,
-                          env=env, capture_output=True, text=True, timeout=120)
+from tests.integration.jobs.conftest import run_worker
 
 
 def verified_events(app):

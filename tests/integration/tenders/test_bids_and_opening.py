@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from procurement.core.clock import frozen_at
-from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from procurement.core.errors import Conflict, NotFound, PermissionDenied
 from tenders import bidding, opening, sealing
 from tenders.models import BidLine, BidStatus, BidVersion, OpenedBid, QualityResponse, TenderStatus, VersionState
 from tests import factories

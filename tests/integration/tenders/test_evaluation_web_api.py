@@ -19,6 +19,7 @@ PAGES = [
     ("POST", "/tenders/{tender}/evaluation/declare", {"buyer": 403, "supplier": 403, "agency": 409, "admin": 403}),
     ("POST", "/tenders/{tender}/evaluation/publish", {"buyer": 403, "supplier": 403, "agency": 409, "admin": 403}),
     ("POST", "/tenders/{tender}/evaluation/contracts", {"buyer": 403, "supplier": 403, "agency": 409, "admin": 403}),
+    ("POST", "/tenders/{tender}/evaluation/pack", {"buyer": 403, "supplier": 403, "agency": 409, "admin": 403}),
     ("GET", "/awards", {"buyer": 200, "supplier": 403, "agency": 403, "admin": 403}),
     ("GET", "/opportunities/{tender}/results", {"buyer": 403, "supplier": 200, "agency": 403, "admin": 403}),
 ]

@@ -7,7 +7,6 @@ import json
 import logging
 from typing import Any
 
-import pytest
 from flask import current_app
 
 from tenders import bidding, sealing

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from procurement.core.clock import frozen_at, now, to_london, today
+from procurement.core.clock import frozen_at, now, to_london
 from tenders import bidding
 from tenders.models import OpenedBid, Tender, TenderStatus
 from tests import factories

@@ -1,0 +1,42 @@
+"""Fixtures for jobs through a real Redis and real RQ worker processes."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REDIS_URL
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture()
+def redis_url():
+    from redis import Redis
+
+    connection = Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        connection.ping()
+    except Exception as exc:  # noqa: BLE001 - a missing Redis fails the run, never skips
+        pytest.fail(f"Redis is needed at {REDIS_URL} and is not reachable: {exc}", pytrace=False)
+    connection.flushdb()
+    yield REDIS_URL
+    connection.flushdb()
+    connection.close()
+
+
+@pytest.fixture()
+def jobs_app(committed_app, redis_url):
+    committed_app.config["REDIS_URL"] = redis_url
+    yield committed_app
+    committed_app.config["REDIS_URL"] = None
+
+
+def run_worker(app) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": app.config["REDIS_URL"],
+           "SECRET_KEY": "jobs", "BID_SEALING_KEY": "k", "INSTANCE_PATH": app.instance_path}
+    return subprocess.run([sys.executable, "-m", "flask", "--app", "app", "worker", "--burst"], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=120)

@@ -25,6 +25,9 @@ class Benchmark:
     describe: Callable[[Any, list[float], list[float] | None], str] | None = None  # extra figures
     repeats: int = 5
     note: str = ""
+    # Alternate baseline and benchmark runs, so that drift in the machine's speed during the
+    # command (other load, memory growth) falls on both alike; for ratios between short runs.
+    interleave: bool = False
 
 
 @dataclass
@@ -46,21 +49,36 @@ class Result:
 
 def time_runs(func: Callable[[Any], Any], state: Any, repeats: int,
               before_each: Callable[[Any], None] = lambda state: None) -> list[float]:
-    runs = []
-    for _ in range(max(5, repeats)):
-        before_each(state)
-        start = time.perf_counter()
-        func(state)
-        runs.append(time.perf_counter() - start)
-    return runs
+    return [_time_once(func, state, before_each) for _ in range(max(5, repeats))]
+
+
+def _time_once(func: Callable[[Any], Any], state: Any, before_each: Callable[[Any], None]) -> float:
+    before_each(state)
+    start = time.perf_counter()
+    func(state)
+    return time.perf_counter() - start
+
+
+def time_alternately(benchmark: Benchmark, state: Any) -> tuple[list[float], list[float]]:
+    assert benchmark.baseline is not None
+    base, runs = [], []
+    _time_once(benchmark.baseline, state, benchmark.baseline_before_each)  # warm up both, untimed
+    _time_once(benchmark.run, state, benchmark.before_each)
+    for _ in range(max(5, benchmark.repeats)):
+        base.append(_time_once(benchmark.baseline, state, benchmark.baseline_before_each))
+        runs.append(_time_once(benchmark.run, state, benchmark.before_each))
+    return runs, base
 
 
 def measure(benchmark: Benchmark) -> Result:
     state = benchmark.setup()
     try:
-        base = (time_runs(benchmark.baseline, state, benchmark.repeats, benchmark.baseline_before_each)
-                if benchmark.baseline else None)
-        runs = time_runs(benchmark.run, state, benchmark.repeats, benchmark.before_each)
+        if benchmark.interleave and benchmark.baseline:
+            runs, base = time_alternately(benchmark, state)
+        else:
+            base = (time_runs(benchmark.baseline, state, benchmark.repeats, benchmark.baseline_before_each)
+                    if benchmark.baseline else None)
+            runs = time_runs(benchmark.run, state, benchmark.repeats, benchmark.before_each)
         note = benchmark.describe(state, runs, base) if benchmark.describe else benchmark.note
     finally:
         benchmark.teardown(state)

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import render_template
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from procurement.core.clock import now
 from procurement.core.access import SystemActor
@@ -23,7 +23,7 @@ from procurement.documents.render import render_pdf
 from procurement.models import Organisation
 from suppliers.models import Supplier
 from tenders import evaluation, scoring
-from tenders.models import AwardDecision, Contract, LineStatus, Lot, OpenedBid, Tender
+from tenders.models import AwardDecision, Contract, LineStatus, Lot, LotLine, OpenedBid, Tender
 
 PACK_JOB = JobOptions(timeout=1800, retries=3, retry_intervals=(5, 30, 120), failure_ttl=7 * 24 * 3600)
 
@@ -128,16 +128,21 @@ def _render(session: Session, tender: Tender, standstill: Any, document_kind: st
     common = {"tender": tender, "standstill": standstill, "produced": now()}
     if document_kind == "award_notice":
         lot = subject
-        ranking = evaluation.rank_lot(session, tender, lot)
+        ranking = _decided_ranking(session, tender, lot)
         decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
         winner = ranking.suppliers.get(decision.opened_bid_id, "?") if decision else "?"
-        names = sorted({line.organisation.name for line in lot.lines if line.status is LineStatus.confirmed})
+        names = list(session.scalars(select(Organisation.name).distinct()
+                                     .join(LotLine, LotLine.organisation_id == Organisation.id)
+                                     .where(LotLine.lot_id == lot.id, LotLine.status == LineStatus.confirmed)
+                                     .order_by(Organisation.name)))
         title = f"Award decision notice: {tender.reference} lot {lot.number}"
         html = render_template("tenders/pdf/award_notice.html", title=title, reference=f"{tender.reference} / lot {lot.number}",
                                lot=lot, ranking=ranking, winner_name=winner, organisations=names,
                                formula=scoring.FORMULAS[tender.price_formula],
                                items={i.id: i.description for i in lot.items},
-                               lines=[l for l in lot.lines if l.status is LineStatus.confirmed], **common)
+                               lines=session.scalars(select(LotLine).options(joinedload(LotLine.organisation))
+                                                     .where(LotLine.lot_id == lot.id, LotLine.status == LineStatus.confirmed)
+                                                     .order_by(LotLine.id)).all(), **common)
         return title, html, {"audience_public": True}
     if document_kind == "assessment_letter":
         opened = subject
@@ -161,6 +166,17 @@ def _render(session: Session, tender: Tender, standstill: Any, document_kind: st
     html = render_template("tenders/pdf/contract_award_notice.html", title=title, reference=tender.reference,
                            contracts=[(lots[c.lot_id], names.get(c.supplier_id, "?"), c) for c in contracts], **common)
     return title, html, {"audience_public": True}
+
+
+def _decided_ranking(session: Session, tender: Tender, lot: Lot) -> evaluation.LotRanking:
+    """The lot's scores as the decision recorded them (ranking again only for a decision
+    published before they were kept)."""
+    entries = evaluation.decision_scores(session, tender).get(lot.id)
+    if not entries:
+        return evaluation.rank_lot(session, tender, lot)
+    names = dict(session.execute(select(OpenedBid.id, Supplier.legal_name).join(Supplier, Supplier.id == OpenedBid.supplier_id)
+                                 .where(OpenedBid.id.in_([e.bid for e in entries]))).all())
+    return evaluation.LotRanking(lot, entries, names)
 
 
 def _order_rows(session: Session, tender: Tender, organisation_id: int) -> tuple[list[dict[str, Any]], Decimal, Decimal]:

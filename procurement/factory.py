@@ -70,7 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from suppliers import api as suppliers_api
     from suppliers import views as supplier_views
     from tenders import api as tenders_api
-    from tenders import evaluation_views, opportunity_views
+    from tenders import evaluation_views, opportunity_views, optimised_views
     from tenders import views as tender_views
 
     app.register_blueprint(views.bp)
@@ -81,6 +81,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(tender_views.bp)
     app.register_blueprint(opportunity_views.bp)
     app.register_blueprint(evaluation_views.bp)
+    app.register_blueprint(optimised_views.bp)
     from procurement.documents import views as document_views
 
     app.register_blueprint(document_views.bp)
@@ -100,6 +101,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cli.register(app)
     import procurement.reports  # noqa: F401  (registers the savings report's job kind)
     import tenders.documents  # noqa: F401  (registers the award pack's job kind)
+    import tenders.optimised_award  # noqa: F401  (registers the optimised award's job kind)
     # Everything built so far (modules, the app, SQLAlchemy's mappings) lives as long as the
     # process: keep it out of the garbage collector's full passes, which otherwise walk
     # ~130,000 objects each time and cost a busy request up to a third of its time (the

@@ -14,11 +14,13 @@ from procurement.core.db import db
 from procurement.core.errors import InvalidInput
 from procurement.demand.board import BoardFilter
 from procurement.demand.schemas import BoardArgsSchema
-from tenders import bidding, evaluation, lifecycle, opening, pooling
+from procurement.documents.api import JobSchema as JobOutSchema
+from tenders import bidding, evaluation, lifecycle, opening, optimised_award, pooling
 from tenders.schemas import (
     AmendmentOutSchema,
     AmendmentSchema,
     AnswerSchema,
+    AwardRulesSchema,
     BidContentSchema,
     BoxFactSchema,
     ClarificationSchema,
@@ -32,6 +34,7 @@ from tenders.schemas import (
     OpeningResultSchema,
     OpportunityArgsSchema,
     OpportunitySchema,
+    OptimisedAwardSchema,
     OrderSchema,
     PublishSchema,
     RankingSchema,
@@ -425,3 +428,45 @@ class Orders(MethodView):
     @orders_blp.response(200, OrderSchema(many=True))
     def get(self) -> Any:
         return evaluation.organisation_orders(db.session, api_actor())
+
+
+@blp.route("/<int:tender_id>/award-rules")
+class AwardRules(MethodView):
+    decorators = [token_required]
+
+    @blp.arguments(AwardRulesSchema)
+    @blp.response(200, AwardRulesSchema)
+    def put(self, data: dict[str, Any], tender_id: int) -> Any:
+        """Agency: a draft's award rules (optimised across lots, split awards, resilience); frozen at publication"""
+        tender = optimised_award.set_award_rules(db.session, api_actor(), tender_id, optimised_award.AwardRules(**data))
+        return optimised_award.describe_rules(tender)
+
+
+@blp.route("/<int:tender_id>/optimised-award")
+class OptimisedAward(MethodView):
+    decorators = [token_required]
+
+    @blp.response(200, OptimisedAwardSchema)
+    def get(self, tender_id: int) -> Any:
+        """Agency: the newest optimised award worked out for the tender"""
+        found = optimised_award.latest(db.session, api_actor(), tender_id)
+        if found is None:
+            from procurement.core.errors import NotFound
+
+            raise NotFound("No optimised award has been worked out yet")
+        return found
+
+    @blp.response(202, JobOutSchema)
+    def post(self, tender_id: int) -> Any:
+        """Agency: work out the optimised award, in a background job (see /api/v1/jobs/{id})"""
+        return optimised_award.request_optimisation(db.session, api_actor(), tender_id)
+
+
+@blp.route("/<int:tender_id>/optimised-award/<int:award_id>/adopt")
+class AdoptOptimisedAward(MethodView):
+    decorators = [token_required]
+
+    @blp.response(200, OptimisedAwardSchema)
+    def post(self, tender_id: int, award_id: int) -> Any:
+        """Lead evaluator: adopt the optimised award as the recommendation for every lot (a second agency user approves)"""
+        return optimised_award.adopt(db.session, api_actor(), tender_id, award_id)

@@ -384,6 +384,9 @@ def recommend(session: Session, actor: Any, tender_id: int, lot_id: int, advanta
         session.add(decision)
     decision.opened_bid_id, decision.advantages = ranking.winner.bid, advantages.strip()
     decision.recommended_by_id, decision.recommended_at = getattr(actor, "id", None), now()
+    from tenders.optimised_award import drop_adoption
+
+    drop_adoption(session, tender)
     session.flush()
     record_event(session, actor, "award.recommended", subject=tender, details={
         "lot": lot.number, "opened_bid": ranking.winner.bid, "score": str(ranking.winner.score)})
@@ -499,41 +502,58 @@ def enter_contracts(session: Session, actor: Any, tender_id: int) -> list[Contra
         raise Conflict("A challenge has paused standstill: no contract may be entered")
     if today() <= standstill.ends_on:
         raise Conflict(f"Standstill runs until the end of {standstill.ends_on:%-d %B %Y}: no contract before then")
+    from tenders import optimised_award
+
+    adopted = optimised_award.adopted(session, tender)
     contracts = []
     for lot in tender.lots:
         decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
         if decision is None or decision.approved_at is None:
             continue
-        opened = session.get(OpenedBid, decision.opened_bid_id)
-        assert opened is not None
-        prices = awarded_unit_prices(session, lot, opened.id)
-        contract = Contract(lot_id=lot.id, supplier_id=opened.supplier_id, opened_bid_id=opened.id, value=Decimal(0),
-                            entered_by_id=getattr(actor, "id", None))
-        by_organisation: dict[int, list[Any]] = defaultdict(list)
-        for line in lot.lines:
-            if line.status is LineStatus.confirmed and line.lot_item_id in prices:
-                by_organisation[line.organisation_id].append(line)
-        for n, (organisation_id, lines) in enumerate(sorted(by_organisation.items()), start=1):
-            entries = [{"requirement_id": l.requirement_id, "lot_item_id": l.lot_item_id, "quantity": str(l.quantity),
-                        "unit_price": str(prices[l.lot_item_id]), "total": str(_money(l.quantity * prices[l.lot_item_id])),
-                        "baseline": str(_money(l.quantity * l.baseline_unit_price))} for l in lines]
-            order = CallOffOrder(organisation_id=organisation_id, reference=f"{tender.reference}-L{lot.number}-{n:03d}",
-                                 lines=entries, total=sum((Decimal(e["total"]) for e in entries), Decimal(0)),
-                                 baseline=sum((Decimal(e["baseline"]) for e in entries), Decimal(0)))
-            contract.orders.append(order)
-            for line in lines:
-                requirement = session.get(Requirement, line.requirement_id)
-                if requirement is not None and requirement.status is RequirementStatus.committed:
-                    move_requirement(session, actor, requirement, RequirementStatus.awarded, "requirement.awarded",
-                                     f"order {order.reference}")
-        contract.value = sum((o.total for o in contract.orders), Decimal(0))
-        session.add(contract)
-        contracts.append(contract)
+        if adopted is not None and optimised_award.allocation_of(adopted, lot.id):
+            parts = optimised_award.contract_parts(session, adopted, lot)
+        else:
+            opened = session.get(OpenedBid, decision.opened_bid_id)
+            assert opened is not None
+            parts = [(opened, awarded_unit_prices(session, lot, opened.id), {})]
+        for part, (opened, prices, quantities) in enumerate(parts):
+            suffix = "" if len(parts) == 1 else "ABCDEFGHIJ"[part]
+            contract = _contract(session, actor, tender, lot, opened, prices, quantities, suffix)
+            session.add(contract)
+            contracts.append(contract)
     session.flush()
     move(session, actor, tender, TenderStatus.awarded, "tender.awarded",
          contracts=[{"lot_id": c.lot_id, "supplier_id": c.supplier_id, "value": str(c.value)} for c in contracts])
     request_award_pack(session, actor, tender)  # adds the contract award notice; the rest is already made
     return contracts
+
+
+def _contract(session: Session, actor: Any, tender: Tender, lot: Lot, opened: OpenedBid, prices: dict[int, Decimal],
+              quantities: dict[int, Decimal], suffix: str) -> Contract:
+    """A contract for (part of) a lot, with an order per organisation from its confirmed lines;
+    `quantities` (line id -> quantity) when the lot is split among suppliers."""
+    contract = Contract(lot_id=lot.id, supplier_id=opened.supplier_id, opened_bid_id=opened.id, value=Decimal(0),
+                        entered_by_id=getattr(actor, "id", None))
+    by_organisation: dict[int, list[tuple[Any, Decimal]]] = defaultdict(list)
+    for line in lot.lines:
+        quantity = quantities.get(line.id, Decimal(0)) if quantities else line.quantity
+        if line.status is LineStatus.confirmed and line.lot_item_id in prices and quantity > 0:
+            by_organisation[line.organisation_id].append((line, quantity))
+    for n, (organisation_id, lines) in enumerate(sorted(by_organisation.items()), start=1):
+        entries = [{"requirement_id": l.requirement_id, "lot_item_id": l.lot_item_id, "quantity": str(q),
+                    "unit_price": str(_money(prices[l.lot_item_id])), "total": str(_money(q * prices[l.lot_item_id])),
+                    "baseline": str(_money(q * l.baseline_unit_price))} for l, q in lines]
+        order = CallOffOrder(organisation_id=organisation_id, reference=f"{tender.reference}-L{lot.number}{suffix}-{n:03d}",
+                             lines=entries, total=sum((Decimal(e["total"]) for e in entries), Decimal(0)),
+                             baseline=sum((Decimal(e["baseline"]) for e in entries), Decimal(0)))
+        contract.orders.append(order)
+        for line, _ in lines:
+            requirement = session.get(Requirement, line.requirement_id)
+            if requirement is not None and requirement.status is RequirementStatus.committed:
+                move_requirement(session, actor, requirement, RequirementStatus.awarded, "requirement.awarded",
+                                 f"order {order.reference}")
+    contract.value = sum((o.total for o in contract.orders), Decimal(0))
+    return contract
 
 
 def complete(session: Session, actor: Any, tender_id: int) -> Tender:

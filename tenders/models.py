@@ -61,6 +61,13 @@ class Tender(Base):
     submission_deadline: Mapped[Optional[datetime]]
     expected_award_on: Mapped[Optional[date]] = mapped_column(Date)
     short_period_reason: Mapped[str] = mapped_column(String(500), default="")
+    # The award rules, published with the tender and frozen with it (tenders/optimised_award.py).
+    award_optimised: Mapped[bool] = mapped_column(default=False)  # the award may be optimised across lots
+    award_max_suppliers_per_lot: Mapped[int] = mapped_column(default=1)
+    award_min_share_percent: Mapped[Decimal] = mapped_column(ExactDecimal(5, 2), default=Decimal(0))
+    award_max_lots_per_supplier: Mapped[Optional[int]]
+    award_min_suppliers: Mapped[int] = mapped_column(default=1)
+    award_every_lot: Mapped[bool] = mapped_column(default=True)
     # The lifecycle.
     published_at: Mapped[Optional[datetime]]
     closed_at: Mapped[Optional[datetime]]
@@ -442,7 +449,7 @@ class Contract(Base):
     __tablename__ = "contract"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id"), unique=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id"))  # a split lot has a contract per supplier
     supplier_id: Mapped[int] = mapped_column(ForeignKey("supplier.id"), index=True)
     opened_bid_id: Mapped[int] = mapped_column(ForeignKey("opened_bid.id"))
     value: Mapped[Decimal]  # ex VAT, exact
@@ -450,6 +457,8 @@ class Contract(Base):
     entered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     orders: Mapped[list["CallOffOrder"]] = relationship(order_by="CallOffOrder.id", cascade="all, delete-orphan")
+
+    __table_args__ = (UniqueConstraint("lot_id", "supplier_id"),)
 
 
 class CallOffOrder(Base):
@@ -492,3 +501,23 @@ class DecisionScore(Base):
     submitted_at: Mapped[datetime]
 
     __table_args__ = (UniqueConstraint("lot_id", "opened_bid_id"),)
+
+
+class OptimisedAward(Base):
+    """An optimised joint award across lots, worked out by a job from the opened bids and the
+    tender's award rules: the allocation, its cost, proven gap, explanation and comparisons,
+    and each organisation's share of the saving. The agency may adopt one as its
+    recommendation, which then needs the usual second approval."""
+
+    __tablename__ = "optimised_award"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
+    job_id: Mapped[Optional[int]] = mapped_column(ForeignKey("job.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(40))  # optimal | feasible | infeasible | no award found in time
+    total: Mapped[Optional[Decimal]]
+    lot_by_lot_total: Mapped[Optional[Decimal]]
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    adopted_at: Mapped[Optional[datetime]]
+    adopted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))

@@ -1,6 +1,8 @@
 """Schemas for joint tenders being formed from pools."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from marshmallow import Schema, fields, validate
 
 from procurement.demand.rules import quantity_text
@@ -284,3 +286,26 @@ class ResultSchema(Schema):
     criteria = fields.Function(lambda r: [{"criterion": c.name, "weight": c.weight, "your_score": own, "reason": why,
                                            "winner_score": winner} for c, own, why, winner in r.criteria])
     advantages = fields.Str()
+
+
+class AwardRulesSchema(Schema):
+    optimised = fields.Bool(required=True, metadata={"description": "the award may be optimised across lots"})
+    max_suppliers_per_lot = fields.Int(load_default=1, validate=validate.Range(min=1, max=10))
+    min_share_percent = fields.Decimal(places=2, load_default=Decimal(0), validate=validate.Range(min=0, max=99.99),
+                                       metadata={"description": "each supplier's least share of a split lot"})
+    max_lots_per_supplier = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    min_suppliers = fields.Int(load_default=1, validate=validate.Range(min=1))
+    every_lot = fields.Bool(load_default=True)
+
+
+class OptimisedAwardSchema(Schema):
+    id = fields.Int()
+    tender_id = fields.Int()
+    job_id = fields.Int(allow_none=True)
+    status = fields.Str()
+    total = fields.Decimal(as_string=True, allow_none=True)
+    lot_by_lot_total = fields.Decimal(as_string=True, allow_none=True)
+    result = fields.Dict(metadata={"description": "cost and score scenarios (allocation, discounts, gap, binding "
+                                                  "rules, comparisons), each organisation's costs and shares"})
+    created_at = fields.AwareDateTime()
+    adopted_at = fields.AwareDateTime(allow_none=True)

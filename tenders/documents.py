@@ -22,7 +22,7 @@ from procurement.documents.models import Document
 from procurement.documents.render import render_pdf
 from procurement.models import Organisation
 from suppliers.models import Supplier
-from tenders import evaluation, scoring
+from tenders import evaluation, optimised_award, scoring
 from tenders.models import AwardDecision, Contract, LineStatus, Lot, LotLine, OpenedBid, Tender
 
 PACK_JOB = JobOptions(timeout=1800, retries=3, retry_intervals=(5, 30, 120), failure_ttl=7 * 24 * 3600)
@@ -136,7 +136,9 @@ def _render(session: Session, tender: Tender, standstill: Any, document_kind: st
                                      .where(LotLine.lot_id == lot.id, LotLine.status == LineStatus.confirmed)
                                      .order_by(Organisation.name)))
         title = f"Award decision notice: {tender.reference} lot {lot.number}"
+        optimised = optimised_award.adopted(session, tender)
         html = render_template("tenders/pdf/award_notice.html", title=title, reference=f"{tender.reference} / lot {lot.number}",
+                               optimised=optimised, optimised_rows=optimised_award.allocation_of(optimised, lot.id) if optimised else [],
                                lot=lot, ranking=ranking, winner_name=winner, organisations=names,
                                formula=scoring.FORMULAS[tender.price_formula],
                                items={i.id: i.description for i in lot.items},
@@ -155,9 +157,12 @@ def _render(session: Session, tender: Tender, standstill: Any, document_kind: st
     if document_kind == "order_summary":
         organisation = subject
         rows, cost, baseline = _order_rows(session, tender, organisation.id)
+        optimised = optimised_award.adopted(session, tender)
+        share = next((o for o in (optimised.result.get("organisations") or []) if o["id"] == organisation.id), None) if optimised else None
         title = f"Order summary: {tender.reference}, {organisation.name}"
         html = render_template("tenders/pdf/order_summary.html", title=title, reference=tender.reference,
-                               organisation=organisation, rows=rows, cost=cost, baseline=baseline, **common)
+                               organisation=organisation, rows=rows, cost=cost, baseline=baseline, share=share,
+                               pooled=optimised.result["shares"]["pooled_saving"] if share else None, **common)
         return title, html, {"audience_organisation_id": organisation.id}
     contracts = list(session.scalars(select(Contract).where(Contract.lot_id.in_([l.id for l in tender.lots]))))
     names = dict(session.execute(select(Supplier.id, Supplier.legal_name)).all())
@@ -182,9 +187,16 @@ def _decided_ranking(session: Session, tender: Tender, lot: Lot) -> evaluation.L
 def _order_rows(session: Session, tender: Tender, organisation_id: int) -> tuple[list[dict[str, Any]], Decimal, Decimal]:
     rows, cost, baseline = [], Decimal(0), Decimal(0)
     names = dict(session.execute(select(Supplier.id, Supplier.legal_name)).all())
+    optimised = optimised_award.adopted(session, tender)
     for lot in tender.lots:
         decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
         if decision is None:
+            continue
+        if optimised is not None and optimised_award.allocation_of(optimised, lot.id):
+            rows_from = _optimised_rows(session, optimised, lot, organisation_id, names)
+            rows += rows_from
+            cost += sum((r["cost"] for r in rows_from), Decimal(0))
+            baseline += sum((r["baseline"] for r in rows_from), Decimal(0))
             continue
         winner = session.get(OpenedBid, decision.opened_bid_id)
         prices = evaluation.awarded_unit_prices(session, lot, decision.opened_bid_id)
@@ -202,3 +214,22 @@ def _order_rows(session: Session, tender: Tender, organisation_id: int) -> tuple
             cost += line_cost
             baseline += line_base
     return rows, cost, baseline
+
+
+def _optimised_rows(session: Session, optimised: Any, lot: Lot, organisation_id: int,
+                    names: dict[int, str]) -> list[dict[str, Any]]:
+    """An organisation's lines under an adopted optimised award: split by supplier as the
+    contracts will be, at each supplier's tier price less any bundle discount earned."""
+    items = {i.id: i.description for i in lot.items}
+    lines = {l.id: l for l in lot.lines if l.organisation_id == organisation_id and l.status is LineStatus.confirmed}
+    rows = []
+    for opened, prices, quantities in optimised_award.contract_parts(session, optimised, lot):
+        for line_id, quantity in quantities.items():
+            line = lines.get(line_id)
+            if line is None or line.lot_item_id not in prices:
+                continue
+            unit = prices[line.lot_item_id].quantize(Decimal("0.01"))
+            rows.append({"lot": lot.number, "item": items[line.lot_item_id], "supplier": names.get(opened.supplier_id, "?"),
+                         "quantity": quantity, "unit_price": unit, "cost": (unit * quantity).quantize(Decimal("0.01")),
+                         "baseline": (line.baseline_unit_price * quantity).quantize(Decimal("0.01"))})
+    return rows

@@ -253,7 +253,7 @@ def optimise(session: Session, tender: Tender, time_limit: float = 60.0,
         result["organisations"], result["shares"] = _shares(setting, problem, cost, time_limit, progress)
         alone = sum(setting.alone.values(), Decimal(0))
         result["cost"]["comparisons"].append({"name": "each organisation buying alone at catalogue prices",
-                                              "total": str(alone), "saving": str(alone - cost.total), "broken_rules": [],
+                                              "total": str(alone), "saving": str(am.pennies(alone - cost.total)), "broken_rules": [],
                                               "note": f"{len(setting.alone)} organisations"})
     lot_by_lot = next((c.total for c in cost.comparisons if c.name.startswith("lot-by-lot")), None)
     award = OptimisedAward(tender_id=tender.id, status=cost.status, total=cost.total and am.pennies(cost.total),

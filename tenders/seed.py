@@ -1,5 +1,6 @@
 """Demo tenders: one published and open for bids (laptops and desktops), one past its
-deadline with sealed bids waiting to be opened (network switches and CRM licences)."""
+deadline with sealed bids waiting to be opened (network switches and CRM licences), and one
+awarded by an optimised award across its two lots, past standstill."""
 from __future__ import annotations
 
 import io
@@ -33,7 +34,8 @@ CRITERIA = [
 ]
 
 
-def _prepare(session: Session, actor: Any, items: list[CatalogueItem], title: str, description: str, days: int) -> Tender:
+def _prepare(session: Session, actor: Any, items: list[CatalogueItem], title: str, description: str, days: int,
+             award_rules: Any = None) -> Tender:
     tender = pooling.form_tender(session, actor, board=BoardFilter(), pool_keys=[pool_key(i.id, None, None) for i in items],
                                  title=title, confirm_by=today() + timedelta(days=7), description=description)
     for lot in tender.lots:  # the demo buyers have all confirmed their lines
@@ -49,6 +51,10 @@ def _prepare(session: Session, actor: Any, items: list[CatalogueItem], title: st
         clarification_deadline=now() + timedelta(days=days - 7), submission_deadline=now() + timedelta(days=days),
         expected_award_on=today() + timedelta(days=days + 21)))
     lifecycle.set_criteria(session, actor, tender.id, CRITERIA)
+    if award_rules is not None:
+        from tenders.optimised_award import set_award_rules
+
+        set_award_rules(session, actor, tender.id, award_rules)
     lifecycle.add_document(session, actor, tender.id, title="Specification", filename="specification.txt",
                            stream=io.BytesIO(f"{title}\n\n{description}\n".encode()),
                            directory=Path(current_app.instance_path) / "documents")
@@ -108,14 +114,21 @@ def seed_award(session: Session) -> dict[str, int]:
     names = ["Contact-centre telephony seat", "GIS desktop licence"]
     if lead is None or second is None or any(n not in items for n in names):
         return {"awarded_tenders": 0}
+    from tenders import optimised_award
+
+    # The award may be optimised across lots: Borough CRM Solutions' 6% discount for both lots beats
+    # awarding each lot to its lowest price.
     tender = _prepare(session, SystemActor("seed-demo"), [items[n] for n in names], AWARDED_TITLE,
-                      "Cloud contact-centre agent seats and desktop GIS licences for boroughs and the GLA.", 26)
+                      "Cloud contact-centre agent seats and desktop GIS licences for boroughs and the GLA.", 26,
+                      award_rules=optimised_award.AwardRules(optimised=True))
     bids = {"supplier.capnet": [(1, "335.00")], "supplier.crm": [(1, "352.00"), (2, "1010.00")],
             "supplier.thames": [(2, "985.00")]}
     for name, prices in bids.items():
         content = {"lots": [{"lot": lot, "items": [{"item": 1, "unit_price": price}]} for lot, price in prices],
                    "quality": [{"criterion": 1, "text": f"{name}: onboarding in four weeks, UK support desk."},
                                {"criterion": 2, "text": f"{name}: local apprenticeships and carbon reporting."}]}
+        if name == "supplier.crm":
+            content["bundles"] = [{"lots": [1, 2], "discount_percent": "6"}]
         bidding.submit(session, users[name], tender.id, content)
     tender.clarification_deadline = now() - timedelta(days=30)
     tender.submission_deadline = now() - timedelta(days=28)
@@ -135,8 +148,9 @@ def seed_award(session: Session) -> dict[str, int]:
     for name, pair in marks.items():
         for criterion, score in zip(tender.criteria, pair):
             evaluation.record_consensus(session, lead, tender.id, by_name[name].id, criterion.id, score, "Panel consensus")
+    award = optimised_award.optimise(session, tender, time_limit=20)
+    optimised_award.adopt(session, lead, tender.id, award.id)
     for lot in tender.lots:
-        evaluation.recommend(session, lead, tender.id, lot.id, "Lowest price with strong delivery and support")
         evaluation.approve(session, second, tender.id, lot.id)
     standstill = evaluation.publish_decision(session, lead, tender.id)
     published = datetime.combine(scoring.add_working_days(today() - timedelta(days=28), 1), clock_time(10), LONDON)

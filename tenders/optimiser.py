@@ -12,9 +12,9 @@ Formulation (why it is shaped so):
 - A bundle discount is earned when its supplier has every one of its lots: for unsplit lots
   the discount is a constant times one binary (tight); for split lots it is capped both by
   the discount on what is awarded and by the most it could be.
-- HiGHS finds its own first awards (a starting award given through setSolution came back
-  as the answer even after HiGHS proved a better one, in 1.16); an award found before the
-  time limit that is worse than the lot-by-lot award, where that keeps the rules, gives way to it.
+- The search starts from the lot-by-lot award when that keeps the rules (see solve for a
+  HiGHS 1.16 quirk it guards against); an award found before the time limit that is worse
+  than the lot-by-lot award gives way to it.
 Money is computed again in Decimal from the allocation found (award_model.price); the
 solver's floats only choose the allocation."""
 from __future__ import annotations
@@ -184,7 +184,7 @@ def _build(problem: Problem, objective: str) -> tuple[_Model, list[_Piece], dict
         least = (rules.min_share_percent * lot.quantity / 100) if split else lot.quantity
         if lot.whole_units:
             least = least.to_integral_value(rounding="ROUND_CEILING")
-        for offer in (o for o in problem.offers if o.lot == lot.key):
+        for offer in _worth_considering(problem, lot, least, objective):
             most = min(lot.quantity, offer.capacity) if offer.capacity is not None else lot.quantity
             if not split:
                 if most >= lot.quantity:
@@ -254,6 +254,39 @@ def _build(problem: Problem, objective: str) -> tuple[_Model, list[_Piece], dict
     return model, pieces, awarded, named
 
 
+def _worth_considering(problem: Problem, lot: Lot, least: Decimal, objective: str) -> list[Offer]:
+    """The lot's offers less those that can never be part of a cheapest award. An offer is
+    left out when at least k other suppliers without a capacity limit, and whose dearest
+    price at any quantity they could be awarded is no more than its cheapest, could take its
+    place: moving its quantity to one of them (added to what that one has, or instead of it)
+    never costs more and keeps every rule. Only when the rules cannot be broken by the move
+    (no limit on lots per supplier, no least number of suppliers), for the lowest cost, and
+    never for an offer whose bundle discounts depend on the lot."""
+    offers = [o for o in problem.offers if o.lot == lot.key]
+    rules = problem.rules
+    if objective != COST or rules.max_lots_per_supplier is not None or rules.min_suppliers > 1:
+        return offers
+    in_bundle = {b.supplier for b in problem.bundles if lot.key in b.lots}
+
+    def prices(offer: Offer) -> list[Decimal]:
+        return [p for low, high, p in offer.segments(lot.whole_units)
+                if (high is None or high >= least) and low <= lot.quantity]
+
+    # (dearest price, supplier) of each supplier able to take the whole lot; ties are broken by
+    # the supplier's key, so that of two equal offers one stays
+    free = sorted((max(prices(o)), str(o.supplier)) for o in offers
+                  if (o.capacity is None or o.capacity >= lot.quantity) and prices(o))
+    kept = []
+    for offer in offers:
+        if not prices(offer):
+            continue
+        cheapest = (min(prices(offer)), str(offer.supplier))
+        beaten_by = sum(1 for dearest in free if dearest < cheapest and dearest[1] != str(offer.supplier))
+        if offer.supplier in in_bundle or beaten_by < rules.max_suppliers_per_lot:
+            kept.append(offer)
+    return kept
+
+
 def _bundles(problem: Problem, model: _Model, pieces: list[_Piece], split: bool, objective: str, scale: float,
              named: list[tuple[str, int]]) -> None:
     picks: dict[tuple[Key, Key], list[_Piece]] = defaultdict(list)
@@ -297,10 +330,6 @@ def solve(problem: Problem, objective: str = COST, *, time_limit: float = 60.0, 
         return Solution("infeasible", objective, reasons=reasons, seconds=time.perf_counter() - started,
                         comparisons=compare(problem, None))
     model, pieces, awarded, named = _build(problem, objective)
-    h = model.highs(maximise=objective == SCORE)
-    h.setOptionValue("time_limit", float(time_limit))
-    h.setOptionValue("mip_rel_gap", float(gap))
-    h.setOptionValue("random_seed", 1)
     trace: list[tuple[float, float | None, float | None]] = []
 
     def seen(event: Any) -> None:
@@ -308,14 +337,37 @@ def solve(problem: Problem, objective: str = COST, *, time_limit: float = 60.0, 
         sign = -1.0 if objective == SCORE else 1.0
         primal = sign * out.mip_primal_bound if abs(out.mip_primal_bound) < 1e30 else None
         dual = sign * out.mip_dual_bound if abs(out.mip_dual_bound) < 1e30 else None
+        if event.callback_type != highspy.cb.HighsCallbackType.kCallbackMipInterrupt:
+            dual = trace[-1][2] if trace else None  # an improving solution's event reports no bound worth keeping
         if not trace or trace[-1][1:] != (primal, dual):
             trace.append((time.perf_counter() - started, primal, dual))
             if progress is not None:
                 progress(trace[-1][0], primal, dual)
 
-    h.cbMipInterrupt.subscribe(seen)
-    h.cbMipImprovingSolution.subscribe(seen)
-    h.run()
+    def run(start: list[float] | None) -> Any:
+        h = model.highs(maximise=objective == SCORE)
+        h.setOptionValue("time_limit", max(1.0, float(time_limit) - (time.perf_counter() - started)))
+        h.setOptionValue("mip_rel_gap", float(gap))
+        h.setOptionValue("random_seed", 1)
+        if start is not None:
+            incumbent = highspy.HighsSolution()
+            incumbent.col_value = start
+            incumbent.value_valid = True
+            h.setSolution(incumbent)
+        h.cbMipInterrupt.subscribe(seen)
+        h.cbMipImprovingSolution.subscribe(seen)
+        h.run()
+        return h
+
+    # Start from the lot-by-lot award where it keeps the rules: on large tenders HiGHS may
+    # otherwise find no award at all for minutes. HiGHS 1.16 can hand back the starting
+    # values after proving a better award (seen on a 3-lot maximisation): if the values it
+    # returns do not add up to its objective, solve again without the start.
+    start = _starting_award(problem, model, pieces, awarded) if objective == COST else None
+    h = run(start)
+    if start is not None and not _consistent(h, model):
+        trace.clear()
+        h = run(None)
     status = h.getModelStatus()
     info = h.getInfo()
     if status == highspy.HighsModelStatus.kInfeasible:
@@ -343,6 +395,43 @@ def solve(problem: Problem, objective: str = COST, *, time_limit: float = 60.0, 
     solution.binding = _binding(problem, h, named, allocation)
     solution.comparisons = compare(problem, priced.total)
     return solution
+
+
+def _starting_award(problem: Problem, model: _Model, pieces: list[_Piece], awarded: dict[Key, int]) -> list[float] | None:
+    """The lot-by-lot award as the model's values (helper columns left for HiGHS to complete),
+    when it keeps the rules."""
+    import highspy
+
+    allocation = lot_by_lot(problem)
+    if violations(problem, allocation):
+        return None
+    values = [highspy.kHighsUndefined] * len(model.cost)
+    for piece in pieces:
+        values[piece.pick] = 0.0
+        if piece.amount is not None:
+            values[piece.amount] = 0.0
+    for key, column in awarded.items():
+        values[column] = 1.0 if any(lot == key for lot, _ in allocation) else 0.0
+    for (lot, supplier), quantity in allocation.items():
+        offer = problem.offer(lot, supplier)
+        piece = next((p for p in pieces if p.lot == lot and p.supplier == supplier and p.low <= quantity <= p.high
+                      and offer is not None and offer.price_at(quantity) == p.unit_price), None)
+        if piece is None:
+            return None
+        values[piece.pick] = 1.0
+        if piece.amount is not None:
+            values[piece.amount] = float(quantity)
+    return values
+
+
+def _consistent(h: Any, model: _Model) -> bool:
+    """Do the values HiGHS returns give the objective it reports?"""
+    info = h.getInfo()
+    if info.primal_solution_status != 2:
+        return True
+    values = np.asarray(h.getSolution().col_value)
+    computed = float(np.dot(h.getLp().col_cost_, values)) + h.getLp().offset_
+    return abs(computed - info.objective_function_value) <= 1e-6 * max(1.0, abs(info.objective_function_value))
 
 
 def _allocation(problem: Problem, pieces: list[_Piece], values: np.ndarray) -> dict[tuple[Key, Key], Decimal]:

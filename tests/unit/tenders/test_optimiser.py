@@ -106,13 +106,13 @@ def _check_against_brute_force(problem: Problem, objective: str) -> None:
         assert share_weighted_score(problem, found.allocation) == pytest.approx(-expected[0][0], abs=D("0.0001"))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(split=False))
 def test_whole_lots_cost_equals_brute_force(problem):
     _check_against_brute_force(problem, "cost")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(split=True))
 def test_split_lots_cost_equals_brute_force(problem):
     _check_against_brute_force(problem, "cost")

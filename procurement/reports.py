@@ -52,11 +52,24 @@ class Row:
         return self.baseline - self.cost
 
 
+@dataclass(frozen=True)
+class Share:
+    """An organisation's fair share of the saving of a tender awarded by an optimised award."""
+    tender: str
+    organisation: str
+    alone: Decimal          # what it would pay buying alone at catalogue prices
+    pays: Decimal           # what it pays under the award
+    proportional: Decimal   # its share in proportion to baseline spend (the default)
+    shapley: Decimal        # its Shapley value
+    pooled: Decimal         # the tender's whole pooled saving
+
+
 @dataclass
 class Report:
     title: str
     query: ReportQuery
     rows: list[Row] = field(default_factory=list)
+    shares: list[Share] = field(default_factory=list)
 
     @property
     def baseline(self) -> Decimal:
@@ -152,7 +165,24 @@ def build(session: Session, actor: Any, query: ReportQuery) -> Report:
         if (query.start and entered < query.start) or (query.end and entered > query.end):
             continue
         rows.append(Row(organisation_name, tender.reference, lot.number, order.reference, entered, order.baseline, order.total))
-    return Report(title, query, rows)
+    return Report(title, query, rows, _shares(session, query, {r.tender for r in rows}, {r.organisation for r in rows}))
+
+
+def _shares(session: Session, query: ReportQuery, references: set[str], organisations: set[str]) -> list[Share]:
+    """Each organisation's share of the saving, for the report's tenders awarded by an
+    adopted optimised award (tenders/optimised_award.py keeps them with the award)."""
+    from tenders.models import OptimisedAward, Tender
+
+    found = []
+    for reference, award in session.execute(select(Tender.reference, OptimisedAward).join(
+            OptimisedAward, OptimisedAward.tender_id == Tender.id).where(
+            Tender.reference.in_(sorted(references)), OptimisedAward.adopted_at.is_not(None)).order_by(Tender.reference)):
+        pooled = Decimal(award.result.get("shares", {}).get("pooled_saving", "0"))
+        for o in award.result.get("organisations") or []:
+            if o["name"] in organisations and (query.kind != "organisation" or o["id"] == query.organisation_id):
+                found.append(Share(reference, o["name"], Decimal(o["alone"]), Decimal(o["pays"]), Decimal(o["proportional"]),
+                                   Decimal(o["shapley"]), pooled))
+    return found
 
 
 def _pounds(value: float, _position: Any = None) -> str:

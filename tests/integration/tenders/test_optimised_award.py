@@ -115,6 +115,16 @@ def test_split_award_adopted_approved_and_contracted(session, world):
     assert quantities == sorted([(org_a, Decimal(40), "700.00"), (org_a, Decimal(20), "740.00"),
                                  (org_b, Decimal(60), "700.00"), (org_b, Decimal(30), "740.00")])
     assert sum(o.total for o in orders) == Decimal("107000.00")
+    from procurement.reports import ReportQuery, build
+
+    report = build(session, lead, ReportQuery("tender", tender_id=tender.id))
+    names = {o.id: o.name for o in world["orgs"]}
+    assert sorted((s.organisation, s.proportional, s.shapley, s.pooled) for s in report.shares) == sorted([
+        (names[org_a], Decimal("5200.00"), Decimal("5000.00"), Decimal("13000.00")),
+        (names[org_b], Decimal("7800.00"), Decimal("8000.00"), Decimal("13000.00"))])
+    own = next(iter(world["buyers"][0].organisation_ids))
+    mine = build(session, world["buyers"][0], ReportQuery("organisation", organisation_id=own))
+    assert [s.organisation for s in mine.shares] == [names[own]]
 
 
 def test_optimisation_only_where_the_rules_allow_and_for_the_agency(session, world):

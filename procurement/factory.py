@@ -86,6 +86,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(document_views.bp)
     app.register_blueprint(reports_views.bp)
+    from procurement import ocds_views
+
+    app.register_blueprint(ocds_views.bp)
     for blueprint in (*procurement_api.blueprints, *suppliers_api.blueprints, *catalogue_api.blueprints,
                       *demand_api.blueprints, *tenders_api.blueprints, *documents_api.blueprints,
                       *reports_views.blueprints):

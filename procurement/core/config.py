@@ -88,6 +88,7 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
         CATALOGUE_IMPORT_MAX_BYTES=int(env.get("CATALOGUE_IMPORT_MAX_BYTES", str(512 * 1024 * 1024))),
         REQUIREMENT_UPLOAD_MAX_BYTES=int(env.get("REQUIREMENT_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024))),
         JOB_SWEEP_SECONDS=int(env.get("JOB_SWEEP_SECONDS", "60")),
+        OCDS_OCID_PREFIX=env.get("OCDS_OCID_PREFIX", "ocds-ljp000"),
         OPTIMISER_SECONDS=int(env.get("OPTIMISER_SECONDS", "60")),
         TRUSTED_PROXIES=int(env.get("TRUSTED_PROXIES", "0")),
         API_TOKEN_DEFAULT_DAYS=int(env.get("API_TOKEN_DEFAULT_DAYS", "90")),

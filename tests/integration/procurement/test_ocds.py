@@ -1,0 +1,151 @@
+"""Open contracting data: every package the app publishes for the demo's tenders, at each
+stage (planning, tender, tenderUpdate, tenderCancellation, award, contract), validates offline
+with format checking against the official OCDS 1.1.5 schemas with the bids and lots
+extensions; only what is published appears; the endpoints and the register are public."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft4Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4
+from sqlalchemy import select
+
+from procurement import ocds
+from procurement.core.access import SystemActor
+from procurement.core.clock import frozen_at, now
+from procurement.seed import seed_demo
+from tenders import evaluation, lifecycle
+from tenders.models import Standstill, Tender, TenderStatus
+
+REPO = Path(__file__).resolve().parents[3]
+SHARED = REPO.parent / "shared" / "reference" / "ocds"
+VENDORED = REPO / "tests" / "data" / "ocds"
+SCHEMA_DIR = SHARED if (SHARED / "release-schema-bids-lots.json").exists() else VENDORED
+BASE = "https://standard.open-contracting.org/schema/1__1__5/"
+PREFIX = "ocds-ljp000"
+
+
+def _load(name: str) -> dict:
+    return json.loads((SCHEMA_DIR / name).read_text())
+
+
+@pytest.fixture(scope="module")
+def validators():
+    """Package validators whose $refs resolve to the local files: nothing is fetched."""
+    registry = Registry().with_resources([
+        (BASE + "release-schema.json", Resource.from_contents(_load("release-schema-bids-lots.json"), DRAFT4)),
+        (BASE + "versioned-release-validation-schema.json",
+         Resource.from_contents(_load("release-schema-bids-lots-versioned.json"), DRAFT4)),
+    ])
+    checker = FormatChecker()
+    assert {"date-time", "uri"} <= set(checker.checkers), "install jsonschema[format-nongpl] to check formats"
+    return {name: Draft4Validator(_load(f"{name}-package-schema.json"), registry=registry, format_checker=checker)
+            for name in ("release", "record")}
+
+
+def _errors(validator, document) -> list[str]:
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(document)]
+
+
+def test_the_vendored_schemas_are_the_official_ones():
+    if SCHEMA_DIR == VENDORED:
+        pytest.skip("../shared/reference/ocds is not on this machine; the vendored copies are used")
+    for name in ("release-package-schema.json", "record-package-schema.json", "release-schema-bids-lots.json",
+                 "release-schema-bids-lots-versioned.json"):
+        assert (VENDORED / name).read_bytes() == (SHARED / name).read_bytes(), name
+
+
+@pytest.fixture()
+def demo(session):
+    """The demo, with each stage reached: an amendment to the open tender, the awarded tender's
+    contracts entered after standstill, and a cancelled tender."""
+    seed_demo(session)
+    agency = SystemActor("test")
+    tenders = {t.title: t for t in session.scalars(select(Tender))}
+    open_tender = tenders["Joint laptop and desktop refresh 2027"]
+    lifecycle.amend(session, agency, open_tender.id, summary="Delivery addresses corrected in the specification")
+    awarded = tenders["Joint contact-centre seats and GIS licences"]
+    standstill = session.scalar(select(Standstill).where(Standstill.tender_id == awarded.id))
+    from procurement.models import User
+
+    lead = session.scalar(select(User).where(User.email == "agency.lead@demo.londonconnects.example"))
+    with frozen_at(now() + timedelta(days=1)):
+        assert standstill.ends_on < (now()).date()
+        evaluation.enter_contracts(session, lead, awarded.id)
+    closed = tenders["Joint network switches and CRM licences"]
+    lifecycle.cancel(session, agency, closed.id, "The requirement has changed: to be tendered again")
+    session.flush()
+    return tenders
+
+
+def test_every_release_and_record_package_of_the_demo_validates(session, demo, validators):
+    releases = ocds.all_releases(session, PREFIX)
+    tags = {tag for r in releases for tag in r["tag"]}
+    assert {"planning", "tender", "tenderUpdate", "tenderCancellation", "award", "contract", "awardUpdate"} <= tags
+    package = ocds.release_package(releases, "https://example.org/api/ocds/releases", now())
+    assert _errors(validators["release"], package) == []
+    assert len({r["id"] for r in releases}) == len(releases)  # release ids are unique
+    for tender in demo.values():
+        record = ocds.record_package(session, PREFIX, f"{PREFIX}-{tender.id}", "https://example.org/r", now())
+        if tender.status is TenderStatus.draft:
+            assert record is None
+            continue
+        assert _errors(validators["record"], record) == [], tender.title
+        for release in record["records"][0]["releases"]:
+            assert _errors(validators["release"], ocds.release_package([release], "https://example.org/x", now())) == []
+
+
+def test_the_awarded_tender_in_ocds(session, demo, validators):
+    awarded = demo["Joint contact-centre seats and GIS licences"]
+    record = ocds.record_package(session, PREFIX, f"{PREFIX}-{awarded.id}", "https://example.org/r", now())
+    compiled = record["records"][0]["compiledRelease"]
+    assert compiled["ocid"] == f"{PREFIX}-{awarded.id}" and compiled["tender"]["id"] == awarded.reference
+    roles = {p["id"]: set(p["roles"]) for p in compiled["parties"]}
+    assert roles["GB-LJP-AGENCY"] == {"procuringEntity"}
+    assert roles["GB-LAE-CRY"] == {"buyer"}  # Croydon, by its GB-LAE code
+    assert roles["GB-COH-09990003"] == {"tenderer", "supplier"}  # Borough CRM Solutions won both lots
+    assert all(i["classification"]["scheme"] == "CPV" for i in compiled["tender"]["items"])
+    assert {a["status"] for a in compiled["awards"]} == {"active"} and len(compiled["contracts"]) == 2
+    assert sum(c["value"]["amount"] for c in compiled["contracts"]) == pytest.approx(160758.80)
+    assert {c["value"]["currency"] for c in compiled["contracts"]} == {"GBP"}
+    assert {s["measure"] for s in compiled["bids"]["statistics"]} >= {"bids", "validBids", "lowestValidBidValue"}
+    text = json.dumps(record)
+    for secret in ("onboarding in four weeks", "@demo.londonconnects.example", "contact_email", "apprenticeships"):
+        assert secret not in text  # no quality response, no personal data
+
+
+def test_nothing_unpublished_and_no_bids_before_the_award(session, demo):
+    releases = ocds.all_releases(session, PREFIX)
+    drafts = [t for t in demo.values() if t.status is TenderStatus.draft]
+    assert drafts and not any(r["ocid"] == f"{PREFIX}-{t.id}" for t in drafts for r in releases)
+    open_tender = demo["Joint laptop and desktop refresh 2027"]
+    mine = [r for r in releases if r["ocid"] == f"{PREFIX}-{open_tender.id}"]
+    assert [r["tag"] for r in mine] == [["planning"], ["tender"], ["tenderUpdate"]]
+    assert not any("bids" in r or "awards" in r for r in mine)
+
+
+def test_public_endpoints_and_register(client, session, demo, validators):
+    session.flush()
+    response = client.get("/api/ocds/releases?per_page=2")
+    assert response.status_code == 200 and 'rel="next"' in response.headers["Link"]
+    assert _errors(validators["release"], response.get_json()) == []
+    assert len(response.get_json()["releases"]) == 2
+    everything = client.get("/api/ocds/releases/all.json")
+    assert everything.status_code == 200 and "attachment" in everything.headers["Content-Disposition"]
+    assert _errors(validators["release"], everything.get_json()) == []
+    awarded = demo["Joint contact-centre seats and GIS licences"]
+    record = client.get(f"/api/ocds/records/{PREFIX}-{awarded.id}")
+    assert record.status_code == 200 and _errors(validators["record"], record.get_json()) == []
+    assert client.get(f"/api/ocds/records/{PREFIX}-999999").status_code == 404
+    assert client.get("/api/ocds/records/not-an-ocid").status_code == 404
+    bad = client.get("/api/ocds/releases?since=yesterday")
+    assert bad.status_code == 400 and "since" in bad.get_json()["errors"]
+    assert client.get("/api/ocds/releases?per_page=0").status_code == 400
+    page = client.get("/register?cpv=485&organisation=croydon").get_data(as_text=True)
+    assert "Joint contact-centre seats and GIS licences" in page and f"/api/ocds/records/{PREFIX}-{awarded.id}" in page
+    assert "Joint laptop and desktop refresh 2027" not in page
+    assert "Enter the date as YYYY-MM-DD" in client.get("/register?since=31/12/2026").get_data(as_text=True)

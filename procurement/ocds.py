@@ -25,7 +25,7 @@ EXTENSIONS = [
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json",
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/v1.1.5/extension.json",
 ]
-AGENCY_ID = "GB-LJP-AGENCY"
+AGENCY_ID = "ljp-agency"  # our own party ids carry no identifier scheme: none is registered for them
 AGENCY_NAME = "London Joint Procurement e-agency"
 PUBLISHED = ("published", "closed", "opened", "evaluation", "award_proposed", "standstill", "awarded", "complete",
              "cancelled", "unsuccessful")
@@ -70,7 +70,7 @@ def organisation_party(organisation: Any) -> dict[str, Any]:
         scheme, _, local = identifier.rpartition("-")
         return {"id": identifier, "name": organisation.name, "roles": ["buyer"],
                 "identifier": {"scheme": scheme, "id": local, "legalName": organisation.name}}
-    return {"id": f"GB-LJP-ORG-{organisation.id}", "name": organisation.name, "roles": ["buyer"],
+    return {"id": f"ljp-organisation-{organisation.id}", "name": organisation.name, "roles": ["buyer"],
             "identifier": {"legalName": organisation.name}}
 
 
@@ -79,7 +79,7 @@ def supplier_party(supplier: Any, roles: list[str]) -> dict[str, Any]:
         return {"id": f"GB-COH-{supplier.companies_house_number}", "name": supplier.legal_name, "roles": roles,
                 "identifier": {"scheme": "GB-COH", "id": supplier.companies_house_number, "legalName": supplier.legal_name},
                 "details": {"scale": "sme" if supplier.is_sme else "large"}}
-    return {"id": f"GB-LJP-SUP-{supplier.id}", "name": supplier.legal_name, "roles": roles,
+    return {"id": f"ljp-supplier-{supplier.id}", "name": supplier.legal_name, "roles": roles,
             "identifier": {"legalName": supplier.legal_name}, "details": {"scale": "sme" if supplier.is_sme else "large"}}
 
 

@@ -105,7 +105,9 @@ def test_the_awarded_tender_in_ocds(session, demo, validators):
     compiled = record["records"][0]["compiledRelease"]
     assert compiled["ocid"] == f"{PREFIX}-{awarded.id}" and compiled["tender"]["id"] == awarded.reference
     roles = {p["id"]: set(p["roles"]) for p in compiled["parties"]}
-    assert roles["GB-LJP-AGENCY"] == {"procuringEntity"}
+    assert roles["ljp-agency"] == {"procuringEntity"}
+    gla = next(p for p in compiled["parties"] if p["name"] == "Greater London Authority")
+    assert gla["roles"] == ["buyer"] and "scheme" not in gla["identifier"]  # no registered identifier on record
     assert roles["GB-LAE-CRY"] == {"buyer"}  # Croydon, by its GB-LAE code
     assert roles["GB-COH-09990003"] == {"tenderer", "supplier"}  # Borough CRM Solutions won both lots
     assert all(i["classification"]["scheme"] == "CPV" for i in compiled["tender"]["items"])

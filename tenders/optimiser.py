@@ -186,15 +186,17 @@ def _build(problem: Problem, objective: str) -> tuple[_Model, list[_Piece], dict
             least = least.to_integral_value(rounding="ROUND_CEILING")
         for offer in _worth_considering(problem, lot, least, objective):
             most = min(lot.quantity, offer.capacity) if offer.capacity is not None else lot.quantity
+            if most >= lot.quantity:  # the whole lot from this supplier alone
+                unit = offer.price_at(lot.quantity)
+                pick = model.column(objective_of(offer, unit, 1.0, lot.key), 0, 1, True)
+                pieces.append(_Piece(lot.key, offer.supplier, unit, lot.quantity, lot.quantity, pick, None))
             if not split:
-                if most >= lot.quantity:
-                    unit = offer.price_at(lot.quantity)
-                    pick = model.column(objective_of(offer, unit, 1.0, lot.key), 0, 1, True)
-                    pieces.append(_Piece(lot.key, offer.supplier, unit, lot.quantity, lot.quantity, pick, None))
                 continue
+            # its part of a split lot: the others take at least the least share between them
+            part_most = min(most, lot.quantity - max(least, Decimal(1) if lot.whole_units else Decimal(0)))
             for low, high, unit in offer.segments(lot.whole_units):
                 low = max(low, least, Decimal(1) if lot.whole_units else Decimal(0))
-                high = most if high is None else min(high, most)
+                high = part_most if high is None else min(high, part_most)
                 if low > high or high <= 0:
                     continue
                 pick = model.column(0.0, 0, 1, True)
@@ -219,16 +221,22 @@ def _build(problem: Problem, objective: str) -> tuple[_Model, list[_Piece], dict
         model.offset += penalty[lot.key] if optional else 0.0
         awarded[lot.key] = a
         if split:
-            model.row([(p.amount, 1.0) for p in by_lot[lot.key]] + [(a, -float(lot.quantity))], 0, 0, f"{lot.label or lot.key} covered")
-            model.row([(p.pick, 1.0) for p in by_lot[lot.key]], -math.inf, rules.max_suppliers_per_lot,
+            # Either one supplier takes the whole lot, or the lot is split (s = 1) among 2 to k
+            # suppliers, each with one price segment: stating the split outright keeps the
+            # relaxation from pricing a small remainder at a large quantity's tier.
+            whole = [p for p in by_lot[lot.key] if p.amount is None]
+            parts = [p for p in by_lot[lot.key] if p.amount is not None]
+            split_on = model.column(0.0, 0, 1 if parts else 0, True)
+            model.row([(p.pick, 1.0) for p in whole] + [(split_on, 1.0), (a, -1.0)], 0, 0, f"{lot.label or lot.key} covered")
+            model.row([(p.amount, 1.0) for p in parts] + [(split_on, -float(lot.quantity))], 0, 0, f"{lot.label or lot.key} split")
+            model.row([(p.pick, 1.0) for p in parts] + [(split_on, -2.0)], 0, math.inf, "a split has two suppliers or more")
+            model.row([(p.pick, 1.0) for p in parts] + [(split_on, -float(rules.max_suppliers_per_lot))], -math.inf, 0,
                       f"at most {rules.max_suppliers_per_lot} suppliers for {lot.label or lot.key}")
-            named.append((f"at most {rules.max_suppliers_per_lot} suppliers for {lot.label or lot.key}", len(model.rows) - 1))
             per_supplier: dict[Key, list[int]] = defaultdict(list)
-            for p in by_lot[lot.key]:
+            for p in parts:
                 per_supplier[p.supplier].append(p.pick)
             for picks in per_supplier.values():
-                if len(picks) > 1:
-                    model.row([(c, 1.0) for c in picks], -math.inf, 1, "one price segment")
+                model.row([(c, 1.0) for c in picks] + [(split_on, -1.0)], -math.inf, 0, "one price segment, in a split")
         else:
             model.row([(p.pick, 1.0) for p in by_lot[lot.key]] + [(a, -1.0)], 0, 0, f"{lot.label or lot.key} covered")
 
@@ -307,7 +315,9 @@ def _bundles(problem: Problem, model: _Model, pieces: list[_Piece], split: bool,
             for lot in bundle.lots:
                 most = rate * max(float(p.unit_price * p.high) for p in picks[(lot, bundle.supplier)])
                 discount = model.column(-1.0 if objective == COST else 1e-4 / scale, 0, most, False)
-                model.row([(discount, 1.0)] + [(p.amount, -rate * float(p.unit_price)) for p in picks[(lot, bundle.supplier)]],
+                model.row([(discount, 1.0)] + [(p.amount, -rate * float(p.unit_price)) if p.amount is not None
+                                               else (p.pick, -rate * float(p.unit_price * p.high))
+                                               for p in picks[(lot, bundle.supplier)]],
                           -math.inf, 0, "discount on what is awarded")
                 model.row([(discount, 1.0), (earned, -most)], -math.inf, 0, "discount only when earned")
         for lot in bundle.lots:
@@ -466,6 +476,11 @@ def _binding(problem: Problem, h: Any, named: list[tuple[str, int]], allocation:
         lower, upper = lp.row_lower_[row], lp.row_upper_[row]
         if (math.isfinite(upper) and abs(values[row] - upper) < 1e-6) or (math.isfinite(lower) and abs(values[row] - lower) < 1e-6):
             found.append(name)
+    counts: dict[Key, int] = defaultdict(int)
+    for (lot, _), quantity in allocation.items():
+        counts[lot] += quantity > 0
+    k = problem.rules.max_suppliers_per_lot
+    found += [f"at most {k} suppliers for {problem.lot(lot).label or lot}" for lot, n in counts.items() if k > 1 and n == k]
     for (lot, supplier), quantity in allocation.items():
         offer = problem.offer(lot, supplier)
         if offer is not None and offer.capacity is not None and quantity == offer.capacity:

@@ -12,9 +12,10 @@ Formulation (why it is shaped so):
 - A bundle discount is earned when its supplier has every one of its lots: for unsplit lots
   the discount is a constant times one binary (tight); for split lots it is capped both by
   the discount on what is awarded and by the most it could be.
-- The search starts from the lot-by-lot award when that keeps the rules (see solve for a
-  HiGHS 1.16 quirk it guards against); an award found before the time limit that is worse
-  than the lot-by-lot award gives way to it.
+- HiGHS finds its own first awards: given the lot-by-lot award as a starting solution
+  (setSolution), HiGHS 1.16 reported as optimal an objective below the true optimum and
+  handed back the starting values, so no start is given. An award found before the time
+  limit that is worse than the lot-by-lot award, where that keeps the rules, gives way to it.
 Money is computed again in Decimal from the allocation found (award_model.price); the
 solver's floats only choose the allocation."""
 from __future__ import annotations
@@ -354,30 +355,13 @@ def solve(problem: Problem, objective: str = COST, *, time_limit: float = 60.0, 
             if progress is not None:
                 progress(trace[-1][0], primal, dual)
 
-    def run(start: list[float] | None) -> Any:
-        h = model.highs(maximise=objective == SCORE)
-        h.setOptionValue("time_limit", max(1.0, float(time_limit) - (time.perf_counter() - started)))
-        h.setOptionValue("mip_rel_gap", float(gap))
-        h.setOptionValue("random_seed", 1)
-        if start is not None:
-            incumbent = highspy.HighsSolution()
-            incumbent.col_value = start
-            incumbent.value_valid = True
-            h.setSolution(incumbent)
-        h.cbMipInterrupt.subscribe(seen)
-        h.cbMipImprovingSolution.subscribe(seen)
-        h.run()
-        return h
-
-    # Start from the lot-by-lot award where it keeps the rules: on large tenders HiGHS may
-    # otherwise find no award at all for minutes. HiGHS 1.16 can hand back the starting
-    # values after proving a better award (seen on a 3-lot maximisation): if the values it
-    # returns do not add up to its objective, solve again without the start.
-    start = _starting_award(problem, model, pieces, awarded) if objective == COST else None
-    h = run(start)
-    if start is not None and not _consistent(h, model):
-        trace.clear()
-        h = run(None)
+    h = model.highs(maximise=objective == SCORE)
+    h.setOptionValue("time_limit", max(1.0, float(time_limit) - (time.perf_counter() - started)))
+    h.setOptionValue("mip_rel_gap", float(gap))
+    h.setOptionValue("random_seed", 1)
+    h.cbMipInterrupt.subscribe(seen)
+    h.cbMipImprovingSolution.subscribe(seen)
+    h.run()
     status = h.getModelStatus()
     info = h.getInfo()
     if status == highspy.HighsModelStatus.kInfeasible:
@@ -405,43 +389,6 @@ def solve(problem: Problem, objective: str = COST, *, time_limit: float = 60.0, 
     solution.binding = _binding(problem, h, named, allocation)
     solution.comparisons = compare(problem, priced.total)
     return solution
-
-
-def _starting_award(problem: Problem, model: _Model, pieces: list[_Piece], awarded: dict[Key, int]) -> list[float] | None:
-    """The lot-by-lot award as the model's values (helper columns left for HiGHS to complete),
-    when it keeps the rules."""
-    import highspy
-
-    allocation = lot_by_lot(problem)
-    if violations(problem, allocation):
-        return None
-    values = [highspy.kHighsUndefined] * len(model.cost)
-    for piece in pieces:
-        values[piece.pick] = 0.0
-        if piece.amount is not None:
-            values[piece.amount] = 0.0
-    for key, column in awarded.items():
-        values[column] = 1.0 if any(lot == key for lot, _ in allocation) else 0.0
-    for (lot, supplier), quantity in allocation.items():
-        offer = problem.offer(lot, supplier)
-        piece = next((p for p in pieces if p.lot == lot and p.supplier == supplier and p.low <= quantity <= p.high
-                      and offer is not None and offer.price_at(quantity) == p.unit_price), None)
-        if piece is None:
-            return None
-        values[piece.pick] = 1.0
-        if piece.amount is not None:
-            values[piece.amount] = float(quantity)
-    return values
-
-
-def _consistent(h: Any, model: _Model) -> bool:
-    """Do the values HiGHS returns give the objective it reports?"""
-    info = h.getInfo()
-    if info.primal_solution_status != 2:
-        return True
-    values = np.asarray(h.getSolution().col_value)
-    computed = float(np.dot(h.getLp().col_cost_, values)) + h.getLp().offset_
-    return abs(computed - info.objective_function_value) <= 1e-6 * max(1.0, abs(info.objective_function_value))
 
 
 def _allocation(problem: Problem, pieces: list[_Piece], values: np.ndarray) -> dict[tuple[Key, Key], Decimal]:

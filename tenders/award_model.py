@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Hashable, Iterable, Mapping, Sequence
+from typing import Any, Hashable, Iterable, Mapping, Sequence
 
 PENNY = Decimal("0.01")
 Key = Hashable
@@ -110,7 +110,21 @@ class Problem:
         return sorted({o.supplier for o in self.offers}, key=str)
 
     def lot(self, key: Key) -> Lot:
-        return next(l for l in self.lots if l.key == key)
+        return self._cached("_lot_index", lambda: {l.key: l for l in self.lots})[key]
+
+    def offers_on(self, lot: Key) -> list[Offer]:
+        """The offers for one lot (indexed once: large tenders have 100,000 offers)."""
+        def index() -> dict[Key, list[Offer]]:
+            found: dict[Key, list[Offer]] = defaultdict(list)
+            for offer in self.offers:
+                found[offer.lot].append(offer)
+            return found
+        return self._cached("_offers_by_lot", index).get(lot, [])
+
+    def _cached(self, name: str, build: Any) -> Any:
+        if name not in self.__dict__:
+            object.__setattr__(self, name, build())
+        return self.__dict__[name]
 
 
 Allocation = Mapping[tuple[Key, Key], Decimal]  # (lot, supplier) -> quantity awarded
@@ -164,7 +178,7 @@ def _best_bundles(earned: list[Bundle], lines: dict, supplier: Key) -> dict[Bund
 
 def lowest_unit_price(problem: Problem, lot: Lot) -> Decimal:
     """The lowest unit price any bidder offers on the lot at a quantity the lot can reach."""
-    prices = [p for o in problem.offers if o.lot == lot.key
+    prices = [p for o in problem.offers_on(lot.key)
               for p in [o.unit_price] + [b.unit_price for b in o.bands if b.low <= lot.quantity]]
     return min(prices, default=Decimal(1))
 
@@ -191,7 +205,7 @@ def share_weighted_score(problem: Problem, allocation: Allocation) -> Decimal:
 def leave_cost(problem: Problem, lot: Lot) -> Decimal:
     """What leaving a lot unawarded (where allowed) counts for in the cost scenario: more
     than any award of it, so a lot is left only when the rules leave no other way."""
-    return 2 * max((o.price_at(lot.quantity) * lot.quantity for o in problem.offers if o.lot == lot.key),
+    return 2 * max((o.price_at(lot.quantity) * lot.quantity for o in problem.offers_on(lot.key)),
                    default=Decimal(0)) + 1
 
 
@@ -242,8 +256,8 @@ def lot_by_lot(problem: Problem) -> dict[tuple[Key, Key], Decimal]:
     (the award without optimisation; it may break the cross-lot rules)."""
     allocation = {}
     for lot in problem.lots:
-        best = min(((o.price_at(lot.quantity) * lot.quantity, str(o.supplier), o) for o in problem.offers
-                    if o.lot == lot.key and (o.capacity is None or o.capacity >= lot.quantity)),
+        best = min(((o.price_at(lot.quantity) * lot.quantity, str(o.supplier), o) for o in problem.offers_on(lot.key)
+                    if o.capacity is None or o.capacity >= lot.quantity),
                    default=None, key=lambda t: (t[0], t[1]))
         if best is not None:
             allocation[(lot.key, best[2].supplier)] = lot.quantity
@@ -282,16 +296,3 @@ def share_out(total: Decimal, weights: Mapping[Key, Decimal]) -> dict[Key, Decim
     for k in sorted(exact, key=lambda k: (exact[k] - shares[k], str(k)), reverse=True)[:max(0, left)]:
         shares[k] += PENNY
     return shares
-
-
-def quantities_by_lot(allocation: Allocation) -> dict[Key, list[tuple[Key, Decimal]]]:
-    out: dict[Key, list[tuple[Key, Decimal]]] = defaultdict(list)
-    for (lot, supplier), quantity in sorted(allocation.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1]))):
-        if quantity > 0:
-            out[lot].append((supplier, quantity))
-    return out
-
-
-def offers_for(problem: Problem, lots: Iterable[Key]) -> Sequence[Offer]:
-    wanted = set(lots)
-    return [o for o in problem.offers if o.lot in wanted]

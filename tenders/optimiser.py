@@ -271,7 +271,7 @@ def _worth_considering(problem: Problem, lot: Lot, least: Decimal, objective: st
     never costs more and keeps every rule. Only when the rules cannot be broken by the move
     (no limit on lots per supplier, no least number of suppliers), for the lowest cost, and
     never for an offer whose bundle discounts depend on the lot."""
-    offers = [o for o in problem.offers if o.lot == lot.key]
+    offers = problem.offers_on(lot.key)
     rules = problem.rules
     if objective != COST or rules.max_lots_per_supplier is not None or rules.min_suppliers > 1:
         return offers
@@ -340,14 +340,19 @@ def solve(problem: Problem, objective: str = COST, *, time_limit: float = 60.0, 
     if reasons:
         return Solution("infeasible", objective, reasons=reasons, seconds=time.perf_counter() - started,
                         comparisons=compare(problem, None))
-    model, pieces, awarded, named = _build(problem, objective)
     trace: list[tuple[float, float | None, float | None]] = []
+    quick = _quick_award(problem) if objective == COST else None
+    if quick is not None:
+        trace.append((time.perf_counter() - started, float(quick[1]), None))
+    model, pieces, awarded, named = _build(problem, objective)
 
     def seen(event: Any) -> None:
         out = event.data_out
         sign = -1.0 if objective == SCORE else 1.0
         primal = sign * out.mip_primal_bound if abs(out.mip_primal_bound) < 1e30 else None
         dual = sign * out.mip_dual_bound if abs(out.mip_dual_bound) < 1e30 else None
+        if quick is not None and (primal is None or float(quick[1]) < primal):
+            primal = float(quick[1])  # the best award so far may be the quick one
         if event.callback_type != highspy.cb.HighsCallbackType.kCallbackMipInterrupt:
             dual = trace[-1][2] if trace else None  # an improving solution's event reports no bound worth keeping
         if not trace or trace[-1][1:] != (primal, dual):
@@ -367,28 +372,77 @@ def solve(problem: Problem, objective: str = COST, *, time_limit: float = 60.0, 
     if status == highspy.HighsModelStatus.kInfeasible:
         return Solution("infeasible", objective, reasons=_why_infeasible(problem, time_limit),
                         seconds=time.perf_counter() - started, comparisons=compare(problem, None), trace=trace)
-    if info.primal_solution_status != highspy.kSolutionStatusFeasible:
+    if info.primal_solution_status != highspy.kSolutionStatusFeasible and quick is None:
         return Solution("no award found in time", objective, seconds=time.perf_counter() - started, trace=trace,
                         reasons=[f"no award keeping the rules was found within {time_limit:g} s"])
-    values = np.asarray(h.getSolution().col_value)
-    allocation = _allocation(problem, pieces, values)
-    broken = violations(problem, allocation)
-    if broken:  # the solver's tolerances let something through: never report it as an award
-        raise RuntimeError(f"the optimiser's award breaks the rules: {broken}")
-    priced = price(problem, allocation)
-    fallback = lot_by_lot(problem)
-    if (objective == COST and status != highspy.HighsModelStatus.kOptimal and not violations(problem, fallback)
-            and len(fallback) == len(problem.lots) and price(problem, fallback).total < priced.total):
-        allocation, priced = fallback, price(problem, fallback)  # stopped early: never worse than lot by lot
+    if info.primal_solution_status == highspy.kSolutionStatusFeasible:
+        values = np.asarray(h.getSolution().col_value)
+        allocation = _allocation(problem, pieces, values)
+        broken = violations(problem, allocation)
+        if broken:  # the solver's tolerances let something through: never report it as an award
+            raise RuntimeError(f"the optimiser's award breaks the rules: {broken}")
+        priced = price(problem, allocation)
+    if quick is not None and (info.primal_solution_status != highspy.kSolutionStatusFeasible or (
+            status != highspy.HighsModelStatus.kOptimal and quick[1] < priced.total)):
+        allocation, priced = quick[0], price(problem, quick[0])  # stopped early: the quick award was better
+        values = None
     solution = Solution("optimal" if status == highspy.HighsModelStatus.kOptimal else "feasible", objective,
                         allocation=allocation, total=priced.total, discounts=dict(priced.discounts),
-                        gap=max(0.0, float(info.mip_gap)) if math.isfinite(info.mip_gap) else None,
+                        gap=_gap(priced.total, info.mip_dual_bound) if values is None else (
+                            max(0.0, float(info.mip_gap)) if math.isfinite(info.mip_gap) else None),
                         seconds=time.perf_counter() - started, trace=trace,
                         unawarded=[l.key for l in problem.lots if not any(k[0] == l.key for k in allocation)])
     solution.score = share_weighted_score(problem, allocation)
-    solution.binding = _binding(problem, h, named, allocation)
+    solution.binding = _binding(problem, h if values is not None else None, named, allocation)
     solution.comparisons = compare(problem, priced.total)
     return solution
+
+
+def _gap(total: Decimal, bound: float) -> float | None:
+    if not math.isfinite(bound) or abs(bound) > 1e30:
+        return None
+    return max(0.0, (float(total) - bound) / max(abs(float(total)), 1e-9))
+
+
+def _quick_award(problem: Problem) -> tuple[dict[tuple[Key, Key], Decimal], Decimal] | None:
+    """A good award found in a moment, before the search: the lot-by-lot award, or, where
+    lots may be split (and no cross-lot rule can be broken by it), each lot split between a
+    cheaper supplier with too little capacity and one of the best suppliers able to take the
+    rest, whichever is cheaper. The search returns it if it finds nothing better in time."""
+    rules = problem.rules
+    base = lot_by_lot(problem)
+    best = (base, price(problem, base).total) if len(base) == len(problem.lots) and not violations(problem, base) else None
+    if rules.max_suppliers_per_lot < 2 or rules.max_lots_per_supplier is not None or rules.min_suppliers > 1:
+        return best
+    allocation: dict[tuple[Key, Key], Decimal] = {}
+    for lot in problem.lots:
+        quantity, offers = lot.quantity, problem.offers_on(lot.key)
+        least = max(rules.min_share_percent * quantity / 100, Decimal(1) if lot.whole_units else Decimal(0))
+        if lot.whole_units:
+            least = least.to_integral_value(rounding="ROUND_CEILING")
+        whole = sorted(((o.price_at(quantity) * quantity, str(o.supplier)), o) for o in offers
+                       if o.capacity is None or o.capacity >= quantity)
+        options = [(whole[0][0][0], {(lot.key, whole[0][1].supplier): quantity})] if whole else []
+        ceiling = whole[0][1].price_at(quantity) if whole else None
+        for cheap in offers:
+            if ceiling is not None and min([cheap.unit_price] + [b.unit_price for b in cheap.bands]) >= ceiling:
+                continue
+            most = min(cheap.capacity if cheap.capacity is not None else quantity, quantity - least)
+            for part in {most, least} | {b.low for b in cheap.bands if least <= b.low <= most}:
+                if part < least or part > most:
+                    continue
+                rest = quantity - part
+                for _, partner in whole[:3]:
+                    if partner.supplier != cheap.supplier:
+                        cost = cheap.price_at(part) * part + partner.price_at(rest) * rest
+                        options.append((cost, {(lot.key, cheap.supplier): part, (lot.key, partner.supplier): rest}))
+        if not options:
+            return best
+        allocation.update(min(options, key=lambda o: o[0])[1])
+    if violations(problem, allocation):
+        return best
+    total = price(problem, allocation).total
+    return (allocation, total) if best is None or total < best[1] else best
 
 
 def _allocation(problem: Problem, pieces: list[_Piece], values: np.ndarray) -> dict[tuple[Key, Key], Decimal]:
@@ -416,9 +470,12 @@ def _allocation(problem: Problem, pieces: list[_Piece], values: np.ndarray) -> d
 
 def _binding(problem: Problem, h: Any, named: list[tuple[str, int]], allocation: Allocation) -> list[str]:
     """The rules the award presses against: rows at their bound, and capacities used in full."""
-    values = np.asarray(h.getSolution().row_value)
-    lp = h.getLp()
     found = []
+    if h is None:  # the quick award: no rows of the model to read
+        named = []
+    else:
+        values = np.asarray(h.getSolution().row_value)
+        lp = h.getLp()
     for name, row in named:
         lower, upper = lp.row_lower_[row], lp.row_upper_[row]
         if (math.isfinite(upper) and abs(values[row] - upper) < 1e-6) or (math.isfinite(lower) and abs(values[row] - lower) < 1e-6):

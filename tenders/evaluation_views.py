@@ -27,10 +27,15 @@ def _back(tender_id: int) -> Any:
 
 
 def _post(tender_id: int, act: Any, done: str) -> Any:
-    """Run one act of the workspace from a posted form; problems are shown, not raised."""
+    return run_posted(_back(tender_id), act, done)
+
+
+def run_posted(back: Any, act: Any, done: str, also: tuple[type[Exception], ...] = ()) -> Any:
+    """Run one act from a posted form and go `back`; invalid input (and `also`, such as a
+    conflict with the tender's state) is shown as a message, not raised."""
     if not ConfirmForm().validate_on_submit():
         flash("The form expired: try again", "error")
-        return _back(tender_id)
+        return back
     try:
         act()
     except InvalidInput as error:
@@ -39,9 +44,11 @@ def _post(tender_id: int, act: Any, done: str) -> Any:
                 flash(message, "error")
         if not error.field_errors:
             flash(error.message, "error")
+    except also as error:
+        flash(getattr(error, "message", str(error)), "error")
     else:
         flash(done, "success")
-    return _back(tender_id)
+    return back
 
 
 @bp.route("/tenders/<int:tender_id>/evaluation")

@@ -6,13 +6,14 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from procurement.auth import page_actor, require
 from procurement.core import access
 from procurement.core.db import db
 from procurement.core.errors import Conflict, InvalidInput
+from tenders.evaluation_views import run_posted
 from procurement.forms import ConfirmForm
 from tenders import optimised_award
 
@@ -34,20 +35,7 @@ def page(tender_id: int) -> Any:
 
 def _act(tender_id: int, act: Any, done: str) -> Any:
     require(access.can_manage_tenders(current_user))
-    if not ConfirmForm().validate_on_submit():
-        flash("The form expired: try again", "error")
-        return _back(tender_id)
-    try:
-        act()
-    except InvalidInput as error:
-        for messages in error.field_errors.values() or [[error.message]]:
-            for message in messages:
-                flash(message, "error")
-    except Conflict as error:
-        flash(error.message, "error")
-    else:
-        flash(done, "success")
-    return _back(tender_id)
+    return run_posted(_back(tender_id), act, done, also=(Conflict,))
 
 
 @bp.route("/tenders/<int:tender_id>/optimised-award", methods=["POST"])

@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from tenders.award_model import (Allocation, Key, Offer, Problem, Rules, best_single_supplier, leave_cost, lot_by_lot,
+from tenders.award_model import (Allocation, Key, Lot, Offer, Problem, Rules, best_single_supplier, leave_cost, lot_by_lot,
                                  lowest_unit_price, price, share_weighted_score, unit_score, violations)
 
 COST, SCORE = "cost", "score"

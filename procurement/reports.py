@@ -46,6 +46,7 @@ class Row:
     entered_on: date
     baseline: Decimal
     cost: Decimal
+    supplier: str = ""
 
     @property
     def saving(self) -> Decimal:
@@ -143,8 +144,11 @@ def build(session: Session, actor: Any, query: ReportQuery) -> Report:
     check(query)
     if not may_see(actor, query):
         raise PermissionDenied("Savings reports are for the agency, and each organisation's for its buyers")
-    statement = (select(CallOffOrder, Contract, Lot, Tender, Organisation.name)
+    from suppliers.models import Supplier
+
+    statement = (select(CallOffOrder, Contract, Lot, Tender, Organisation.name, Supplier.legal_name)
                  .join(Contract, Contract.id == CallOffOrder.contract_id).join(Lot, Lot.id == Contract.lot_id)
+                 .join(Supplier, Supplier.id == Contract.supplier_id)
                  .join(Tender, Tender.id == Lot.tender_id).join(Organisation, Organisation.id == CallOffOrder.organisation_id))
     if query.kind == "tender":
         statement = statement.where(Tender.id == query.tender_id)
@@ -160,11 +164,13 @@ def build(session: Session, actor: Any, query: ReportQuery) -> Report:
         period = f", {query.start or 'start'} to {query.end or 'now'}"
         title = f"Savings in CPV category {query.cpv[:5]}{period}"
     rows = []
-    for order, contract, lot, tender, organisation_name in session.execute(statement.order_by(Contract.entered_at, CallOffOrder.id)):
+    for order, contract, lot, tender, organisation_name, supplier in session.execute(
+            statement.order_by(Contract.entered_at, CallOffOrder.id)):
         entered = to_london(contract.entered_at).date()
         if (query.start and entered < query.start) or (query.end and entered > query.end):
             continue
-        rows.append(Row(organisation_name, tender.reference, lot.number, order.reference, entered, order.baseline, order.total))
+        rows.append(Row(organisation_name, tender.reference, lot.number, order.reference, entered, order.baseline, order.total,
+                        supplier))
     return Report(title, query, rows, _shares(session, query, {r.tender for r in rows}, {r.organisation for r in rows}))
 
 

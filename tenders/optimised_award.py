@@ -295,7 +295,7 @@ def _solution_json(setting: Setting, problem: am.Problem, solution: optimiser.So
             "comparisons": [{"name": c.name, "total": str(am.pennies(c.total)) if c.total is not None else None,
                              "saving": str(am.pennies(c.saving)) if c.saving is not None else None,
                              "broken_rules": [named(r) for r in c.broken_rules],
-                             "note": setting.names.get(c.note, c.note) if isinstance(c.note, int) else named(str(c.note))}
+                             "note": setting.names.get(c.supplier, "?") if c.supplier is not None else named(c.note)}
                             for c in solution.comparisons]}
 
 

@@ -92,6 +92,10 @@ def test_split_award_adopted_approved_and_contracted(session, world):
         assert [(r["opened_bid_id"], r["quantity"], r["unit_price"]) for r in cost["allocation"]] == [
             (a.id, "100", "700.00"), (b.id, "50", "740.00")]
         assert any("capacity" in text for text in cost["binding"])
+        from suppliers.models import Supplier
+
+        single = next(c for c in cost["comparisons"] if c["name"].startswith("best single"))
+        assert single["total"] == "111000.00" and single["note"] == session.get(Supplier, b.supplier_id).legal_name
         alone = next(c for c in cost["comparisons"] if c["name"].startswith("each organisation"))
         # alone at the catalogue's 800.00 (neither reaches the 100-unit break): 48,000 + 72,000
         assert alone["total"] == "120000.00" and alone["saving"] == "13000.00"

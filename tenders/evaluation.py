@@ -406,7 +406,13 @@ def approve(session: Session, actor: Any, tender_id: int, lot_id: int) -> AwardD
     record_event(session, actor, "award.approved", subject=tender, details={"lot_id": lot_id})
     decisions = {d.lot_id: d for d in session.scalars(select(AwardDecision).where(
         AwardDecision.lot_id.in_([l.id for l in tender.lots])))}
-    awardable = [l for l in tender.lots if rank_lot(session, tender, l).winner is not None]
+    from tenders import optimised_award
+
+    adopted = optimised_award.adopted(session, tender)
+    if adopted is not None:  # the optimised award may leave a lot unawarded, where the rules allow
+        awardable = [l for l in tender.lots if optimised_award.allocation_of(adopted, l.id)]
+    else:
+        awardable = [l for l in tender.lots if rank_lot(session, tender, l).winner is not None]
     if all(l.id in decisions and decisions[l.id].approved_at for l in awardable):
         move(session, actor, tender, TenderStatus.award_proposed, "tender.award_proposed")
     return decision

@@ -28,6 +28,8 @@ class Benchmark:
     # Alternate baseline and benchmark runs, so that drift in the machine's speed during the
     # command (other load, memory growth) falls on both alike; for ratios between short runs.
     interleave: bool = False
+    goal: str = ""                                            # the issue's goal, in words
+    met: Callable[["Result"], bool | None] | None = None      # judged from the result and its figures
 
 
 @dataclass
@@ -39,6 +41,9 @@ class Result:
     baseline_median_s: float | None = None
     note: str = ""
     run_count: int = 0  # when the per-run times were not kept
+    figures: dict[str, Any] = field(default_factory=dict)  # what a goal is judged on besides the median
+    goal: str = ""
+    met: str = ""       # yes | no | blank when it cannot be judged (no goal, or figures not kept)
 
     @property
     def ratio(self) -> float | None:
@@ -80,10 +85,42 @@ def measure(benchmark: Benchmark) -> Result:
                     if benchmark.baseline else None)
             runs = time_runs(benchmark.run, state, benchmark.repeats, benchmark.before_each)
         note = benchmark.describe(state, runs, base) if benchmark.describe else benchmark.note
+        figures = dict(state.get("figures", {})) if isinstance(state, dict) else {}
     finally:
         benchmark.teardown(state)
     return Result(benchmark.name, statistics.median(runs), runs, benchmark.baseline_name,
-                  statistics.median(base) if base else None, note)
+                  statistics.median(base) if base else None, note, figures=figures)
+
+
+def figure(result: Result, key: str, pattern: str) -> Any:
+    """A figure the goal is judged on: kept with the result, or (for results measured before
+    figures were kept) read back from the note the benchmark wrote."""
+    import re
+
+    if key in result.figures:
+        return result.figures[key]
+    found = re.search(pattern, result.note)
+    if found is None:
+        raise KeyError(key)
+    return found.group(1)
+
+
+def seconds_list(text: str) -> list[float | None]:
+    """'0.2, -, 1.5' -> [0.2, None, 1.5]."""
+    return [None if part.strip() == "-" else float(part) for part in str(text).split(",")]
+
+
+def judge(benchmark: Benchmark, result: Result) -> None:
+    """Fill in the goal and whether it is met (blank when the result lacks what it takes)."""
+    result.goal = benchmark.goal
+    if benchmark.met is None:
+        result.met = ""
+        return
+    try:
+        verdict = benchmark.met(result)
+    except (KeyError, TypeError):
+        verdict = None
+    result.met = "" if verdict is None else ("yes" if verdict else "no")
 
 
 def render_markdown(results: list[Result], machine: dict[str, str], date: str) -> str:
@@ -94,14 +131,15 @@ def render_markdown(results: list[Result], machine: dict[str, str], date: str) -
     if not results:
         lines.append("No benchmarks yet: each issue adds its own under bench/.")
         return "\n".join(lines) + "\n"
-    lines += ["Medians of at least 5 runs; ratio = benchmark median / baseline median.", "",
-              "| benchmark | median | runs | baseline | baseline median | ratio | note |",
-              "|---|---:|---:|---|---:|---:|---|"]
+    lines += ["Medians of at least 5 runs; ratio = benchmark median / baseline median; met: whether the issue's "
+              "goal is met by the figures measured (blank where no goal is set or the figures were not kept).", "",
+              "| benchmark | median | runs | baseline | baseline median | ratio | goal | met | note |",
+              "|---|---:|---:|---|---:|---:|---|---|---|"]
     for r in results:
         base = _duration(r.baseline_median_s) if r.baseline_median_s else "-"
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else "-"
         lines.append(f"| {r.name} | {_duration(r.median_s)} | {len(r.runs_s) or r.run_count} | {r.baseline_name or '-'} "
-                     f"| {base} | {ratio} | {r.note} |")
+                     f"| {base} | {ratio} | {r.goal or '-'} | {r.met or '-'} | {r.note} |")
     return "\n".join(lines) + "\n"
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import bench
-from bench import Result, measure, render_markdown
+from bench import Result, judge, measure, render_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).with_name("results.json")
@@ -56,9 +56,12 @@ def main() -> None:
         result = measure(benchmark)
         kept[benchmark.name] = {**dataclasses.asdict(result), "measured": date}
         RESULTS.write_text(json.dumps(kept, indent=2) + "\n")  # after each, so nothing is lost
-    ordered = [kept[b.name] for b in benchmarks if b.name in kept]
-    results = [Result(**{k: v for k, v in r.items() if k != "measured"}) for r in ordered]
-    for result, raw in zip(results, ordered):
+    fields = {f.name for f in dataclasses.fields(Result)}
+    reported = [b for b in benchmarks if b.name in kept]
+    ordered = [kept[b.name] for b in reported]
+    results = [Result(**{k: v for k, v in r.items() if k in fields}) for r in ordered]
+    for benchmark, result, raw in zip(reported, results, ordered):
+        judge(benchmark, result)
         result.note = f"{result.note} (measured {raw['measured']})"
     (ROOT / "BENCHMARKS.md").write_text(render_markdown(results, machine(), date))
     print(f"{len(chosen)} benchmarks run, {len(results)} reported; wrote BENCHMARKS.md")

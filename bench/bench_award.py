@@ -12,7 +12,7 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from bench import Benchmark
+from bench import Benchmark, figure, seconds_list
 
 SIZES = [tuple(int(n) for n in size.split("x")) for size in os.environ.get("BENCH_AWARD_SIZES", "50x20,200x50,1000x100").split(",")]
 SEEDS = [int(s) for s in os.environ.get("BENCH_AWARD_SEEDS", "1,2,3,4,5").split(",")]
@@ -72,6 +72,8 @@ def _describe(lots: int, suppliers: int) -> Any:
             shown = ", ".join("-" if v is None else f"{v:.1f}" for v in values)
             return f"{shown} s"
 
+        state["figures"] = {key: ", ".join("-" if r[key] is None else f"{r[key]:.1f}" for r in rows)
+                            for key in ("better", "gap1", "gap01", "gap001")}
         savings = ", ".join(f"{r['saving']:.2f}%" if r["saving"] is not None else "-" for r in rows)
         goal = {200: "goal: 0.01% within 30 s", 1000: "goals: 0.1% within 120 s, better than lot by lot within 10 s"}.get(lots, "")
         return (f"seeds {', '.join(str(r['seed']) for r in rows)}: better than lot by lot {seconds('better')}; 1% gap "
@@ -80,6 +82,23 @@ def _describe(lots: int, suppliers: int) -> Any:
                 f"saving against lot by lot {savings}; limit {LIMIT:g} s" + (f"; {goal}" if goal else ""))
 
     return describe
+
+
+GOALS = {200: ("0.01% gap within 30 s, every seed", lambda times: all(t is not None and t <= 30 for t in times["gap001"])),
+         1000: ("0.1% gap within 120 s and better than lot by lot within 10 s, every seed",
+                lambda times: all(t is not None and t <= 120 for t in times["gap01"])
+                and all(t is not None and t <= 10 for t in times["better"]))}
+
+
+def _met(lots: int) -> Any:
+    def met(result: Any) -> bool | None:
+        if lots not in GOALS:
+            return None
+        times = {key: seconds_list(figure(result, key, pattern)) for key, pattern in
+                 (("gap001", r"0\.01% ([^;]+) s;"), ("gap01", r"0\.1% ([^;]+) s;"), ("better", r"lot by lot ([^;]+) s;"))}
+        return GOALS[lots][1](times)
+
+    return met
 
 
 def _benchmark(lots: int, suppliers: int) -> Benchmark:
@@ -91,7 +110,8 @@ def _benchmark(lots: int, suppliers: int) -> Benchmark:
         rows.append(solve_one(lots, suppliers, SEEDS[len(rows) % len(SEEDS)]))
 
     return Benchmark(f"optimised award {lots} lots x {suppliers} suppliers, one seed per run (to 0.01% or the limit)",
-                     run, setup=lambda: state, describe=_describe(lots, suppliers), repeats=len(SEEDS))
+                     run, setup=lambda: state, describe=_describe(lots, suppliers), repeats=len(SEEDS),
+                     goal=GOALS[lots][0] if lots in GOALS else "", met=_met(lots))
 
 
 BENCHMARKS = [_benchmark(lots, suppliers) for lots, suppliers in SIZES]

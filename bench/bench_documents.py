@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 
-from bench import Benchmark, fresh_database
+from bench import Benchmark, figure, fresh_database
 
 SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres:postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
@@ -247,6 +247,8 @@ def _describe_pack(workers: int) -> Any:
         state.setdefault("pack_medians", {})[workers] = statistics.median(runs)
         one, two = state["pack_medians"].get(1), state["pack_medians"].get(2)
         speedup = f"; 2 workers are {one / two:.2f}x faster than 1 (goal 1.7x)" if one and two else ""
+        if one and two:
+            state["figures"] = {"speedup": one / two}
         _stop_workers(state)
         return (f"{len(LOT_TITLES) + BIDDERS + ORGANISATIONS} documents ({len(LOT_TITLES)} notices, {BIDDERS} letters, "
                 f"{ORGANISATIONS} order summaries){speedup}")
@@ -258,14 +260,17 @@ BENCHMARKS = [
     Benchmark("award decision notice (200 lines, 33 organisations) through the job path",
               lambda s: _job_path(s, "award_notice", s["lot_id"]), lambda s: _weasyprint_only(s, "award_notice", s["lot_id"]),
               "WeasyPrint alone on the same HTML (its own API)", setup=_setup, before_each=_clear, interleave=True, repeats=11,
-              describe=_describe_document("award_notice")),
+              describe=_describe_document("award_notice"), goal="within 1.15x of WeasyPrint alone",
+              met=lambda r: r.ratio is not None and r.ratio <= 1.15),
     Benchmark("assessment summary letter through the job path",
               lambda s: _job_path(s, "assessment_letter", s["letter"]),
               lambda s: _weasyprint_only(s, "assessment_letter", s["letter"]),
               "WeasyPrint alone on the same HTML (its own API)", setup=_setup, before_each=_clear, interleave=True, repeats=15,
-              describe=_describe_document("assessment_letter")),
+              describe=_describe_document("assessment_letter"), goal="within 1.15x of WeasyPrint alone",
+              met=lambda r: r.ratio is not None and r.ratio <= 1.15),
     Benchmark(f"award pack for {BIDDERS} bidders, 1 RQ worker", _pack, setup=_pack_setup(1), before_each=_clear,
               describe=_describe_pack(1)),
     Benchmark(f"award pack for {BIDDERS} bidders, 2 RQ workers", _pack, setup=_pack_setup(2), before_each=_clear,
-              describe=_describe_pack(2)),
+              describe=_describe_pack(2), goal="2 workers at least 1.7x faster than 1",
+              met=lambda r: float(figure(r, "speedup", r"are ([\d.]+)x faster")) >= 1.7),
 ]

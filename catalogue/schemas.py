@@ -5,6 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from catalogue.models import ImportMode, OfferStatus
 from catalogue.search import SORTS
+from procurement.core.db import MAX_ID
 
 
 class PriceBreakField(fields.Field):
@@ -48,7 +49,7 @@ class OfferWriteSchema(Schema):
     vat_rate = fields.Str(load_default="20", validate=validate.Length(max=6))
     price_breaks = fields.Str(load_default="", validate=validate.Length(max=500),
                               metadata={"description": "quantity:price pairs separated by ';'"})
-    lead_time_days = fields.Int(load_default=None, allow_none=True)
+    lead_time_days = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=0, max=3650))
     valid_from = fields.Date(load_default=None, allow_none=True)
     valid_to = fields.Date(load_default=None, allow_none=True)
     status = fields.Str(load_default="draft", validate=validate.OneOf([s.value for s in OfferStatus]))
@@ -57,7 +58,7 @@ class OfferWriteSchema(Schema):
 class SearchArgsSchema(Schema):
     q = fields.Str(load_default="", validate=validate.Length(max=200))
     cpv = fields.Str(load_default=None, validate=validate.Regexp(r"^\d{8}(-\d)?$", error="Enter an 8-digit CPV code"))
-    supplier_id = fields.Int(load_default=None, validate=validate.Range(min=1))
+    supplier_id = fields.Int(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
     min_price = fields.Decimal(load_default=None, validate=validate.Range(min=0), places=2)
     max_price = fields.Decimal(load_default=None, validate=validate.Range(min=0), places=2)
     status = fields.Str(load_default=None, validate=validate.OneOf([s.value for s in OfferStatus]))
@@ -97,7 +98,7 @@ class CatalogueItemCreateSchema(Schema):
 
 
 class LinkSchema(Schema):
-    offer_id = fields.Int(required=True)
+    offer_id = fields.Int(required=True, validate=validate.Range(min=1, max=MAX_ID))
 
 
 class CompareArgsSchema(Schema):
@@ -141,12 +142,12 @@ class MatchLineSchema(Schema):
     part_number = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=80))
     sku = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=64))
     cpv = fields.Str(load_default=None, allow_none=True, validate=validate.Regexp(r"^\d{8}$"))
-    quantity = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    quantity = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1, max=10_000_000))
 
 
 class MatchRequestSchema(Schema):
     lines = fields.List(fields.Nested(MatchLineSchema), required=True, validate=validate.Length(min=1, max=1000))
-    supplier_id = fields.Int(load_default=None, allow_none=True)
+    supplier_id = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_ID))
 
 
 class MatchSchema(Schema):

@@ -46,7 +46,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _init_templates(app)
     _init_assets(app)
 
-    api = Api(app, spec_kwargs={"info": {"description": _API_DESCRIPTION}})
+    from procurement.core.openapi import DatabaseId, Plugin
+
+    app.url_map.converters["int"] = DatabaseId
+    api = Api(app, spec_kwargs={"info": {"description": _API_DESCRIPTION}, "marshmallow_plugin": Plugin()})
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "An API token"}
     )

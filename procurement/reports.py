@@ -270,11 +270,26 @@ class ReportRequest(Base):
         return ReportQuery(self.kind, self.tender_id, self.organisation_id, self.cpv, self.start, self.end)
 
 
+def _check_subjects(session: Session, query: ReportQuery) -> None:
+    """The tender or organisation a report is about must exist (the request row refers to it)."""
+    from procurement.models import Organisation
+    from tenders.models import Tender
+
+    errors = {}
+    if query.tender_id is not None and session.get(Tender, query.tender_id) is None:
+        errors["tender_id"] = ["There is no such tender"]
+    if query.organisation_id is not None and session.get(Organisation, query.organisation_id) is None:
+        errors["organisation_id"] = ["There is no such organisation"]
+    if errors:
+        raise InvalidInput("The report is not valid", field_errors=errors)
+
+
 def request_pdf(session: Session, actor: Any, query: ReportQuery) -> Any:
     """Ask for the report as a PDF: a job, handed over once this transaction commits."""
     check(query)
     if not may_see(actor, query):
         raise PermissionDenied("Savings reports are for the agency, and each organisation's for its buyers")
+    _check_subjects(session, query)
     request = ReportRequest(kind=query.kind, tender_id=query.tender_id, organisation_id=query.organisation_id,
                             cpv=query.cpv, start=query.start, end=query.end,
                             requested_by_label=getattr(actor, "audit_label", "system"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from procurement.models import OrganisationKind, Partnership, Role
+from procurement.core.db import MAX_ID
 
 
 class OrganisationSchema(Schema):
@@ -43,8 +44,8 @@ class UserSchema(Schema):
 
 class RoleGrantSchema(Schema):
     role = fields.Str(required=True, validate=validate.OneOf([r.value for r in Role]))
-    organisation_id = fields.Int(load_default=None, allow_none=True)
-    supplier_id = fields.Int(load_default=None, allow_none=True)
+    organisation_id = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_ID))
+    supplier_id = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_ID))
 
 
 class UserCreateSchema(Schema):
@@ -102,7 +103,7 @@ class AuditEventSchema(Schema):
 
 
 class AuditQueryArgsSchema(Schema):
-    after_seq = fields.Int(load_default=0, validate=validate.Range(min=0))
+    after_seq = fields.Int(load_default=0, validate=validate.Range(min=0, max=MAX_ID))
     limit = fields.Int(load_default=100, validate=validate.Range(min=1, max=1000))
 
 

@@ -293,8 +293,8 @@ class AwardRulesSchema(Schema):
     max_suppliers_per_lot = fields.Int(load_default=1, validate=validate.Range(min=1, max=10))
     min_share_percent = fields.Decimal(places=2, load_default=Decimal(0), validate=validate.Range(min=0, max=99.99),
                                        metadata={"description": "each supplier's least share of a split lot"})
-    max_lots_per_supplier = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1))
-    min_suppliers = fields.Int(load_default=1, validate=validate.Range(min=1))
+    max_lots_per_supplier = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1, max=1000))
+    min_suppliers = fields.Int(load_default=1, validate=validate.Range(min=1, max=1000))
     every_lot = fields.Bool(load_default=True)
 
 

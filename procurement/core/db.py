@@ -15,6 +15,8 @@ from sqlalchemy.types import TypeDecorator
 
 from .errors import StartupError
 
+MAX_ID = 2**31 - 1  # the largest id a column can hold (PostgreSQL integer): bound every id taken as input
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",

@@ -46,6 +46,33 @@ def _summarise(problems: Any) -> str | None:
     return "; ".join(parts) or None
 
 
+def _nul_field(incoming: Any) -> str | None:
+    """The name of the first input holding a NUL character, if any."""
+    for source in (incoming.args, incoming.form):
+        for name, values in source.lists():
+            if "\x00" in name or any("\x00" in v for v in values):
+                return name.replace("\x00", "")
+    if incoming.is_json:
+        def walk(value: Any, path: str) -> str | None:
+            if isinstance(value, str):
+                return path if "\x00" in value else None
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    found = path + "." + str(key) if "\x00" in str(key) else walk(item, f"{path}.{key}" if path else str(key))
+                    if found:
+                        return found.replace("\x00", "").lstrip(".") or "json"
+            if isinstance(value, list):
+                for n, item in enumerate(value):
+                    found = walk(item, f"{path}[{n}]")
+                    if found:
+                        return found
+            return None
+
+        found = walk(incoming.get_json(silent=True), "")
+        return None if found is None else (found or "body")
+    return None
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         from flask import has_request_context
@@ -68,6 +95,18 @@ def init_http(app: Flask) -> None:
     def _assign_request_id() -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+    @app.before_request
+    def _refuse_nul_characters() -> Any:
+        """Text may not hold the NUL character: PostgreSQL cannot store it, and no person types
+        it. Refused here for every input (query string, form fields, JSON) with its field named."""
+        found = _nul_field(request)
+        if found is None:
+            return None
+        message = f"{found} contains a NUL character, which is not allowed"
+        if is_api_request():
+            return json_error(422, message, {found: ["Remove the NUL character"]})
+        return render_template("errors/generic.html", status=400, description=message), 400
 
     @app.after_request
     def _commit_or_roll_back(response: Response) -> Response:

@@ -7,6 +7,7 @@ from procurement.demand.board import SORTS
 from procurement.demand.models import RequirementStatus
 from procurement.demand.rules import DEPTHS, quantity_text
 from procurement.models import Partnership
+from procurement.core.db import MAX_ID
 
 
 class QuantityField(fields.Field):
@@ -38,7 +39,7 @@ class RequirementSchema(Schema):
 class RequirementWriteSchema(Schema):
     organisation_id = fields.Int(load_default=None, allow_none=True,
                                  metadata={"description": "Needed only if you buy for more than one organisation"})
-    catalogue_item_id = fields.Int(load_default=None, allow_none=True)
+    catalogue_item_id = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_ID))
     title = fields.Str(load_default="", validate=validate.Length(max=200))
     cpv_code = fields.Str(load_default="", validate=validate.Length(max=10))
     specification = fields.Str(load_default="", validate=validate.Length(max=5000))
@@ -56,7 +57,7 @@ class RequirementCreateSchema(RequirementWriteSchema):
 
 
 class RequirementListArgsSchema(Schema):
-    organisation_id = fields.Int(load_default=None, validate=validate.Range(min=1))
+    organisation_id = fields.Int(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
     status = fields.Enum(RequirementStatus, by_value=True, load_default=None)
 
 
@@ -147,5 +148,5 @@ class UploadSchema(Schema):
 
 
 class UploadFormSchema(Schema):
-    organisation_id = fields.Int(load_default=None)
+    organisation_id = fields.Int(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
     submit = fields.Bool(load_default=True)

@@ -1,0 +1,41 @@
+"""What the API fuzzing found, each kept fixed: ids too large for the database, a report about
+an organisation that does not exist, and Decimal amounts documented as numbers but sent as strings."""
+from __future__ import annotations
+
+from procurement.core.db import MAX_ID
+from tests import factories
+
+
+def _agency(session):
+    return {"Authorization": f"Bearer {factories.token_for(session, factories.user(session, 'agency'), days=30)}"}
+
+
+def test_an_id_too_large_for_the_database_is_not_found(client, session):
+    headers = _agency(session)
+    assert client.get(f"/api/v1/tenders/{MAX_ID + 1}", headers=headers).status_code == 404
+    assert client.get(f"/api/v1/tenders/{10**30}", headers=headers).status_code == 404
+    response = client.get(f"/api/v1/requirements?organisation_id={10**20}", headers=headers)
+    assert response.status_code == 422 and "organisation_id" in str(response.get_json())
+
+
+def test_a_report_about_an_organisation_that_does_not_exist_names_the_field(client, session):
+    response = client.post("/api/v1/reports/savings", headers=_agency(session),
+                           json={"kind": "organisation", "organisation_id": MAX_ID})
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["organisation_id"] == ["There is no such organisation"]
+
+
+def test_decimal_amounts_are_documented_as_the_strings_they_are(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    saving = spec["components"]["schemas"]["Saving"]["properties"]["baseline"]
+    assert saving["type"] == "string" and saving["format"] == "decimal"
+    rules = spec["components"]["schemas"]["AwardRules"]["properties"]["min_share_percent"]
+    assert rules["type"] == "string" and rules["maximum"] == 99.99
+
+
+def test_a_nul_character_is_refused_with_its_field_named(client, session):
+    response = client.post("/api/v1/catalogue/items", headers=_agency(session),
+                           json={"name": "Laptop\u0000", "cpv_code": "30213100", "unit": "each"})
+    assert response.status_code == 422 and response.get_json()["errors"] == {"name": ["Remove the NUL character"]}
+    assert client.get("/api/v1/tenders?q=a%00b", headers=_agency(session)).status_code == 422
+    assert client.post("/sign-in", data={"email": "a\u0000@b.example", "password": "x"}).status_code == 400

@@ -81,5 +81,16 @@ if ! redis_up; then
     fi
 fi
 
-say "Running the test suite on SQLite and PostgreSQL, jobs on Redis"
+# The browser tests drive Debian's Chromium (never a browser downloaded by Playwright).
+if [ -z "${CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+    if can_apt; then
+        say "Installing Chromium for the browser tests"
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        die "Chromium is needed for the browser tests: install Debian's chromium package (or set CHROMIUM to its path)"
+    fi
+fi
+
+say "Running the test suite on SQLite and PostgreSQL, jobs on Redis, pages in Chromium"
 exec "$PY" -m pytest "$@"

@@ -1,0 +1,63 @@
+"""WCAG 2.2 AA in a real browser: axe-core finds no violation on the pages each role uses;
+signing in and raising a requirement work with the keyboard alone."""
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import axe_violations, sign_in_by_keyboard
+
+PAGES = {  # the demo's tenders, in the order the seed makes them: 1 draft, 2 open, 3 closed, 4 awarded
+    None: ["/", "/sign-in", "/register"],
+    "buyer.camden@demo.londonconnects.example": ["/", "/requirements", "/requirements/new", "/requirements/upload", "/awards",
+                                                "/reports/savings", "/account/tokens"],
+    "agency.lead@demo.londonconnects.example": ["/", "/demand", "/tenders", "/tenders/1", "/tenders/4/evaluation",
+                                               "/tenders/4/optimised-award", "/jobs", "/reports/savings"],
+    "supplier.thames@demo.londonconnects.example": ["/", "/opportunities/", "/opportunities/2", "/opportunities/2/bid",
+                                                   "/opportunities/4/results"],
+}
+
+
+@pytest.mark.parametrize("email", list(PAGES), ids=lambda e: (e or "anonymous").split("@")[0])
+def test_no_accessibility_violations_on_the_pages_each_role_uses(live, page, email):
+    if email:
+        sign_in_by_keyboard(page, live, email)
+        assert "/sign-in" not in page.url, "signing in by keyboard failed"
+    found = {}
+    for path in PAGES[email]:
+        response = page.goto(live + path)
+        assert response is not None and response.status == 200, (path, response and response.status)
+        violations = axe_violations(page)
+        if violations:
+            found[path] = violations
+    assert found == {}
+
+
+def test_a_buyer_raises_a_requirement_with_the_keyboard_alone(live, page):
+    sign_in_by_keyboard(page, live, "buyer.camden@demo.londonconnects.example")
+    page.goto(f"{live}/requirements/new")
+    page.focus("#title")
+    page.keyboard.type("Keyboard-only laptops")
+    page.focus("#cpv_code")
+    page.keyboard.type("30213100")
+    page.focus("#specification")
+    page.keyboard.type("14-inch business laptop, 16 GB")
+    page.focus("#quantity")
+    page.keyboard.type("12")
+    page.focus("#unit")
+    page.keyboard.type("each")
+    page.focus("#delivery_location")
+    page.keyboard.type("Camden Town Hall")
+    page.focus("#needed_by-day")
+    page.keyboard.type("15")
+    page.keyboard.press("Tab")
+    page.keyboard.type("6")
+    page.keyboard.press("Tab")
+    page.keyboard.type("2027")
+    page.focus("#baseline_unit_price")
+    page.keyboard.type("899.00")
+    page.focus("#submit")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Keyboard-only laptops" in page.content()
+    assert "There is a problem" not in page.content()
+    assert axe_violations(page) == []

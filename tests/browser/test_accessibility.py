@@ -61,3 +61,23 @@ def test_a_buyer_raises_a_requirement_with_the_keyboard_alone(live, page):
     assert "Keyboard-only laptops" in page.content()
     assert "There is a problem" not in page.content()
     assert axe_violations(page) == []
+
+
+def test_a_supplier_submits_a_bid_with_the_keyboard_alone(live, page):
+    sign_in_by_keyboard(page, live, "supplier.thames@demo.londonconnects.example")
+    page.goto(f"{live}/opportunities/2/bid")
+    prices = page.query_selector_all("input[id^='price-']")
+    assert prices, "the bid form lists the lots' items"
+    for n, field in enumerate(prices):
+        field.focus()
+        page.keyboard.type(f"{700 + n}.00")
+    for answer in page.query_selector_all("textarea[id^='quality-']"):
+        answer.focus()
+        page.keyboard.type("Next-day delivery across London from our Park Royal depot.")
+    page.focus("button[name='action'][value='submit']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    content = page.content()
+    assert "There is a problem" not in content
+    assert "SHA-256 of the canonical bid" in content and "/receipt" in page.url  # the receipt, with its digest
+    assert axe_violations(page) == []

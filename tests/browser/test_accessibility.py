@@ -9,9 +9,11 @@ from tests.browser.conftest import axe_violations, sign_in_by_keyboard
 PAGES = {  # the demo's tenders, in the order the seed makes them: 1 draft, 2 open, 3 closed, 4 awarded
     None: ["/", "/sign-in", "/register"],
     "buyer.camden@demo.londonconnects.example": ["/", "/requirements", "/requirements/new", "/requirements/upload", "/awards",
-                                                "/reports/savings", "/account/tokens"],
-    "agency.lead@demo.londonconnects.example": ["/", "/demand", "/tenders", "/tenders/1", "/tenders/4/evaluation",
-                                               "/tenders/4/optimised-award", "/jobs", "/reports/savings"],
+                                                "/requirements/pools", "/reports/savings", "/account/tokens"],
+    "agency.lead@demo.londonconnects.example": ["/", "/demand", "/tenders", "/tenders/1", "/tenders/2", "/tenders/3",
+                                               "/tenders/4", "/tenders/3/evaluation", "/tenders/4/evaluation",
+                                               "/tenders/4/optimised-award", "/jobs", "/reports/savings",
+                                               "/reports/savings?kind=tender&tender_id=4"],
     "supplier.thames@demo.londonconnects.example": ["/", "/opportunities/", "/opportunities/2", "/opportunities/2/bid",
                                                    "/opportunities/4/results"],
 }

@@ -210,3 +210,63 @@ def test_the_page_shows_the_award_its_explanation_and_the_shares(app, session, w
     assert "£107,000.00" in page and "£111,000.00 lot by lot" in page
     assert "lot-by-lot lowest price" in page and "each organisation buying alone at catalogue prices" in page
     assert "£5,200.00" in page and "£5,000.00" in page and "Adopt as the recommendation" in page
+
+
+def test_an_award_that_leaves_a_lot_where_the_rules_allow_can_be_approved(session):
+    """Two lots, one bidder for both, at most one lot per supplier and not every lot required:
+    the optimised award takes the dearer lot (leaving a lot costs more than any award of it),
+    and approving that one lot proposes the award."""
+    import io
+    from pathlib import Path
+
+    from procurement.core.clock import today
+    from procurement.demand.board import BoardFilter
+    from tenders import pooling
+
+    agency, second = factories.user(session, "agency"), factories.user(session, "agency")
+    buyer = factories.user(session, "buyer")
+    items = [factories.catalogue_item(session, name=f"Two-lot item {n}") for n in range(2)]
+    for item in items:
+        factories.requirement(session, buyer, catalogue_item_id=item.id, unit="", quantity="10", baseline_unit_price="100.00")
+    tender = pooling.form_tender(session, agency, board=BoardFilter(), pool_keys=[f"item-{i.id}" for i in items],
+                                 title="Two lots", confirm_by=today() + timedelta(days=3))
+    for lot in tender.lots:
+        for line in lot.lines:
+            pooling.respond(session, buyer, line.id, confirm=True)
+    pooling.close_confirmation(session, agency, tender.id)
+    lifecycle.set_details(session, agency, tender.id, lifecycle.TenderDetails(
+        title="Two lots", description="Two lots", price_weight=60, clarification_deadline=now_plus(25),
+        submission_deadline=now_plus(30), expected_award_on=None, lot_values={}))
+    lifecycle.set_criteria(session, agency, tender.id, [lifecycle.CriterionInput("Support", 40, [f"m{n}" for n in range(6)])])
+    lifecycle.add_document(session, agency, tender.id, title="Specification", filename="spec.txt",
+                           stream=io.BytesIO(b"Two lots"), directory=Path(current_app.instance_path) / "documents")
+    optimised_award.set_award_rules(session, agency, tender.id, optimised_award.AwardRules(
+        optimised=True, max_lots_per_supplier=1, every_lot=False))
+    lifecycle.publish(session, agency, tender.id, master_secret=current_app.config["BID_SEALING_KEY"])
+    bidder = factories.user(session, "supplier")
+    bidding.submit(session, bidder, tender.id, {
+        "lots": [{"lot": 1, "items": [{"item": 1, "unit_price": "90.00"}]}, {"lot": 2, "items": [{"item": 1, "unit_price": "95.00"}]}],
+        "quality": [{"criterion": 1, "text": "Good support"}]})
+    after = tender.submission_deadline + timedelta(minutes=1)
+    with frozen_at(after):
+        opening.request_opening(session, agency, tender.id)
+        opening.confirm_opening(session, second, tender.id)
+        evaluation.start_evaluation(session, agency, tender.id, [agency.id, second.id], agency.id)
+        opened = session.scalars(select(OpenedBid).where(OpenedBid.tender_id == tender.id)).one()
+        for evaluator in (second, agency):
+            evaluation.declare(session, evaluator, tender.id, "No conflict")
+            evaluation.save_mark(session, evaluator, tender.id, opened.id, tender.criteria[0].id, 3, "Sound")
+            evaluation.submit_marks(session, evaluator, tender.id)
+        evaluation.record_consensus(session, agency, tender.id, opened.id, tender.criteria[0].id, 3, "Agreed")
+        award = optimised_award.optimise(session, tender, time_limit=10)
+        assert [r["lot"] for r in award.result["cost"]["allocation"]] == [2]  # 950.00 beats 900.00 left unawarded
+        assert award.result["cost"]["unawarded"] == [1]
+        optimised_award.adopt(session, agency, tender.id, award.id)
+        evaluation.approve(session, second, tender.id, tender.lots[1].id)
+    assert tender.status is TenderStatus.award_proposed
+
+
+def now_plus(days: int):
+    from procurement.core.clock import now
+
+    return now() + timedelta(days=days)

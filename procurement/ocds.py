@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -93,9 +93,8 @@ class _Tender:
     """Everything about one tender the releases draw on, loaded once."""
 
     def __init__(self, session: Session, tender: Any, prefix: str):
-        from procurement.core.audit import AuditEvent
         from procurement.models import Organisation
-        from tenders.models import (AwardDecision, Contract, LineStatus, OpenedBid, Standstill)
+        from tenders.models import Contract, LineStatus
 
         self.session, self.tender, self.ocid = session, tender, ocid(prefix, tender.id)
         self.lots = list(tender.lots)
@@ -105,16 +104,38 @@ class _Tender:
                                                   .order_by(Organisation.name)))
         self.baseline = sum((line.quantity * line.baseline_unit_price for line in confirmed), Decimal(0))
         self.line_count = len(confirmed)
-        self.standstill = session.scalar(select(Standstill).where(Standstill.tender_id == tender.id))
-        self.decisions = {d.lot_id: d for d in session.scalars(select(AwardDecision).where(
-            AwardDecision.lot_id.in_([l.id for l in self.lots])))}
         self.contracts = list(session.scalars(select(Contract).where(Contract.lot_id.in_([l.id for l in self.lots]))
                                               .order_by(Contract.id)))
-        self.opened = list(session.scalars(select(OpenedBid).where(OpenedBid.tender_id == tender.id).order_by(OpenedBid.id)))
-        self.cancelled_at = session.scalar(select(AuditEvent.occurred_at).where(
-            AuditEvent.action == "tender.cancelled", AuditEvent.subject_type == "tender",
-            AuditEvent.subject_id == str(tender.id)).order_by(AuditEvent.seq.desc()).limit(1))
         self._cpv: dict[str, str] | None = None
+
+    # loaded when a release needs them (the register needs none of them)
+    @cached_property
+    def standstill(self) -> Any:
+        from tenders.models import Standstill
+
+        return self.session.scalar(select(Standstill).where(Standstill.tender_id == self.tender.id))
+
+    @cached_property
+    def decisions(self) -> dict[int, Any]:
+        from tenders.models import AwardDecision
+
+        return {d.lot_id: d for d in self.session.scalars(select(AwardDecision).where(
+            AwardDecision.lot_id.in_([l.id for l in self.lots])))}
+
+    @cached_property
+    def opened(self) -> list[Any]:
+        from tenders.models import OpenedBid
+
+        return list(self.session.scalars(select(OpenedBid).where(OpenedBid.tender_id == self.tender.id)
+                                         .order_by(OpenedBid.id)))
+
+    @cached_property
+    def cancelled_at(self) -> datetime | None:
+        from procurement.core.audit import AuditEvent
+
+        return self.session.scalar(select(AuditEvent.occurred_at).where(
+            AuditEvent.action == "tender.cancelled", AuditEvent.subject_type == "tender",
+            AuditEvent.subject_id == str(self.tender.id)).order_by(AuditEvent.seq.desc()).limit(1))
 
     def cpv(self, code: str) -> str | None:
         from procurement.models import CpvCode
@@ -163,7 +184,7 @@ class _Tender:
             "documents": [{"id": f"tender-document-{d.id}", "documentType": "technicalSpecifications" if "specif" in d.title.lower()
                            else "biddingDocuments", "title": d.title, "datePublished": rfc3339(max(d.uploaded_at, t.published_at)),
                            "format": "text/plain" if d.filename.endswith(".txt") else None, "language": "en"}
-                          for d in t.documents if amendments or d.amendment_number is None
+                          for d in t.documents if d.amendment_number is None
                           or any(a.number == d.amendment_number for a in amendments)],
             "lots": [{"id": f"lot-{lot.number}", "title": lot.title, "status": status if status in ("active", "cancelled", "unsuccessful", "complete") else None,
                       "value": gbp(lot.estimated_value)} for lot in self.lots],
@@ -207,6 +228,7 @@ class _Tender:
             out.append(self.contract_release())
         return out
 
+    @cached_property
     def _awarded(self) -> list[tuple[Any, Any, Decimal, Decimal | None]]:
         """(lot, opened bid, value, quantity or None for the whole lot) of each award."""
         from tenders import optimised_award
@@ -232,10 +254,11 @@ class _Tender:
                 found.append((lot, by_id[decision.opened_bid_id], total, None))
         return found
 
+    @cached_property
     def _bid_parties(self) -> tuple[dict[int, dict[str, Any]], list[dict[str, Any]]]:
         from suppliers.models import Supplier
 
-        winners = {o.supplier_id for _, o, _, _ in self._awarded()}
+        winners = {o.supplier_id for _, o, _, _ in self._awarded}
         suppliers = {s.id: s for s in self.session.scalars(select(Supplier).where(
             Supplier.id.in_([o.supplier_id for o in self.opened])))}
         parties = {sid: supplier_party(s, ["tenderer", "supplier"] if sid in winners else ["tenderer"])
@@ -246,9 +269,9 @@ class _Tender:
         return f"{self.ocid}-award-lot-{lot.number}-bid-{opened.id}"
 
     def awards(self, status: str) -> list[dict[str, Any]]:
-        parties, _ = self._bid_parties()
+        parties, _ = self._bid_parties
         out = []
-        for lot, opened, value, quantity in self._awarded():
+        for lot, opened, value, quantity in self._awarded:
             items = [i for i in self.items() if i["relatedLot"] == f"lot-{lot.number}"]
             if quantity is not None and len(lot.items) == 1:
                 items = [{**items[0], "quantity": float(quantity)}]
@@ -264,7 +287,7 @@ class _Tender:
         from tenders.evaluation import decision_scores, lot_totals
         from tenders.models import BidVersion
 
-        parties, _ = self._bid_parties()
+        parties, _ = self._bid_parties
         scores = decision_scores(self.session, self.tender)
         submitted = dict(self.session.execute(select(BidVersion.bid_id, BidVersion.submitted_at).where(
             BidVersion.bid_id.in_([o.bid_id for o in self.opened]), BidVersion.submitted_at.is_not(None))).all())
@@ -296,13 +319,13 @@ class _Tender:
         return {"statistics": statistics, "details": details}
 
     def award_release(self) -> dict[str, Any]:
-        _, parties = self._bid_parties()
+        _, parties = self._bid_parties
         return self.release("award", ["award"], self.standstill.published_at, parties=parties,
                             tender=self.tender_section("complete", list(self.tender.amendments)),
                             awards=self.awards("pending"), bids=self.bids())
 
     def contract_release(self) -> dict[str, Any]:
-        _, parties = self._bid_parties()
+        _, parties = self._bid_parties
         awards = {a["id"]: a for a in self.awards("active")}
         contracts = []
         for contract in self.contracts:

@@ -17,7 +17,6 @@ class Comparison:
     saving: Decimal | None = None   # of the optimised award against this one
     broken_rules: list[str] = field(default_factory=list)
     note: str = ""
-    supplier: Key | None = None     # the one supplier, for the best single supplier
 
 
 def infeasibility_reasons(problem: Problem) -> list[str]:
@@ -109,7 +108,7 @@ def compare(problem: Problem, optimised: Decimal | None) -> list[Comparison]:
     if single is not None:
         total = price(problem, single[1]).total
         out.append(Comparison("best single supplier for everything", total, optimised and total - optimised,
-                              violations(problem, single[1]), supplier=single[0]))
+                              violations(problem, single[1]), note=problem.name(single[0])))
     else:
         out.append(Comparison("best single supplier for everything", None, note="no supplier can supply every lot"))
     return out

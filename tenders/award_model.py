@@ -95,16 +95,13 @@ class Problem:
     bundles: tuple[Bundle, ...] = ()
     rules: Rules = field(default_factory=Rules)
     price_weight: int = 100   # for the score scenario: price score = weight x lowest price / price
+    supplier_names: Mapping[Key, str] = field(default_factory=dict, compare=False)  # for messages
+
+    def name(self, supplier: Key) -> str:
+        return self.supplier_names.get(supplier, str(supplier))
 
     def offer(self, lot: Key, supplier: Key) -> Offer | None:
-        return self._offers().get((lot, supplier))
-
-    def _offers(self) -> dict[tuple[Key, Key], Offer]:
-        cached = self.__dict__.get("_offer_index")
-        if cached is None:
-            cached = {(o.lot, o.supplier): o for o in self.offers}
-            object.__setattr__(self, "_offer_index", cached)
-        return cached
+        return self._cached("_offer_index", lambda: {(o.lot, o.supplier): o for o in self.offers}).get((lot, supplier))
 
     def suppliers(self) -> list[Key]:
         return sorted({o.supplier for o in self.offers}, key=str)
@@ -151,7 +148,7 @@ def price(problem: Problem, allocation: Allocation) -> Priced:
         if quantity > 0:
             offer = problem.offer(lot, supplier)
             if offer is None:
-                raise ValueError(f"{supplier} did not bid for lot {lot}")
+                raise ValueError(f"{problem.name(supplier)} did not bid for lot {lot}")
             lines[(lot, supplier)] = offer.price_at(quantity) * quantity
     discounts = {}
     by_supplier: dict[Key, list[Bundle]] = defaultdict(list)
@@ -215,7 +212,7 @@ def violations(problem: Problem, allocation: Allocation) -> list[str]:
     per_lot: dict[Key, dict[Key, Decimal]] = defaultdict(dict)
     for (lot, supplier), quantity in allocation.items():
         if quantity < 0:
-            found.append(f"lot {lot}: a negative quantity for {supplier}")
+            found.append(f"lot {lot}: a negative quantity for {problem.name(supplier)}")
         elif quantity > 0:
             per_lot[lot][supplier] = quantity
     for lot in problem.lots:
@@ -230,14 +227,14 @@ def violations(problem: Problem, allocation: Allocation) -> list[str]:
         for supplier, quantity in awarded.items():
             offer = problem.offer(lot.key, supplier)
             if offer is None:
-                found.append(f"lot {lot.label or lot.key}: {supplier} did not bid")
+                found.append(f"lot {lot.label or lot.key}: {problem.name(supplier)} did not bid")
                 continue
             if offer.capacity is not None and quantity > offer.capacity:
-                found.append(f"lot {lot.label or lot.key}: {supplier} can supply {offer.capacity}, awarded {quantity}")
+                found.append(f"lot {lot.label or lot.key}: {problem.name(supplier)} can supply {offer.capacity}, awarded {quantity}")
             if lot.whole_units and quantity != quantity.to_integral_value():
-                found.append(f"lot {lot.label or lot.key}: {supplier} awarded a part unit")
+                found.append(f"lot {lot.label or lot.key}: {problem.name(supplier)} awarded a part unit")
             if len(awarded) > 1 and quantity * 100 < rules.min_share_percent * lot.quantity:
-                found.append(f"lot {lot.label or lot.key}: {supplier}'s share is under {rules.min_share_percent}%")
+                found.append(f"lot {lot.label or lot.key}: {problem.name(supplier)}'s share is under {rules.min_share_percent}%")
     lots_of: dict[Key, int] = defaultdict(int)
     for awarded in per_lot.values():
         for supplier in awarded:
@@ -245,7 +242,7 @@ def violations(problem: Problem, allocation: Allocation) -> list[str]:
     if rules.max_lots_per_supplier is not None:
         for supplier, count in lots_of.items():
             if count > rules.max_lots_per_supplier:
-                found.append(f"{supplier} is awarded {count} lots, at most {rules.max_lots_per_supplier} allowed")
+                found.append(f"{problem.name(supplier)} is awarded {count} lots, at most {rules.max_lots_per_supplier} allowed")
     if len(lots_of) < rules.min_suppliers:
         found.append(f"{len(lots_of)} suppliers awarded, at least {rules.min_suppliers} required")
     return found

@@ -203,7 +203,8 @@ def problem_for(setting: Setting, organisations: frozenset | None = None) -> am.
     present = {l.key for l in lots}
     bundles = tuple(am.Bundle(bid, frozenset(lot_ids), discount) for bid, lot_ids, discount in setting.bundles
                     if len(lot_ids) >= 2 and set(lot_ids) <= present)
-    return am.Problem(tuple(lots), tuple(offers), bundles, rules_of(setting.tender), setting.tender.price_weight)
+    return am.Problem(tuple(lots), tuple(offers), bundles, rules_of(setting.tender), setting.tender.price_weight,
+                      supplier_names=setting.names)
 
 
 # The job --------------------------------------------------------------------------------
@@ -280,22 +281,16 @@ def _solution_json(setting: Setting, problem: am.Problem, solution: optimiser.So
                   "lots": sorted(lots[l].number for l in b.lots), "percent": str(b.discount_percent),
                   "amount": str(am.pennies(amount))} for b, amount in solution.discounts.items()]
 
-    def named(text: str) -> str:
-        for bid, name in setting.names.items():
-            text = text.replace(f"for {bid}", f"for {name}").replace(f"{bid}'s", f"{name}'s").replace(
-                f"{bid} is awarded", f"{name} is awarded").replace(f"{bid} can supply", f"{name} can supply")
-        return text
-
     return {"status": solution.status, "objective": solution.objective, "allocation": rows, "discounts": discounts,
             "total": str(am.pennies(solution.total)) if solution.total is not None else None,
             "score": str(solution.score.quantize(Decimal("0.01"))) if solution.score is not None else None,
-            "gap": solution.gap, "seconds": round(solution.seconds, 2), "binding": [named(b) for b in solution.binding],
-            "reasons": [named(r) for r in solution.reasons],
+            "gap": solution.gap, "seconds": round(solution.seconds, 2), "binding": solution.binding,
+            "reasons": solution.reasons,
             "unawarded": [lots[l].number for l in solution.unawarded],
             "comparisons": [{"name": c.name, "total": str(am.pennies(c.total)) if c.total is not None else None,
                              "saving": str(am.pennies(c.saving)) if c.saving is not None else None,
-                             "broken_rules": [named(r) for r in c.broken_rules],
-                             "note": setting.names.get(c.supplier, "?") if c.supplier is not None else named(c.note)}
+                             "broken_rules": c.broken_rules,
+                             "note": c.note}
                             for c in solution.comparisons]}
 
 
@@ -360,7 +355,10 @@ def organisation_costs(setting: Setting, problem: am.Problem, allocation: am.All
 def latest(session: Session, actor: Any, tender_id: int) -> OptimisedAward | None:
     from tenders.evaluation import _tender
 
-    tender = _tender(session, actor, tender_id)
+    return _newest(session, _tender(session, actor, tender_id))
+
+
+def _newest(session: Session, tender: Tender) -> OptimisedAward | None:
     return session.scalars(select(OptimisedAward).where(OptimisedAward.tender_id == tender.id)
                            .order_by(OptimisedAward.id.desc())).first()
 
@@ -478,6 +476,6 @@ def view(session: Session, actor: Any, tender_id: int) -> tuple[Tender, Optimise
     tender = _tender(session, actor, tender_id)
     job = session.scalars(select(Job).where(Job.kind == "optimise_award", Job.subject_type == "tender",
                                             Job.subject_id == tender.id).order_by(Job.id.desc())).first()
-    return tender, latest(session, actor, tender_id), job
+    return tender, _newest(session, tender), job
 
 

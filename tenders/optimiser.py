@@ -20,6 +20,7 @@ Money is computed again in Decimal from the allocation found (award_model.price)
 solver's floats only choose the allocation."""
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections import defaultdict
@@ -205,8 +206,8 @@ def _build(problem: Problem, objective: str) -> tuple[_Model, list[_Piece], dict
     if rules.max_lots_per_supplier is not None:
         for supplier, picks in picks_of.items():
             model.row([(c, 1.0) for c in picks], -math.inf, rules.max_lots_per_supplier,
-                      f"at most {rules.max_lots_per_supplier} lots for {supplier}")
-            named.append((f"at most {rules.max_lots_per_supplier} lots for {supplier}", len(model.rows) - 1))
+                      f"at most {rules.max_lots_per_supplier} lots for {problem.name(supplier)}")
+            named.append((f"at most {rules.max_lots_per_supplier} lots for {problem.name(supplier)}", len(model.rows) - 1))
     if rules.min_suppliers > 1 or not rules.award_every_lot:  # an award awards something
         used = []
         for supplier, picks in picks_of.items():
@@ -405,13 +406,15 @@ def _binding(problem: Problem, h: Any, named: list[tuple[str, int]], allocation:
     for (lot, supplier), quantity in allocation.items():
         offer = problem.offer(lot, supplier)
         if offer is not None and offer.capacity is not None and quantity == offer.capacity:
-            found.append(f"{supplier}'s capacity on {problem.lot(lot).label or lot} ({offer.capacity})")
+            found.append(f"{problem.name(supplier)}'s capacity on {problem.lot(lot).label or lot} ({offer.capacity})")
     return found
 
 
 def _why_infeasible(problem: Problem, time_limit: float) -> list[str]:
     """Relax each family of rules in turn: those whose relaxation makes an award possible
     are the ones that cannot be met together with the rest."""
+    import highspy
+
     rules = problem.rules
     trials = [
         ("at most {} supplier(s) per lot".format(rules.max_suppliers_per_lot),
@@ -429,7 +432,7 @@ def _why_infeasible(problem: Problem, time_limit: float) -> list[str]:
     for name, relaxed in trials:
         if relaxed == rules:
             continue
-        trial = Problem(problem.lots, problem.offers, problem.bundles, relaxed, problem.price_weight)
+        trial = dataclasses.replace(problem, rules=relaxed)
         if infeasibility_reasons(trial):
             continue
         model, *_ = _build(trial, COST)
@@ -437,6 +440,6 @@ def _why_infeasible(problem: Problem, time_limit: float) -> list[str]:
         h.setOptionValue("time_limit", float(min(time_limit, 10.0)))
         h.setOptionValue("mip_rel_gap", 1.0)  # any award will do
         h.run()
-        if h.getInfo().primal_solution_status == 2:
+        if h.getInfo().primal_solution_status == highspy.kSolutionStatusFeasible:
             found.append(f"{name} cannot be met together with the other rules and the bidders' capacities")
     return found or ["no award keeps all the rules together with the bidders' capacities"]

@@ -4,11 +4,13 @@ with format checking against the official OCDS 1.1.5 schemas with the bids and l
 extensions; only what is published appears; the endpoints and the register are public."""
 from __future__ import annotations
 
+import io
 import json
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from flask import current_app
 from jsonschema import Draft4Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
@@ -73,6 +75,8 @@ def demo(session):
     tenders = {t.title: t for t in session.scalars(select(Tender))}
     open_tender = tenders["Joint laptop and desktop refresh 2027"]
     lifecycle.amend(session, agency, open_tender.id, summary="Delivery addresses corrected in the specification")
+    lifecycle.amend(session, agency, open_tender.id, summary="A site plan added", document=(
+        "Site plan", "site-plan.txt", io.BytesIO(b"Loading bays"), Path(current_app.instance_path) / "documents"))
     awarded = tenders["Joint contact-centre seats and GIS licences"]
     standstill = session.scalar(select(Standstill).where(Standstill.tender_id == awarded.id))
     from procurement.models import User
@@ -131,8 +135,10 @@ def test_nothing_unpublished_and_no_bids_before_the_award(session, demo):
     assert drafts and not any(r["ocid"] == f"{PREFIX}-{t.id}" for t in drafts for r in releases)
     open_tender = demo["Joint laptop and desktop refresh 2027"]
     mine = [r for r in releases if r["ocid"] == f"{PREFIX}-{open_tender.id}"]
-    assert [r["tag"] for r in mine] == [["planning"], ["tender"], ["tenderUpdate"]]
+    assert [r["tag"] for r in mine] == [["planning"], ["tender"], ["tenderUpdate"], ["tenderUpdate"]]
     assert not any("bids" in r or "awards" in r for r in mine)
+    titles = [[d["title"] for d in r["tender"].get("documents", [])] for r in mine[1:]]
+    assert titles == [["Specification"], ["Specification"], ["Specification", "Site plan"]]  # each as it stood
 
 
 def test_public_endpoints_and_register(client, session, demo, validators):

@@ -180,9 +180,11 @@ def audit_verify() -> None:
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
-def worker_command(burst: bool) -> None:
+@click.option("--worker-class", default="rq.Worker", show_default=True,
+              help="The RQ worker class to run, as a dotted path.")
+def worker_command(burst: bool, worker_class: str) -> None:
     """Start an RQ worker for the application's queue (needs REDIS_URL)."""
-    from rq import Worker
+    from rq.utils import import_attribute
 
     from procurement.core.jobs import queue_for
 
@@ -201,7 +203,8 @@ def worker_command(burst: bool) -> None:
     warm_up()  # forked jobs inherit WeasyPrint loaded
     queue = queue_for(app)
     # The forked child of each job inherits this app context.
-    Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=not burst)
+    worker = import_attribute(worker_class)
+    worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=not burst)
 
 
 def _sweep_every(app: Flask, seconds: int) -> None:

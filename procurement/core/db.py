@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import enum
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterator
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from sqlalchemy import DateTime, Enum, MetaData, Numeric, String, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -125,6 +127,24 @@ def _forget_after_fork(engine: Engine) -> None:
     os.register_at_fork(after_in_child=in_child)
 
 
+# SQLite lets a transaction that began by reading write later only if nobody else has written
+# in between; if someone has, it fails at once with "database is locked" (WAL's busy snapshot:
+# the busy timeout does not apply). A unit of work that will write - a request that changes
+# something, a job - therefore begins as a writer (BEGIN IMMEDIATE) and waits its turn.
+# PostgreSQL is unaffected.
+_writes = ContextVar("sqlite_begin_immediate", default=False)
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Transactions begun inside this block take SQLite's write lock from the start."""
+    token = _writes.set(True)
+    try:
+        yield
+    finally:
+        _writes.reset(token)
+
+
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
@@ -141,7 +161,7 @@ def _make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN")
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if _writes.get() else "BEGIN")
 
         return engine
     # No server-side prepared statements: a generic plan cannot see how selective a full-text
@@ -161,6 +181,19 @@ class Database:
         engine = make_engine(url)
         app.extensions["db"] = _Bound(engine, sessionmaker(engine, expire_on_commit=False))
         app.teardown_appcontext(self._close_session)
+        app.before_request(self._writer_for_changes)
+        app.teardown_request(self._end_writer)
+
+    @staticmethod
+    def _writer_for_changes() -> None:
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            g.db_writer = _writes.set(True)
+
+    @staticmethod
+    def _end_writer(_exc: BaseException | None) -> None:
+        token = g.pop("db_writer", None)
+        if token is not None:
+            _writes.reset(token)
 
     @staticmethod
     def bound(app: Flask | None = None) -> "_Bound":

@@ -16,7 +16,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .clock import now
-from .db import Base, db, str_enum
+from .db import Base, db, str_enum, writing
 from .jobs import JobOptions, dispatch, enqueue_after_commit
 
 log = logging.getLogger("procurement.jobs")
@@ -115,6 +115,11 @@ def retry_job(session: Session, job: Job) -> Job:
 
 def run_job(job_id: int) -> dict[str, Any]:
     """The one entry point RQ (or the in-process runner) calls. Safe to run twice."""
+    with writing():  # on SQLite a job is a writer from its first statement (see db.writing)
+        return _run_job(job_id)
+
+
+def _run_job(job_id: int) -> dict[str, Any]:
     bound = db.bound()
     session = bound.sessionmaker()
     try:

@@ -39,9 +39,10 @@ def jobs() -> Any:
 @bp.route("/jobs/<int:job_id>.json")
 @login_required
 def job_status(job_id: int) -> Any:
-    """Polled by pages for a job's live progress."""
-    require(access.can_view_jobs(current_user))
+    """Polled by pages for a job's live progress: the agency's, or the job of whoever asked for
+    it (a buyer's savings report)."""
     job = db.session.get(Job, job_id)
+    require(access.can_view_jobs(current_user) or (job is not None and job.requested_by_id == current_user.id))
     if job is None:
         raise NotFound("No such job")
     return {"status": job.status.value, "progress": job.progress, "note": job.progress_note, "error": job.error,

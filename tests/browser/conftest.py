@@ -6,17 +6,25 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
 from procurement.core.db import db
+from tests.conftest import BACKENDS, REDIS_URL, fresh_database_url
 
+REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).with_name("screenshots")
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "london-demo-2026"
+SECRET_KEY, SEALING_KEY = "browser-tests", "browser-tests-sealing"
 
 
 def chromium_path() -> str:
@@ -27,38 +35,53 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The demo on a server of its own: its base URL."""
-    from werkzeug.serving import make_server
-
+def demo_app(url: str, folder: Path, **config: Any) -> Any:
+    """The app on `url` (migrated, the demo loaded), its instance files in `folder`."""
     from procurement import create_app, migrate
     from procurement.seed import seed_demo
 
-    folder = tmp_path_factory.mktemp("live")
-    url = f"sqlite:///{folder / 'live.db'}"
     migrate.upgrade(url)
     before = os.environ.get("INSTANCE_PATH")
     os.environ["INSTANCE_PATH"] = str(folder / "instance")
     try:
-        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "live", "BID_SEALING_KEY": "live", "REDIS_URL": None,
-                          "WTF_CSRF_ENABLED": True})
+        app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, "BID_SEALING_KEY": SEALING_KEY,
+                          "WTF_CSRF_ENABLED": True, **config})
     finally:
         if before is not None:
             os.environ["INSTANCE_PATH"] = before
+        else:
+            os.environ.pop("INSTANCE_PATH", None)
     with app.app_context():
         seed_demo(db.session)
         db.session.commit()
+    return app
+
+
+@contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """The app served on 127.0.0.1 by a threaded server in this process: its base URL."""
+    from werkzeug.serving import make_server
+
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    db.bound(app).engine.dispose()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        db.bound(app).engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo on a server of its own, jobs in-process: its base URL."""
+    folder = tmp_path_factory.mktemp("live")
+    with serve(demo_app(f"sqlite:///{folder / 'live.db'}", folder, REDIS_URL=None)) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -107,3 +130,79 @@ def sign_in_by_keyboard(page: Any, base: str, email: str) -> None:
     page.keyboard.type(PASSWORD)
     with page.expect_navigation():
         page.keyboard.press("Enter")
+
+
+class JourneyClock:
+    """The clock a journey controls: this process's (which the server thread reads) and, through
+    Redis, the worker's (tests/browser/clocked_worker.py)."""
+
+    def __init__(self, redis: Any) -> None:
+        self.redis, self.moment, self._held = redis, None, ExitStack()
+
+    def set(self, moment: datetime) -> None:
+        from procurement.core.clock import frozen_at
+        from tests.browser.clocked_worker import CLOCK_KEY
+
+        self._held.close()
+        self._held = ExitStack()
+        self._held.enter_context(frozen_at(moment))
+        self.redis.set(CLOCK_KEY, moment.isoformat())
+        self.moment = moment
+
+    def close(self) -> None:
+        from tests.browser.clocked_worker import CLOCK_KEY
+
+        self._held.close()
+        self.redis.delete(CLOCK_KEY)
+
+
+@dataclass
+class Journey:
+    url: str
+    app: Any
+    clock: JourneyClock
+    worker_log: Path
+
+    def worker_said(self) -> str:
+        return self.worker_log.read_text(errors="replace")[-4000:] if self.worker_log.exists() else ""
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def journey(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Journey]:
+    """The demo served live with jobs on Redis and a real RQ worker process, on a clock the test
+    moves (it starts at 09:00 on Monday 1 February 2027, London time)."""
+    from redis import Redis
+
+    from procurement.core.clock import LONDON
+
+    backend = request.param
+    folder = tmp_path_factory.mktemp(f"journey-{backend}")
+    redis = Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        redis.ping()
+    except Exception as exc:  # noqa: BLE001 - a missing Redis fails the run, never skips
+        pytest.fail(f"Redis is needed at {REDIS_URL} and is not reachable: {exc}", pytrace=False)
+    redis.flushdb()
+    clock = JourneyClock(redis)
+    clock.set(datetime(2027, 2, 1, 9, 0, tzinfo=LONDON))
+    url = fresh_database_url(backend, "ljp_test_journey", folder)
+    app = demo_app(url, folder, REDIS_URL=REDIS_URL)
+    log = folder / "worker.log"
+    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": REDIS_URL,
+           "SECRET_KEY": SECRET_KEY, "BID_SEALING_KEY": SEALING_KEY, "INSTANCE_PATH": str(folder / "instance")}
+    with log.open("w") as output:
+        worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker", "--worker-class",
+                                   "tests.browser.clocked_worker.ClockedWorker"], cwd=REPO, env=env,
+                                  stdout=output, stderr=subprocess.STDOUT)
+    try:
+        with serve(app) as base:
+            yield Journey(base, app, clock, log)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        clock.close()
+        redis.flushdb()
+        redis.close()

@@ -81,3 +81,21 @@ def test_the_page_shows_the_charts(app, session, world):
     with fresh_browser(app) as browser:
         sign_in(browser, world["bidders"][0].email, factories.PASSWORD)
         assert browser.get("/reports/savings").status_code == 403
+
+
+def test_whoever_asked_for_a_report_follows_its_job_and_nobody_else_does(app, session, world):
+    """Found by the browser journey: a buyer's report page polled the job's status and got a
+    403, so its live status never moved and the PDF never appeared without a manual reload."""
+    asker, other_buyer, supplier = world["buyers"][0], world["buyers"][1], world["bidders"][0]
+    job = reports.request_pdf(session, asker, reports.ReportQuery("organisation", organisation_id=world["orgs"][0].id))
+    session.commit()
+    expected = {asker.email: 200, world["agency"].email: 200, other_buyer.email: 403, supplier.email: 403}
+    for email, status in expected.items():
+        with fresh_browser(app) as browser:
+            sign_in(browser, email, factories.PASSWORD)
+            response = browser.get(f"/jobs/{job.id}.json")
+            assert response.status_code == status, email
+            if status == 200:
+                assert response.get_json()["finished"] is True
+    with fresh_browser(app) as browser:
+        assert "/sign-in" in browser.get(f"/jobs/{job.id}.json").headers["Location"]

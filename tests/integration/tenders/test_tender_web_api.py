@@ -190,3 +190,23 @@ def test_the_whole_path_through_the_api(client, session):
         assert result.status_code == 200 and result.get_json() == {"opened": 1, "corrupt": 0, "lines": 1}
     bids = client.get(f"/api/v1/tenders/{tender_id}/opened-bids", headers=agency).get_json()
     assert bids[0]["intact"] and bids[0]["digest"] == receipt.get_json()["digest"]
+
+
+def test_a_draft_from_a_schedule_without_offers_shows_empty_fields_and_submits(app, session):
+    """Found by the browser journey: a schedule with no offer SKU or capacity put 'None' in
+    the form's fields, and submitting the form then named 'None' as an offer."""
+    world = factories.published_tender(session)
+    tender_id = world["tender"].id
+    with fresh_browser(app) as browser:
+        sign_in(browser, world["bidder"].email, factories.PASSWORD)
+        token = csrf_token(browser, f"/opportunities/{tender_id}/bid")
+        response = browser.post(f"/opportunities/{tender_id}/bid/upload", data={
+            "csrf_token": token, "file": (io.BytesIO(b"lot,item,unit_price\n1,1,745.00\n"), "schedule.csv")},
+            content_type="multipart/form-data")
+        assert response.status_code == 302
+        page = browser.get(f"/opportunities/{tender_id}/bid").get_data(as_text=True)
+        assert 'value="745.00"' in page and 'value="None"' not in page
+        response = browser.post(f"/opportunities/{tender_id}/bid", data={
+            "csrf_token": token, "price-1-1": "745.00", "sku-1-1": "", "capacity-1-1": "", "quality-1": "Fast",
+            "quality-2": "Local", "action": "submit"})
+        assert response.status_code == 302 and "/receipts/1" in response.headers["Location"]

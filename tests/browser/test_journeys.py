@@ -1,0 +1,398 @@
+"""The whole service as its users meet it, in Chromium, on a live server whose jobs run on a
+real RQ worker process: three boroughs raise requirements; the agency pools them into a joint
+tender and publishes it; a supplier's question is answered to all; three suppliers bid (by the
+form, by a CSV price schedule, by the API); the deadline passes; two agency users open the box;
+two evaluators mark; the award is approved and published; standstill passes; contracts and
+orders are entered and the documents made; each borough sees its order and saving and downloads
+its savings report; each supplier sees its own assessment letter and no one else's.
+
+Every page a person lands on is checked by axe-core (WCAG 2.2 AA). The clock is the test's:
+the journey starts at 09:00 on Monday 1 February 2027 and moves as a real tender would."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from pypdf import PdfReader
+from decimal import Decimal
+
+from procurement.core.clock import LONDON
+from tests.browser.conftest import PASSWORD, SCREENSHOTS, Journey, axe_violations
+
+DOMAIN = "demo.londonconnects.example"
+BUYERS = {  # who raises what: (organisation, quantity, what each pays today per tablet)
+    "buyer.camden": ("London Borough of Camden", 40, "520.00"),
+    "buyer.hackney": ("London Borough of Hackney", 60, "540.00"),
+    "buyer.croydon": ("London Borough of Croydon", 25, "499.00"),
+}
+SUPPLIERS = {  # what each bids per tablet, and how
+    "supplier.thames": ("Thames Digital Hardware Ltd", "455.00", "form"),
+    "supplier.capnet": ("Capital Network Systems Ltd", "470.00", "csv"),
+    "supplier.crm": ("Borough CRM Solutions Ltd", "449.00", "api"),
+}
+CRITERIA = ["Delivery and support", "Social value"]
+WINNING_PRICE = "455.00"  # Thames: the best quality, at a close price
+MARKS = {"supplier.thames": (4, 4), "supplier.capnet": (3, 3), "supplier.crm": (2, 3)}  # delivery, social value
+NEEDED_BY = date(2027, 6, 30)
+TITLE = "Joint rugged tablets for field staff"
+DEADLINE = datetime(2027, 3, 8, 12, 0, tzinfo=LONDON)
+
+
+@dataclass
+class Person:
+    """One user in a browser context of their own, signed in; every page they land on is
+    checked by axe-core and any error summary fails the journey at once."""
+    email: str
+    page: Any
+    base: str
+    found: dict[str, list[str]]
+    checked: set[str]
+
+    def goto(self, path: str) -> str:
+        response = self.page.goto(self.base + path)
+        assert response is not None and response.status == 200, (self.email, path, response and response.status)
+        self.check()
+        return self.page.content()
+
+    def press(self, button: Any) -> str:
+        """Press a button that submits a form; the page it lands on has no error."""
+        with self.page.expect_navigation():
+            button.click()
+        content = self.page.content()
+        problem = self.page.locator(".govuk-error-summary, .govuk-notification-banner--error")
+        assert problem.count() == 0, f"{self.email} at {self.page.url}: {problem.first.inner_text()}"
+        self.check()
+        return content
+
+    def goto_until(self, path: str, link: re.Pattern[str], seconds: float = 90) -> Any:
+        """Open the page again, as a person would, until the worker's document is listed on it."""
+        deadline = time.monotonic() + seconds
+        while True:
+            self.goto(path)
+            found = self.page.get_by_role("link", name=link)
+            if found.count() or time.monotonic() > deadline:
+                return found
+            self.page.wait_for_timeout(1000)
+
+    def button(self, name: str, within: Any = None) -> Any:
+        return (within or self.page).get_by_role("button", name=name, exact=True)
+
+    def check(self) -> None:
+        where = f"{self.email.split('@')[0]} {self.page.url.removeprefix(self.base)}"
+        self.checked.add(where)
+        violations = axe_violations(self.page)
+        if violations:
+            self.found[where] = violations
+
+
+@dataclass
+class Cast:
+    journey: Journey
+    browser: Any
+    found: dict[str, list[str]] = field(default_factory=dict)
+    checked: set[str] = field(default_factory=set)
+    people: dict[str, Person] = field(default_factory=dict)
+
+    def __call__(self, who: str) -> Person:
+        """The person, signed in (once) in a browser of their own."""
+        if who not in self.people:
+            page = self.browser.new_context().new_page()
+            person = Person(f"{who}@{DOMAIN}", page, self.journey.url, self.found, self.checked)
+            person.goto("/sign-in")
+            page.get_by_label("Email address").fill(person.email)
+            page.get_by_label("Password", exact=True).fill(PASSWORD)
+            person.press(person.button("Sign in"))
+            self.people[who] = person
+        return self.people[who]
+
+
+@pytest.fixture()
+def cast(journey: Journey, chromium: Any, request: pytest.FixtureRequest) -> Iterator[Cast]:
+    made = Cast(journey, chromium)
+    yield made
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        for who, person in made.people.items():
+            person.page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}-{who}.png"), full_page=True)
+        print("The worker said:\n" + journey.worker_said())
+    for person in made.people.values():
+        person.page.context.close()
+
+
+def fill_date(page: Any, name: str, day: date) -> None:
+    page.locator(f"#{name}-day").fill(str(day.day))
+    page.locator(f"#{name}-month").fill(str(day.month))
+    page.locator(f"#{name}-year").fill(str(day.year))
+
+
+def pdf_text(data: bytes) -> str:
+    """A PDF's text, with line breaks and runs of spaces as one space."""
+    assert data.startswith(b"%PDF-"), data[:20]
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
+
+
+def download(person: Person, link: Any) -> str:
+    """Follow a document link as the person would; the PDF's text."""
+    with person.page.expect_download() as waiting:
+        link.click()
+    return pdf_text(Path(waiting.value.path()).read_bytes())
+
+
+def test_a_joint_tender_from_requirements_to_orders_documents_and_savings(journey: Journey, cast: Cast):
+    clock = journey.clock
+
+    # (a) Three boroughs raise their requirements.
+    for who, (_organisation, quantity, paid) in BUYERS.items():
+        buyer = cast(who)
+        buyer.goto("/requirements/new")
+        page = buyer.page
+        page.get_by_label("Short title").fill("Rugged tablets for field staff")
+        page.get_by_label("CPV code").fill("30213200")
+        page.get_by_label("Specification").fill("10-inch rugged tablet, IP65, 4G, 3-year warranty")
+        page.get_by_label("Quantity").fill(str(quantity))
+        page.get_by_label("Unit", exact=True).fill("each")
+        page.get_by_label("Delivery location").fill(f"{who.split('.')[1].title()} civic centre")
+        fill_date(page, "needed_by", NEEDED_BY)
+        page.get_by_label(re.compile("What you pay today")).fill(paid)
+        landed = buyer.press(buyer.button("Save requirement"))
+        assert "Rugged tablets for field staff" in landed and "submitted" in landed
+
+    # (b) The agency pools them and forms a draft joint tender.
+    lead = cast("agency.lead")
+    board = lead.goto(f"/demand?depth=category&needed_from={NEEDED_BY}&needed_to={NEEDED_BY}&min_organisations=3")
+    pools = lead.page.locator("input[name=pool]")
+    assert pools.count() == 1, board
+    assert "125 each" in lead.page.locator("table").first.inner_text()
+    pools.first.check()
+    lead.page.get_by_label("Tender title").fill(TITLE)
+    lead.page.get_by_label("Description").fill("Rugged tablets for housing, highways and social-care field staff.")
+    fill_date(lead.page, "confirm_by", date(2027, 2, 8))
+    landed = lead.press(lead.button("Form a draft tender from the chosen pools"))
+    tender_path = lead.page.url.removeprefix(journey.url)
+    tender_id = int(tender_path.rstrip("/").rsplit("/", 1)[1])
+    assert "Draft tender" in landed and "formed" in landed
+
+    # Each buyer confirms its own line (and sees only its own).
+    for who in BUYERS:
+        buyer = cast(who)
+        page = buyer.goto(tender_path)
+        assert page.count("Confirm<span") == 1, who
+        for other, (organisation, _q, _p) in BUYERS.items():
+            assert (organisation in buyer.page.locator("table").first.inner_text()) == (other == who)
+        buyer.press(buyer.page.get_by_role("button", name=re.compile(r"^Confirm line")))
+
+    # The agency closes confirmation, completes the tender and publishes it.
+    lead.goto(tender_path)
+    lead.press(lead.button("Close confirmation: drop unconfirmed lines"))
+    page = lead.page
+    fill_date(page, "clarification_date", date(2027, 3, 1))
+    fill_date(page, "deadline_date", DEADLINE.date())
+    page.locator("#deadline_time").fill("12:00")
+    page.locator("#lot-value-1").fill("60000")
+    lead.press(lead.button("Save the details"))
+    for n, (name, weight) in enumerate(zip(CRITERIA, ["25", "15"]), start=1):
+        page.locator(f"#crit-{n}-name").fill(name)
+        page.locator(f"#crit-{n}-weight").fill(weight)
+        page.locator(f"#crit-{n}-descriptors").fill("\n".join(f"{name}: mark {m}" for m in range(6)))
+    page.locator("#crit-1-pass").fill("2")
+    lead.press(lead.button("Save the criteria"))
+    page.get_by_label("File").set_input_files(files=[{"name": "specification.pdf", "mimeType": "application/pdf",
+                                                     "buffer": b"%PDF-1.4\n% rugged tablet specification\n%%EOF\n"}])
+    lead.press(lead.button("Add the document"))
+    landed = lead.press(lead.button("Publish the tender"))
+    assert "published" in landed
+
+    # A supplier asks a question; the agency answers; every supplier sees the answer.
+    clock.set(datetime(2027, 2, 3, 10, 0, tzinfo=LONDON))
+    asker = cast("supplier.capnet")
+    asker.goto(f"/opportunities/{tender_id}")
+    asker.page.get_by_label("Your question").fill("Must the tablets come with a vehicle dock?")
+    asker.press(asker.button("Ask"))
+    lead.goto(tender_path)
+    lead.page.get_by_label(re.compile("^Answer")).fill("No dock is needed; a hand strap is.")
+    lead.press(lead.button("Publish the answer"))
+    for who in SUPPLIERS:
+        seen = cast(who).goto(f"/opportunities/{tender_id}")
+        assert "No dock is needed; a hand strap is." in seen, who
+
+    # Three bids: by the form, by a CSV price schedule, by the API.
+    clock.set(datetime(2027, 2, 15, 14, 0, tzinfo=LONDON))
+    receipts = {}
+    for who, (_supplier, price, how) in SUPPLIERS.items():
+        supplier = cast(who)
+        if how == "api":
+            robot = api_robot(journey, supplier)
+            receipts[who] = bid_by_api(robot, tender_id, price)
+            continue
+        supplier.goto(f"/opportunities/{tender_id}/bid")
+        page = supplier.page
+        if how == "csv":
+            schedule = page.request.get(f"{journey.url}/opportunities/{tender_id}/schedule.csv").text()
+            rows = list(csv.DictReader(io.StringIO(schedule)))
+            assert len(rows) == 1 and rows[0]["quantity"] == "125", schedule
+            rows[0].update(unit_price=price, capacity="300")
+            filled = io.StringIO()
+            writer = csv.DictWriter(filled, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+            page.get_by_label("Price schedule (CSV)").set_input_files(
+                files=[{"name": "schedule.csv", "mimeType": "text/csv", "buffer": filled.getvalue().encode()}])
+            supplier.press(supplier.button("Upload into my draft"))
+            assert page.locator("#price-1-1").input_value() == price
+        else:
+            page.locator("#price-1-1").fill(price)
+        for answer in page.locator("textarea[id^='quality-']").all():
+            answer.fill(f"{who}: next-day swap-out across London; apprenticeships in our depot.")
+        landed = supplier.press(supplier.page.locator("button[name='action'][value='submit']"))
+        assert "/receipts/" in page.url and "SHA-256" in landed
+        receipts[who] = page.locator("code").first.inner_text()
+
+    # Before the deadline the box shows three sealed bids and nobody can open it.
+    box = lead.goto(tender_path)
+    for digest in receipts.values():
+        assert digest in box
+    assert lead.page.get_by_role("button", name="Request opening").count() == 0
+
+    # The deadline passes; a late bid is refused; two agency users open the box.
+    clock.set(DEADLINE + timedelta(minutes=30))
+    late = cast("supplier.thames")
+    assert "The deadline has passed" in late.goto(f"/opportunities/{tender_id}/bid")
+    assert late.page.locator("button[name='action']").count() == 0
+    refused = robot.request.post(f"/api/v1/opportunities/{tender_id}/bid/submit", data=api_bid("399.00"))
+    assert refused.status == 409 and "deadline for bids was" in refused.json()["message"]
+    lead.goto(tender_path)
+    lead.press(lead.button("Request opening"))
+    evaluator = cast("agency.evaluator")
+    evaluator.goto(tender_path)
+    evaluator.press(evaluator.button("Confirm the opening (second agency user)"))
+    opened = evaluator.goto(f"/tenders/{tender_id}/opened")
+    assert opened.count("digest checked") == 3
+
+    # Two evaluators mark; the lead moderates, recommends; the second approves; the decision is published.
+    clock.set(DEADLINE + timedelta(days=1))
+    workspace = f"/tenders/{tender_id}/evaluation"
+    lead.goto(workspace)
+    for name in ("Alex Agency (lead)", "Sam Evaluator"):
+        lead.page.get_by_label(name).check()
+    lead.page.get_by_label("Lead evaluator").select_option(label="Alex Agency (lead)")
+    lead.press(lead.button("Start the evaluation"))
+    for person in (evaluator, lead):
+        person.goto(workspace)
+        person.press(person.button("Declare and see the responses"))
+        enter_marks(person, "Mark (0 to 5) for", "Justification", "Seen in the response")
+        person.press(person.button("Save and submit my marks"))
+    lead.goto(workspace)
+    enter_marks(lead, "Consensus mark (0 to 5) for", "Rationale", "The panel agreed")
+    lead.press(lead.button("Record the moderated scores"))
+    lead.page.locator("textarea[name=advantages]").fill("The best delivery and support at a close price.")
+    lead.press(lead.page.get_by_role("button", name=re.compile("^Recommend ")))
+    evaluator.goto(workspace)
+    evaluator.press(evaluator.button("Approve the recommendation"))
+    lead.goto(workspace)
+    landed = lead.press(lead.button("Publish the decision to the bidders and start standstill"))
+    ends = re.search(r"to the end of (\d{1,2} \w+ \d{4})", lead.page.locator("main").inner_text())
+    assert ends and ends.group(1) == "19 March 2027", "8 working days from Tuesday 9 March"
+
+    # Each supplier sees its own assessment letter, made by the worker, and not the others'.
+    letters = {}
+    for who, (supplier_name, _price, _how) in SUPPLIERS.items():
+        supplier = cast(who)
+        link = supplier.goto_until(f"/opportunities/{tender_id}/results", re.compile("^Assessment summary"))
+        assert link.count() == 1, (who, journey.worker_said())
+        letters[who] = link.get_attribute("href")
+        text = download(supplier, link)
+        assert f"Assessment summary: LC-2027-{tender_id:04d}, {supplier_name}" in text
+    for who in SUPPLIERS:
+        supplier = cast(who)
+        for other, href in letters.items():
+            status = supplier.page.request.get(journey.url + href).status
+            assert (status == 200) == (other == who), (who, other, status)
+
+    # No contract during standstill; it passes on the test's clock; the agency enters the
+    # contracts and the orders.
+    clock.set(datetime(2027, 3, 19, 17, 0, tzinfo=LONDON))
+    lead.goto(workspace)
+    with lead.page.expect_navigation():
+        lead.button("Enter the contracts and make the orders").click()
+    assert "standstill" in lead.page.locator("main").inner_text().lower()
+    clock.set(datetime.combine(datetime.strptime(ends.group(1), "%d %B %Y").date() + timedelta(days=1),
+                               datetime.min.time().replace(hour=10), LONDON))
+    lead.goto(workspace)
+    landed = lead.press(lead.button("Enter the contracts and make the orders"))
+    assert "Orders and savings" in landed
+    notice = lead.goto_until(workspace, re.compile(f"^Contract award notice: LC-2027-{tender_id:04d}"))
+    assert notice.count() == 1, journey.worker_said()
+    pack = lead.page.locator("main table").last.inner_text()
+    assert pack.count("Assessment summary") == 3 and pack.count("Order summary") == 3 and "Award decision notice" in pack
+    assert "Thames Digital Hardware Ltd" in download(lead, notice)
+
+    # (c) Each borough sees its own order and saving, and downloads its order summary and its
+    # savings report (both made by the worker); nobody sees another organisation's order.
+    reference = f"LC-2027-{tender_id:04d}"
+    for who, (organisation, quantity, paid) in BUYERS.items():
+        buyer = cast(who)
+        cost, before = Decimal(WINNING_PRICE) * quantity, Decimal(paid) * quantity
+        summary = buyer.goto_until("/awards", re.compile(f"^Order summary: {reference}"))
+        assert summary.count() == 1, who
+        row = buyer.page.locator("tbody tr").filter(has_text=reference).first.inner_text()
+        assert all(pounds(v) in row for v in (cost, before, before - cost)), row
+        content = buyer.page.content()
+        assert all(other == organisation or other not in content for other, _q, _p in BUYERS.values())
+        text = download(buyer, summary)
+        assert organisation in text and f"{quantity} 455.00 {cost:,.2f} {before:,.2f} {before - cost:,.2f}" in text, text
+        report_page = buyer.goto("/reports/savings")  # a buyer's own organisation's savings
+        assert f"Savings: {organisation}" in report_page and pounds(before - cost) in report_page
+        buyer.press(buyer.button("Make this report as a PDF"))
+        report = buyer.page.locator("main table a[href^='/documents/']")
+        report.first.wait_for(timeout=90_000)  # the page follows the job live and reloads when it is done
+        buyer.check()
+        text = download(buyer, report.first)
+        assert organisation in text and reference in text and pounds(before - cost) in text, text
+
+    assert len(cast.checked) >= 40, sorted(cast.checked)
+    assert cast.found == {}, cast.found
+
+
+def pounds(amount: Decimal) -> str:
+    return f"£{amount:,.2f}"
+
+
+def enter_marks(person: Person, mark: str, why: str, reason: str) -> None:
+    """Each response's marks, found by their labels: the supplier and the criterion."""
+    for who, (supplier_name, _price, _how) in SUPPLIERS.items():
+        for criterion, score in zip(CRITERIA, MARKS[who]):
+            person.page.get_by_label(f"{mark} {supplier_name}, {criterion}", exact=True).fill(str(score))
+            person.page.get_by_label(f"{why} for {supplier_name}, {criterion}", exact=True).fill(reason)
+
+
+def api_robot(journey: Journey, supplier: Person) -> Any:
+    """The supplier makes an API token in its account and gives it to its program."""
+    supplier.goto("/account/tokens")
+    supplier.page.get_by_label("Name of the token").fill("Bid robot")
+    supplier.press(supplier.button("Create token"))
+    token = supplier.page.locator("#new-token").inner_text().strip()
+    return supplier.page.context.browser.new_context(base_url=journey.url,
+                                                     extra_http_headers={"Authorization": f"Bearer {token}"})
+
+
+def api_bid(price: str) -> dict[str, Any]:
+    return {"lots": [{"lot": 1, "items": [{"item": 1, "unit_price": price, "capacity": "500"}]}],
+            "quality": [{"criterion": 1, "text": "Next-day swap-out from our Croydon depot."},
+                        {"criterion": 2, "text": "Two apprenticeships a year in London."}]}
+
+
+def bid_by_api(robot: Any, tender_id: int, price: str) -> str:
+    """The program saves a draft and submits it: the receipt's digest."""
+    draft = robot.request.put(f"/api/v1/opportunities/{tender_id}/bid/draft", data=api_bid(price))
+    assert draft.status == 200, draft.text()
+    receipt = robot.request.post(f"/api/v1/opportunities/{tender_id}/bid/submit")
+    assert receipt.status == 201, receipt.text()
+    return receipt.json()["digest"]

@@ -323,6 +323,7 @@ def test_a_joint_tender_from_requirements_to_orders_documents_and_savings(journe
     with lead.page.expect_navigation():
         lead.button("Enter the contracts and make the orders").click()
     assert "standstill" in lead.page.locator("main").inner_text().lower()
+    lead.check()
     clock.set(datetime.combine(datetime.strptime(ends.group(1), "%d %B %Y").date() + timedelta(days=1),
                                datetime.min.time().replace(hour=10), LONDON))
     lead.goto(workspace)

@@ -57,6 +57,19 @@ def postgres_database(name: str) -> str:
     return target
 
 
+def fresh_redis() -> Any:
+    """A client of the tests' own Redis database, emptied; a missing Redis fails the run."""
+    from redis import Redis
+
+    connection = Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+    try:
+        connection.ping()
+    except Exception as exc:  # noqa: BLE001 - a missing Redis fails the run, never skips
+        pytest.fail(f"Redis is needed at {REDIS_URL} and is not reachable: {exc}", pytrace=False)
+    connection.flushdb()
+    return connection
+
+
 def fresh_database_url(backend: str, name: str, tmp_path: Path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / (name + '.db')}"

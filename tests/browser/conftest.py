@@ -18,7 +18,7 @@ from typing import Any, Iterator
 import pytest
 
 from procurement.core.db import db
-from tests.conftest import BACKENDS, REDIS_URL, fresh_database_url
+from tests.conftest import BACKENDS, REDIS_URL, fresh_database_url, fresh_redis
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).with_name("screenshots")
@@ -171,18 +171,11 @@ class Journey:
 def journey(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Journey]:
     """The demo served live with jobs on Redis and a real RQ worker process, on a clock the test
     moves (it starts at 09:00 on Monday 1 February 2027, London time)."""
-    from redis import Redis
-
     from procurement.core.clock import LONDON
 
     backend = request.param
     folder = tmp_path_factory.mktemp(f"journey-{backend}")
-    redis = Redis.from_url(REDIS_URL, socket_connect_timeout=3)
-    try:
-        redis.ping()
-    except Exception as exc:  # noqa: BLE001 - a missing Redis fails the run, never skips
-        pytest.fail(f"Redis is needed at {REDIS_URL} and is not reachable: {exc}", pytrace=False)
-    redis.flushdb()
+    redis = fresh_redis()
     clock = JourneyClock(redis)
     clock.set(datetime(2027, 2, 1, 9, 0, tzinfo=LONDON))
     url = fresh_database_url(backend, "ljp_test_journey", folder)

@@ -8,21 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, fresh_redis
 
 REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture()
 def redis_url():
-    from redis import Redis
-
-    connection = Redis.from_url(REDIS_URL, socket_connect_timeout=3)
-    try:
-        connection.ping()
-    except Exception as exc:  # noqa: BLE001 - a missing Redis fails the run, never skips
-        pytest.fail(f"Redis is needed at {REDIS_URL} and is not reachable: {exc}", pytrace=False)
-    connection.flushdb()
+    connection = fresh_redis()
     yield REDIS_URL
     connection.flushdb()
     connection.close()

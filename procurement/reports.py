@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -215,6 +215,16 @@ def savings_by_organisation_svg(report: Report) -> str:
     return _svg(figure, "Savings by organisation: " + "; ".join(f"{n} £{s:,.2f}" for n, s in zip(names[::-1], savings[::-1])))
 
 
+def cumulative_limits(points: list[tuple[date, Decimal]]) -> tuple[tuple[date, date], tuple[float, float]]:
+    """The chart's date range (a month around a single day, else the days with a margin) and
+    its pounds from zero (savings are read against nothing saved) to a tenth above the most."""
+    first, last = points[0][0], points[-1][0]
+    margin = max(timedelta(days=15), (last - first) / 20)
+    values = [float(v) for _, v in points]
+    low, high = min(0.0, *values), max(0.0, *values)
+    return (first - margin, last + margin), (low * 1.1, (high * 1.1) or 1.0)
+
+
 def cumulative_svg(report: Report) -> str:
     import matplotlib
 
@@ -229,6 +239,9 @@ def cumulative_svg(report: Report) -> str:
         days = [datetime.combine(day, datetime.min.time()) for day, _ in points]
         axes.step(days, [float(v) for _, v in points], where="post", color="#00703c")
         axes.plot(days, [float(v) for _, v in points], "o", color="#00703c")
+        (first, last), (low, high) = cumulative_limits(points)
+        axes.set_xlim(datetime.combine(first, datetime.min.time()), datetime.combine(last, datetime.min.time()))
+        axes.set_ylim(low, high)
     axes.yaxis.set_major_formatter(FuncFormatter(_pounds))
     axes.set_title("Cumulative savings over time")
     figure.autofmt_xdate()

@@ -67,10 +67,12 @@ def workspace(tender_id: int) -> Any:
     seen = evaluation.visible_marks(db.session, actor, tender_id) if declared else []
     decisions = {d.lot_id: d for d in db.session.scalars(select(AwardDecision).where(
         AwardDecision.lot_id.in_([l.id for l in tender.lots])))}
+    responses = evaluation.responses(db.session, actor, tender_id) if declared else []
     return render_template(
         "tenders/evaluation.html", tender=tender, panel=members, mine=mine, names=names, agency_users=agency_users,
         bidders=evaluation.bidder_names(db.session, tender) if tender.opened_at else [],
-        responses=evaluation.responses(db.session, actor, tender_id) if declared else [],
+        responses=responses, bid_suppliers={r.opened_bid.id: r.supplier for r in responses},
+        criterion_names={c.id: c.name for c in tender.criteria},
         marks={(m.opened_bid_id, m.criterion_id): m for e, m in seen if e.id == mine.id},
         all_marks=seen,
         rankings=evaluation.rankings(db.session, actor, tender_id) if tender.opened_at and tender.status is not TenderStatus.opened else [],

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from procurement.core.clock import LONDON, frozen_at
+from suppliers.models import Supplier
 from tenders.models import OpenedBid, Standstill, TenderStatus
 from tests import factories
 from tests.conftest import csrf_token, fresh_browser, sign_in
@@ -88,7 +89,13 @@ def test_the_award_in_the_browser(app, session, world):
                 for criterion, score in zip(tender.criteria, pair):
                     marks[f"score-{opened[n].id}-{criterion.id}"] = str(score)
                     marks[f"why-{opened[n].id}-{criterion.id}"] = "Seen in the answer"
-            _post(app, user, f"{base}/marks", {**marks, "action": "submit"}, page)
+            after = _post(app, user, f"{base}/marks", {**marks, "action": "submit"}, page)
+        # The panel's marks name each bid's supplier and each criterion (not their ids).
+        suppliers = {o.id: session.get(Supplier, o.supplier_id).legal_name for o in opened}
+        for criterion in tender.criteria:
+            assert f'<td class="govuk-table__cell">{criterion.name}</td>' in after
+        for name in suppliers.values():
+            assert f'<td class="govuk-table__cell">{name}</td>' in after
         consensus = {}
         for n, pair in scores.items():
             for criterion, score in zip(tender.criteria, pair):

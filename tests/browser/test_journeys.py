@@ -16,12 +16,12 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 from pypdf import PdfReader
-from decimal import Decimal
 
 from procurement.core.clock import LONDON
 from tests.browser.conftest import PASSWORD, SCREENSHOTS, Journey, axe_violations
@@ -81,8 +81,8 @@ class Person:
                 return found
             self.page.wait_for_timeout(1000)
 
-    def button(self, name: str, within: Any = None) -> Any:
-        return (within or self.page).get_by_role("button", name=name, exact=True)
+    def button(self, name: str) -> Any:
+        return self.page.get_by_role("button", name=name, exact=True)
 
     def check(self) -> None:
         where = f"{self.email.split('@')[0]} {self.page.url.removeprefix(self.base)}"
@@ -99,6 +99,18 @@ class Cast:
     found: dict[str, list[str]] = field(default_factory=dict)
     checked: set[str] = field(default_factory=set)
     people: dict[str, Person] = field(default_factory=dict)
+    robots: list[Any] = field(default_factory=list)
+
+    def api_robot(self, supplier: Person) -> Any:
+        """The supplier makes an API token in its account and gives it to its program: a
+        request context that sends the token (and no browser cookie)."""
+        supplier.goto("/account/tokens")
+        supplier.page.get_by_label("Name of the token").fill("Bid robot")
+        supplier.press(supplier.button("Create token"))
+        token = supplier.page.locator("#new-token").inner_text().strip()
+        robot = self.browser.new_context(base_url=self.journey.url, extra_http_headers={"Authorization": f"Bearer {token}"})
+        self.robots.append(robot)
+        return robot
 
     def __call__(self, who: str) -> Person:
         """The person, signed in (once) in a browser of their own."""
@@ -123,8 +135,8 @@ def cast(journey: Journey, chromium: Any, request: pytest.FixtureRequest) -> Ite
         for who, person in made.people.items():
             person.page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}-{who}.png"), full_page=True)
         print("The worker said:\n" + journey.worker_said())
-    for person in made.people.values():
-        person.page.context.close()
+    for context in [person.page.context for person in made.people.values()] + made.robots:
+        context.close()
 
 
 def fill_date(page: Any, name: str, day: date) -> None:
@@ -146,10 +158,38 @@ def download(person: Person, link: Any) -> str:
     return pdf_text(Path(waiting.value.path()).read_bytes())
 
 
-def test_a_joint_tender_from_requirements_to_orders_documents_and_savings(journey: Journey, cast: Cast):
-    clock = journey.clock
+def test_a_joint_tender_from_requirements_to_orders_documents_and_savings(cast: Cast):
+    raise_requirements(cast)
+    tender = pool_and_publish(cast)
+    answer_a_question_to_all(cast, tender)
+    bid_by_form_csv_and_api(cast, tender)
+    open_the_box_after_the_deadline(cast, tender)
+    evaluate_and_publish_the_decision(cast, tender)
+    each_supplier_gets_its_own_letter(cast, tender)
+    enter_contracts_after_standstill(cast, tender)
+    each_borough_sees_its_order_and_savings(cast, tender)
+    assert len(cast.checked) >= 40, sorted(cast.checked)
+    assert cast.found == {}, cast.found
 
-    # (a) Three boroughs raise their requirements.
+
+@dataclass
+class Tender:
+    id: int
+    receipts: dict[str, str] = field(default_factory=dict)
+    robot: Any = None  # Borough CRM's program, with its API token
+    standstill_ends: date | None = None
+
+    @property
+    def path(self) -> str:
+        return f"/tenders/{self.id}"
+
+    @property
+    def reference(self) -> str:
+        return f"LC-2027-{self.id:04d}"
+
+
+def raise_requirements(cast: Cast) -> None:
+    """(a) Three boroughs raise their requirements by the form."""
     for who, (_organisation, quantity, paid) in BUYERS.items():
         buyer = cast(who)
         buyer.goto("/requirements/new")
@@ -165,7 +205,10 @@ def test_a_joint_tender_from_requirements_to_orders_documents_and_savings(journe
         landed = buyer.press(buyer.button("Save requirement"))
         assert "Rugged tablets for field staff" in landed and "submitted" in landed
 
-    # (b) The agency pools them and forms a draft joint tender.
+
+def pool_and_publish(cast: Cast) -> Tender:
+    """(b) The agency pools the three lines into a draft; each buyer confirms its own line (and
+    sees no other's); the agency completes the tender and publishes it."""
     lead = cast("agency.lead")
     board = lead.goto(f"/demand?depth=category&needed_from={NEEDED_BY}&needed_to={NEEDED_BY}&min_organisations=3")
     pools = lead.page.locator("input[name=pool]")
@@ -176,21 +219,18 @@ def test_a_joint_tender_from_requirements_to_orders_documents_and_savings(journe
     lead.page.get_by_label("Description").fill("Rugged tablets for housing, highways and social-care field staff.")
     fill_date(lead.page, "confirm_by", date(2027, 2, 8))
     landed = lead.press(lead.button("Form a draft tender from the chosen pools"))
-    tender_path = lead.page.url.removeprefix(journey.url)
-    tender_id = int(tender_path.rstrip("/").rsplit("/", 1)[1])
     assert "Draft tender" in landed and "formed" in landed
+    tender = Tender(int(lead.page.url.rstrip("/").rsplit("/", 1)[1]))
 
-    # Each buyer confirms its own line (and sees only its own).
     for who in BUYERS:
         buyer = cast(who)
-        page = buyer.goto(tender_path)
+        page = buyer.goto(tender.path)
         assert page.count("Confirm<span") == 1, who
         for other, (organisation, _q, _p) in BUYERS.items():
             assert (organisation in buyer.page.locator("table").first.inner_text()) == (other == who)
         buyer.press(buyer.page.get_by_role("button", name=re.compile(r"^Confirm line")))
 
-    # The agency closes confirmation, completes the tender and publishes it.
-    lead.goto(tender_path)
+    lead.goto(tender.path)
     lead.press(lead.button("Close confirmation: drop unconfirmed lines"))
     page = lead.page
     fill_date(page, "clarification_date", date(2027, 3, 1))
@@ -208,43 +248,40 @@ def test_a_joint_tender_from_requirements_to_orders_documents_and_savings(journe
                                                      "buffer": b"%PDF-1.4\n% rugged tablet specification\n%%EOF\n"}])
     lead.press(lead.button("Add the document"))
     landed = lead.press(lead.button("Publish the tender"))
-    assert "published" in landed
+    assert f"{tender.reference} · published" in landed
+    return tender
 
-    # A supplier asks a question; the agency answers; every supplier sees the answer.
-    clock.set(datetime(2027, 2, 3, 10, 0, tzinfo=LONDON))
+
+def answer_a_question_to_all(cast: Cast, tender: Tender) -> None:
+    cast.journey.clock.set(datetime(2027, 2, 3, 10, 0, tzinfo=LONDON))
     asker = cast("supplier.capnet")
-    asker.goto(f"/opportunities/{tender_id}")
+    asker.goto(f"/opportunities/{tender.id}")
     asker.page.get_by_label("Your question").fill("Must the tablets come with a vehicle dock?")
     asker.press(asker.button("Ask"))
-    lead.goto(tender_path)
+    lead = cast("agency.lead")
+    lead.goto(tender.path)
     lead.page.get_by_label(re.compile("^Answer")).fill("No dock is needed; a hand strap is.")
     lead.press(lead.button("Publish the answer"))
     for who in SUPPLIERS:
-        seen = cast(who).goto(f"/opportunities/{tender_id}")
+        seen = cast(who).goto(f"/opportunities/{tender.id}")
         assert "No dock is needed; a hand strap is." in seen, who
 
-    # Three bids: by the form, by a CSV price schedule, by the API.
-    clock.set(datetime(2027, 2, 15, 14, 0, tzinfo=LONDON))
-    receipts = {}
+
+def bid_by_form_csv_and_api(cast: Cast, tender: Tender) -> None:
+    """Thames bids by the form, Capital Network by filling in the price schedule CSV, Borough
+    CRM by its program through the API; the box then holds three sealed bids, not yet to open."""
+    cast.journey.clock.set(datetime(2027, 2, 15, 14, 0, tzinfo=LONDON))
     for who, (_supplier, price, how) in SUPPLIERS.items():
         supplier = cast(who)
         if how == "api":
-            robot = api_robot(journey, supplier)
-            receipts[who] = bid_by_api(robot, tender_id, price)
+            tender.robot = cast.api_robot(supplier)
+            tender.receipts[who] = bid_by_api(tender.robot, tender.id, price)
             continue
-        supplier.goto(f"/opportunities/{tender_id}/bid")
+        supplier.goto(f"/opportunities/{tender.id}/bid")
         page = supplier.page
         if how == "csv":
-            schedule = page.request.get(f"{journey.url}/opportunities/{tender_id}/schedule.csv").text()
-            rows = list(csv.DictReader(io.StringIO(schedule)))
-            assert len(rows) == 1 and rows[0]["quantity"] == "125", schedule
-            rows[0].update(unit_price=price, capacity="300")
-            filled = io.StringIO()
-            writer = csv.DictWriter(filled, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
-            page.get_by_label("Price schedule (CSV)").set_input_files(
-                files=[{"name": "schedule.csv", "mimeType": "text/csv", "buffer": filled.getvalue().encode()}])
+            page.get_by_label("Price schedule (CSV)").set_input_files(files=[{
+                "name": "schedule.csv", "mimeType": "text/csv", "buffer": filled_schedule(supplier, tender, price)}])
             supplier.press(supplier.button("Upload into my draft"))
             assert page.locator("#price-1-1").input_value() == price
         else:
@@ -253,32 +290,49 @@ def test_a_joint_tender_from_requirements_to_orders_documents_and_savings(journe
             answer.fill(f"{who}: next-day swap-out across London; apprenticeships in our depot.")
         landed = supplier.press(supplier.page.locator("button[name='action'][value='submit']"))
         assert "/receipts/" in page.url and "SHA-256" in landed
-        receipts[who] = page.locator("code").first.inner_text()
-
-    # Before the deadline the box shows three sealed bids and nobody can open it.
-    box = lead.goto(tender_path)
-    for digest in receipts.values():
-        assert digest in box
+        tender.receipts[who] = page.locator("code").first.inner_text()
+    lead = cast("agency.lead")
+    box = lead.goto(tender.path)
+    assert all(digest in box for digest in tender.receipts.values())
     assert lead.page.get_by_role("button", name="Request opening").count() == 0
 
-    # The deadline passes; a late bid is refused; two agency users open the box.
-    clock.set(DEADLINE + timedelta(minutes=30))
+
+def filled_schedule(supplier: Person, tender: Tender, price: str) -> bytes:
+    """The tender's price schedule as downloaded, with the supplier's price and capacity."""
+    schedule = supplier.page.request.get(f"{supplier.base}/opportunities/{tender.id}/schedule.csv").text()
+    rows = list(csv.DictReader(io.StringIO(schedule)))
+    assert len(rows) == 1 and rows[0]["quantity"] == "125", schedule
+    rows[0].update(unit_price=price, capacity="300")
+    filled = io.StringIO()
+    writer = csv.DictWriter(filled, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return filled.getvalue().encode()
+
+
+def open_the_box_after_the_deadline(cast: Cast, tender: Tender) -> None:
+    """The deadline passes: no more bids, by page or API; two agency users open the box."""
+    cast.journey.clock.set(DEADLINE + timedelta(minutes=30))
     late = cast("supplier.thames")
-    assert "The deadline has passed" in late.goto(f"/opportunities/{tender_id}/bid")
+    assert "The deadline has passed" in late.goto(f"/opportunities/{tender.id}/bid")
     assert late.page.locator("button[name='action']").count() == 0
-    refused = robot.request.post(f"/api/v1/opportunities/{tender_id}/bid/submit", data=api_bid("399.00"))
+    refused = tender.robot.request.post(f"/api/v1/opportunities/{tender.id}/bid/submit", data=api_bid("399.00"))
     assert refused.status == 409 and "deadline for bids was" in refused.json()["message"]
-    lead.goto(tender_path)
+    lead = cast("agency.lead")
+    lead.goto(tender.path)
     lead.press(lead.button("Request opening"))
     evaluator = cast("agency.evaluator")
-    evaluator.goto(tender_path)
+    evaluator.goto(tender.path)
     evaluator.press(evaluator.button("Confirm the opening (second agency user)"))
-    opened = evaluator.goto(f"/tenders/{tender_id}/opened")
-    assert opened.count("digest checked") == 3
+    assert evaluator.goto(f"/tenders/{tender.id}/opened").count("digest checked") == 3
 
-    # Two evaluators mark; the lead moderates, recommends; the second approves; the decision is published.
-    clock.set(DEADLINE + timedelta(days=1))
-    workspace = f"/tenders/{tender_id}/evaluation"
+
+def evaluate_and_publish_the_decision(cast: Cast, tender: Tender) -> None:
+    """Two evaluators declare and mark; the lead moderates and recommends; the second agency
+    user approves; the lead publishes the decision and standstill starts."""
+    cast.journey.clock.set(DEADLINE + timedelta(days=1))
+    lead, evaluator = cast("agency.lead"), cast("agency.evaluator")
+    workspace = f"/tenders/{tender.id}/evaluation"
     lead.goto(workspace)
     for name in ("Alex Agency (lead)", "Sam Evaluator"):
         lead.page.get_by_label(name).check()
@@ -297,58 +351,65 @@ def test_a_joint_tender_from_requirements_to_orders_documents_and_savings(journe
     evaluator.goto(workspace)
     evaluator.press(evaluator.button("Approve the recommendation"))
     lead.goto(workspace)
-    landed = lead.press(lead.button("Publish the decision to the bidders and start standstill"))
+    lead.press(lead.button("Publish the decision to the bidders and start standstill"))
     ends = re.search(r"to the end of (\d{1,2} \w+ \d{4})", lead.page.locator("main").inner_text())
     assert ends and ends.group(1) == "19 March 2027", "8 working days from Tuesday 9 March"
+    tender.standstill_ends = datetime.strptime(ends.group(1), "%d %B %Y").date()
 
-    # Each supplier sees its own assessment letter, made by the worker, and not the others'.
+
+def each_supplier_gets_its_own_letter(cast: Cast, tender: Tender) -> None:
+    """The worker makes an assessment summary for each bidder; each sees its own, not the others'."""
     letters = {}
     for who, (supplier_name, _price, _how) in SUPPLIERS.items():
         supplier = cast(who)
-        link = supplier.goto_until(f"/opportunities/{tender_id}/results", re.compile("^Assessment summary"))
-        assert link.count() == 1, (who, journey.worker_said())
+        link = supplier.goto_until(f"/opportunities/{tender.id}/results", re.compile("^Assessment summary"))
+        assert link.count() == 1, (who, cast.journey.worker_said())
         letters[who] = link.get_attribute("href")
-        text = download(supplier, link)
-        assert f"Assessment summary: LC-2027-{tender_id:04d}, {supplier_name}" in text
+        assert f"Assessment summary: {tender.reference}, {supplier_name}" in download(supplier, link)
     for who in SUPPLIERS:
-        supplier = cast(who)
         for other, href in letters.items():
-            status = supplier.page.request.get(journey.url + href).status
+            status = cast(who).page.request.get(cast.journey.url + href).status
             assert (status == 200) == (other == who), (who, other, status)
 
-    # No contract during standstill; it passes on the test's clock; the agency enters the
-    # contracts and the orders.
-    clock.set(datetime(2027, 3, 19, 17, 0, tzinfo=LONDON))
+
+def enter_contracts_after_standstill(cast: Cast, tender: Tender) -> None:
+    """No contract during standstill; once it has passed on the test's clock, the contracts and
+    orders are entered and the worker completes the award pack."""
+    assert tender.standstill_ends is not None
+    lead = cast("agency.lead")
+    workspace = f"/tenders/{tender.id}/evaluation"
+    cast.journey.clock.set(datetime.combine(tender.standstill_ends, datetime.min.time().replace(hour=17), LONDON))
     lead.goto(workspace)
     with lead.page.expect_navigation():
         lead.button("Enter the contracts and make the orders").click()
     assert "standstill" in lead.page.locator("main").inner_text().lower()
     lead.check()
-    clock.set(datetime.combine(datetime.strptime(ends.group(1), "%d %B %Y").date() + timedelta(days=1),
-                               datetime.min.time().replace(hour=10), LONDON))
+    cast.journey.clock.set(datetime.combine(tender.standstill_ends + timedelta(days=1),
+                                            datetime.min.time().replace(hour=10), LONDON))
     lead.goto(workspace)
     landed = lead.press(lead.button("Enter the contracts and make the orders"))
     assert "Orders and savings" in landed
-    notice = lead.goto_until(workspace, re.compile(f"^Contract award notice: LC-2027-{tender_id:04d}"))
-    assert notice.count() == 1, journey.worker_said()
+    notice = lead.goto_until(workspace, re.compile(f"^Contract award notice: {tender.reference}"))
+    assert notice.count() == 1, cast.journey.worker_said()
     pack = lead.page.locator("main table").last.inner_text()
     assert pack.count("Assessment summary") == 3 and pack.count("Order summary") == 3 and "Award decision notice" in pack
     assert "Thames Digital Hardware Ltd" in download(lead, notice)
 
-    # (c) Each borough sees its own order and saving, and downloads its order summary and its
-    # savings report (both made by the worker); nobody sees another organisation's order.
-    reference = f"LC-2027-{tender_id:04d}"
+
+def each_borough_sees_its_order_and_savings(cast: Cast, tender: Tender) -> None:
+    """(c) Each borough sees its own order and saving (no other's), downloads its order summary,
+    and asks for its savings report as a PDF, which the worker makes while the page follows it."""
     for who, (organisation, quantity, paid) in BUYERS.items():
         buyer = cast(who)
         cost, before = Decimal(WINNING_PRICE) * quantity, Decimal(paid) * quantity
-        summary = buyer.goto_until("/awards", re.compile(f"^Order summary: {reference}"))
+        summary = buyer.goto_until("/awards", re.compile(f"^Order summary: {tender.reference}"))
         assert summary.count() == 1, who
-        row = buyer.page.locator("tbody tr").filter(has_text=reference).first.inner_text()
+        row = buyer.page.locator("tbody tr").filter(has_text=tender.reference).first.inner_text()
         assert all(pounds(v) in row for v in (cost, before, before - cost)), row
         content = buyer.page.content()
         assert all(other == organisation or other not in content for other, _q, _p in BUYERS.values())
         text = download(buyer, summary)
-        assert organisation in text and f"{quantity} 455.00 {cost:,.2f} {before:,.2f} {before - cost:,.2f}" in text, text
+        assert organisation in text and f"{quantity} {WINNING_PRICE} {cost:,.2f} {before:,.2f} {before - cost:,.2f}" in text, text
         report_page = buyer.goto("/reports/savings")  # a buyer's own organisation's savings
         assert f"Savings: {organisation}" in report_page and pounds(before - cost) in report_page
         buyer.press(buyer.button("Make this report as a PDF"))
@@ -356,10 +417,7 @@ def test_a_joint_tender_from_requirements_to_orders_documents_and_savings(journe
         report.first.wait_for(timeout=90_000)  # the page follows the job live and reloads when it is done
         buyer.check()
         text = download(buyer, report.first)
-        assert organisation in text and reference in text and pounds(before - cost) in text, text
-
-    assert len(cast.checked) >= 40, sorted(cast.checked)
-    assert cast.found == {}, cast.found
+        assert organisation in text and tender.reference in text and pounds(before - cost) in text, text
 
 
 def pounds(amount: Decimal) -> str:
@@ -372,16 +430,6 @@ def enter_marks(person: Person, mark: str, why: str, reason: str) -> None:
         for criterion, score in zip(CRITERIA, MARKS[who]):
             person.page.get_by_label(f"{mark} {supplier_name}, {criterion}", exact=True).fill(str(score))
             person.page.get_by_label(f"{why} for {supplier_name}, {criterion}", exact=True).fill(reason)
-
-
-def api_robot(journey: Journey, supplier: Person) -> Any:
-    """The supplier makes an API token in its account and gives it to its program."""
-    supplier.goto("/account/tokens")
-    supplier.page.get_by_label("Name of the token").fill("Bid robot")
-    supplier.press(supplier.button("Create token"))
-    token = supplier.page.locator("#new-token").inner_text().strip()
-    return supplier.page.context.browser.new_context(base_url=journey.url,
-                                                     extra_http_headers={"Authorization": f"Bearer {token}"})
 
 
 def api_bid(price: str) -> dict[str, Any]:

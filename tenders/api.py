@@ -1,7 +1,6 @@
 """Joint tenders API: forming drafts from pools (agency), confirming lines (buyers)."""
 from __future__ import annotations
 
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -145,12 +144,14 @@ class Details(MethodView):
     @blp.arguments(DetailsSchema)
     @blp.response(200, OpportunitySchema)
     def put(self, data: dict[str, Any], tender_id: int) -> Any:
-        """Agency: a draft's title, description, price weight, timeline and lot values"""
-        try:
-            values = {int(k): Decimal(v) for k, v in data.pop("lot_values").items()}
-        except ValueError:
-            raise InvalidInput("Lot numbers are whole numbers", field_errors={"lot_values": ["Use lot numbers as keys"]}) from None
-        return lifecycle.set_details(db.session, api_actor(), tender_id, lifecycle.TenderDetails(**data, lot_values=values))
+        """Agency: a draft's title, description, price weight, timeline, and its lots' values and titles"""
+        by_lot: dict[str, dict[int, Any]] = {}
+        for name in ("lot_values", "lot_titles"):
+            try:
+                by_lot[name] = {int(k): v for k, v in data.pop(name).items()}
+            except ValueError:
+                raise InvalidInput("Lot numbers are whole numbers", field_errors={name: ["Use lot numbers as keys"]}) from None
+        return lifecycle.set_details(db.session, api_actor(), tender_id, lifecycle.TenderDetails(**data, **by_lot))
 
 
 @blp.route("/<int:tender_id>/criteria")

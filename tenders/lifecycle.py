@@ -126,6 +126,7 @@ class TenderDetails:
     submission_deadline: datetime | None = None
     expected_award_on: date | None = None
     lot_values: dict[int, Decimal] = field(default_factory=dict)  # lot number -> estimated value ex VAT
+    lot_titles: dict[int, str] = field(default_factory=dict)  # lot number -> the lot's name, as suppliers see it
 
 
 def _draft(session: Session, actor: Any, tender_id: int) -> Tender:
@@ -153,6 +154,11 @@ def set_details(session: Session, actor: Any, tender_id: int, data: TenderDetail
             errors.setdefault("lot_values", []).append(f"There is no lot {number}")
         elif value is not None and value <= 0:
             errors.setdefault("lot_values", []).append(f"Lot {number}: the estimated value must be more than 0")
+    for number, title in data.lot_titles.items():
+        if number not in lots:
+            errors.setdefault("lot_titles", []).append(f"There is no lot {number}")
+        elif not title.strip() or len(title.strip()) > 200:
+            errors.setdefault("lot_titles", []).append(f"Lot {number}: enter a title of at most 200 characters")
     if errors:
         raise InvalidInput("The tender's details are not valid", field_errors=errors)
     tender.title, tender.description = data.title.strip(), data.description.strip()
@@ -161,6 +167,8 @@ def set_details(session: Session, actor: Any, tender_id: int, data: TenderDetail
     tender.expected_award_on = data.expected_award_on
     for number, value in data.lot_values.items():
         lots[number].estimated_value = value
+    for number, title in data.lot_titles.items():
+        lots[number].title = title.strip()
     session.flush()
     record_event(session, actor, "tender.details_set", subject=tender, details={
         "price_weight": data.price_weight, "submission_deadline": str(data.submission_deadline)})

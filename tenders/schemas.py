@@ -68,6 +68,8 @@ class DetailsSchema(Schema):
     expected_award_on = fields.Date(load_default=None, allow_none=True)
     lot_values = fields.Dict(keys=fields.Str(), values=fields.Decimal(places=2), load_default=dict,
                              metadata={"description": "lot number -> estimated value ex VAT"})
+    lot_titles = fields.Dict(keys=fields.Str(), values=fields.Str(validate=validate.Length(min=1, max=200)), load_default=dict,
+                             metadata={"description": "lot number -> the lot's title, as suppliers see it"})
 
 
 class CriterionSchema(Schema):

@@ -170,17 +170,24 @@ def details(tender_id: int) -> Any:
         return _back(tender_id)
     errors: dict[str, list[str]] = {}
     values: dict[int, Decimal] = {}
+    titles: dict[int, str] = {}
     for key, raw in request.form.items():
         if key.startswith("lot-value-") and raw.strip():
             try:
                 values[int(key.removeprefix("lot-value-"))] = Decimal(raw.strip().replace(",", "").removeprefix("£"))
             except (ValueError, ArithmeticError):
                 errors.setdefault("lot_values", []).append(f"Lot {key.removeprefix('lot-value-')}: enter an amount in pounds")
+        elif key.startswith("lot-title-"):
+            number = key.removeprefix("lot-title-")
+            if number.isdecimal():
+                titles[int(number)] = raw
+            else:
+                errors.setdefault("lot_titles", []).append(f"There is no lot {number[:20]}")
     data = lifecycle.TenderDetails(
         title=form.title.data or "", description=form.description.data or "", price_weight=form.price_weight.data or 0,
         clarification_deadline=_moment(form.clarification_date.data, form.clarification_time.data, "clarification_time", errors),
         submission_deadline=_moment(form.deadline_date.data, form.deadline_time.data, "deadline_time", errors),
-        expected_award_on=form.expected_award.data, lot_values=values)
+        expected_award_on=form.expected_award.data, lot_values=values, lot_titles=titles)
     try:
         if errors:
             raise InvalidInput("The details are not valid", field_errors=errors)

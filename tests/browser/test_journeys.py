@@ -42,6 +42,7 @@ WINNING_PRICE = "455.00"  # Thames: the best quality, at a close price
 MARKS = {"supplier.thames": (4, 4), "supplier.capnet": (3, 3), "supplier.crm": (2, 3)}  # delivery, social value
 NEEDED_BY = date(2027, 6, 30)
 TITLE = "Joint rugged tablets for field staff"
+LOT = "Rugged tablets, 10-inch, 4G"
 DEADLINE = datetime(2027, 3, 8, 12, 0, tzinfo=LONDON)
 
 
@@ -236,6 +237,7 @@ def pool_and_publish(cast: Cast) -> Tender:
     fill_date(page, "clarification_date", date(2027, 3, 1))
     fill_date(page, "deadline_date", DEADLINE.date())
     page.locator("#deadline_time").fill("12:00")
+    page.get_by_label("Lot 1 title (as suppliers see it)").fill(LOT)
     page.locator("#lot-value-1").fill("60000")
     lead.press(lead.button("Save the details"))
     for n, (name, weight) in enumerate(zip(CRITERIA, ["25", "15"]), start=1):
@@ -264,7 +266,7 @@ def answer_a_question_to_all(cast: Cast, tender: Tender) -> None:
     lead.press(lead.button("Publish the answer"))
     for who in SUPPLIERS:
         seen = cast(who).goto(f"/opportunities/{tender.id}")
-        assert "No dock is needed; a hand strap is." in seen, who
+        assert "No dock is needed; a hand strap is." in seen and f"Lot 1: {LOT}" in seen, who
 
 
 def bid_by_form_csv_and_api(cast: Cast, tender: Tender) -> None:

@@ -210,3 +210,48 @@ def test_a_draft_from_a_schedule_without_offers_shows_empty_fields_and_submits(a
             "csrf_token": token, "price-1-1": "745.00", "sku-1-1": "", "capacity-1-1": "", "quality-1": "Fast",
             "quality-2": "Local", "action": "submit"})
         assert response.status_code == 302 and "/receipts/1" in response.headers["Location"]
+
+
+def _details(tender, **extra):
+    deadline = to_london(now() + timedelta(days=40))
+    questions = deadline - timedelta(days=5)
+    return {"title": "Laptops", "price_weight": "60",
+            "clarification_date": [str(questions.day), str(questions.month), str(questions.year)],
+            "clarification_time": "12:00", "deadline_date": [str(deadline.day), str(deadline.month), str(deadline.year)],
+            "deadline_time": "17:30", **extra}
+
+
+def test_the_agency_names_each_lot_as_suppliers_will_see_it(app, session):
+    world = factories.published_tender(session, publish=False)
+    tender = world["tender"]
+    with fresh_browser(app) as browser:
+        sign_in(browser, world["agency"].email, factories.PASSWORD)
+        token = csrf_token(browser, f"/tenders/{tender.id}")
+        for bad, message in (("   ", "Lot 1: enter a title of at most 200 characters"), ("x" * 201, "Lot 1: enter a title"),
+                             (None, "There is no lot x")):
+            fields = {"lot-title-1": bad} if bad is not None else {"lot-title-x": "Laptops"}
+            response = browser.post(f"/tenders/{tender.id}/details", data={"csrf_token": token, **_details(tender, **fields)})
+            assert response.status_code == 302
+            assert message in browser.get(f"/tenders/{tender.id}").get_data(as_text=True)
+        session.expire_all()
+        assert session.get(Tender, tender.id).lots[0].title != "Business laptops, 14-inch"
+        response = browser.post(f"/tenders/{tender.id}/details", data={
+            "csrf_token": token, **_details(tender, **{"lot-title-1": "  Business laptops, 14-inch "})})
+        assert response.status_code == 302
+    session.expire_all()
+    assert session.get(Tender, tender.id).lots[0].title == "Business laptops, 14-inch"
+
+
+def test_lot_titles_through_the_api(client, session):
+    world = factories.published_tender(session, publish=False)
+    tender_id = world["tender"].id
+    agency = {"Authorization": f"Bearer {factories.token_for(session, world['agency'], days=90)}"}
+    body = {**BODIES["details"], "lot_titles": {"1": "Rugged tablets"}}
+    response = client.put(f"/api/v1/tenders/{tender_id}/details", headers=agency, json=body)
+    assert response.status_code == 200 and response.get_json()["lots"][0]["title"] == "Rugged tablets"
+    for titles, field in (({"9": "No such lot"}, "lot_titles"), ({"one": "Tablets"}, "lot_titles"), ({"1": ""}, "lot_titles")):
+        response = client.put(f"/api/v1/tenders/{tender_id}/details", headers=agency, json={**BODIES["details"], "lot_titles": titles})
+        errors = response.get_json()["errors"]
+        assert response.status_code == 422 and field in errors.get("json", errors), errors
+    session.expire_all()
+    assert session.get(Tender, tender_id).lots[0].title == "Rugged tablets"

@@ -116,13 +116,8 @@ def test_the_whole_path_in_the_browser(app, session):
     with fresh_browser(app) as browser:
         sign_in(browser, world["agency"].email, factories.PASSWORD)
         token = csrf_token(browser, f"/tenders/{tender.id}")
-        deadline = to_london(now() + timedelta(days=40))
-        questions = deadline - timedelta(days=5)
         response = browser.post(f"/tenders/{tender.id}/details", data={
-            "csrf_token": token, "title": "Browser tender", "price_weight": "60",
-            "clarification_date": [str(questions.day), str(questions.month), str(questions.year)],
-            "clarification_time": "12:00", "deadline_date": [str(deadline.day), str(deadline.month), str(deadline.year)],
-            "deadline_time": "17:30", "lot-value-1": "120000"})
+            "csrf_token": token, **_details(title="Browser tender", **{"lot-value-1": "120000"})})
         assert response.status_code == 302
         response = browser.post(f"/tenders/{tender.id}/publish", data={"csrf_token": token})
         assert response.status_code == 302
@@ -212,7 +207,8 @@ def test_a_draft_from_a_schedule_without_offers_shows_empty_fields_and_submits(a
         assert response.status_code == 302 and "/receipts/1" in response.headers["Location"]
 
 
-def _details(tender, **extra):
+def _details(**extra):
+    """The draft details form, filled in: the deadline 40 days away at 17:30, questions 5 days before."""
     deadline = to_london(now() + timedelta(days=40))
     questions = deadline - timedelta(days=5)
     return {"title": "Laptops", "price_weight": "60",
@@ -230,13 +226,13 @@ def test_the_agency_names_each_lot_as_suppliers_will_see_it(app, session):
         for bad, message in (("   ", "Lot 1: enter a title of at most 200 characters"), ("x" * 201, "Lot 1: enter a title"),
                              (None, "There is no lot x")):
             fields = {"lot-title-1": bad} if bad is not None else {"lot-title-x": "Laptops"}
-            response = browser.post(f"/tenders/{tender.id}/details", data={"csrf_token": token, **_details(tender, **fields)})
+            response = browser.post(f"/tenders/{tender.id}/details", data={"csrf_token": token, **_details(**fields)})
             assert response.status_code == 302
             assert message in browser.get(f"/tenders/{tender.id}").get_data(as_text=True)
         session.expire_all()
         assert session.get(Tender, tender.id).lots[0].title != "Business laptops, 14-inch"
         response = browser.post(f"/tenders/{tender.id}/details", data={
-            "csrf_token": token, **_details(tender, **{"lot-title-1": "  Business laptops, 14-inch "})})
+            "csrf_token": token, **_details(**{"lot-title-1": "  Business laptops, 14-inch "})})
         assert response.status_code == 302
     session.expire_all()
     assert session.get(Tender, tender.id).lots[0].title == "Business laptops, 14-inch"

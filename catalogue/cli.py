@@ -28,7 +28,7 @@ def import_command(file: Path, supplier: str, mode: str) -> None:
     from suppliers.models import Supplier
 
     session = db.session
-    found = session.get(Supplier, int(supplier)) if supplier.isdigit() else session.scalar(
+    found = session.get(Supplier, int(supplier)) if supplier.isdecimal() else session.scalar(
         select(Supplier).where(Supplier.legal_name == supplier))
     if found is None:
         raise click.BadParameter(f"no supplier {supplier!r}", param_hint="--supplier")

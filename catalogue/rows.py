@@ -118,7 +118,7 @@ class RowValidator:
         lead = None
         if value.get("lead_time_days"):
             text = value["lead_time_days"]
-            if text.isdigit() and int(text) <= 3650:
+            if text.isdecimal() and int(text) <= 3650:
                 lead = int(text)
             else:
                 errors.append(("lead_time_days", "must be a whole number of days from 0 to 3650"))

@@ -12,7 +12,7 @@ _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 
 def gtin_is_valid(gtin: str) -> bool:
     """GS1 GTIN-8, -12, -13 or -14 with a correct mod-10 check digit."""
-    if len(gtin) not in (8, 12, 13, 14) or not gtin.isdigit():
+    if len(gtin) not in (8, 12, 13, 14) or not gtin.isdecimal():
         return False
     digits = [ord(c) - 48 for c in gtin]
     body, check = digits[:-1], digits[-1]
@@ -96,7 +96,7 @@ def parse_date(text: str) -> date:
 def parse_cpv(text: str, known: set[str] | frozenset[str], check_digits: dict[str, str] | None = None) -> str:
     """'30213100' or '30213100-6' -> '30213100', if it is a CPV 2008 code."""
     code, _, check = text.strip().partition("-")
-    if len(code) != 8 or not code.isdigit() or code not in known:
+    if len(code) != 8 or not code.isdecimal() or code not in known:
         raise ValueError(f"'{text.strip()}' is not a CPV 2008 code")
     if check and check_digits is not None and check_digits.get(code) != check:
         raise ValueError(f"'{text.strip()}' has the wrong check digit")

@@ -49,7 +49,7 @@ def _cpv_or_error(session: Session, code: str | None, errors: dict[str, list[str
         errors["cpv_code"] = ["Enter a CPV code"]
         return None
     digits = code.strip().split("-", 1)[0]
-    found = session.get(CpvCode, digits) if len(digits) == 8 and digits.isdigit() else None
+    found = session.get(CpvCode, digits) if len(digits) == 8 and digits.isdecimal() else None
     known = frozenset({found.code}) if found else frozenset()
     try:
         return parse_cpv(code, known, {found.code: found.check_digit} if found else None)

@@ -379,7 +379,7 @@ def record_package(session: Session, prefix: str, record_ocid: str, uri: str, pu
 
     from tenders.models import Tender
 
-    if not record_ocid.startswith(prefix + "-") or not record_ocid[len(prefix) + 1:].isdigit():
+    if not record_ocid.startswith(prefix + "-") or not record_ocid[len(prefix) + 1:].isdecimal():
         return None
     tender = session.get(Tender, int(record_ocid[len(prefix) + 1:]))
     if tender is None:
@@ -397,7 +397,7 @@ def register(session: Session, prefix: str, *, cpv: str = "", organisation: str 
              until: date | None = None) -> list[dict[str, Any]]:
     """Published tenders and awarded contracts for the public register, newest first."""
     rows = []
-    wanted_cpv = "".join(ch for ch in cpv if ch.isdigit())
+    wanted_cpv = "".join(ch for ch in cpv if ch.isdecimal())
     for tender in reversed(published_tenders(session)):
         facts = _Tender(session, tender, prefix)
         codes = sorted({lot.cpv_code for lot in facts.lots})

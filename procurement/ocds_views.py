@@ -30,7 +30,7 @@ def _whole(name: str, default: int, low: int, high: int) -> int:
     text = request.args.get(name, "").strip()
     if not text:
         return default
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not text.isdecimal() or not low <= int(text) <= high:
         raise BadQuery(name, f"{name} must be a whole number from {low} to {high}")
     return int(text)
 
@@ -116,7 +116,7 @@ def register() -> Any:
         except ValueError:
             errors[name] = "Enter the date as YYYY-MM-DD, for example 2026-11-01"
             days[name] = None
-    if values["cpv"] and not values["cpv"].replace("-", "").isdigit():
+    if values["cpv"] and not values["cpv"].replace("-", "").isdecimal():
         errors["cpv"] = "Enter a CPV code in digits, for example 30213100 or 302"
     rows = [] if errors else ocds.register(db.session, _prefix(), cpv=values["cpv"], organisation=values["organisation"],
                                            since=days["since"], until=days["until"])

@@ -121,7 +121,7 @@ def check(query: ReportQuery) -> None:
     if query.kind == "organisation" and not query.organisation_id:
         errors["organisation_id"] = ["Choose the organisation"]
     if query.kind == "category":
-        if not (query.cpv and len(query.cpv) >= 5 and query.cpv[:8].isdigit()):
+        if not (query.cpv and len(query.cpv) >= 5 and query.cpv[:8].isdecimal()):
             errors["cpv"] = ["Enter a CPV code (its category: the first 5 digits)"]
         if query.start and query.end and query.end < query.start:
             errors["end"] = ["The period must not end before it starts"]

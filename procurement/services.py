@@ -113,7 +113,7 @@ def search_cpv(session: Session, actor: Any, query: str = "", limit: int = 50) -
     statement = select(CpvCode).order_by(CpvCode.code).limit(limit)
     if query:
         digits = query.split("-", 1)[0]
-        if digits.isdigit():
+        if digits.isdecimal():
             statement = statement.where(CpvCode.code.startswith(digits))
         else:
             like = f"%{query.lower()}%"

@@ -421,7 +421,7 @@ def schedule_from_csv(data: bytes) -> dict[str, Any]:
         cell = {name: (cells[i].strip() if i < len(cells) else "") for name, i in at.items()}
         if not cell["unit_price"]:
             continue  # an item the bid does not price (a lot left out, or a missing line reported later)
-        if not cell["lot"].isdigit() or not cell["item"].isdigit():
+        if not cell["lot"].isdecimal() or not cell["item"].isdecimal():
             problems.append(f"line {line_number}: lot and item must be numbers")
             continue
         entry = {"item": int(cell["item"]), "unit_price": cell["unit_price"], "offer_sku": cell.get("offer_sku", ""),

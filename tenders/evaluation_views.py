@@ -87,10 +87,10 @@ def workspace(tender_id: int) -> Any:
 @login_required
 def start(tender_id: int) -> Any:
     require(access.can_manage_tenders(current_user))
-    ids = [int(i) for i in request.form.getlist("evaluator") if i.isdigit()]
+    ids = [int(i) for i in request.form.getlist("evaluator") if i.isdecimal()]
     lead = request.form.get("lead", "")
     return _post(tender_id, lambda: evaluation.start_evaluation(db.session, page_actor(), tender_id, ids,
-                                                                int(lead) if lead.isdigit() else 0), "Evaluation started")
+                                                                int(lead) if lead.isdecimal() else 0), "Evaluation started")
 
 
 @bp.route("/tenders/<int:tender_id>/evaluation/declare", methods=["POST"])
@@ -107,7 +107,7 @@ def _scores(prefix: str) -> list[tuple[int, int, int, str]]:
         if key.startswith(f"{prefix}-") and value.strip():
             _, bid, criterion = key.split("-")
             text_key = "why" if prefix == "score" else "rationale"
-            if not value.strip().isdigit():
+            if not value.strip().isdecimal():
                 raise InvalidInput("Marks are whole numbers from 0 to 5", field_errors={"score": ["Marks are whole numbers from 0 to 5"]})
             found.append((int(bid), int(criterion), int(value), request.form.get(f"{text_key}-{bid}-{criterion}", "")))
     return found

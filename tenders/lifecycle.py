@@ -152,7 +152,7 @@ def set_details(session: Session, actor: Any, tender_id: int, data: TenderDetail
     for number, value in data.lot_values.items():
         if number not in lots:
             errors.setdefault("lot_values", []).append(f"There is no lot {number}")
-        elif value is not None and value <= 0:
+        elif value is not None and (not value.is_finite() or value <= 0):
             errors.setdefault("lot_values", []).append(f"Lot {number}: the estimated value must be more than 0")
     for number, title in data.lot_titles.items():
         if number not in lots:

@@ -24,7 +24,7 @@ def index() -> Any:
     require(access.can_view_opportunities(current_user))
     cpv = (request.args.get("cpv") or "").strip()
     error = None
-    if cpv and not (len(cpv.split("-")[0]) == 8 and cpv.split("-")[0].isdigit()):
+    if cpv and not (len(cpv.split("-")[0]) == 8 and cpv.split("-")[0].isdecimal()):
         error, cpv = "Enter an 8-digit CPV code", ""
     found = lifecycle.opportunities(db.session, page_actor(), cpv.split("-")[0] or None)
     return render_template("tenders/opportunities.html", tenders=found, cpv=cpv, error=error)

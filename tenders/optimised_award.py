@@ -56,7 +56,8 @@ def set_award_rules(session: Session, actor: Any, tender_id: int, data: AwardRul
     lots = len(tender.lots) or 1
     if not 1 <= data.max_suppliers_per_lot <= 10:
         errors["max_suppliers_per_lot"] = ["Allow from 1 to 10 suppliers per lot"]
-    if not 0 <= data.min_share_percent < 100 or data.min_share_percent != data.min_share_percent.quantize(Decimal("0.01")):
+    share = data.min_share_percent
+    if not share.is_finite() or not 0 <= share < 100 or share != share.quantize(Decimal("0.01")):
         errors["min_share_percent"] = ["The least share must be a percentage from 0 to under 100, to 2 places"]
     elif data.max_suppliers_per_lot * data.min_share_percent > 100:
         errors["min_share_percent"] = [f"{data.max_suppliers_per_lot} suppliers with at least {data.min_share_percent}% "

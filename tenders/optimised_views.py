@@ -61,7 +61,7 @@ def rules(tender_id: int) -> Any:
         text = form.get(name, "").strip()
         if not text:
             return default
-        if not text.isdigit():
+        if not text.isdecimal():
             raise InvalidInput("The award rules are not valid", field_errors={name: [f"Enter a whole number for {name.replace('_', ' ')}"]})
         return int(text)
 

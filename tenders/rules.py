@@ -98,7 +98,7 @@ def parse_tiers(text: str) -> list[tuple[int, int | None, Decimal]]:
     for part in [p.strip() for p in text.replace("\n", ";").split(";") if p.strip()]:
         band, colon, price = part.partition(":")
         low, dash, high = band.partition("-")
-        if not colon or not dash or not low.strip().isdigit() or (high.strip() and not high.strip().isdigit()):
+        if not colon or not dash or not low.strip().isdecimal() or (high.strip() and not high.strip().isdecimal()):
             raise ValueError(f"'{part[:40]}' is not a band like 1-199:760.00 or 200-:742.00")
         tiers.append((int(low), int(high) if high.strip() else None, parse_price(price, "tier price")))
     return check_tiers(tiers)

@@ -213,7 +213,7 @@ def criteria(tender_id: int) -> Any:
         if not name:
             continue
         weight, pass_mark = request.form.get(f"crit-{n}-weight", "").strip(), request.form.get(f"crit-{n}-pass", "").strip()
-        if not weight.isdigit() or (pass_mark and not pass_mark.isdigit()):
+        if not weight.isdecimal() or (pass_mark and not pass_mark.isdecimal()):
             problems.append(f"Criterion {n}: the weight and pass mark are whole numbers")
             continue
         found.append(lifecycle.CriterionInput(name, int(weight), request.form.get(f"crit-{n}-descriptors", "").splitlines(),

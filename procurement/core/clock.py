@@ -30,7 +30,7 @@ def today() -> date:
 def london_moment(day: date, hhmm: str = "12:00") -> datetime:
     """A day and a 24-hour London time ('17:30') as a UTC moment; ValueError if not a time."""
     hours, colon, minutes = (hhmm or "12:00").strip().partition(":")
-    if not (colon and hours.isdigit() and minutes.isdigit() and 0 <= int(hours) < 24 and 0 <= int(minutes) < 60):
+    if not (colon and hours.isdecimal() and minutes.isdecimal() and 0 <= int(hours) < 24 and 0 <= int(minutes) < 60):
         raise ValueError("Enter a time like 12:00 or 17:30")
     local = datetime(day.year, day.month, day.day, int(hours), int(minutes), tzinfo=LONDON)
     return local.astimezone(timezone.utc)

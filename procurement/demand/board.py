@@ -80,10 +80,10 @@ def pool_key(catalogue_item_id: int | None, cpv_group: str | None, unit: str | N
 def parse_pool_key(key: str) -> tuple[int | None, str | None, str | None]:
     """(catalogue item id, None, None) or (None, CPV group code, unit); ValueError if malformed."""
     kind, _, rest = key.partition("-")
-    if kind == "item" and rest.isdigit():
+    if kind == "item" and rest.isdecimal():
         return int(rest), None, None
     code, bar, unit = rest.partition("|")
-    if kind == "cpv" and bar and len(code) == 8 and code.isdigit():
+    if kind == "cpv" and bar and len(code) == 8 and code.isdecimal():
         return None, code, unit
     raise ValueError(f"'{key}' is not a demand-board group")
 

@@ -65,7 +65,7 @@ def validate(session: Session, data: RequirementInput, *, items: dict[int, Catal
         if cpv_codes is not None:
             known, check_digits = frozenset(cpv_codes), cpv_codes
         else:
-            found = session.get(CpvCode, digits) if len(digits) == 8 and digits.isdigit() else None
+            found = session.get(CpvCode, digits) if len(digits) == 8 and digits.isdecimal() else None
             known = frozenset({found.code}) if found else frozenset()
             check_digits = {found.code: found.check_digit} if found else None
         try:

@@ -65,10 +65,10 @@ def _row_input(cells: list[str], positions: dict[str, int], organisation_id: int
         return cells[position].strip() if position is not None and position < len(cells) else ""
 
     item = cell("catalogue_item_id")
-    problems = {"catalogue_item_id": ["Must be a catalogue item number"]} if item and not item.isdigit() else {}
+    problems = {"catalogue_item_id": ["Must be a catalogue item number"]} if item and not item.isdecimal() else {}
     return RequirementInput(
         organisation_id=organisation_id, title=cell("title"),
-        catalogue_item_id=int(item) if item.isdigit() else None,
+        catalogue_item_id=int(item) if item.isdecimal() else None,
         cpv_code=cell("cpv_code"), specification=cell("specification"), quantity=cell("quantity"),
         unit=cell("unit"), delivery_location=cell("delivery_location"), needed_by=cell("needed_by"),
         baseline_unit_price=cell("current_unit_price"), notes=cell("notes"),

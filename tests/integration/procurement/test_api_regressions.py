@@ -39,3 +39,25 @@ def test_a_nul_character_is_refused_with_its_field_named(client, session):
     assert response.status_code == 422 and response.get_json()["errors"] == {"name": ["Remove the NUL character"]}
     assert client.get("/api/v1/tenders?q=a%00b", headers=_agency(session)).status_code == 422
     assert client.post("/sign-in", data={"email": "a\u0000@b.example", "password": "x"}).status_code == 400
+
+
+def test_digits_that_are_not_decimal_are_refused_not_a_crash(app, client, session):
+    """'²' is a digit to str.isdigit() but not a number to int(): found on review, where a page
+    number, an ocid, an evaluator or an award rule written so gave a 500."""
+    from tests.conftest import csrf_token, fresh_browser, sign_in
+
+    response = client.get("/api/ocds/releases?page=%C2%B2")
+    assert response.status_code == 400 and "page" in response.get_json()["errors"]
+    assert client.get("/api/ocds/records/ocds-ljp000-%C2%B2").status_code == 404
+    world = factories.published_tender(session, publish=False)
+    with fresh_browser(app) as browser:
+        sign_in(browser, world["agency"].email, factories.PASSWORD)
+        token = csrf_token(browser, f"/tenders/{world['tender'].id}")
+        response = browser.post(f"/tenders/{world['tender'].id}/award-rules",
+                                data={"csrf_token": token, "optimised": "yes", "max_suppliers_per_lot": "²"})
+        assert response.status_code == 302
+        assert "Enter a whole number for max suppliers per lot" in browser.get(response.headers["Location"]).get_data(as_text=True)
+        response = browser.post(f"/tenders/{world['tender'].id}/award-rules",
+                                data={"csrf_token": token, "optimised": "yes", "min_share_percent": "NaN"})
+        assert response.status_code == 302
+        assert "The least share must be a percentage" in browser.get(response.headers["Location"]).get_data(as_text=True)

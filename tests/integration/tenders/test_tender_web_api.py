@@ -223,9 +223,10 @@ def test_the_agency_names_each_lot_as_suppliers_will_see_it(app, session):
     with fresh_browser(app) as browser:
         sign_in(browser, world["agency"].email, factories.PASSWORD)
         token = csrf_token(browser, f"/tenders/{tender.id}")
-        for bad, message in (("   ", "Lot 1: enter a title of at most 200 characters"), ("x" * 201, "Lot 1: enter a title"),
-                             (None, "There is no lot x")):
-            fields = {"lot-title-1": bad} if bad is not None else {"lot-title-x": "Laptops"}
+        for fields, message in (({"lot-title-1": "   "}, "Lot 1: enter a title of at most 200 characters"),
+                                ({"lot-title-1": "x" * 201}, "Lot 1: enter a title"),
+                                ({"lot-title-x": "Laptops"}, "There is no lot x"),
+                                ({"lot-value-1": "NaN"}, "Lot 1: the estimated value must be more than 0")):
             response = browser.post(f"/tenders/{tender.id}/details", data={"csrf_token": token, **_details(**fields)})
             assert response.status_code == 302
             assert message in browser.get(f"/tenders/{tender.id}").get_data(as_text=True)

@@ -5,7 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from catalogue.models import ImportMode, OfferStatus
 from catalogue.search import SORTS
-from procurement.core.db import MAX_ID
+from procurement.core.openapi import id_field
 
 
 class PriceBreakField(fields.Field):
@@ -58,7 +58,7 @@ class OfferWriteSchema(Schema):
 class SearchArgsSchema(Schema):
     q = fields.Str(load_default="", validate=validate.Length(max=200))
     cpv = fields.Str(load_default=None, validate=validate.Regexp(r"^\d{8}(-\d)?$", error="Enter an 8-digit CPV code"))
-    supplier_id = fields.Int(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
+    supplier_id = id_field(load_default=None)
     min_price = fields.Decimal(load_default=None, validate=validate.Range(min=0), places=2)
     max_price = fields.Decimal(load_default=None, validate=validate.Range(min=0), places=2)
     status = fields.Str(load_default=None, validate=validate.OneOf([s.value for s in OfferStatus]))
@@ -98,7 +98,7 @@ class CatalogueItemCreateSchema(Schema):
 
 
 class LinkSchema(Schema):
-    offer_id = fields.Int(required=True, validate=validate.Range(min=1, max=MAX_ID))
+    offer_id = id_field(required=True)
 
 
 class CompareArgsSchema(Schema):
@@ -147,7 +147,7 @@ class MatchLineSchema(Schema):
 
 class MatchRequestSchema(Schema):
     lines = fields.List(fields.Nested(MatchLineSchema), required=True, validate=validate.Length(min=1, max=1000))
-    supplier_id = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_ID))
+    supplier_id = id_field(load_default=None, allow_none=True)
 
 
 class MatchSchema(Schema):

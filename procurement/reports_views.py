@@ -19,7 +19,7 @@ from procurement.core.jobrecords import Job
 from procurement.documents.models import Document
 from procurement.forms import ConfirmForm
 from procurement.models import Organisation
-from procurement.core.db import MAX_ID
+from procurement.core.openapi import id_field
 
 bp = Blueprint("reports", __name__)
 blp = ApiBlueprint("reports_api", __name__, url_prefix="/api/v1/reports", description="Savings reports")
@@ -28,8 +28,8 @@ blueprints = [blp]
 
 class ReportArgsSchema(Schema):
     kind = fields.Str(load_default="organisation", validate=validate.OneOf(reports.KINDS))
-    tender_id = fields.Int(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
-    organisation_id = fields.Int(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
+    tender_id = id_field(load_default=None)
+    organisation_id = id_field(load_default=None)
     cpv = fields.Str(load_default=None, validate=validate.Regexp(r"^\d{5,8}$", error="Enter a CPV code"))
     start = fields.Date(load_default=None)
     end = fields.Date(load_default=None)

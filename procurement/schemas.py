@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from procurement.models import OrganisationKind, Partnership, Role
 from procurement.core.db import MAX_ID
+from procurement.core.openapi import id_field
 
 
 class OrganisationSchema(Schema):
@@ -44,8 +45,8 @@ class UserSchema(Schema):
 
 class RoleGrantSchema(Schema):
     role = fields.Str(required=True, validate=validate.OneOf([r.value for r in Role]))
-    organisation_id = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_ID))
-    supplier_id = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_ID))
+    organisation_id = id_field(load_default=None, allow_none=True)
+    supplier_id = id_field(load_default=None, allow_none=True)
 
 
 class UserCreateSchema(Schema):

@@ -1,12 +1,13 @@
 """How the OpenAPI document describes our fields, where marshmallow's defaults would mislead
-a client: Decimal amounts travel as strings ("740.00"), and their bounds are numbers."""
+a client: Decimal amounts travel as strings ("740.00"), and their bounds are numbers; and ids
+taken as input, bounded to what the database can hold, in URLs and in fields."""
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
 from apispec.ext.marshmallow import MarshmallowPlugin
-from marshmallow import fields
+from marshmallow import fields, validate
 from werkzeug.routing import IntegerConverter
 
 from procurement.core.db import MAX_ID
@@ -39,3 +40,9 @@ class DatabaseId(IntegerConverter):
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
+
+
+def id_field(**kwargs: Any) -> fields.Int:
+    """A field holding the id of a row: a whole number from 1 to what the database can hold,
+    so that an id too large is refused as input, not an overflow in the query."""
+    return fields.Int(validate=validate.Range(min=1, max=MAX_ID), **kwargs)

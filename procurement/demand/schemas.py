@@ -7,7 +7,7 @@ from procurement.demand.board import SORTS
 from procurement.demand.models import RequirementStatus
 from procurement.demand.rules import DEPTHS, quantity_text
 from procurement.models import Partnership
-from procurement.core.db import MAX_ID
+from procurement.core.openapi import id_field
 
 
 class QuantityField(fields.Field):
@@ -37,9 +37,9 @@ class RequirementSchema(Schema):
 
 
 class RequirementWriteSchema(Schema):
-    organisation_id = fields.Int(load_default=None, allow_none=True,
-                                 metadata={"description": "Needed only if you buy for more than one organisation"})
-    catalogue_item_id = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_ID))
+    organisation_id = id_field(load_default=None, allow_none=True,
+                               metadata={"description": "Needed only if you buy for more than one organisation"})
+    catalogue_item_id = id_field(load_default=None, allow_none=True)
     title = fields.Str(load_default="", validate=validate.Length(max=200))
     cpv_code = fields.Str(load_default="", validate=validate.Length(max=10))
     specification = fields.Str(load_default="", validate=validate.Length(max=5000))
@@ -57,7 +57,7 @@ class RequirementCreateSchema(RequirementWriteSchema):
 
 
 class RequirementListArgsSchema(Schema):
-    organisation_id = fields.Int(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
+    organisation_id = id_field(load_default=None)
     status = fields.Enum(RequirementStatus, by_value=True, load_default=None)
 
 
@@ -148,5 +148,5 @@ class UploadSchema(Schema):
 
 
 class UploadFormSchema(Schema):
-    organisation_id = fields.Int(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
+    organisation_id = id_field(load_default=None)
     submit = fields.Bool(load_default=True)

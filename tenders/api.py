@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 from procurement.auth import api_actor, token_required
 from procurement.core.db import db
-from procurement.core.errors import InvalidInput
+from procurement.core.errors import InvalidInput, NotFound
 from procurement.demand.board import BoardFilter
 from procurement.demand.schemas import BoardArgsSchema
 from procurement.documents.api import JobSchema as JobOutSchema
@@ -452,8 +452,6 @@ class OptimisedAward(MethodView):
         """Agency: the newest optimised award worked out for the tender"""
         found = optimised_award.latest(db.session, api_actor(), tender_id)
         if found is None:
-            from procurement.core.errors import NotFound
-
             raise NotFound("No optimised award has been worked out yet")
         return found
 

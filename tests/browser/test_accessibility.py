@@ -37,24 +37,16 @@ def test_no_accessibility_violations_on_the_pages_each_role_uses(live, page, ema
 def test_a_buyer_raises_a_requirement_with_the_keyboard_alone(live, page):
     sign_in_by_keyboard(page, live, "buyer.camden@demo.londonconnects.example")
     page.goto(f"{live}/requirements/new")
-    page.focus("#title")
-    page.keyboard.type("Keyboard-only laptops")
-    page.focus("#cpv_code")
-    page.keyboard.type("30213100")
-    page.focus("#specification")
-    page.keyboard.type("14-inch business laptop, 16 GB")
-    page.focus("#quantity")
-    page.keyboard.type("12")
-    page.focus("#unit")
-    page.keyboard.type("each")
-    page.focus("#delivery_location")
-    page.keyboard.type("Camden Town Hall")
-    page.focus("#needed_by-day")
-    page.keyboard.type("15")
-    page.keyboard.press("Tab")
-    page.keyboard.type("6")
-    page.keyboard.press("Tab")
-    page.keyboard.type("2027")
+    typed = {"#title": "Keyboard-only laptops", "#cpv_code": "30213100", "#specification": "14-inch business laptop, 16 GB",
+             "#quantity": "12", "#unit": "each", "#delivery_location": "Camden Town Hall"}
+    for field, text in typed.items():
+        page.focus(field)
+        page.keyboard.type(text)
+    page.focus("#needed_by-day")  # day, month and year, moving between them by Tab
+    for n, part in enumerate(("15", "6", "2027")):
+        if n:
+            page.keyboard.press("Tab")
+        page.keyboard.type(part)
     page.focus("#baseline_unit_price")
     page.keyboard.type("899.00")
     page.focus("#submit")

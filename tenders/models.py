@@ -33,6 +33,12 @@ class Procedure(str, enum.Enum):
     open = "open"
 
 
+class ShortPeriodGround(str, enum.Enum):
+    """Why a tender may close 10 days after publication instead of 25 (Procurement Act 2023, s.54)."""
+    urgency = "urgency"                                        # the authority states why 25 days is impractical
+    planned_procurement_notice = "planned_procurement_notice"  # a qualifying UK3 was published 40 days to a year before
+
+
 class LineStatus(str, enum.Enum):
     pending = "pending"        # the buyer has not answered yet
     confirmed = "confirmed"    # counts in the lot's quantity
@@ -60,7 +66,12 @@ class Tender(Base):
     clarification_deadline: Mapped[Optional[datetime]]
     submission_deadline: Mapped[Optional[datetime]]
     expected_award_on: Mapped[Optional[date]] = mapped_column(Date)
-    short_period_reason: Mapped[str] = mapped_column(String(500), default="")
+    # A tendering period shorter than 25 days needs a ground: its stated urgency, or its planned procurement notice.
+    short_period_ground: Mapped[Optional[ShortPeriodGround]] = mapped_column(
+        str_enum(ShortPeriodGround, "tender_short_period_ground"))
+    short_period_reason: Mapped[str] = mapped_column(String(500), default="")  # the stated urgency
+    planned_notice_published_on: Mapped[Optional[date]] = mapped_column(Date)
+    planned_notice_reference: Mapped[str] = mapped_column(String(100), default="")
     # The award rules, published with the tender and frozen with it (tenders/optimised_award.py).
     award_optimised: Mapped[bool] = mapped_column(default=False)  # the award may be optimised across lots
     award_max_suppliers_per_lot: Mapped[int] = mapped_column(default=1)
@@ -83,6 +94,14 @@ class Tender(Base):
     criteria: Mapped[list["Criterion"]] = relationship(order_by="Criterion.number", cascade="all, delete-orphan")
     documents: Mapped[list["TenderDocument"]] = relationship(order_by="TenderDocument.id", cascade="all, delete-orphan")
     amendments: Mapped[list["Amendment"]] = relationship(order_by="Amendment.number", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        # A ground is only as good as what backs it: urgency is stated, a planned notice is dated.
+        CheckConstraint("short_period_ground <> 'urgency' OR short_period_reason <> ''",
+                        name="short_period_urgency_stated"),
+        CheckConstraint("short_period_ground <> 'planned_procurement_notice'"
+                        " OR planned_notice_published_on IS NOT NULL", name="short_period_notice_dated"),
+    )
 
 
 class Lot(Base):

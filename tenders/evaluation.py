@@ -470,7 +470,8 @@ def challenge(session: Session, actor: Any, tender_id: int, note: str) -> Stands
     if not note.strip():
         raise InvalidInput("Describe the challenge", field_errors={"note": ["Describe the challenge"]})
     standstill.challenge, standstill.paused_at = note.strip(), now()
-    standstill.working_days_left_at_pause = scoring.working_days_between(today(), standstill.ends_on)
+    # Today has not run out, so it is still standstill's to count (if a working day).
+    standstill.working_days_left_at_pause = scoring.working_days_from(today(), standstill.ends_on)
     record_event(session, actor, "standstill.challenged", subject=tender, details={"note": note.strip()[:500]})
     return standstill
 
@@ -481,7 +482,7 @@ def lift_challenge(session: Session, actor: Any, tender_id: int) -> Standstill:
     standstill = standstill_of(session, tender)
     if standstill is None or standstill.paused_at is None:
         raise Conflict("Standstill is not paused")
-    standstill.ends_on = scoring.add_working_days(today(), standstill.working_days_left_at_pause or 0)
+    standstill.ends_on = scoring.period_ends(today(), standstill.working_days_left_at_pause or 0)
     standstill.paused_at, standstill.working_days_left_at_pause = None, None
     record_event(session, actor, "standstill.resumed", subject=tender, details={"ends_on": standstill.ends_on.isoformat()})
     return standstill

@@ -11,6 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Iterable, Sequence
 
+from dateutil.easter import easter
+
 SCORE = Decimal("0.01")
 FORMULAS = {
     "lowest_price_ratio": "price weight x lowest total / this bid's total",
@@ -108,16 +110,27 @@ def percent_below(value: Decimal, reference: Decimal) -> Decimal:
 
 @lru_cache(maxsize=1)
 def bank_holidays() -> frozenset[date]:
-    """England and Wales bank holidays, from the govuk-bank-holidays package's bundled copy
-    of GOV.UK's data (never downloaded at run time)."""
+    """Bank holidays in any part of the United Kingdom (England and Wales, Scotland, Northern
+    Ireland), from the govuk-bank-holidays package's bundled copy of GOV.UK's data (never
+    downloaded at run time). The Procurement Act 2023 (s.123) counts none of them as a working
+    day, wherever the bidders are."""
     from govuk_bank_holidays.bank_holidays import BankHolidays
 
     data = BankHolidays(use_cached_holidays=True)
-    return frozenset(h["date"] for h in data.get_holidays(division=BankHolidays.ENGLAND_AND_WALES))
+    return frozenset(h["date"] for division in BankHolidays.ALL_DIVISIONS for h in data.get_holidays(division=division))
+
+
+def is_christmas_or_good_friday(day: date) -> bool:
+    """Never working days under the Act in their own right, so they stay right in years the
+    bundled bank holiday data does not reach yet."""
+    return (day.month, day.day) == (12, 25) or day == easter(day.year) - timedelta(days=2)
 
 
 def is_working_day(day: date, holidays: frozenset[date] | None = None) -> bool:
-    return day.weekday() < 5 and day not in (holidays if holidays is not None else bank_holidays())
+    """The Act's working day (s.123): not a Saturday or Sunday, Christmas Day or Good Friday,
+    nor a bank holiday anywhere in the United Kingdom."""
+    return (day.weekday() < 5 and not is_christmas_or_good_friday(day)
+            and day not in (holidays if holidays is not None else bank_holidays()))
 
 
 def add_working_days(start: date, days: int, holidays: frozenset[date] | None = None) -> date:
@@ -130,11 +143,18 @@ def add_working_days(start: date, days: int, holidays: frozenset[date] | None = 
     return day
 
 
+def period_ends(first_day: date, days: int, holidays: frozenset[date] | None = None) -> date:
+    """The last day of "the period of `days` working days beginning with" `first_day`, in the
+    Act's words: `first_day` is day 1 if it is a working day, else the next working day is.
+    A period of no days ended the day before."""
+    return add_working_days(first_day - timedelta(days=1), days, holidays)
+
+
 def standstill_ends(published_on: date, holidays: frozenset[date] | None = None) -> date:
-    """The last day of standstill: the 8th working day after the decision's publication
-    (weekends and England and Wales bank holidays not counted). The contract may be
-    entered from the next day."""
-    return add_working_days(published_on, STANDSTILL_WORKING_DAYS, holidays)
+    """The last day of standstill: the period of 8 working days beginning with the day the
+    decision (the contract award notice) is published, that day counted when it is a working
+    day (Procurement Act 2023, s.51). The contract may be entered from the next day."""
+    return period_ends(published_on, STANDSTILL_WORKING_DAYS, holidays)
 
 
 def working_days_between(start: date, end: date, holidays: frozenset[date] | None = None) -> int:
@@ -144,3 +164,10 @@ def working_days_between(start: date, end: date, holidays: frozenset[date] | Non
         day += timedelta(days=1)
         count += is_working_day(day, holidays)
     return count
+
+
+def working_days_from(first_day: date, last_day: date, holidays: frozenset[date] | None = None) -> int:
+    """Working days from `first_day` to `last_day`, both counted: what a period ending on
+    `last_day` (a working day) still has on `first_day`; period_ends(first_day, that) gives
+    `last_day` back."""
+    return working_days_between(first_day - timedelta(days=1), last_day, holidays)

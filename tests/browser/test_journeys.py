@@ -355,7 +355,8 @@ def evaluate_and_publish_the_decision(cast: Cast, tender: Tender) -> None:
     lead.goto(workspace)
     lead.press(lead.button("Publish the decision to the bidders and start standstill"))
     ends = re.search(r"to the end of (\d{1,2} \w+ \d{4})", lead.page.locator("main").inner_text())
-    assert ends and ends.group(1) == "19 March 2027", "8 working days from Tuesday 9 March"
+    assert ends and ends.group(1) == "19 March 2027", \
+        "8 working days beginning with Tuesday 9 March; St Patrick's Day (Wednesday 17) not counted"
     tender.standstill_ends = datetime.strptime(ends.group(1), "%d %B %Y").date()
 
 

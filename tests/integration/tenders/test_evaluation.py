@@ -144,6 +144,7 @@ def test_a_challenge_pauses_standstill(session, world):
         evaluation.approve(session, world["panelist"], tender.id, lot.id)
         standstill = evaluation.publish_decision(session, world["lead"], tender.id)
         evaluation.challenge(session, world["lead"], tender.id, "A bidder disputes the quality scores")
+        assert standstill.working_days_left_at_pause == 8  # challenged the day it began: all of it, today included
     late = datetime.combine(standstill.ends_on + timedelta(days=10), time(9), LONDON)
     with frozen_at(late):
         with pytest.raises(Conflict, match="challenge"):

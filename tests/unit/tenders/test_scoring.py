@@ -102,13 +102,14 @@ def test_abnormally_low_at_its_edges(total, others, reason, present):
     assert (reason in found) is present if reason else found == ""
 
 
-# Standstill: 8 working days after publication, without weekends and England and Wales bank holidays.
+# Standstill: 8 working days beginning with the day of publication, without weekends and any
+# part of the UK's bank holidays (tests/unit/tenders/test_standstill_law.py has the law's examples).
 STANDSTILL = [
-    (date(2026, 12, 18), date(2027, 1, 4)),   # Christmas (25th), Boxing Day (Mon 28th), New Year's Day
-    (date(2027, 12, 22), date(2028, 1, 6)),   # substitute days 27-28 Dec 2027 and Mon 3 Jan 2028
-    (date(2026, 4, 1), date(2026, 4, 15)),    # Good Friday 3 April and Easter Monday 6 April 2026
-    (date(2027, 3, 24), date(2027, 4, 7)),    # Good Friday 26 March and Easter Monday 29 March 2027
-    (date(2026, 11, 30), date(2026, 12, 10)),  # an ordinary fortnight: 8 weekdays
+    (date(2026, 12, 18), date(2026, 12, 31)),  # Christmas (25th), Boxing Day (Mon 28th)
+    (date(2027, 12, 22), date(2028, 1, 6)),   # substitute days 27-28 Dec 2027, Mon 3 and (Scotland) Tue 4 Jan 2028
+    (date(2026, 4, 1), date(2026, 4, 14)),    # Good Friday 3 April and Easter Monday 6 April 2026
+    (date(2027, 3, 24), date(2027, 4, 6)),    # Good Friday 26 March and Easter Monday 29 March 2027
+    (date(2026, 11, 30), date(2026, 12, 10)),  # published on St Andrew's Day (Scotland): counting starts on Tuesday
     (date(2026, 12, 5), date(2026, 12, 16)),  # published on a Saturday: counting starts on Monday
 ]
 
@@ -119,5 +120,6 @@ def test_standstill_dates(published, ends):
 
 
 def test_working_days_between_counts_after_the_start():
-    assert scoring.working_days_between(date(2026, 12, 18), date(2027, 1, 4)) == 8
+    # 21-24 and 29-31 December: Monday 4 January 2027 is Scotland's 2nd January holiday
+    assert scoring.working_days_between(date(2026, 12, 18), date(2027, 1, 4)) == 7
     assert scoring.is_working_day(date(2026, 12, 28)) is False and scoring.is_working_day(date(2026, 12, 29))

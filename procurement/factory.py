@@ -139,6 +139,8 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.filters["london"] = _london_format
     app.jinja_env.filters["money"] = _money_format
     app.jinja_env.filters["qty"] = _quantity_format
+    app.jinja_env.filters["percent"] = _percent_format
+    app.jinja_env.filters["longdate"] = _long_date
     WTFormsHelpers(app)
 
     @app.context_processor
@@ -170,6 +172,20 @@ def _quantity_format(quantity: Any) -> str:
     text = quantity_text(quantity)
     whole, _, fraction = text.partition(".")
     return f"{int(whole):,}" + (f".{fraction}" if fraction else "")
+
+
+def _percent_format(value: Any) -> str:
+    """6.00 -> '6%', 33.30 -> '33.3%'."""
+    from decimal import Decimal
+
+    if value is None:
+        return "–"
+    return format(Decimal(str(value)).normalize(), "f") + "%"
+
+
+def _long_date(day: Any) -> str:
+    """One way of writing a day on every page and document: 16 November 2026."""
+    return f"{day.day} {day:%B %Y}" if day else "–"
 
 
 def _init_assets(app: Flask) -> None:

@@ -229,30 +229,13 @@ class _Tender:
         return out
 
     @cached_property
-    def _awarded(self) -> list[tuple[Any, Any, Decimal, Decimal | None]]:
-        """(lot, opened bid, value, quantity or None for the whole lot) of each award."""
-        from tenders import optimised_award
-        from tenders.evaluation import decision_scores
+    def _awarded(self) -> list[tuple[Any, Any, Any, Any]]:
+        """(lot, opened bid, award share, the lot's award) of each approved award, from the award record."""
+        from tenders.award_record import lot_awards
 
-        found = []
-        adopted = optimised_award.adopted(self.session, self.tender)
-        scores = decision_scores(self.session, self.tender)
         by_id = {o.id: o for o in self.opened}
-        for lot in self.lots:
-            decision = self.decisions.get(lot.id)
-            if decision is None or decision.approved_at is None:
-                continue
-            rows = optimised_award.allocation_of(adopted, lot.id) if adopted is not None else []
-            if rows:
-                discount = {d["opened_bid_id"]: Decimal(d["percent"]) for d in adopted.result["cost"]["discounts"]
-                            if lot.number in d["lots"]}
-                for r in rows:
-                    value = Decimal(r["cost"]) * (1 - discount.get(r["opened_bid_id"], Decimal(0)) / 100)
-                    found.append((lot, by_id[r["opened_bid_id"]], value.quantize(Decimal("0.01")), Decimal(r["quantity"])))
-            else:
-                total = next((e.total for e in scores.get(lot.id, []) if e.bid == decision.opened_bid_id), None)
-                found.append((lot, by_id[decision.opened_bid_id], total, None))
-        return found
+        return [(award.lot, by_id[share.opened_bid_id], share, award)
+                for award in lot_awards(self.session, self.tender, approved_only=True).values() for share in award.shares]
 
     @cached_property
     def _bid_parties(self) -> tuple[dict[int, dict[str, Any]], list[dict[str, Any]]]:
@@ -271,14 +254,16 @@ class _Tender:
     def awards(self, status: str) -> list[dict[str, Any]]:
         parties, _ = self._bid_parties
         out = []
-        for lot, opened, value, quantity in self._awarded:
+        for lot, opened, share, award in self._awarded:
             items = [i for i in self.items() if i["relatedLot"] == f"lot-{lot.number}"]
-            if quantity is not None and len(lot.items) == 1:
-                items = [{**items[0], "quantity": float(quantity)}]
+            if share.share_percent < 100 and len(lot.items) == 1:
+                items = [{**items[0], "quantity": float(share.quantity)}]
             out.append({"id": self._award_id(lot, opened), "title": f"Lot {lot.number}: {lot.title}", "status": status,
-                        "date": rfc3339(self.standstill.published_at), "value": gbp(value),
+                        "description": award.explanation,
+                        "date": rfc3339(self.standstill.published_at), "value": gbp(share.value),
                         "suppliers": [_ref(parties[opened.supplier_id])], "items": items,
                         "relatedLots": [f"lot-{lot.number}"],
+                        "relatedBid": f"bid-{opened.id}-lot-{lot.number}",
                         "contractPeriod": None})
         return out
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import String
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from procurement.core.clock import now
@@ -23,6 +23,8 @@ class Supplier(Base):
     contact_name: Mapped[str] = mapped_column(String(200))
     contact_email: Mapped[str] = mapped_column(String(254))
     contact_phone: Mapped[Optional[str]] = mapped_column(String(40))
+    # The registered postal address: an assessment summary names the winner's (regulation 31).
+    postal_address: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=now)
 
     @property

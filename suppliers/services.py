@@ -26,7 +26,7 @@ def create_supplier(
     session: Session, actor: Any, *, legal_name: str, contact_name: str, contact_email: str,
     companies_house_number: str | None = None, is_sme: bool = False,
     is_voluntary_sector: bool = False, vat_number: str | None = None,
-    contact_phone: str | None = None,
+    contact_phone: str | None = None, postal_address: str = "",
 ) -> Supplier:
     if not access.can_manage_suppliers(actor):
         raise PermissionDenied("Only administrators can register suppliers")
@@ -49,6 +49,8 @@ def create_supplier(
     contact_email = (contact_email or "").strip().lower()
     if not is_valid_email(contact_email):
         errors["contact_email"] = ["Enter the contact's email address, like name@example.org"]
+    if len((postal_address or "").strip()) > 500:
+        errors["postal_address"] = ["Enter the postal address in up to 500 characters"]
     if errors:
         raise InvalidInput("The supplier details are not valid", field_errors=errors)
     supplier = Supplier(
@@ -56,6 +58,7 @@ def create_supplier(
         is_voluntary_sector=bool(is_voluntary_sector), vat_number=vat,
         contact_name=contact_name.strip(), contact_email=contact_email,
         contact_phone=(contact_phone or "").strip() or None,
+        postal_address=(postal_address or "").strip(),
     )
     session.add(supplier)
     session.flush()

@@ -6,6 +6,7 @@ running any of these jobs again leaves the same documents."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -22,23 +23,10 @@ from procurement.documents.models import Document
 from procurement.documents.render import render_pdf
 from procurement.models import Organisation
 from suppliers.models import Supplier
-from tenders import evaluation, optimised_award, scoring
-from tenders.models import AwardDecision, Contract, LineStatus, Lot, LotLine, OpenedBid, Tender
+from tenders import award_record, evaluation, optimised_award, scoring
+from tenders.models import Contract, LineStatus, Lot, LotLine, OpenedBid, Tender
 
 PACK_JOB = JobOptions(timeout=1800, retries=3, retry_intervals=(5, 30, 120), failure_ttl=7 * 24 * 3600)
-
-
-class _BidderView:
-    """An actor standing for one bidder, to build that bidder's own summary and no other."""
-
-    is_authenticated = is_active = True
-    id = None
-    audit_label = "award pack"
-
-    def __init__(self, supplier_id: int):
-        self.roles = frozenset({"supplier"})
-        self.supplier_ids = frozenset({supplier_id})
-        self.organisation_ids: frozenset[int] = frozenset()
 
 
 @kind("award_pack", "Award pack", PACK_JOB)
@@ -128,18 +116,14 @@ def _render(session: Session, tender: Tender, standstill: Any, document_kind: st
     common = {"tender": tender, "standstill": standstill, "produced": now()}
     if document_kind == "award_notice":
         lot = subject
-        ranking = _decided_ranking(session, tender, lot)
-        decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
-        winner = ranking.suppliers.get(decision.opened_bid_id, "?") if decision else "?"
+        award = award_record.lot_awards(session, tender)[lot.id]
         names = list(session.scalars(select(Organisation.name).distinct()
                                      .join(LotLine, LotLine.organisation_id == Organisation.id)
                                      .where(LotLine.lot_id == lot.id, LotLine.status == LineStatus.confirmed)
                                      .order_by(Organisation.name)))
         title = f"Award decision notice: {tender.reference} lot {lot.number}"
-        optimised = optimised_award.adopted(session, tender)
         html = render_template("tenders/pdf/award_notice.html", title=title, reference=f"{tender.reference} / lot {lot.number}",
-                               optimised=optimised, optimised_rows=optimised_award.allocation_of(optimised, lot.id) if optimised else [],
-                               lot=lot, ranking=ranking, winner_name=winner, organisations=names,
+                               award=award, optimised=award.optimised, lot=lot, organisations=names,
                                formula=scoring.FORMULAS[tender.price_formula],
                                items={i.id: i.description for i in lot.items},
                                lines=session.scalars(select(LotLine).options(joinedload(LotLine.organisation))
@@ -149,14 +133,15 @@ def _render(session: Session, tender: Tender, standstill: Any, document_kind: st
     if document_kind == "assessment_letter":
         opened = subject
         supplier = session.get(Supplier, opened.supplier_id)
-        results = evaluation.assessment_summary(session, _BidderView(opened.supplier_id), tender.id)
+        results = evaluation.summary_for(session, tender, opened)
         title = f"Assessment summary: {tender.reference}, {supplier.legal_name}"
         html = render_template("tenders/pdf/assessment_letter.html", title=title, reference=tender.reference,
                                supplier_name=supplier.legal_name, results=results, **common)
         return title, html, {"audience_supplier_id": opened.supplier_id}
     if document_kind == "order_summary":
         organisation = subject
-        rows, cost, baseline = _order_rows(session, tender, organisation.id)
+        rows = order_rows(session, tender, organisation.id)
+        cost, baseline = sum((r.cost for r in rows), Decimal(0)), sum((r.baseline for r in rows), Decimal(0))
         optimised = optimised_award.adopted(session, tender)
         share = next((o for o in (optimised.result.get("organisations") or []) if o["id"] == organisation.id), None) if optimised else None
         title = f"Order summary: {tender.reference}, {organisation.name}"
@@ -173,63 +158,31 @@ def _render(session: Session, tender: Tender, standstill: Any, document_kind: st
     return title, html, {"audience_public": True}
 
 
-def _decided_ranking(session: Session, tender: Tender, lot: Lot) -> evaluation.LotRanking:
-    """The lot's scores as the decision recorded them (ranking again only for a decision
-    published before they were kept)."""
-    entries = evaluation.decision_scores(session, tender).get(lot.id)
-    if not entries:
-        return evaluation.rank_lot(session, tender, lot)
-    names = dict(session.execute(select(OpenedBid.id, Supplier.legal_name).join(Supplier, Supplier.id == OpenedBid.supplier_id)
-                                 .where(OpenedBid.id.in_([e.bid for e in entries]))).all())
-    return evaluation.LotRanking(lot, entries, names)
+@dataclass(frozen=True)
+class OrderRow:
+    """A line of an organisation's order summary: the award record's lines for one item and supplier."""
+
+    lot: int
+    item: str
+    supplier: str
+    quantity: Decimal
+    unit_price: Decimal
+    cost: Decimal
+    baseline: Decimal
+
+    @property
+    def saving(self) -> Decimal:
+        return self.baseline - self.cost
 
 
-def _order_rows(session: Session, tender: Tender, organisation_id: int) -> tuple[list[dict[str, Any]], Decimal, Decimal]:
-    rows, cost, baseline = [], Decimal(0), Decimal(0)
+def order_rows(session: Session, tender: Tender, organisation_id: int) -> list[OrderRow]:
+    """What the organisation buys under the recorded award: the same lines its orders will hold."""
     names = dict(session.execute(select(Supplier.id, Supplier.legal_name)).all())
-    optimised = optimised_award.adopted(session, tender)
-    for lot in tender.lots:
-        decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
-        if decision is None:
-            continue
-        if optimised is not None and optimised_award.allocation_of(optimised, lot.id):
-            rows_from = _optimised_rows(session, optimised, lot, organisation_id, names)
-            rows += rows_from
-            cost += sum((r["cost"] for r in rows_from), Decimal(0))
-            baseline += sum((r["baseline"] for r in rows_from), Decimal(0))
-            continue
-        winner = session.get(OpenedBid, decision.opened_bid_id)
-        prices = evaluation.awarded_unit_prices(session, lot, decision.opened_bid_id)
-        items = {i.id: i.description for i in lot.items}
-        quantities: dict[int, list[Any]] = defaultdict(list)
-        for line in lot.lines:
-            if line.organisation_id == organisation_id and line.status is LineStatus.confirmed and line.lot_item_id in prices:
-                quantities[line.lot_item_id].append(line)
-        for item_id, lines in quantities.items():
-            quantity = sum((l.quantity for l in lines), Decimal(0))
-            line_cost = sum((l.quantity * prices[item_id] for l in lines), Decimal(0))
-            line_base = sum((l.quantity * l.baseline_unit_price for l in lines), Decimal(0))
-            rows.append({"lot": lot.number, "item": items[item_id], "supplier": names.get(winner.supplier_id if winner else 0, "?"),
-                         "quantity": quantity, "unit_price": prices[item_id], "cost": line_cost, "baseline": line_base})
-            cost += line_cost
-            baseline += line_base
-    return rows, cost, baseline
-
-
-def _optimised_rows(session: Session, optimised: Any, lot: Lot, organisation_id: int,
-                    names: dict[int, str]) -> list[dict[str, Any]]:
-    """An organisation's lines under an adopted optimised award: split by supplier as the
-    contracts will be, at each supplier's tier price less any bundle discount earned."""
-    items = {i.id: i.description for i in lot.items}
-    lines = {l.id: l for l in lot.lines if l.organisation_id == organisation_id and l.status is LineStatus.confirmed}
-    rows = []
-    for opened, prices, quantities in optimised_award.contract_parts(session, optimised, lot):
-        for line_id, quantity in quantities.items():
-            line = lines.get(line_id)
-            if line is None or line.lot_item_id not in prices:
-                continue
-            unit = prices[line.lot_item_id].quantize(Decimal("0.01"))
-            rows.append({"lot": lot.number, "item": items[line.lot_item_id], "supplier": names.get(opened.supplier_id, "?"),
-                         "quantity": quantity, "unit_price": unit, "cost": (unit * quantity).quantize(Decimal("0.01")),
-                         "baseline": (line.baseline_unit_price * quantity).quantize(Decimal("0.01"))})
-    return rows
+    lots = {l.id: l for l in tender.lots}
+    grouped: dict[tuple[int, int, int, Decimal], list[award_record.OrderLine]] = defaultdict(list)
+    for line in award_record.tender_lines(session, tender, organisation_id):
+        grouped[(lots[line.lot_id].number, line.lot_item_id, line.supplier_id, line.unit_price)].append(line)
+    items = {i.id: i.description for l in tender.lots for i in l.items}
+    return [OrderRow(lot, items[item], names.get(supplier, "?"), sum((l.quantity for l in found), Decimal(0)), unit,
+                     sum((l.cost for l in found), Decimal(0)), sum((l.baseline for l in found), Decimal(0)))
+            for (lot, item, supplier, unit), found in sorted(grouped.items(), key=lambda kv: kv[0][:2])]

@@ -20,7 +20,7 @@ from procurement.core.errors import Conflict, InvalidInput, NotFound, Permission
 from procurement.demand.models import Requirement, RequirementStatus
 from procurement.demand.services import move_requirement
 from procurement.models import Membership, Role
-from tenders import scoring
+from tenders import award_record, scoring
 from tenders.lifecycle import get_tender, locked, move
 from tenders.models import (
     AwardDecision,
@@ -388,6 +388,11 @@ def recommend(session: Session, actor: Any, tender_id: int, lot_id: int, advanta
 
     drop_adoption(session, tender)
     session.flush()
+    for other in tender.lots:  # with no adopted optimised award, every recommended lot is awarded by its ranking
+        found = decision if other.id == lot.id else session.scalar(select(AwardDecision).where(AwardDecision.lot_id == other.id))
+        if found is not None:
+            award_record.record_award(session, tender, other, found, None,
+                                      ranking.entries if other.id == lot.id else rank_lot(session, tender, other).entries)
     record_event(session, actor, "award.recommended", subject=tender, details={
         "lot": lot.number, "opened_bid": ranking.winner.bid, "score": str(ranking.winner.score)})
     return decision
@@ -425,6 +430,13 @@ def publish_decision(session: Session, actor: Any, tender_id: int) -> Standstill
     standstill = Standstill(tender_id=tender.id, published_at=now(), ends_on=scoring.standstill_ends(today()))
     session.add(standstill)
     record_decision_scores(session, tender)
+    from tenders.optimised_award import adopted
+
+    chosen, decided = adopted(session, tender), decision_scores(session, tender)
+    for lot in tender.lots:  # the record, with the scores as decided
+        decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
+        if decision is not None:
+            award_record.record_award(session, tender, lot, decision, chosen, decided.get(lot.id, []))
     move(session, actor, tender, TenderStatus.standstill, "tender.decision_published",
          standstill_ends=standstill.ends_on.isoformat())
     request_award_pack(session, actor, tender)
@@ -509,23 +521,13 @@ def enter_contracts(session: Session, actor: Any, tender_id: int) -> list[Contra
         raise Conflict("A challenge has paused standstill: no contract may be entered")
     if today() <= standstill.ends_on:
         raise Conflict(f"Standstill runs until the end of {standstill.ends_on:%-d %B %Y}: no contract before then")
-    from tenders import optimised_award
-
-    adopted = optimised_award.adopted(session, tender)
     contracts = []
-    for lot in tender.lots:
-        decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
-        if decision is None or decision.approved_at is None:
-            continue
-        if adopted is not None and optimised_award.allocation_of(adopted, lot.id):
-            parts = optimised_award.contract_parts(session, adopted, lot)
-        else:
-            opened = session.get(OpenedBid, decision.opened_bid_id)
-            assert opened is not None
-            parts = [(opened, awarded_unit_prices(session, lot, opened.id), {})]
-        for part, (opened, prices, quantities) in enumerate(parts):
-            suffix = "" if len(parts) == 1 else "ABCDEFGHIJ"[part]
-            contract = _contract(session, actor, tender, lot, opened, prices, quantities, suffix)
+    for award in award_record.lot_awards(session, tender, approved_only=True).values():
+        lines = award_record.lines_of(award.lot, award.shares)
+        for part, share in enumerate(award.shares):
+            suffix = "" if len(award.shares) == 1 else "ABCDEFGHIJ"[part]
+            contract = _contract(session, actor, tender, award.lot, share,
+                                 [l for l in lines if l.opened_bid_id == share.opened_bid_id], suffix)
             session.add(contract)
             contracts.append(contract)
     session.flush()
@@ -535,26 +537,23 @@ def enter_contracts(session: Session, actor: Any, tender_id: int) -> list[Contra
     return contracts
 
 
-def _contract(session: Session, actor: Any, tender: Tender, lot: Lot, opened: OpenedBid, prices: dict[int, Decimal],
-              quantities: dict[int, Decimal], suffix: str) -> Contract:
-    """A contract for (part of) a lot, with an order per organisation from its confirmed lines;
-    `quantities` (line id -> quantity) when the lot is split among suppliers."""
-    contract = Contract(lot_id=lot.id, supplier_id=opened.supplier_id, opened_bid_id=opened.id, value=Decimal(0),
+def _contract(session: Session, actor: Any, tender: Tender, lot: Lot, share: Any,
+              lines: list[award_record.OrderLine], suffix: str) -> Contract:
+    """A contract for an awarded share of a lot, with an order per organisation: its lines as
+    the award record allocates them."""
+    contract = Contract(lot_id=lot.id, supplier_id=share.supplier_id, opened_bid_id=share.opened_bid_id, value=Decimal(0),
                         entered_by_id=getattr(actor, "id", None))
-    by_organisation: dict[int, list[tuple[Any, Decimal]]] = defaultdict(list)
-    for line in lot.lines:
-        quantity = quantities.get(line.id, Decimal(0)) if quantities else line.quantity
-        if line.status is LineStatus.confirmed and line.lot_item_id in prices and quantity > 0:
-            by_organisation[line.organisation_id].append((line, quantity))
-    for n, (organisation_id, lines) in enumerate(sorted(by_organisation.items()), start=1):
-        entries = [{"requirement_id": l.requirement_id, "lot_item_id": l.lot_item_id, "quantity": str(q),
-                    "unit_price": str(_money(prices[l.lot_item_id])), "total": str(_money(q * prices[l.lot_item_id])),
-                    "baseline": str(_money(q * l.baseline_unit_price))} for l, q in lines]
+    by_organisation: dict[int, list[award_record.OrderLine]] = defaultdict(list)
+    for line in lines:
+        by_organisation[line.organisation_id].append(line)
+    for n, (organisation_id, found) in enumerate(sorted(by_organisation.items()), start=1):
+        entries = [{"requirement_id": l.requirement_id, "lot_item_id": l.lot_item_id, "quantity": str(l.quantity),
+                    "unit_price": str(l.unit_price), "total": str(l.cost), "baseline": str(l.baseline)} for l in found]
         order = CallOffOrder(organisation_id=organisation_id, reference=f"{tender.reference}-L{lot.number}{suffix}-{n:03d}",
-                             lines=entries, total=sum((Decimal(e["total"]) for e in entries), Decimal(0)),
-                             baseline=sum((Decimal(e["baseline"]) for e in entries), Decimal(0)))
+                             lines=entries, total=sum((l.cost for l in found), Decimal(0)),
+                             baseline=sum((l.baseline for l in found), Decimal(0)))
         contract.orders.append(order)
-        for line, _ in lines:
+        for line in found:
             requirement = session.get(Requirement, line.requirement_id)
             if requirement is not None and requirement.status is RequirementStatus.committed:
                 move_requirement(session, actor, requirement, RequirementStatus.awarded, "requirement.awarded",
@@ -619,13 +618,37 @@ def organisation_orders(session: Session, actor: Any) -> list[tuple[CallOffOrder
 
 
 @dataclass
+class Assessed:
+    criterion: Criterion
+    score: int | None     # the moderated (consensus) mark
+    reason: str
+
+
+@dataclass
+class AwardedTender:
+    """An awarded tender as a bidder's summary names it (regulation 31): the supplier's name,
+    postal and email address and identifier, and each score with its explanation."""
+
+    share: Any            # award_record.AwardShare
+    supplier: Supplier
+    entry: scoring.Entry | None
+    marks: list[Assessed]
+
+
+@dataclass
 class LotResult:
     lot: Lot
-    own: scoring.Entry | None
-    winner: scoring.Entry | None
-    won: bool
-    criteria: list[tuple[Criterion, int, str, int | None]]  # criterion, own consensus, rationale, winner's consensus
+    own: scoring.Entry
+    own_share: Any        # award_record.AwardShare, when this bidder is awarded (a share of) the lot
+    marks: list[Assessed]
+    awarded: list[AwardedTender]
+    explanation: str      # the award's basis, in words
+    reason: str           # why this bidder is not awarded, when it is not
     advantages: str
+
+    @property
+    def won(self) -> bool:
+        return self.own_share is not None
 
 
 def decision_scores(session: Session, tender: Tender, bids: set[int] | None = None) -> dict[int, list[scoring.Entry]]:
@@ -642,8 +665,7 @@ def decision_scores(session: Session, tender: Tender, bids: set[int] | None = No
 
 
 def assessment_summary(session: Session, actor: Any, tender_id: int) -> list[LotResult]:
-    """A bidder's own scores and reasons per criterion, the winner's scores and the relative
-    advantages of the winning bid; from the decision's publication on."""
+    """The signed-in bidder's assessment summary, from the decision's publication on."""
     supplier_ids = set(getattr(actor, "supplier_ids", ()) or ()) if access.has_role(actor, access.SUPPLIER) else set()
     if not supplier_ids:
         raise PermissionDenied("Assessment summaries are for the bidders")
@@ -653,24 +675,54 @@ def assessment_summary(session: Session, actor: Any, tender_id: int) -> list[Lot
     mine = session.scalar(select(OpenedBid).where(OpenedBid.tender_id == tender.id, OpenedBid.supplier_id.in_(supplier_ids)))
     if mine is None:
         raise NotFound("You did not bid for this tender")
-    decisions = {d.lot_id: d for d in session.scalars(select(AwardDecision).where(
-        AwardDecision.lot_id.in_([l.id for l in tender.lots])))}
-    wanted = {mine.id} | {d.opened_bid_id for d in decisions.values()}
+    return summary_for(session, tender, mine)
+
+
+def summary_for(session: Session, tender: Tender, mine: OpenedBid) -> list[LotResult]:
+    """A bidder's own scores and reasons for each lot it bid for (and no other), the awarded
+    tenders' suppliers with their scores and explanations, the basis of the award and, when
+    this bidder is not awarded, why."""
+    awards = award_record.lot_awards(session, tender)
+    wanted = {mine.id} | {s.opened_bid_id for a in awards.values() for s in a.shares}
     consensus = {(c.opened_bid_id, c.criterion_id): c for c in session.scalars(
         select(Consensus).where(Consensus.opened_bid_id.in_(wanted)))}
-    decided = decision_scores(session, tender, wanted)
+    suppliers = {s.id: s for s in session.scalars(select(Supplier).where(
+        Supplier.id.in_({s.supplier_id for a in awards.values() for s in a.shares})))}
+
+    def marks(bid: int) -> list[Assessed]:
+        return [Assessed(c, consensus[(bid, c.id)].score if (bid, c.id) in consensus else None,
+                     consensus[(bid, c.id)].rationale if (bid, c.id) in consensus else "") for c in tender.criteria]
+
     results = []
     for lot in tender.lots:
-        decision = decisions.get(lot.id)
-        entries = decided.get(lot.id) or rank_lot(session, tender, lot).entries
+        award = awards.get(lot.id)
+        entries = award.entries if award else rank_lot(session, tender, lot).entries
         own = next((e for e in entries if e.bid == mine.id), None)
-        winner = next((e for e in entries if decision and e.bid == decision.opened_bid_id), None)
-        if own is None and winner is None:
+        if own is None:  # it did not bid for this lot
             continue
-        criteria = [(c, consensus[(mine.id, c.id)].score if (mine.id, c.id) in consensus else 0,
-                     consensus[(mine.id, c.id)].rationale if (mine.id, c.id) in consensus else "",
-                     consensus[(winner.bid, c.id)].score if winner and (winner.bid, c.id) in consensus else None)
-                    for c in tender.criteria]
-        results.append(LotResult(lot, own, winner, bool(winner and winner.bid == mine.id), criteria,
-                                 decision.advantages if decision else ""))
+        shares = award.shares if award else []
+        own_share = next((s for s in shares if s.opened_bid_id == mine.id), None)
+        awarded = [AwardedTender(s, suppliers[s.supplier_id], next((e for e in entries if e.bid == s.opened_bid_id), None),
+                                 marks(s.opened_bid_id)) for s in shares]
+        results.append(LotResult(lot, own, own_share, marks(mine.id), awarded, award.explanation if award else "",
+                                 "" if own_share else not_awarded_because(tender, own, award),
+                                 award.decision.advantages if award else ""))
     return results
+
+
+def not_awarded_because(tender: Tender, own: scoring.Entry, award: Any) -> str:
+    """Why a bidder is not awarded a lot it bid for, in words."""
+    if own.failed:
+        names = [c.name for c in tender.criteria if c.id in own.failed]
+        return ("Your tender is disqualified: its mark for " + ", ".join(names) +
+                " is below the pass mark published with the tender.")
+    if own.excluded.startswith("rejected"):
+        return "Your tender is rejected as abnormally low: the evaluators did not accept the explanation given."
+    if own.excluded:
+        return f"Your tender could not be awarded: {own.excluded}."
+    if award is None or not award.shares:
+        return "This lot is not awarded."
+    if award.basis is award_record.AwardBasis.optimised:
+        return ("Your tender is not part of the optimised award across lots, which costs least across all the lots "
+                "under the published award rules.")
+    return "Your tender is not the most advantageous tender: it is not ranked first on this lot."

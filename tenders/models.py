@@ -540,3 +540,51 @@ class OptimisedAward(Base):
     created_at: Mapped[datetime] = mapped_column(default=now)
     adopted_at: Mapped[Optional[datetime]]
     adopted_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+
+
+class AwardBasis(str, enum.Enum):
+    ranking = "ranking"      # the lot's most advantageous tender: first in the lot's ranking
+    optimised = "optimised"  # an adopted optimised award across lots, under the published award rules
+
+
+class AwardShare(Base):
+    """The award decision's one record: who is awarded (a share of) a lot, how much of it, at
+    what prices, less what discount, for what value, with what scores, and on what basis.
+    Written when the lead recommends (or adopts an optimised award) and again, with the
+    scores as decided, when the decision is published. Every page, letter, notice, order,
+    report, API response and OCDS release reads the award from here."""
+
+    __tablename__ = "award_share"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("award_decision.id", ondelete="CASCADE"), index=True)
+    lot_id: Mapped[int] = mapped_column(ForeignKey("lot.id", ondelete="CASCADE"), index=True)
+    opened_bid_id: Mapped[int] = mapped_column(ForeignKey("opened_bid.id"))
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("supplier.id"))
+    basis: Mapped[AwardBasis] = mapped_column(str_enum(AwardBasis, "award_basis"))
+    optimised_award_id: Mapped[Optional[int]] = mapped_column(ForeignKey("optimised_award.id", ondelete="SET NULL"))
+    # How much of the lot: in the lot's unit for a lot of one item, else in percent of the lot.
+    quantity: Mapped[Decimal] = mapped_column(ExactDecimal(14, 3))
+    share_percent: Mapped[Decimal] = mapped_column(ExactDecimal(6, 2))
+    unit_prices: Mapped[dict[str, str]] = mapped_column(JSON)  # lot item id -> unit price bid, before any discount
+    bid_total: Mapped[Decimal]          # the bid's total for the whole lot, as ranked
+    list_value: Mapped[Decimal]         # this share at the bid's prices, before any discount
+    discount_percent: Mapped[Decimal] = mapped_column(ExactDecimal(5, 2), default=Decimal(0))
+    discount_lots: Mapped[list[int]] = mapped_column(JSON, default=list)  # the lots of the bundle it earns
+    value: Mapped[Decimal]              # what the organisations pay: the orders' total
+    rank: Mapped[Optional[int]]         # the bid's place in the lot's ranking (None: not eligible)
+    price_score: Mapped[Decimal] = mapped_column(ExactDecimal(7, 2))
+    quality_score: Mapped[Decimal] = mapped_column(ExactDecimal(7, 2))
+    score: Mapped[Decimal] = mapped_column(ExactDecimal(7, 2))
+
+    __table_args__ = (
+        UniqueConstraint("lot_id", "opened_bid_id"),
+        # A share is part of the lot, and never negative (CAST: SQLite keeps exact decimals as text).
+        CheckConstraint("CAST(share_percent AS REAL) > 0 AND CAST(share_percent AS REAL) <= 100", name="share_is_part_of_the_lot"),
+        # The discount is stated, not hidden: value is the list value less it.
+        CheckConstraint("CAST(discount_percent AS REAL) >= 0 AND CAST(discount_percent AS REAL) < 100", name="discount_is_a_percentage"),
+    )
+
+    @property
+    def discount(self) -> Decimal:
+        return self.list_value - self.value

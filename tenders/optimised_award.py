@@ -398,9 +398,8 @@ def adopt(session: Session, actor: Any, tender_id: int, award_id: int) -> Optimi
                 session.delete(decision)
             continue
         lead = max(mine, key=lambda r: Decimal(r["quantity"]))
-        parts = "; ".join(f"{r['supplier']} {r['share_percent']}% at £{Decimal(r['unit_price']):,.2f}" for r in mine)
-        advantages = (f"Optimised joint award across lots under the published award rules: {parts}. The whole award costs "
-                      f"£{award.total:,.2f}{against}.")
+        advantages = ("Part of the optimised joint award across lots under the published award rules: the award that "
+                      f"costs least overall, £{award.total:,.2f} ex VAT{against}.")
         if decision is None:
             decision = AwardDecision(lot_id=lot.id, opened_bid_id=lead["opened_bid_id"], advantages=advantages)
             session.add(decision)
@@ -408,6 +407,13 @@ def adopt(session: Session, actor: Any, tender_id: int, award_id: int) -> Optimi
         decision.recommended_by_id, decision.recommended_at = getattr(actor, "id", None), now()
     award.adopted_at, award.adopted_by_id = now(), getattr(actor, "id", None)
     session.flush()
+    from tenders.award_record import record_award
+    from tenders.evaluation import rank_lot
+
+    for lot in tender.lots:
+        decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
+        if decision is not None:
+            record_award(session, tender, lot, decision, award, rank_lot(session, tender, lot).entries)
     record_event(session, actor, "award.optimised_adopted", subject=tender,
                  details={"optimised_award": award.id, "total": str(award.total)})
     return award

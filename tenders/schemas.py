@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from procurement.demand.rules import quantity_text
 from procurement.demand.schemas import BoardArgsSchema
+from tenders.models import ShortPeriodGround
 
 
 class FormTenderSchema(BoardArgsSchema):
@@ -85,7 +86,17 @@ class CriteriaSchema(Schema):
 
 
 class PublishSchema(Schema):
-    short_period_reason = fields.Str(load_default="", validate=validate.Length(max=500))
+    """Publication, with the ground for a tendering period under 25 days if there is one; only
+    the chosen ground's own fields are kept."""
+
+    short_period_ground = fields.Enum(
+        ShortPeriodGround, by_value=True, load_default=None, allow_none=True,
+        metadata={"description": "urgency (with short_period_reason) or planned_procurement_notice (with "
+                                 "planned_notice_published_on, 40 days to a year before publication); none: 25 days"})
+    short_period_reason = fields.Str(load_default="", validate=validate.Length(max=500),
+                                     metadata={"description": "the stated urgency"})
+    planned_notice_published_on = fields.Date(load_default=None, allow_none=True)
+    planned_notice_reference = fields.Str(load_default="", validate=validate.Length(max=100))
 
 
 class AmendmentSchema(Schema):
@@ -171,6 +182,10 @@ class OpportunitySchema(Schema):
     clarification_deadline = fields.AwareDateTime(allow_none=True)
     submission_deadline = fields.AwareDateTime(allow_none=True)
     expected_award_on = fields.Date(allow_none=True)
+    short_period_ground = fields.Enum(ShortPeriodGround, by_value=True, allow_none=True)
+    short_period_reason = fields.Str(metadata={"description": "the stated urgency, with that ground"})
+    planned_notice_published_on = fields.Date(allow_none=True)
+    planned_notice_reference = fields.Str()
     lots = fields.List(fields.Nested(PublishedLotSchema))
     criteria = fields.List(fields.Nested(CriterionOutSchema))
     documents = fields.List(fields.Nested(DocumentSchema))
@@ -278,15 +293,36 @@ class RankingSchema(Schema):
     entries = fields.Function(lambda r: [dict(EntrySchema().dump(e), supplier=r.suppliers.get(e.bid)) for e in r.entries])
 
 
+def _marks(marks: list) -> list[dict]:
+    return [{"criterion": m.criterion.name, "weight": m.criterion.weight, "pass_mark": m.criterion.pass_mark,
+             "score": m.score, "reason": m.reason} for m in marks]
+
+
+class AwardedTenderSchema(Schema):
+    """An awarded tender as a bidder's assessment summary names it (regulation 31)."""
+
+    supplier = fields.Function(lambda a: a.supplier.legal_name)
+    identifier = fields.Function(lambda a: a.supplier.org_identifier)
+    postal_address = fields.Function(lambda a: a.supplier.postal_address)
+    email = fields.Function(lambda a: a.supplier.contact_email)
+    share_percent = fields.Function(lambda a: str(a.share.share_percent))
+    value = fields.Function(lambda a: str(a.share.value))
+    price_score = fields.Function(lambda a: str(a.share.price_score))
+    quality_score = fields.Function(lambda a: str(a.share.quality_score))
+    score = fields.Function(lambda a: str(a.share.score))
+    criteria = fields.Function(lambda a: _marks(a.marks))
+
+
 class ResultSchema(Schema):
-    """A bidder's assessment summary for one lot."""
+    """A bidder's assessment summary for one lot it bid for."""
 
     lot = fields.Function(lambda r: r.lot.number)
     won = fields.Bool()
-    own = fields.Function(lambda r: EntrySchema().dump(r.own) if r.own else None)
-    winner = fields.Function(lambda r: {k: v for k, v in EntrySchema().dump(r.winner).items() if k != "bid"} if r.winner else None)
-    criteria = fields.Function(lambda r: [{"criterion": c.name, "weight": c.weight, "your_score": own, "reason": why,
-                                           "winner_score": winner} for c, own, why, winner in r.criteria])
+    own = fields.Function(lambda r: EntrySchema().dump(r.own))
+    criteria = fields.Function(lambda r: _marks(r.marks))
+    awarded = fields.Function(lambda r: AwardedTenderSchema(many=True).dump(r.awarded))
+    basis = fields.Str(attribute="explanation", metadata={"description": "why the award goes where it goes"})
+    reason = fields.Str(metadata={"description": "why this bidder is not awarded the lot, when it is not"})
     advantages = fields.Str()
 
 

@@ -110,8 +110,11 @@ def test_from_marks_to_contracts_orders_and_savings(session, world):
         with pytest.raises(Conflict, match="Standstill runs until"):
             evaluation.enter_contracts(session, world["lead"], tender.id)
         summary = evaluation.assessment_summary(session, world["bidders"][0], tender.id)
-        assert not summary[0].won and summary[0].own.score == D("85.76") and summary[0].winner.score == D("96.38")
-        assert [(c.number, own, winner) for c, own, _why, winner in summary[0].criteria] == [(1, 4, 5), (2, 3, 5)]
+        (awarded,) = summary[0].awarded
+        assert not summary[0].won and summary[0].own.score == D("85.76") and awarded.share.score == D("96.38")
+        assert [(m.criterion.number, m.score) for m in summary[0].marks] == [(1, 4), (2, 3)]
+        assert [(m.criterion.number, m.score) for m in awarded.marks] == [(1, 5), (2, 5)]
+        assert "not the most advantageous tender" in summary[0].reason
         assert summary[0].advantages == "Best quality at a close price"
     after_standstill = datetime.combine(standstill.ends_on + timedelta(days=1), time(9), LONDON)
     with frozen_at(after_standstill):

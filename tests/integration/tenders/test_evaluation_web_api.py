@@ -119,6 +119,6 @@ def test_the_award_in_the_browser(app, session, world):
         with fresh_browser(app) as browser:
             sign_in(browser, world["bidders"][0].email, factories.PASSWORD)
             results = browser.get(f"/opportunities/{tender.id}/results").get_data(as_text=True)
-            assert "not awarded to you" in results and "85.76" in results and "Best quality" in results
+            assert "Not awarded to you" in results and "85.76" in results and "Best quality" in results
     session.expire_all()
     assert session.get(type(tender), tender.id).status is TenderStatus.awarded

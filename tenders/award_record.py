@@ -1,0 +1,295 @@
+"""The award decision's one record, and everything read from it.
+
+Each lot's award is kept as `AwardShare` rows: who is awarded how much of the lot, at which
+unit prices, less which bundle discount, for what value, with what scores, on what basis (the
+ranking, or an adopted optimised award across lots). They are written when the lead
+recommends or adopts, and again with the decided scores when the decision is published.
+Orders, order summaries, notices, letters, pages, the API and OCDS releases all read the
+award here, so no two of them can state it differently."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from suppliers.models import Supplier
+from tenders import scoring
+from tenders.models import (AwardBasis, AwardDecision, AwardShare, DecisionScore, LineStatus, Lot, OpenedBid,
+                            OptimisedAward, Tender)
+
+PENNY = Decimal("0.01")
+HUNDRED = Decimal(100)
+
+
+def pennies(amount: Decimal) -> Decimal:
+    return amount.quantize(PENNY, ROUND_HALF_UP)
+
+
+def net_unit_price(unit_price: Decimal, discount_percent: Decimal) -> Decimal:
+    """The unit price an organisation pays: the bid's price less an earned bundle discount, to the penny."""
+    return pennies(unit_price * (1 - discount_percent / HUNDRED))
+
+
+# Writing the record ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Part:
+    """A share of a lot before it is priced into lines: plain values."""
+
+    opened_bid_id: int
+    supplier_id: int
+    quantity: Decimal                 # lot units (one item) or percent of the lot
+    unit_prices: dict[int, Decimal]   # lot item -> the bid's unit price at the awarded quantity
+    discount_percent: Decimal = Decimal(0)
+    discount_lots: tuple[int, ...] = ()
+
+
+def record_award(session: Session, tender: Tender, lot: Lot, decision: AwardDecision,
+                 adopted: OptimisedAward | None, entries: list[scoring.Entry]) -> list[AwardShare]:
+    """(Re)write the lot's award record from its decision: the adopted optimised award's
+    allocation where it awards this lot, else the recommended bid for the whole lot."""
+    session.execute(delete(AwardShare).where(AwardShare.lot_id == lot.id))
+    parts = _optimised_parts(session, lot, adopted) if adopted is not None else []
+    basis = AwardBasis.optimised if parts else AwardBasis.ranking
+    if not parts:
+        opened = session.get(OpenedBid, decision.opened_bid_id)
+        assert opened is not None
+        parts = [Part(opened.id, opened.supplier_id, _whole(lot), _bid_prices(session, lot, opened.id, None))]
+    totals = _lot_totals(session, tender, lot)
+    positions = {e.bid: (n if e.eligible else None, e) for n, e in enumerate(entries, start=1)}
+    lines = allocate(lot, parts)
+    shares = []
+    for part in parts:
+        mine = [l for l in lines if l.opened_bid_id == part.opened_bid_id]
+        rank, entry = positions.get(part.opened_bid_id, (None, None))
+        share = AwardShare(
+            decision_id=decision.id, lot_id=lot.id, opened_bid_id=part.opened_bid_id, supplier_id=part.supplier_id,
+            basis=basis, optimised_award_id=adopted.id if basis is AwardBasis.optimised and adopted else None,
+            quantity=part.quantity, share_percent=(part.quantity * HUNDRED / _whole(lot)).quantize(PENNY),
+            unit_prices={str(k): str(v) for k, v in part.unit_prices.items()},
+            bid_total=totals.get(part.opened_bid_id, Decimal(0)),
+            list_value=pennies(sum((l.quantity * part.unit_prices[l.lot_item_id] for l in mine), Decimal(0))),
+            discount_percent=part.discount_percent, discount_lots=list(part.discount_lots),
+            value=sum((l.cost for l in mine), Decimal(0)), rank=rank,
+            price_score=entry.price_score if entry else Decimal(0), quality_score=entry.quality_score if entry else Decimal(0),
+            score=entry.score if entry else Decimal(0))
+        session.add(share)
+        shares.append(share)
+    session.flush()
+    return shares
+
+
+def _whole(lot: Lot) -> Decimal:
+    return lot.items[0].quantity if len(lot.items) == 1 else HUNDRED
+
+
+def _lot_totals(session: Session, tender: Tender, lot: Lot) -> dict[int, Decimal]:
+    from tenders.evaluation import lot_totals
+
+    return lot_totals(session, tender, lot)
+
+
+def _bid_prices(session: Session, lot: Lot, opened_bid_id: int, quantity: Decimal | None) -> dict[int, Decimal]:
+    """A bid's unit price per item: the tier at `quantity` for a one-item lot, else at each item's
+    pooled quantity."""
+    from tenders.models import BidLine
+
+    items = {i.id: i.quantity for i in lot.items}
+    return {item: scoring.unit_price_at(price, tiers or [], quantity if quantity is not None and len(items) == 1 else items[item])
+            for item, price, tiers in session.execute(
+                select(BidLine.lot_item_id, BidLine.unit_price, BidLine.tiers)
+                .where(BidLine.opened_bid_id == opened_bid_id, BidLine.lot_item_id.in_(list(items))))}
+
+
+def _optimised_parts(session: Session, lot: Lot, adopted: OptimisedAward) -> list[Part]:
+    rows = [r for r in adopted.result["cost"]["allocation"] if r["lot_id"] == lot.id]
+    discounts = {d["opened_bid_id"]: d for d in adopted.result["cost"]["discounts"] if lot.number in d["lots"]}
+    suppliers = dict(session.execute(select(OpenedBid.id, OpenedBid.supplier_id)
+                                     .where(OpenedBid.id.in_([r["opened_bid_id"] for r in rows]))).all())
+    parts = []
+    for r in rows:
+        bid, quantity = r["opened_bid_id"], Decimal(r["quantity"])
+        found = discounts.get(bid)
+        parts.append(Part(bid, suppliers[bid], quantity, _bid_prices(session, lot, bid, quantity),
+                          Decimal(found["percent"]) if found else Decimal(0), tuple(found["lots"]) if found else ()))
+    return parts
+
+
+# Lines: what each organisation buys under the award ----------------------------------------
+
+@dataclass(frozen=True)
+class OrderLine:
+    lot_id: int
+    opened_bid_id: int
+    supplier_id: int
+    organisation_id: int
+    lot_line_id: int
+    requirement_id: int
+    lot_item_id: int
+    quantity: Decimal
+    unit_price: Decimal   # what the organisation pays a unit, any discount taken off
+    baseline_unit_price: Decimal
+
+    @property
+    def cost(self) -> Decimal:
+        return pennies(self.quantity * self.unit_price)
+
+    @property
+    def baseline(self) -> Decimal:
+        return pennies(self.quantity * self.baseline_unit_price)
+
+
+def allocate(lot: Lot, parts: list[Part]) -> list[OrderLine]:
+    """Each confirmed line of the lot, split among the awarded suppliers by their shares (whole
+    units where the line is whole), at each supplier's unit price less its discount."""
+    from tenders.optimised_award import split_line
+
+    shares = [(p.opened_bid_id, p.quantity) for p in parts]
+    by_bid = {p.opened_bid_id: p for p in parts}
+    out = []
+    for line in lot.lines:
+        if line.status is not LineStatus.confirmed or line.lot_item_id is None:
+            continue
+        split = {parts[0].opened_bid_id: line.quantity} if len(parts) == 1 else split_line(line.quantity, shares)
+        for bid, quantity in split.items():
+            part = by_bid[bid]
+            if quantity <= 0 or line.lot_item_id not in part.unit_prices:
+                continue
+            out.append(OrderLine(lot.id, bid, part.supplier_id, line.organisation_id, line.id, line.requirement_id,
+                                 line.lot_item_id, quantity, net_unit_price(part.unit_prices[line.lot_item_id],
+                                                                            part.discount_percent),
+                                 line.baseline_unit_price))
+    return out
+
+
+def part_of(share: AwardShare) -> Part:
+    return Part(share.opened_bid_id, share.supplier_id, share.quantity,
+                {int(k): Decimal(v) for k, v in share.unit_prices.items()}, share.discount_percent,
+                tuple(share.discount_lots or ()))
+
+
+def lines_of(lot: Lot, shares: list[AwardShare]) -> list[OrderLine]:
+    return allocate(lot, [part_of(s) for s in shares]) if shares else []
+
+
+# Reading the record -------------------------------------------------------------------------
+
+@dataclass
+class LotAward:
+    """A lot's award as recorded, with the lot's ranking beside it, for every reader."""
+
+    lot: Lot
+    decision: AwardDecision
+    shares: list[AwardShare]
+    entries: list[scoring.Entry]         # the lot's ranking: decided scores once published
+    names: dict[int, str]                # opened bid -> supplier name
+    optimised: OptimisedAward | None
+
+    @property
+    def basis(self) -> AwardBasis:
+        return self.shares[0].basis if self.shares else AwardBasis.ranking
+
+    @property
+    def value(self) -> Decimal:
+        return sum((s.value for s in self.shares), Decimal(0))
+
+    @property
+    def awarded_bids(self) -> set[int]:
+        return {s.opened_bid_id for s in self.shares}
+
+    @property
+    def first(self) -> scoring.Entry | None:
+        """The lot's first-ranked eligible tender on its own."""
+        return self.entries[0] if self.entries and self.entries[0].eligible else None
+
+    def supplier(self, share: AwardShare) -> str:
+        return self.names.get(share.opened_bid_id, "?")
+
+    @property
+    def explanation(self) -> str:
+        """Why the award goes where it goes, in a sentence or two a bidder or a court can read."""
+        if not self.shares:
+            return "This lot is not awarded."
+        who = "; ".join(f"{self.supplier(s)}" + (f" ({s.share_percent.normalize():f}% of the lot)" if s.share_percent < 100 else "")
+                        for s in self.shares)
+        if self.basis is AwardBasis.ranking:
+            share = self.shares[0]
+            return (f"Awarded to {who}, the most advantageous tender: ranked first on this lot with a score of "
+                    f"{share.score} out of 100.")
+        words = [f"Awarded to {who} under the optimised award across lots that the tender's published award rules allow: "
+                 "the award that costs least across all the lots, bundle discounts taken into account."]
+        first = self.first
+        if first is not None and first.bid not in self.awarded_bids:
+            share = self.shares[0]
+            place = f"ranks {share.rank} on this lot alone" if share.rank else "is not ranked on this lot alone"
+            words.append(f"{self.supplier(share)} {place} (score {share.score}, against {first.score} for "
+                         f"{self.names.get(first.bid, '?')}, ranked first).")
+        for s in self.shares:
+            if s.discount_percent:
+                words.append(f"{self.supplier(s)}'s tender of £{s.list_value:,.2f} for this share is reduced by its "
+                             f"{s.discount_percent.normalize():f}% discount for lots {_and(s.discount_lots)} "
+                             f"(£{s.discount:,.2f}), to £{s.value:,.2f}.")
+        if self.optimised is not None and self.optimised.total is not None:
+            against = (f" against £{self.optimised.lot_by_lot_total:,.2f} awarding each lot to its lowest price"
+                       if self.optimised.lot_by_lot_total else "")
+            words.append(f"The whole award costs £{self.optimised.total:,.2f} ex VAT{against}.")
+        return " ".join(words)
+
+
+def _and(numbers: list[int]) -> str:
+    numbers = sorted(numbers)
+    return ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}" if len(numbers) > 1 else ", ".join(map(str, numbers))
+
+
+def lot_awards(session: Session, tender: Tender, approved_only: bool = False) -> dict[int, LotAward]:
+    """Lot id -> its recorded award (lots without a decision left out)."""
+    from tenders.evaluation import decision_scores, rank_lot
+
+    decisions = {d.lot_id: d for d in session.scalars(select(AwardDecision).where(
+        AwardDecision.lot_id.in_([l.id for l in tender.lots])))}
+    shares: dict[int, list[AwardShare]] = defaultdict(list)
+    for share in session.scalars(select(AwardShare).where(AwardShare.lot_id.in_(list(decisions)))
+                                 .order_by(AwardShare.lot_id, AwardShare.share_percent.desc(), AwardShare.id)):
+        shares[share.lot_id].append(share)
+    decided = decision_scores(session, tender)
+    optimised_ids = {s.optimised_award_id for found in shares.values() for s in found if s.optimised_award_id}
+    optimised = {o.id: o for o in session.scalars(select(OptimisedAward).where(OptimisedAward.id.in_(optimised_ids)))}
+    names = dict(session.execute(select(OpenedBid.id, Supplier.legal_name).join(Supplier, Supplier.id == OpenedBid.supplier_id)
+                                 .where(OpenedBid.tender_id == tender.id)).all())
+    out = {}
+    for lot in tender.lots:
+        decision = decisions.get(lot.id)
+        if decision is None or (approved_only and decision.approved_at is None):
+            continue
+        entries = decided.get(lot.id) or rank_lot(session, tender, lot).entries
+        found = shares.get(lot.id, [])
+        out[lot.id] = LotAward(lot, decision, found, entries, names,
+                               optimised.get(found[0].optimised_award_id) if found and found[0].optimised_award_id else None)
+    return out
+
+
+def tender_lines(session: Session, tender: Tender, organisation_id: int | None = None) -> list[OrderLine]:
+    """Every line bought under the tender's recorded award (one organisation's, if named)."""
+    awards = lot_awards(session, tender, approved_only=True)
+    return [line for award in awards.values() for line in lines_of(award.lot, award.shares)
+            if organisation_id is None or line.organisation_id == organisation_id]
+
+
+def decided_entries(session: Session, lot: Lot) -> list[DecisionScore]:
+    return list(session.scalars(select(DecisionScore).where(DecisionScore.lot_id == lot.id).order_by(DecisionScore.position)))
+
+
+def describe(award: LotAward) -> dict[str, Any]:
+    """The record as plain data (the API's and the audit's shape)."""
+    return {"lot": award.lot.number, "basis": award.basis.value, "value": str(award.value),
+            "explanation": award.explanation,
+            "shares": [{"supplier": award.supplier(s), "opened_bid_id": s.opened_bid_id, "quantity": str(s.quantity),
+                        "share_percent": str(s.share_percent), "unit_prices": s.unit_prices, "bid_total": str(s.bid_total),
+                        "list_value": str(s.list_value), "discount_percent": str(s.discount_percent),
+                        "discount_lots": s.discount_lots, "discount": str(s.discount), "value": str(s.value),
+                        "rank": s.rank, "price_score": str(s.price_score), "quality_score": str(s.quality_score),
+                        "score": str(s.score)} for s in award.shares]}

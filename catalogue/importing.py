@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
-from sqlalchemy import bindparam, select, text, update
+from sqlalchemy import Engine, bindparam, select, text, update
 from sqlalchemy.orm import Session
 
 from catalogue.models import CatalogueImport, ImportMode, ImportStatus
@@ -243,14 +243,23 @@ def run_import(
     return record
 
 
-def progress_reporter(engine: Any, import_id: int) -> Callable[[int, int | None], None]:
-    """Writes progress on a connection of its own, so pages see it while the import runs."""
+def progress_reporter(session: Session, engine: Engine, import_id: int) -> Callable[[int, int | None], None]:
+    """Writes how far `session`'s import has got. On PostgreSQL on a connection of its own, so
+    pages see it while the import runs. SQLite has one writer at a time and the import is it
+    (the job begins as a writer, see db.writing): a second connection would wait for the
+    import's transaction and give up ("database is locked"), or, had the import begun by
+    reading, its commit would stop the import from writing at all. There progress goes into
+    the import's own transaction, as the shared job code does, and shows when that commits."""
+    progress = update(CatalogueImport).where(CatalogueImport.id == import_id)
+
+    if engine.dialect.name != "postgresql":
+        def report_in_transaction(done: int, total: int | None) -> None:
+            session.execute(progress.values(rows_done=done, rows_total=total))
+
+        return report_in_transaction
 
     def report(done: int, total: int | None) -> None:
         with engine.begin() as connection:
-            connection.execute(
-                update(CatalogueImport).where(CatalogueImport.id == import_id)
-                .values(rows_done=done, rows_total=total)
-            )
+            connection.execute(progress.values(rows_done=done, rows_total=total))
 
     return report

@@ -268,3 +268,42 @@ def test_many_bad_rows_and_repeated_skus_are_all_reported(committed_app, supplie
     assert "'R-0' appears more than once in the file (first on row 2)" in messages
     # Rows 2..4001 hold SKUs R-0..R-3999 once each; half of them have a bad CPV code.
     assert record.rows_invalid == 2000 + 2000 and record.offers_created == 2000
+
+
+def test_progress_written_while_the_import_holds_its_transaction(committed_app, supplier_user, monkeypatch, backend):
+    """Progress after every row, so every report falls inside the import's open transaction
+    (as on a busy machine, where staging outlasts the reporting interval). On SQLite progress
+    written from a second connection made the import fail with "database is locked"; on
+    PostgreSQL a page must see it while the import runs."""
+    from sqlalchemy import create_engine
+
+    from catalogue import importing, jobs
+
+    monkeypatch.setattr(importing, "PROGRESS_EVERY_SECONDS", -1.0)
+    # A page's view of the row: a plain engine of its own, outside the job's writer context.
+    page = create_engine(committed_app.config["DATABASE_URL"])
+    reporter, seen = jobs.progress_reporter, []
+
+    def watched_reporter(session, engine, import_id):
+        report = reporter(session, engine, import_id)
+
+        def watched(done, total):
+            report(done, total)
+            with page.connect() as connection:
+                seen.append((done, connection.scalar(
+                    select(CatalogueImport.rows_done).where(CatalogueImport.id == import_id))))
+
+        return watched
+
+    monkeypatch.setattr(jobs, "progress_reporter", watched_reporter)
+    user_id, _ = supplier_user
+    rows = GOOD + [["B-1", "Bad CPV", "", "", "", "", "12345678", "each", "10", "", "", "", "", "", ""]]
+    try:
+        record = upload(committed_app, user_id, csv_bytes(rows), mode="valid_rows")
+    finally:
+        page.dispose()
+    assert record.status is ImportStatus.done, record.message
+    assert (record.rows_done, record.rows_invalid, record.offers_created) == (4, 1, 3)
+    assert [done for done, _ in seen] == [1, 2, 3, 4]
+    if backend == "postgresql":
+        assert [visible for _, visible in seen] == [1, 2, 3, 4]

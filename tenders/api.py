@@ -14,7 +14,7 @@ from procurement.core.errors import InvalidInput, NotFound
 from procurement.demand.board import BoardFilter
 from procurement.demand.schemas import BoardArgsSchema
 from procurement.documents.api import JobSchema as JobOutSchema
-from tenders import bidding, evaluation, lifecycle, opening, optimised_award, pooling
+from tenders import bidding, evaluation, lifecycle, opening, optimised_award, pooling, rules
 from tenders.schemas import (
     AmendmentOutSchema,
     AmendmentSchema,
@@ -185,8 +185,9 @@ class Publish(MethodView):
     @blp.arguments(PublishSchema)
     @blp.response(200, OpportunitySchema)
     def post(self, data: dict[str, Any], tender_id: int) -> Any:
-        """Agency: publish (the minimum tendering period is checked; everything is frozen)"""
-        return lifecycle.publish(db.session, api_actor(), tender_id, short_period_reason=data["short_period_reason"],
+        """Agency: publish (the minimum tendering period, and any ground for a shorter one, is checked;
+        everything is frozen)"""
+        return lifecycle.publish(db.session, api_actor(), tender_id, short_period=rules.ShortPeriod(**data),
                                  master_secret=current_app.config["BID_SEALING_KEY"])
 
 

@@ -1,10 +1,20 @@
 """Forms for forming joint tenders from pools."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovFileInput, GovSubmitInput, GovTextArea, GovTextInput
-from wtforms import BooleanField, IntegerField, StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxInput,
+    GovFileInput,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import BooleanField, IntegerField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from procurement.core.webforms import GovDateField
@@ -46,11 +56,40 @@ class DocumentForm(FlaskForm):
     submit = SubmitField("Add the document", widget=GovSubmitInput())
 
 
+SHORT_PERIOD_CHOICES = [
+    SelectChoice("", "None: the deadline is at least 25 days after publication"),
+    SelectChoice("urgency", "Urgency makes 25 days impractical"),
+    SelectChoice("planned_procurement_notice", "A planned procurement notice (UK3) was published 40 days to a year before"),
+]
+
+
+GROUND_FIELDS = {  # the fields revealed under each ground, and the ground they belong to
+    "short_period_reason": "urgency",
+    "planned_notice_published_on": "planned_procurement_notice",
+    "planned_notice_reference": "planned_procurement_notice",
+}
+
+
 class PublishForm(FlaskForm):
-    short_period_reason = StringField(
-        "Reason for a shorter tendering period (optional)", widget=GovTextInput(), validators=[Optional(), Length(max=500)],
-        description="Only with a recorded reason, such as urgency, may the deadline be 10 to 25 days away")
+    short_period_ground = RadioField(
+        "Ground for a tendering period under 25 days", widget=GovRadioInput(), choices=SHORT_PERIOD_CHOICES, default="",
+        description="With one of these grounds the deadline may be 10 days after publication")
+    short_period_reason = TextAreaField("The urgency, as the tender notice will state it", widget=GovTextArea(),
+                                        validators=[Optional(), Length(max=500)])
+    planned_notice_published_on = GovDateField("The planned procurement notice was published on",
+                                               validators=[Optional()])
+    planned_notice_reference = StringField("Its notice id (optional)", widget=GovTextInput(),
+                                           validators=[Optional(), Length(max=100)])
     submit = SubmitField("Publish the tender", widget=GovSubmitInput())
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Each ground's fields are revealed under it: what another ground's fields hold is ignored."""
+        valid = super().validate(extra_validators)
+        ground = self.short_period_ground.data
+        for name, used_by in GROUND_FIELDS.items():
+            if used_by != ground:
+                self[name].errors = []
+        return valid or not self.errors
 
 
 class AmendForm(FlaskForm):

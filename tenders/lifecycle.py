@@ -29,6 +29,7 @@ from tenders.models import (
     LineStatus,
     Lot,
     LotItem,
+    ShortPeriodGround,
     Tender,
     TenderDocument,
     TenderStatus,
@@ -267,9 +268,10 @@ def _freeze_items(session: Session, tender: Tender) -> None:
                 line.lot_item_id = item.id
 
 
-def publication_problems(session: Session, tender: Tender, short_period_reason: str = "") -> dict[str, list[str]]:
+def publication_problems(session: Session, tender: Tender,
+                         short_period: rules.ShortPeriod = rules.ShortPeriod()) -> dict[str, list[str]]:
     errors = rules.timeline_errors(now(), tender.clarification_deadline, tender.submission_deadline,
-                                   tender.expected_award_on, short_period_reason)
+                                   tender.expected_award_on, short_period)
     weights = rules.weights_errors(tender.price_weight, [c.weight for c in tender.criteria])
     if weights:
         errors["criteria"] = weights
@@ -282,14 +284,15 @@ def publication_problems(session: Session, tender: Tender, short_period_reason: 
     return errors
 
 
-def publish(session: Session, actor: Any, tender_id: int, *, short_period_reason: str = "", master_secret: str) -> Tender:
-    """Publish: the timeline and weights checked, lots and items frozen, the tender box's key
-    made. Lots with no confirmed line are left out."""
+def publish(session: Session, actor: Any, tender_id: int, *, short_period: rules.ShortPeriod = rules.ShortPeriod(),
+            master_secret: str) -> Tender:
+    """Publish: the timeline, the ground for a short tendering period, and the weights checked;
+    lots and items frozen, the tender box's key made. Lots with no confirmed line are left out."""
     _agency(actor)
     tender = locked(session, tender_id)
     if not rules.can_move(tender.status, TenderStatus.published):
         raise Conflict(f"A {tender.status.value} tender cannot be published")
-    errors = publication_problems(session, tender, short_period_reason)
+    errors = publication_problems(session, tender, short_period)
     if errors:
         raise InvalidInput("The tender cannot be published yet", field_errors=errors)
     for lot in list(tender.lots):
@@ -298,11 +301,26 @@ def publish(session: Session, actor: Any, tender_id: int, *, short_period_reason
     _freeze_items(session, tender)
     data_key = sealing.new_data_key()
     tender.wrapped_key = sealing.wrap_key(sealing.master_key(master_secret), data_key, tender.id)
-    tender.short_period_reason = short_period_reason.strip()[:500]
+    _record_short_period(tender, short_period)
     tender.published_at = now()
     return move(session, actor, tender, TenderStatus.published, "tender.published", reference=tender.reference,
                 deadline=tender.submission_deadline.isoformat() if tender.submission_deadline else None,
-                short_period_reason=tender.short_period_reason or None)
+                short_period_ground=tender.short_period_ground.value if tender.short_period_ground else None,
+                short_period_reason=tender.short_period_reason or None,
+                planned_notice_published_on=(tender.planned_notice_published_on.isoformat()
+                                             if tender.planned_notice_published_on else None),
+                planned_notice_reference=tender.planned_notice_reference or None)
+
+
+def _record_short_period(tender: Tender, period: rules.ShortPeriod) -> None:
+    """Keep the ground and what backs it, and nothing another ground would have used."""
+    ground = period.short_period_ground
+    urgency = ground is ShortPeriodGround.urgency
+    notice = ground is ShortPeriodGround.planned_procurement_notice
+    tender.short_period_ground = ground
+    tender.short_period_reason = period.short_period_reason.strip()[:500] if urgency else ""
+    tender.planned_notice_published_on = period.planned_notice_published_on if notice else None
+    tender.planned_notice_reference = period.planned_notice_reference.strip()[:100] if notice else ""
 
 
 def amend(session: Session, actor: Any, tender_id: int, *, summary: str, new_deadline: datetime | None = None,

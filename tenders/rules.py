@@ -1,14 +1,20 @@
 """The rules of a joint tender's lifecycle and timeline, as plain functions of plain values."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Iterable
 
+from procurement.core.clock import LONDON
+from tenders.models import ShortPeriodGround
 from tenders.models import TenderStatus as T
 
+# The Procurement Act 2023 (s.54) and its regulations, for an open procedure whose documents
+# are all available at publication.
 MIN_TENDER_DAYS = 25        # the minimum tendering period, publication to deadline
-MIN_URGENT_DAYS = 10        # with a recorded reason (urgency)
+MIN_URGENT_DAYS = 10        # on a recorded ground (ShortPeriodGround)
+PLANNED_NOTICE_MIN_DAYS = 40  # a planned procurement notice qualifies from 40 days to a year before
 AMENDMENT_MIN_DAYS_LEFT = 4  # an amendment leaving fewer days than this moves the deadline out
 
 # Each move is one service function; any other move is refused (409).
@@ -32,10 +38,54 @@ def can_move(current: T, target: T) -> bool:
     return target in TRANSITIONS[current]
 
 
+@dataclass(frozen=True)
+class ShortPeriod:
+    """The ground the agency records for a tendering period of under MIN_TENDER_DAYS, with
+    what backs it. Only the chosen ground's own fields count; the others are ignored."""
+
+    short_period_ground: ShortPeriodGround | None = None
+    short_period_reason: str = ""                    # urgency: the statement of it
+    planned_notice_published_on: date | None = None  # planned procurement notice (UK3): the day it was published
+    planned_notice_reference: str = ""               # and its notice id, if the agency gives it
+
+    def __post_init__(self) -> None:  # a ground given by its value ("urgency") is that ground; "" is none
+        ground = self.short_period_ground
+        object.__setattr__(self, "short_period_ground", ShortPeriodGround(ground) if ground else None)
+
+
+def short_period_errors(published_on: date, period: ShortPeriod) -> dict[str, list[str]]:
+    """What the recorded ground lacks, for a tender published on `published_on` (nothing
+    without a ground: the standard period needs none)."""
+    if period.short_period_ground is ShortPeriodGround.urgency and not period.short_period_reason.strip():
+        return {"short_period_reason": ["State why urgency makes a tendering period of 25 days impractical"]}
+    if period.short_period_ground is not ShortPeriodGround.planned_procurement_notice:
+        return {}
+    notice = period.planned_notice_published_on
+    if notice is None:
+        return {"planned_notice_published_on": ["Enter the date the planned procurement notice was published"]}
+    days = (published_on - notice).days
+    if days < PLANNED_NOTICE_MIN_DAYS:
+        return {"planned_notice_published_on": [
+            f"The planned procurement notice must have been published at least {PLANNED_NOTICE_MIN_DAYS} days before "
+            f"the tender notice: on or before {published_on - timedelta(days=PLANNED_NOTICE_MIN_DAYS):%-d %B %Y}"]}
+    if notice < year_before(published_on):
+        return {"planned_notice_published_on": [
+            "The planned procurement notice must have been published no more than a year before the tender notice, "
+            f"on or after {year_before(published_on):%-d %B %Y}"]}
+    return {}
+
+
+def year_before(day: date) -> date:
+    """The same date a year earlier (29 February's is 28 February)."""
+    if (day.month, day.day) == (2, 29):
+        return date(day.year - 1, 2, 28)
+    return day.replace(year=day.year - 1)
+
+
 def timeline_errors(now: datetime, clarification_deadline: datetime | None, submission_deadline: datetime | None,
-                    expected_award_on: date | None, short_period_reason: str = "") -> dict[str, list[str]]:
-    """What stops a tender being published now with this timeline."""
-    errors: dict[str, list[str]] = {}
+                    expected_award_on: date | None, short_period: ShortPeriod = ShortPeriod()) -> dict[str, list[str]]:
+    """What stops a tender being published now with this timeline and ground for its period."""
+    errors = short_period_errors(now.astimezone(LONDON).date(), short_period)
     if submission_deadline is None:
         errors["submission_deadline"] = ["Set the deadline for bids"]
         return errors
@@ -43,11 +93,14 @@ def timeline_errors(now: datetime, clarification_deadline: datetime | None, subm
         errors["clarification_deadline"] = ["Set the deadline for clarification questions"]
     elif not now < clarification_deadline < submission_deadline:
         errors["clarification_deadline"] = ["The clarification deadline must fall between now and the deadline for bids"]
-    days = MIN_URGENT_DAYS if short_period_reason.strip() else MIN_TENDER_DAYS
+    # A ground that falls short is reported on its own field; the period is then checked as if it held.
+    grounded = short_period.short_period_ground is not None
+    days = MIN_URGENT_DAYS if grounded else MIN_TENDER_DAYS
     if submission_deadline < now + timedelta(days=days):
         errors["submission_deadline"] = [
             f"The deadline must be at least {days} days after publication"
-            + ("" if short_period_reason.strip() else f" ({MIN_URGENT_DAYS} with a recorded reason, such as urgency)")]
+            + ("" if grounded else f" ({MIN_URGENT_DAYS} on a recorded ground: a stated urgency, or a planned "
+                                   f"procurement notice published {PLANNED_NOTICE_MIN_DAYS} days to a year before)")]
     if expected_award_on is not None and expected_award_on < submission_deadline.date():
         errors["expected_award_on"] = ["The expected award date must be after the deadline for bids"]
     return errors

@@ -23,7 +23,7 @@ from procurement.demand.forms import ReasonForm
 from procurement.forms import ConfirmForm
 from procurement.documents import services as document_services
 from suppliers.models import Supplier
-from tenders import bidding, lifecycle, opening, pooling
+from tenders import bidding, lifecycle, opening, pooling, rules
 from tenders.forms import AmendForm, AnswerForm, DetailsForm, DocumentForm, FormTenderForm, PublishForm
 
 CRITERIA_SLOTS = 5
@@ -260,14 +260,22 @@ def document(document_id: int) -> Any:
 def publish(tender_id: int) -> Any:
     require(access.can_manage_tenders(current_user))
     form = PublishForm()
-    if form.validate_on_submit():
-        try:
-            found = lifecycle.publish(db.session, page_actor(), tender_id, short_period_reason=form.short_period_reason.data or "",
-                                      master_secret=current_app.config["BID_SEALING_KEY"])
-        except InvalidInput as error:
-            _flash_errors(error)
-        else:
-            flash(f"{found.reference} is published: suppliers can ask questions and bid", "success")
+    if not form.validate_on_submit():
+        for messages in form.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return _back(tender_id)
+    period = rules.ShortPeriod(short_period_ground=form.short_period_ground.data or None,
+                               short_period_reason=form.short_period_reason.data or "",
+                               planned_notice_published_on=form.planned_notice_published_on.data,
+                               planned_notice_reference=form.planned_notice_reference.data or "")
+    try:
+        found = lifecycle.publish(db.session, page_actor(), tender_id, short_period=period,
+                                  master_secret=current_app.config["BID_SEALING_KEY"])
+    except InvalidInput as error:
+        _flash_errors(error)
+    else:
+        flash(f"{found.reference} is published: suppliers can ask questions and bid", "success")
     return _back(tender_id)
 
 

@@ -86,7 +86,7 @@ def requirement(session: Any, buyer: User, *, submit: bool = True, days: int = 3
     return create_requirement(session, buyer, RequirementInput(**data), submit=submit)
 
 
-def published_tender(session: Any, *, days: int = 30, short_reason: str = "", publish: bool = True) -> dict[str, Any]:
+def published_tender(session: Any, *, days: int = 30, short_period: Any = None, publish: bool = True) -> dict[str, Any]:
     """A joint tender formed from a laptop pool of two organisations (both lines confirmed),
     with criteria, a document and a timeline, published unless told; and a bidder whose
     catalogue has the laptop at £800 (£750 from 100 units)."""
@@ -98,7 +98,7 @@ def published_tender(session: Any, *, days: int = 30, short_reason: str = "", pu
 
     from procurement.core.clock import now, today
     from procurement.demand.board import BoardFilter
-    from tenders import lifecycle, pooling
+    from tenders import lifecycle, pooling, rules
 
     item = catalogue_item(session, name=f"Tender laptop {next(_counter)}")
     orgs = [organisation(session) for _ in range(2)]
@@ -123,7 +123,7 @@ def published_tender(session: Any, *, days: int = 30, short_reason: str = "", pu
     lifecycle.add_document(session, agency, tender.id, title="Specification", filename="spec.txt",
                            stream=io.BytesIO(b"Laptops: 14-inch, 16 GB"), directory=folder)
     if publish:
-        lifecycle.publish(session, agency, tender.id, short_period_reason=short_reason,
+        lifecycle.publish(session, agency, tender.id, short_period=short_period or rules.ShortPeriod(),
                           master_secret=current_app.config["BID_SEALING_KEY"])
     bidder = user(session, "supplier")
     supplier_id = next(iter(bidder.supplier_ids))

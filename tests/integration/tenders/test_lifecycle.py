@@ -7,17 +7,31 @@ from datetime import timedelta
 
 import pytest
 from flask import current_app
+from sqlalchemy import select
 
-from procurement.core.clock import frozen_at, now
+from procurement.core.audit import AuditEvent
+from procurement.core.clock import frozen_at, now, today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from tenders import bidding, lifecycle
+from tenders import bidding, lifecycle, rules
+from tenders.models import ShortPeriodGround as G
 from tenders.models import TenderStatus as T
 from tests import factories
 
 
-def _publish(session, world, reason=""):
-    return lifecycle.publish(session, world["agency"], world["tender"].id, short_period_reason=reason,
+def _publish(session, world, period=rules.ShortPeriod()):
+    return lifecycle.publish(session, world["agency"], world["tender"].id, short_period=period,
                              master_secret=current_app.config["BID_SEALING_KEY"])
+
+
+def _refused(session, world, period):
+    """The field errors of a refused publication, having checked it wrote nothing."""
+    with pytest.raises(InvalidInput) as caught:
+        _publish(session, world, period)
+    tender = world["tender"]
+    assert tender.status is T.draft and tender.published_at is None and tender.short_period_ground is None
+    assert tender.wrapped_key is None and not session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "tender.published", AuditEvent.subject_id == str(tender.id))).all()
+    return caught.value.field_errors
 
 
 def test_publication_freezes_lots_and_items_from_confirmed_lines(session):
@@ -34,10 +48,44 @@ def test_publication_freezes_lots_and_items_from_confirmed_lines(session):
 
 def test_the_minimum_tendering_period(session):
     world = factories.published_tender(session, days=15, publish=False)
-    with pytest.raises(InvalidInput) as caught:
-        _publish(session, world)
-    assert "25 days" in caught.value.field_errors["submission_deadline"][0]
-    assert _publish(session, world, reason="Urgent: the current contract ends in March").status is T.published
+    assert "25 days" in _refused(session, world, rules.ShortPeriod())["submission_deadline"][0]
+    assert "25 days" in _refused(session, world, rules.ShortPeriod(
+        short_period_reason="Urgent: the current contract ends in March"))["submission_deadline"][0]
+    assert list(_refused(session, world, rules.ShortPeriod(G.urgency))) == ["short_period_reason"]
+    tender = _publish(session, world, rules.ShortPeriod(
+        G.urgency, short_period_reason=" Urgent: the current contract ends in March ",
+        planned_notice_published_on=today() - timedelta(days=60), planned_notice_reference="ignored"))
+    assert tender.status is T.published and tender.short_period_ground is G.urgency
+    assert tender.short_period_reason == "Urgent: the current contract ends in March"
+    assert tender.planned_notice_published_on is None and tender.planned_notice_reference == ""
+    (event,) = session.scalars(select(AuditEvent).where(AuditEvent.action == "tender.published",
+                                                        AuditEvent.subject_id == str(tender.id)))
+    assert event.details["short_period_ground"] == "urgency"
+    assert event.details["short_period_reason"] == "Urgent: the current contract ends in March"
+
+
+def test_25_days_need_no_ground(session):
+    with frozen_at(now()):  # the deadline exactly 25 days after publication
+        world = factories.published_tender(session, days=25, publish=False)
+        tender = _publish(session, world)
+    assert tender.status is T.published and tender.short_period_ground is None and tender.short_period_reason == ""
+
+
+def test_a_planned_procurement_notice_from_40_days_to_a_year_before(session):
+    world = factories.published_tender(session, days=12, publish=False)
+    for too_late_or_too_early in (today() - timedelta(days=39), rules.year_before(today()) - timedelta(days=1)):
+        period = rules.ShortPeriod(G.planned_procurement_notice, planned_notice_published_on=too_late_or_too_early)
+        assert list(_refused(session, world, period)) == ["planned_notice_published_on"]
+    tender = _publish(session, world, rules.ShortPeriod(
+        G.planned_procurement_notice, short_period_reason="ignored", planned_notice_published_on=today() - timedelta(days=40),
+        planned_notice_reference="2026/S 000-123456"))
+    assert tender.short_period_ground is G.planned_procurement_notice and tender.short_period_reason == ""
+    assert (tender.planned_notice_published_on, tender.planned_notice_reference) == (
+        today() - timedelta(days=40), "2026/S 000-123456")
+    (event,) = session.scalars(select(AuditEvent).where(AuditEvent.action == "tender.published",
+                                                        AuditEvent.subject_id == str(tender.id)))
+    assert event.details["short_period_ground"] == "planned_procurement_notice"
+    assert event.details["planned_notice_published_on"] == (today() - timedelta(days=40)).isoformat()
 
 
 def test_weights_criteria_documents_and_confirmation_are_checked(session):

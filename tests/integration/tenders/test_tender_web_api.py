@@ -252,3 +252,60 @@ def test_lot_titles_through_the_api(client, session):
         assert response.status_code == 422 and field in errors.get("json", errors), errors
     session.expire_all()
     assert session.get(Tender, tender_id).lots[0].title == "Rugged tablets"
+
+
+def _date_parts(day):
+    return [str(day.day), str(day.month), str(day.year)]
+
+
+def test_the_agency_picks_the_ground_for_a_short_period_in_the_browser(app, session):
+    world = factories.published_tender(session, days=15, publish=False)
+    tender = world["tender"]
+    with fresh_browser(app) as browser:
+        sign_in(browser, world["agency"].email, factories.PASSWORD)
+        page = browser.get(f"/tenders/{tender.id}").get_data(as_text=True)
+        assert page.count('name="short_period_ground"') == 3 and page.count("govuk-radios__conditional") >= 2
+        token = csrf_token(browser, f"/tenders/{tender.id}")
+        for ground, message in (("", "at least 25 days"), ("urgency", "State why urgency"),
+                                ("planned_procurement_notice", "Enter the date the planned procurement notice")):
+            response = browser.post(f"/tenders/{tender.id}/publish", data={
+                "csrf_token": token, "short_period_ground": ground, "short_period_reason": ""})
+            assert response.status_code == 302
+            assert message in browser.get(f"/tenders/{tender.id}").get_data(as_text=True)
+            session.expire_all()
+            assert session.get(Tender, tender.id).status is TenderStatus.draft
+        notice_day = to_london(now()).date() - timedelta(days=40)
+        response = browser.post(f"/tenders/{tender.id}/publish", data={
+            "csrf_token": token, "short_period_ground": "planned_procurement_notice",
+            "planned_notice_published_on": _date_parts(notice_day), "planned_notice_reference": "2026/S 000-123456",
+            "short_period_reason": "typed under urgency, then another ground chosen"})
+        assert response.status_code == 302
+        page = browser.get(f"/tenders/{tender.id}").get_data(as_text=True)
+    session.expire_all()
+    published = session.get(Tender, tender.id)
+    assert published.status is TenderStatus.published and published.short_period_reason == ""
+    assert (published.planned_notice_published_on, published.planned_notice_reference) == (notice_day, "2026/S 000-123456")
+    assert (f"At least 10 days, after a planned procurement notice (2026/S 000-123456) published on "
+            f"{notice_day:%-d %B %Y}") in page
+
+
+def test_the_ground_for_a_short_period_through_the_api(client, session):
+    world = factories.published_tender(session, days=15, publish=False)
+    tender_id = world["tender"].id
+    agency = {"Authorization": f"Bearer {factories.token_for(session, world['agency'], days=90)}"}
+    for body, field in (({}, "submission_deadline"), ({"short_period_reason": "Urgent"}, "submission_deadline"),
+                        ({"short_period_ground": "urgency"}, "short_period_reason"),
+                        ({"short_period_ground": "convenience"}, "short_period_ground"),
+                        ({"short_period_ground": "planned_procurement_notice",
+                          "planned_notice_published_on": (to_london(now()).date() - timedelta(days=39)).isoformat()},
+                         "planned_notice_published_on")):
+        response = client.post(f"/api/v1/tenders/{tender_id}/publish", headers=agency, json=body)
+        errors = response.get_json()["errors"]
+        assert response.status_code == 422 and field in errors.get("json", errors), (body, errors)
+    session.expire_all()
+    assert session.get(Tender, tender_id).status is TenderStatus.draft
+    response = client.post(f"/api/v1/tenders/{tender_id}/publish", headers=agency, json={
+        "short_period_ground": "urgency", "short_period_reason": "The current contract ends on 31 March"})
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert (body["short_period_ground"], body["short_period_reason"]) == ("urgency", "The current contract ends on 31 March")

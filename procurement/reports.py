@@ -18,7 +18,7 @@ from procurement.core import access
 from procurement.core.access import SystemActor
 from procurement.core.clock import now, to_london
 from procurement.core.db import Base
-from procurement.core.errors import InvalidInput, PermissionDenied
+from procurement.core.errors import Conflict, InvalidInput, PermissionDenied
 from procurement.core.jobrecords import JobOptions, kind, request_job
 from procurement.documents import services as documents
 from procurement.documents.models import Document
@@ -71,6 +71,7 @@ class Report:
     query: ReportQuery
     rows: list[Row] = field(default_factory=list)
     shares: list[Share] = field(default_factory=list)
+    waiting: str = ""       # with no orders yet: what the report is waiting for
 
     @property
     def baseline(self) -> Decimal:
@@ -171,23 +172,51 @@ def build(session: Session, actor: Any, query: ReportQuery) -> Report:
             continue
         rows.append(Row(organisation_name, tender.reference, lot.number, order.reference, entered, order.baseline, order.total,
                         supplier))
-    return Report(title, query, rows, _shares(session, query, {r.tender for r in rows}, {r.organisation for r in rows}))
+    return Report(title, query, rows, _shares(session, query, rows), "" if rows else _waiting(session, query))
 
 
-def _shares(session: Session, query: ReportQuery, references: set[str], organisations: set[str]) -> list[Share]:
-    """Each organisation's share of the saving, for the report's tenders awarded by an
-    adopted optimised award (tenders/optimised_award.py keeps them with the award)."""
+def _waiting(session: Session, query: ReportQuery) -> str:
+    """What an empty report waits for: savings are counted from call-off orders, made when a
+    tender's contracts are entered after standstill."""
+    from tenders.models import Lot, LotLine, Standstill, Tender, TenderStatus
+
+    statement = (select(Tender.reference, Standstill.ends_on).join(Standstill, Standstill.tender_id == Tender.id)
+                 .where(Tender.status == TenderStatus.standstill))
+    if query.kind == "tender":
+        statement = statement.where(Tender.id == query.tender_id)
+    elif query.kind == "organisation":
+        statement = statement.where(Tender.id.in_(select(Lot.tender_id).join(LotLine, LotLine.lot_id == Lot.id)
+                                                  .where(LotLine.organisation_id == query.organisation_id)))
+    else:
+        statement = statement.where(Tender.id.in_(select(Lot.tender_id).where(Lot.cpv_code.like(f"{query.cpv or ''}"[:5] + "%"))))
+    pending = session.execute(statement.order_by(Tender.reference)).all()
+    rule = ("Savings are counted from call-off orders, which are made when the agency enters a tender's contracts "
+            "after its standstill.")
+    if not pending:
+        return f"There are no orders in this report yet. {rule}"
+    listed = "; ".join(f"{reference} (standstill to the end of {ends_on.day} {ends_on:%B %Y})" for reference, ends_on in pending)
+    return f"There are no orders in this report yet. {rule} Awarded, with contracts still to be entered: {listed}."
+
+
+def _shares(session: Session, query: ReportQuery, rows: list[Row]) -> list[Share]:
+    """Each organisation's share of the pooled saving, for the report's tenders awarded by an
+    adopted optimised award (tenders/optimised_award.py keeps them with the award); what it
+    pays is its orders' total, as in the rows."""
     from tenders.models import OptimisedAward, Tender
 
+    pays: dict[tuple[str, str], Decimal] = {}
+    for r in rows:
+        pays[(r.tender, r.organisation)] = pays.get((r.tender, r.organisation), Decimal(0)) + r.cost
     found = []
     for reference, award in session.execute(select(Tender.reference, OptimisedAward).join(
             OptimisedAward, OptimisedAward.tender_id == Tender.id).where(
-            Tender.reference.in_(sorted(references)), OptimisedAward.adopted_at.is_not(None)).order_by(Tender.reference)):
+            Tender.reference.in_(sorted({r.tender for r in rows})), OptimisedAward.adopted_at.is_not(None))
+            .order_by(Tender.reference)):
         pooled = Decimal(award.result.get("shares", {}).get("pooled_saving", "0"))
         for o in award.result.get("organisations") or []:
-            if o["name"] in organisations and (query.kind != "organisation" or o["id"] == query.organisation_id):
-                found.append(Share(reference, o["name"], Decimal(o["alone"]), Decimal(o["pays"]), Decimal(o["proportional"]),
-                                   Decimal(o["shapley"]), pooled))
+            if (reference, o["name"]) in pays and (query.kind != "organisation" or o["id"] == query.organisation_id):
+                found.append(Share(reference, o["name"], Decimal(o["alone"]), pays[(reference, o["name"])],
+                                   Decimal(o["proportional"]), Decimal(o["shapley"]), pooled))
     return found
 
 
@@ -303,6 +332,9 @@ def request_pdf(session: Session, actor: Any, query: ReportQuery) -> Any:
     if not may_see(actor, query):
         raise PermissionDenied("Savings reports are for the agency, and each organisation's for its buyers")
     _check_subjects(session, query)
+    report = build(session, actor, query)
+    if not report.rows:  # nothing to draw: no PDF of an empty report
+        raise Conflict(report.waiting)
     request = ReportRequest(kind=query.kind, tender_id=query.tender_id, organisation_id=query.organisation_id,
                             cpv=query.cpv, start=query.start, end=query.end,
                             requested_by_label=getattr(actor, "audit_label", "system"))

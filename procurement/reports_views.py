@@ -15,6 +15,7 @@ from procurement.auth import api_actor, page_actor, require, token_required
 from procurement.core import access
 from procurement.core.db import db
 from procurement.core.errors import InvalidInput, NotFound
+from procurement.core.http import all_or_nothing
 from procurement.core.jobrecords import Job
 from procurement.documents.models import Document
 from procurement.forms import ConfirmForm
@@ -53,19 +54,27 @@ def savings() -> Any:
         raw.setdefault("organisation_id", str(sorted(current_user.organisation_ids)[0]))
     errors: dict[str, Any] = {}
     report = charts = None
+    if request.method == "GET" and not raw:  # the agency's first visit: the form, and no error for what it has not asked
+        return _savings_page(report, charts, errors, raw)
     try:
         query = _query(ReportArgsSchema().load(raw))
         if request.method == "POST":
             if not ConfirmForm().validate_on_submit():
                 raise InvalidInput("The form expired: try again")
-            job = reports.request_pdf(db.session, page_actor(), query)
+            with all_or_nothing():
+                job = reports.request_pdf(db.session, page_actor(), query)
             return redirect(url_for("reports.pdf", request_id=job.subject_id))
         report = reports.build(db.session, page_actor(), query)
-        charts = (reports.savings_by_organisation_svg(report), reports.cumulative_svg(report))
+        if report.rows:  # an empty report draws no chart
+            charts = (reports.savings_by_organisation_svg(report), reports.cumulative_svg(report))
     except InvalidInput as error:
         errors = error.field_errors or {"report": [error.message]}
     except ValidationError as error:
         errors = error.messages  # type: ignore[assignment]
+    return _savings_page(report, charts, errors, raw)
+
+
+def _savings_page(report: Any, charts: Any, errors: dict[str, Any], raw: dict[str, Any]) -> Any:
     organisations = db.session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name)).all() \
         if access.has_role(current_user, access.AGENCY) else []
     return render_template("reports/savings.html", report=report, charts=charts, errors=errors, args=raw,

@@ -11,11 +11,12 @@ from procurement.auth import page_actor, require
 from procurement.core import access
 from procurement.core.db import db
 from procurement.core.errors import InvalidInput
+from procurement.core.http import all_or_nothing
 from procurement.core.jobrecords import Job
 from procurement.documents import services as document_services
 from procurement.forms import ConfirmForm
 from procurement.models import Membership, Role, User
-from tenders import evaluation, scoring
+from tenders import award_record, evaluation, scoring
 from tenders.lifecycle import get_tender
 from tenders.models import AwardDecision, TenderStatus
 
@@ -32,12 +33,14 @@ def _post(tender_id: int, act: Any, done: str) -> Any:
 
 def run_posted(back: Any, act: Any, done: str, also: tuple[type[Exception], ...] = ()) -> Any:
     """Run one act from a posted form and go `back`; invalid input (and `also`, such as a
-    conflict with the tender's state) is shown as a message, not raised."""
+    conflict with the tender's state) is shown as a message, not raised, and nothing the act
+    wrote before it refused is kept."""
     if not ConfirmForm().validate_on_submit():
         flash("The form expired: try again", "error")
         return back
     try:
-        act()
+        with all_or_nothing():
+            act()
     except InvalidInput as error:
         for messages in error.field_errors.values() or [[error.message]]:
             for message in messages:
@@ -76,7 +79,8 @@ def workspace(tender_id: int) -> Any:
         marks={(m.opened_bid_id, m.criterion_id): m for e, m in seen if e.id == mine.id},
         all_marks=seen,
         rankings=evaluation.rankings(db.session, actor, tender_id) if tender.opened_at and tender.status is not TenderStatus.opened else [],
-        decisions=decisions, standstill=evaluation.standstill_of(db.session, tender), evaluating=evaluating,
+        decisions=decisions, awards=award_record.lot_awards(db.session, tender),
+        standstill=evaluation.standstill_of(db.session, tender), evaluating=evaluating,
         savings=evaluation.savings(db.session, actor, tender_id) if tender.status in (TenderStatus.awarded, TenderStatus.complete) else [],
         button=ConfirmForm(), formulas=scoring.FORMULAS, documents=document_services.readable(db.session, actor, tender_id),
         pack_job=db.session.scalar(select(Job).where(Job.kind == "award_pack", Job.subject_id == tender.id)
@@ -210,7 +214,8 @@ def results(tender_id: int) -> Any:
 def reply(tender_id: int, check_id: int) -> Any:
     if ConfirmForm().validate_on_submit():
         try:
-            evaluation.write_about_low_price(db.session, page_actor(), check_id, request.form.get("text", ""))
+            with all_or_nothing():
+                evaluation.write_about_low_price(db.session, page_actor(), check_id, request.form.get("text", ""))
         except InvalidInput as error:
             flash(error.message, "error")
         else:

@@ -15,7 +15,7 @@ from procurement.auth import api_actor, page_actor, require, token_required
 from procurement.core import access
 from procurement.core.db import db
 from procurement.core.errors import InvalidInput, NotFound
-from procurement.core.http import all_or_nothing
+from procurement.core.http import undone_if_refused
 from procurement.core.jobrecords import Job
 from procurement.documents.models import Document
 from procurement.forms import ConfirmForm
@@ -61,7 +61,7 @@ def savings() -> Any:
         if request.method == "POST":
             if not ConfirmForm().validate_on_submit():
                 raise InvalidInput("The form expired: try again")
-            with all_or_nothing():
+            with undone_if_refused():
                 job = reports.request_pdf(db.session, page_actor(), query)
             return redirect(url_for("reports.pdf", request_id=job.subject_id))
         report = reports.build(db.session, page_actor(), query)

@@ -11,7 +11,7 @@ from procurement.auth import page_actor, require
 from procurement.core import access
 from procurement.core.db import db
 from procurement.core.errors import InvalidInput
-from procurement.core.http import all_or_nothing
+from procurement.core.http import undone_if_refused
 from procurement.core.jobrecords import Job
 from procurement.documents import services as document_services
 from procurement.forms import ConfirmForm
@@ -39,7 +39,7 @@ def run_posted(back: Any, act: Any, done: str, also: tuple[type[Exception], ...]
         flash("The form expired: try again", "error")
         return back
     try:
-        with all_or_nothing():
+        with undone_if_refused():
             act()
     except InvalidInput as error:
         for messages in error.field_errors.values() or [[error.message]]:
@@ -214,7 +214,7 @@ def results(tender_id: int) -> Any:
 def reply(tender_id: int, check_id: int) -> Any:
     if ConfirmForm().validate_on_submit():
         try:
-            with all_or_nothing():
+            with undone_if_refused():
                 evaluation.write_about_low_price(db.session, page_actor(), check_id, request.form.get("text", ""))
         except InvalidInput as error:
             flash(error.message, "error")

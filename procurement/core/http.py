@@ -4,8 +4,9 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from contextlib import contextmanager
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Iterator
 
 from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -30,6 +31,26 @@ def json_error(status: int, message: str, errors: dict[str, Any] | None = None) 
     response = jsonify(body)
     response.status_code = status
     return response
+
+
+@contextmanager
+def undone_if_refused() -> Iterator[None]:
+    """Run a service call whose refusal the view answers itself (the form again, or a message
+    and a redirect): if the call raises, everything this request wrote is rolled back there and
+    then, and the request is marked refused so the boundary commits nothing.
+
+    Without it, a response under 400 would commit the rows a service flushed before refusing
+    (marks saved before "Mark every response first"). Rolling back at once also lets the page
+    shown with the errors read the database as it is. Audit events written inside go with the
+    rest, so the hash chain is only ever extended by events that are kept, and jobs asked for
+    inside are dropped (procurement.core.jobs drops them on rollback).
+    """
+    try:
+        yield
+    except Exception:
+        db.session.rollback()
+        g.request_refused = True
+        raise
 
 
 def _summarise(problems: Any) -> str | None:
@@ -110,9 +131,11 @@ def init_http(app: Flask) -> None:
 
     @app.after_request
     def _commit_or_roll_back(response: Response) -> Response:
-        # The request is the unit of work: services flush, and here it commits once.
+        # The request is the unit of work: services flush, and here it commits once, unless the
+        # response is an error or a view answered a refusal itself (see undone_if_refused).
+        refused = g.pop("request_refused", False)
         if "db_session" in g:
-            if response.status_code < 400:
+            if response.status_code < 400 and not refused:
                 db.session.commit()
             else:
                 db.session.rollback()

@@ -20,6 +20,7 @@ from procurement.core import access
 from procurement.core.clock import now, to_london
 from procurement.core.db import db
 from procurement.core.errors import InvalidInput
+from procurement.core.http import undone_if_refused
 from procurement.core.webforms import apply_errors
 from procurement.forms import ConfirmForm
 
@@ -84,7 +85,8 @@ def new_offer() -> Any:
     form = OfferForm()
     if form.validate_on_submit():
         try:
-            created = services.create_offer(db.session, page_actor(), supplier_id, _offer_input(form))
+            with undone_if_refused():
+                created = services.create_offer(db.session, page_actor(), supplier_id, _offer_input(form))
         except InvalidInput as error:
             apply_errors(form, error)
         else:
@@ -106,7 +108,8 @@ def edit_offer(offer_id: int) -> Any:
         form.price_breaks.data = "; ".join(f"{q}:{p}" for q, p in breaks_from_json(found.price_breaks))
     if form.validate_on_submit():
         try:
-            services.update_offer(db.session, page_actor(), offer_id, _offer_input(form))
+            with undone_if_refused():
+                services.update_offer(db.session, page_actor(), offer_id, _offer_input(form))
         except InvalidInput as error:
             apply_errors(form, error)
         else:
@@ -132,11 +135,12 @@ def imports() -> Any:
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            record = services.start_import(
-                db.session, page_actor(), supplier_id=supplier_id, filename=upload.filename or "",
-                stream=upload.stream, mode=form.mode.data, upload_dir=_upload_dir(),
-                max_bytes=current_app.config["CATALOGUE_IMPORT_MAX_BYTES"],
-            )
+            with undone_if_refused():
+                record = services.start_import(
+                    db.session, page_actor(), supplier_id=supplier_id, filename=upload.filename or "",
+                    stream=upload.stream, mode=form.mode.data, upload_dir=_upload_dir(),
+                    max_bytes=current_app.config["CATALOGUE_IMPORT_MAX_BYTES"],
+                )
         except InvalidInput as error:
             apply_errors(form, error)
         else:
@@ -194,8 +198,9 @@ def new_item() -> Any:
     form = ItemForm()
     if form.validate_on_submit():
         try:
-            item = services.create_item(db.session, page_actor(), name=form.name.data, cpv_code=form.cpv_code.data,
-                                        unit=form.unit.data, key_attributes=form.key_attributes.data or "")
+            with undone_if_refused():
+                item = services.create_item(db.session, page_actor(), name=form.name.data, cpv_code=form.cpv_code.data,
+                                            unit=form.unit.data, key_attributes=form.key_attributes.data or "")
         except InvalidInput as error:
             apply_errors(form, error)
         else:
@@ -228,7 +233,8 @@ def link(item_id: int) -> Any:
         flash("Enter the number of an existing offer", "error")
         return redirect(url_for("catalogue.item", item_id=item_id))
     try:
-        services.link_offer(db.session, page_actor(), item_id, form.offer_id.data)
+        with undone_if_refused():
+            services.link_offer(db.session, page_actor(), item_id, form.offer_id.data)
     except InvalidInput as error:
         flash(error.message, "error")
     else:

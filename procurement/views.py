@@ -15,6 +15,7 @@ from procurement.core import access
 from procurement.core.audit import AuditEvent
 from procurement.core.db import db
 from procurement.core.errors import InvalidInput
+from procurement.core.http import undone_if_refused
 from procurement.core.webforms import apply_errors
 from procurement.forms import (
     ConfirmForm,
@@ -72,6 +73,8 @@ def sign_in() -> Any:
     form = SignInForm()
     if form.validate_on_submit():
         policy = LockoutPolicy(current_app.config["LOCKOUT_ATTEMPTS"], current_app.config["LOCKOUT_MINUTES"])
+        # The one refusal that is committed (so not undone_if_refused): a failed attempt is the
+        # access record that lockout counts, and its audit event is kept with it.
         try:
             user = accounts.sign_in(
                 db.session, form.email.data, form.password.data, request.remote_addr or "unknown", policy
@@ -107,9 +110,10 @@ def tokens() -> Any:
     new_token = None
     if form.validate_on_submit():
         try:
-            _token, new_token = accounts.create_api_token(
-                db.session, page_actor(), name=form.name.data, days=form.days.data
-            )
+            with undone_if_refused():
+                _token, new_token = accounts.create_api_token(
+                    db.session, page_actor(), name=form.name.data, days=form.days.data
+                )
         except InvalidInput as error:
             apply_errors(form, error)
     return render_template(
@@ -189,10 +193,11 @@ def new_user() -> Any:
     form.supplier_id.choices = _supplier_choices()
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(
-                db.session, page_actor(), email=form.email.data, full_name=form.full_name.data,
-                password=form.password.data, grants=_grants(form),
-            )
+            with undone_if_refused():
+                user = accounts.create_user(
+                    db.session, page_actor(), email=form.email.data, full_name=form.full_name.data,
+                    password=form.password.data, grants=_grants(form),
+                )
         except InvalidInput as error:
             apply_errors(form, error)
         else:
@@ -215,7 +220,8 @@ def user(user_id: int) -> Any:
         form.supplier_id.data = str(supplier.supplier_id) if supplier else ""
     elif form.validate_on_submit():
         try:
-            accounts.set_user_roles(db.session, page_actor(), found, _grants(form))
+            with undone_if_refused():
+                accounts.set_user_roles(db.session, page_actor(), found, _grants(form))
         except InvalidInput as error:
             apply_errors(form, error)
         else:
@@ -230,7 +236,8 @@ def toggle_user(user_id: int) -> Any:
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            accounts.set_user_active(db.session, page_actor(), found, not found.active)
+            with undone_if_refused():
+                accounts.set_user_active(db.session, page_actor(), found, not found.active)
         except InvalidInput as error:
             flash(error.message, "error")
         else:
@@ -243,11 +250,12 @@ def new_organisation() -> Any:
     form = OrganisationForm()
     if form.validate_on_submit():
         try:
-            organisation = create_organisation(
-                db.session, page_actor(), name=form.name.data, kind=form.kind.data,
-                gss_code=form.gss_code.data, org_identifier=form.org_identifier.data,
-                partnership=form.partnership.data, annual_savings_target=form.annual_savings_target.data,
-            )
+            with undone_if_refused():
+                organisation = create_organisation(
+                    db.session, page_actor(), name=form.name.data, kind=form.kind.data,
+                    gss_code=form.gss_code.data, org_identifier=form.org_identifier.data,
+                    partnership=form.partnership.data, annual_savings_target=form.annual_savings_target.data,
+                )
         except InvalidInput as error:
             apply_errors(form, error)
         else:

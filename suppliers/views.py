@@ -10,6 +10,7 @@ from procurement.auth import page_actor, require
 from procurement.core import access
 from procurement.core.db import db
 from procurement.core.errors import InvalidInput
+from procurement.core.http import undone_if_refused
 from procurement.core.webforms import apply_errors
 from suppliers.forms import SupplierForm
 from suppliers.services import create_supplier, get_supplier, list_suppliers
@@ -37,13 +38,14 @@ def new() -> Any:
     form = SupplierForm()
     if form.validate_on_submit():
         try:
-            supplier = create_supplier(
-                db.session, page_actor(), legal_name=form.legal_name.data,
-                companies_house_number=form.companies_house_number.data, vat_number=form.vat_number.data,
-                is_sme=form.is_sme.data, is_voluntary_sector=form.is_voluntary_sector.data,
-                contact_name=form.contact_name.data, contact_email=form.contact_email.data,
-                contact_phone=form.contact_phone.data,
-            )
+            with undone_if_refused():
+                supplier = create_supplier(
+                    db.session, page_actor(), legal_name=form.legal_name.data,
+                    companies_house_number=form.companies_house_number.data, vat_number=form.vat_number.data,
+                    is_sme=form.is_sme.data, is_voluntary_sector=form.is_voluntary_sector.data,
+                    contact_name=form.contact_name.data, contact_email=form.contact_email.data,
+                    contact_phone=form.contact_phone.data,
+                )
         except InvalidInput as error:
             apply_errors(form, error)
         else:

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from procurement.auth import page_actor, require
 from procurement.core import access
 from procurement.core.db import db
+from procurement.core.http import undone_if_refused
 from procurement.demand.rules import quantity_text
 from procurement.forms import ConfirmForm
 from tenders import bidding, lifecycle
@@ -102,13 +103,14 @@ def bid(tender_id: int) -> Any:
             for response in content["quality"]:
                 response["attachments"] = response["attachments"] or kept.get(response["criterion"], [])
         try:
-            if request.form.get("action") == "submit":
-                receipt = bidding.submit(db.session, page_actor(), tender_id, content)
-                flash(f"Bid version {receipt.version} is in the box. Keep your receipt.", "success")
-                return redirect(url_for("opportunities.receipt", tender_id=tender_id, version=receipt.version))
-            bidding.save_draft(db.session, page_actor(), tender_id, content)
-            flash("Draft saved: only you can read it until you submit", "success")
-            return redirect(url_for("opportunities.bid", tender_id=tender_id))
+            with undone_if_refused():
+                if request.form.get("action") == "submit":
+                    receipt = bidding.submit(db.session, page_actor(), tender_id, content)
+                    flash(f"Bid version {receipt.version} is in the box. Keep your receipt.", "success")
+                    return redirect(url_for("opportunities.receipt", tender_id=tender_id, version=receipt.version))
+                bidding.save_draft(db.session, page_actor(), tender_id, content)
+                flash("Draft saved: only you can read it until you submit", "success")
+                return redirect(url_for("opportunities.bid", tender_id=tender_id))
         except bidding.BidProblems as error:
             problems = error.problems
             entered = bidding.form_lines(content)
@@ -128,10 +130,11 @@ def upload_schedule(tender_id: int) -> Any:
         flash("Choose the CSV file", "error")
         return redirect(url_for("opportunities.bid", tender_id=tender_id))
     try:
-        schedule = bidding.schedule_from_csv(form.file.data.read(bidding.MAX_SCHEDULE_BYTES + 1))
-        draft = bidding.read_draft(db.session, page_actor(), tender_id)
-        bidding.save_draft(db.session, page_actor(), tender_id,
-                           bidding.merge_schedule(bidding.as_raw(draft) if draft else None, schedule))
+        with undone_if_refused():
+            schedule = bidding.schedule_from_csv(form.file.data.read(bidding.MAX_SCHEDULE_BYTES + 1))
+            draft = bidding.read_draft(db.session, page_actor(), tender_id)
+            bidding.save_draft(db.session, page_actor(), tender_id,
+                               bidding.merge_schedule(bidding.as_raw(draft) if draft else None, schedule))
     except bidding.BidProblems as error:
         for problem in error.problems[:50]:
             flash(problem, "error")

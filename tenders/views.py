@@ -16,6 +16,7 @@ from procurement.core import access
 from procurement.core.clock import london_moment, to_london
 from procurement.core.db import db
 from procurement.core.errors import InvalidInput
+from procurement.core.http import undone_if_refused
 from procurement.demand.board import BoardFilter
 from procurement.demand.rules import quantity_text
 from procurement.demand.schemas import BoardArgsSchema
@@ -50,11 +51,12 @@ def form_from_pools() -> Any:
                 flash(message, "error")
         return redirect(back)
     try:
-        board = BoardFilter(**BoardArgsSchema().load(
-            {k: v for k, v in request.form.items() if k in BoardArgsSchema().fields and v != ""}))
-        tender = pooling.form_tender(
-            db.session, page_actor(), board=board, pool_keys=request.form.getlist("pool"), title=form.title.data or "",
-            confirm_by=form.confirm_by.data, merge=bool(form.merge.data), description=form.description.data or "")
+        with undone_if_refused():
+            board = BoardFilter(**BoardArgsSchema().load(
+                {k: v for k, v in request.form.items() if k in BoardArgsSchema().fields and v != ""}))
+            tender = pooling.form_tender(
+                db.session, page_actor(), board=board, pool_keys=request.form.getlist("pool"), title=form.title.data or "",
+                confirm_by=form.confirm_by.data, merge=bool(form.merge.data), description=form.description.data or "")
     except ValidationError as error:
         flash("The board's filter is not valid: " + "; ".join(str(v) for v in error.messages.values()), "error")
         return redirect(back)
@@ -189,9 +191,10 @@ def details(tender_id: int) -> Any:
         submission_deadline=_moment(form.deadline_date.data, form.deadline_time.data, "deadline_time", errors),
         expected_award_on=form.expected_award.data, lot_values=values, lot_titles=titles)
     try:
-        if errors:
-            raise InvalidInput("The details are not valid", field_errors=errors)
-        lifecycle.set_details(db.session, page_actor(), tender_id, data)
+        with undone_if_refused():
+            if errors:
+                raise InvalidInput("The details are not valid", field_errors=errors)
+            lifecycle.set_details(db.session, page_actor(), tender_id, data)
     except InvalidInput as error:
         _flash_errors(error)
     else:
@@ -219,9 +222,10 @@ def criteria(tender_id: int) -> Any:
         found.append(lifecycle.CriterionInput(name, int(weight), request.form.get(f"crit-{n}-descriptors", "").splitlines(),
                                               int(pass_mark) if pass_mark else None))
     try:
-        if problems:
-            raise InvalidInput("The criteria are not valid", field_errors={"criteria": problems})
-        lifecycle.set_criteria(db.session, page_actor(), tender_id, found)
+        with undone_if_refused():
+            if problems:
+                raise InvalidInput("The criteria are not valid", field_errors={"criteria": problems})
+            lifecycle.set_criteria(db.session, page_actor(), tender_id, found)
     except InvalidInput as error:
         _flash_errors(error)
     else:
@@ -236,9 +240,10 @@ def add_document(tender_id: int) -> Any:
     form = DocumentForm()
     if form.validate_on_submit():
         try:
-            lifecycle.add_document(db.session, page_actor(), tender_id, title=form.title.data or "",
-                                   filename=form.file.data.filename or "", stream=form.file.data.stream,
-                                   directory=_documents_dir())
+            with undone_if_refused():
+                lifecycle.add_document(db.session, page_actor(), tender_id, title=form.title.data or "",
+                                       filename=form.file.data.filename or "", stream=form.file.data.stream,
+                                       directory=_documents_dir())
         except InvalidInput as error:
             _flash_errors(error)
         else:
@@ -270,8 +275,9 @@ def publish(tender_id: int) -> Any:
                                planned_notice_published_on=form.planned_notice_published_on.data,
                                planned_notice_reference=form.planned_notice_reference.data or "")
     try:
-        found = lifecycle.publish(db.session, page_actor(), tender_id, short_period=period,
-                                  master_secret=current_app.config["BID_SEALING_KEY"])
+        with undone_if_refused():
+            found = lifecycle.publish(db.session, page_actor(), tender_id, short_period=period,
+                                      master_secret=current_app.config["BID_SEALING_KEY"])
     except InvalidInput as error:
         _flash_errors(error)
     else:
@@ -294,10 +300,11 @@ def amend(tender_id: int) -> Any:
         document = (form.document_title.data or form.file.data.filename, form.file.data.filename,
                     form.file.data.stream, _documents_dir())
     try:
-        if errors:
-            raise InvalidInput("The amendment is not valid", field_errors=errors)
-        amendment = lifecycle.amend(db.session, page_actor(), tender_id, summary=form.summary.data or "",
-                                    new_deadline=deadline, document=document)
+        with undone_if_refused():
+            if errors:
+                raise InvalidInput("The amendment is not valid", field_errors=errors)
+            amendment = lifecycle.amend(db.session, page_actor(), tender_id, summary=form.summary.data or "",
+                                        new_deadline=deadline, document=document)
     except InvalidInput as error:
         _flash_errors(error)
     else:

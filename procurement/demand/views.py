@@ -13,6 +13,7 @@ from procurement.auth import page_actor, require
 from procurement.core import access
 from procurement.core.db import db
 from procurement.core.errors import InvalidInput
+from procurement.core.http import undone_if_refused
 from procurement.core.webforms import apply_errors
 from procurement.demand import board as boards
 from procurement.demand import rules, services, uploads
@@ -73,7 +74,8 @@ def new_requirement() -> Any:
     _item_choices(form)
     if form.validate_on_submit():
         try:
-            created = services.create_requirement(db.session, page_actor(), _input(form), submit=bool(form.submit_now.data))
+            with undone_if_refused():
+                created = services.create_requirement(db.session, page_actor(), _input(form), submit=bool(form.submit_now.data))
         except InvalidInput as error:
             apply_errors(form, error)
         else:
@@ -108,7 +110,8 @@ def edit_requirement(requirement_id: int) -> Any:
         form.baseline_unit_price.data = str(found.baseline_unit_price)
     if form.validate_on_submit():
         try:
-            services.update_requirement(db.session, page_actor(), requirement_id, _input(form))
+            with undone_if_refused():
+                services.update_requirement(db.session, page_actor(), requirement_id, _input(form))
         except InvalidInput as error:
             apply_errors(form, error)
         else:
@@ -173,10 +176,11 @@ def upload() -> Any:
     _organisation_choices(form)
     if form.validate_on_submit():
         try:
-            record = uploads.upload_requirements(
-                db.session, page_actor(), organisation_id=form.organisation_id.data or None,
-                filename=form.file.data.filename or "", stream=form.file.data.stream,
-                max_bytes=current_app.config["REQUIREMENT_UPLOAD_MAX_BYTES"], submit=bool(form.submit_now.data))
+            with undone_if_refused():
+                record = uploads.upload_requirements(
+                    db.session, page_actor(), organisation_id=form.organisation_id.data or None,
+                    filename=form.file.data.filename or "", stream=form.file.data.stream,
+                    max_bytes=current_app.config["REQUIREMENT_UPLOAD_MAX_BYTES"], submit=bool(form.submit_now.data))
         except InvalidInput as error:
             apply_errors(form, error)
         else:

@@ -116,6 +116,26 @@ def load_cpv_codes(session: Session) -> int:
 
 
 def seed_demo(session: Session) -> dict[str, Any]:
+    """The demo's London and its past: the parties and the catalogue as they stood when the
+    story starts, then each tender run through the real services on a clock moved to the day
+    each step happened (tenders/seed.py), so every date, release and document is one the
+    service could have produced."""
+    from procurement.core.clock import frozen_at, now
+    from tenders.seed import STORY_DAYS, seed_story, story_moment
+
+    base = now()
+    with frozen_at(story_moment(base, STORY_DAYS)):
+        added = _seed_parties(session)
+        from catalogue.seed import seed_catalogue
+
+        added.update(seed_catalogue(session))
+    added.update(seed_story(session, base))
+    session.flush()
+    added["totals"] = platform_counts(session)
+    return added
+
+
+def _seed_parties(session: Session) -> dict[str, Any]:
     actor = SystemActor("seed-demo")
     added = {"cpv_codes": load_cpv_codes(session), "organisations": 0, "suppliers": 0, "users": 0}
     existing = set(session.scalars(select(Organisation.name)))
@@ -148,16 +168,4 @@ def seed_demo(session: Session) -> dict[str, Any]:
         create_user(session, actor, email=demo.email, full_name=demo.full_name, password=DEMO_PASSWORD,
                     grants=[RoleGrant(demo.role, organisation_id, supplier_id)])
         added["users"] += 1
-    from catalogue.seed import seed_catalogue
-
-    added.update(seed_catalogue(session))
-    from procurement.demand.seed import seed_demand
-
-    added.update(seed_demand(session))
-    from tenders.seed import seed_award, seed_tenders
-
-    added.update(seed_tenders(session))
-    added.update(seed_award(session))
-    session.flush()
-    added["totals"] = platform_counts(session)
     return added

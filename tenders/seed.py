@@ -1,10 +1,13 @@
-"""Demo tenders: one published and open for bids (laptops and desktops), one past its
-deadline with sealed bids waiting to be opened (network switches and CRM licences), and one
-awarded by an optimised award across its two lots, past standstill."""
+"""The demo's story, run through the real services on a clock moved to the day each step
+happened: requirements raised, pooled and formed into joint tenders; one tender awarded by an
+optimised award across its two lots, past standstill (its contracts for the agency to enter);
+one past its deadline with sealed bids waiting to be opened (network switches and CRM
+licences); one published and open for bids (laptops and desktops); one draft waiting for its
+buyers (monitors). Every date, release and document is one the service could have produced."""
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from catalogue.models import CatalogueItem
 from procurement.core.access import SystemActor
-from procurement.core.clock import now, today
+from procurement.core.clock import LONDON, frozen_at, now, today
 from procurement.demand.board import BoardFilter, pool_key
 from procurement.demand.models import Requirement, RequirementStatus
 from procurement.demand.services import move_requirement
@@ -34,126 +37,197 @@ CRITERIA = [
 ]
 
 
-def _prepare(session: Session, actor: Any, items: list[CatalogueItem], title: str, description: str, days: int,
-             award_rules: Any = None) -> Tender:
-    tender = pooling.form_tender(session, actor, board=BoardFilter(), pool_keys=[pool_key(i.id, None, None) for i in items],
-                                 title=title, confirm_by=today() + timedelta(days=7), description=description)
-    for lot in tender.lots:  # the demo buyers have all confirmed their lines
-        for line in lot.lines:
-            line.status, line.responded_at = LineStatus.confirmed, now()
-            requirement = session.get(Requirement, line.requirement_id)
-            assert requirement is not None
-            move_requirement(session, actor, requirement, RequirementStatus.committed, "requirement.committed",
-                             f"confirmed into tender {tender.reference} (demo)")
-    pooling.close_confirmation(session, actor, tender.id)
-    lifecycle.set_details(session, actor, tender.id, lifecycle.TenderDetails(
-        title=title, description=description, price_weight=70,
-        clarification_deadline=now() + timedelta(days=days - 7), submission_deadline=now() + timedelta(days=days),
-        expected_award_on=today() + timedelta(days=days + 21)))
-    lifecycle.set_criteria(session, actor, tender.id, CRITERIA)
-    if award_rules is not None:
-        from tenders.optimised_award import set_award_rules
-
-        set_award_rules(session, actor, tender.id, award_rules)
-    lifecycle.add_document(session, actor, tender.id, title="Specification", filename="specification.txt",
-                           stream=io.BytesIO(f"{title}\n\n{description}\n".encode()),
-                           directory=Path(current_app.instance_path) / "documents")
-    return lifecycle.publish(session, actor, tender.id, master_secret=current_app.config["BID_SEALING_KEY"])
+# How many days before seeding the story starts (the parties and the catalogue exist from then).
+STORY_DAYS = 80
+AWARD_ITEMS = {"Contact-centre telephony seat", "GIS desktop licence"}
+CLOSED_ITEMS = {"Network switch, 48-port", "CRM user licence"}
 
 
-def seed_tenders(session: Session) -> dict[str, int]:
-    if session.scalar(select(Tender.id).where(Tender.title.in_([OPEN_TITLE, CLOSED_TITLE]))):
-        return {"published_tenders": 0}
-    actor = SystemActor("seed-demo")
+def story_moment(base: datetime, days_before: int, hhmm: time = time(9, 0)) -> datetime:
+    """A London working morning `days_before` days before `base` (the weekend moved back to Friday)."""
+    day: date = (base.astimezone(LONDON) - timedelta(days=days_before)).date()
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return datetime.combine(day, hhmm, LONDON)
+
+
+def _prepare(session: Session, actor: Any, items: list[CatalogueItem], title: str, description: str,
+             formed: datetime, deadline: datetime, award_rules: Any = None) -> Tender:
+    """Form a tender from the items' pools on `formed`, its buyers confirming within the hour;
+    the agency sets it up and publishes it that afternoon, bids due by `deadline`."""
+    with frozen_at(formed):
+        tender = pooling.form_tender(session, actor, board=BoardFilter(), pool_keys=[pool_key(i.id, None, None) for i in items],
+                                     title=title, confirm_by=today() + timedelta(days=7), description=description)
+    with frozen_at(formed + timedelta(hours=1)):
+        for lot in tender.lots:  # the demo buyers confirm their lines
+            for line in lot.lines:
+                line.status, line.responded_at = LineStatus.confirmed, now()
+                requirement = session.get(Requirement, line.requirement_id)
+                assert requirement is not None
+                move_requirement(session, actor, requirement, RequirementStatus.committed, "requirement.committed",
+                                 f"confirmed into tender {tender.reference}")
+    with frozen_at(formed + timedelta(hours=4)):
+        pooling.close_confirmation(session, actor, tender.id)
+        lifecycle.set_details(session, actor, tender.id, lifecycle.TenderDetails(
+            title=title, description=description, price_weight=70,
+            clarification_deadline=deadline - timedelta(days=7), submission_deadline=deadline,
+            expected_award_on=deadline.astimezone(LONDON).date() + timedelta(days=21)))
+        lifecycle.set_criteria(session, actor, tender.id, CRITERIA)
+        if award_rules is not None:
+            from tenders.optimised_award import set_award_rules
+
+            set_award_rules(session, actor, tender.id, award_rules)
+        lifecycle.add_document(session, actor, tender.id, title="Specification", filename="specification.txt",
+                               stream=io.BytesIO(_specification(title, description, tender).encode()),
+                               directory=Path(current_app.instance_path) / "documents")
+        return lifecycle.publish(session, actor, tender.id, master_secret=current_app.config["BID_SEALING_KEY"])
+
+
+def _specification(title: str, description: str, tender: Tender) -> str:
+    lines = [title, "", description, "", "Lots:"]
+    for lot in tender.lots:
+        lines.append(f"  Lot {lot.number}: {lot.title}, {lot.quantity.normalize():f} {lot.unit}")
+    lines += ["", "Delivery to each organisation's own address, as listed in the price schedule.",
+              "Evaluation: most advantageous tender, price 70%, quality 30% (see the tender notice)."]
+    return "\n".join(lines) + "\n"
+
+
+def seed_story(session: Session, base: datetime) -> dict[str, int]:
+    from procurement.demand.seed import seed_demand, seed_monitor_draft
+
+    added = {"requirements": 0}
+    if session.scalar(select(Tender.id).where(Tender.title == AWARDED_TITLE)) is None:
+        with frozen_at(story_moment(base, STORY_DAYS, time(10, 0))):
+            added["requirements"] += seed_demand(session, AWARD_ITEMS)["requirements"]
+        added.update(seed_award(session, base))
+    if session.scalar(select(Tender.id).where(Tender.title == CLOSED_TITLE)) is None:
+        with frozen_at(story_moment(base, 41, time(10, 0))):
+            added["requirements"] += seed_demand(session, CLOSED_ITEMS)["requirements"]
+        added.update(seed_closed(session, base))
+    with frozen_at(story_moment(base, 12, time(10, 0))):
+        added["requirements"] += seed_demand(session, None)["requirements"]
+    if session.scalar(select(Tender.id).where(Tender.title == OPEN_TITLE)) is None:
+        added.update(seed_open(session, base))
+    with frozen_at(story_moment(base, 2, time(11, 0))):
+        added.update(seed_monitor_draft(session))
+    return added
+
+
+def _items(session: Session, names: list[str]) -> list[CatalogueItem] | None:
     items = {i.name: i for i in session.scalars(select(CatalogueItem))}
-    wanted = ["Business laptop, 14-inch", "Desktop PC, small form factor", "Network switch, 48-port", "CRM user licence"]
-    if any(name not in items for name in wanted):
+    return [items[n] for n in names] if all(n in items for n in names) else None
+
+
+def seed_open(session: Session, base: datetime) -> dict[str, int]:
+    """Laptops and desktops: published five days ago, open for bids for 25 days more."""
+    items = _items(session, ["Business laptop, 14-inch", "Desktop PC, small form factor"])
+    if items is None:
         return {"published_tenders": 0}
-    _prepare(session, actor, [items[wanted[0]], items[wanted[1]]], OPEN_TITLE,
-             "Business laptops and small form factor desktops for five boroughs and Barts Health.", 30)
-    closed = _prepare(session, actor, [items[wanted[2]], items[wanted[3]]], CLOSED_TITLE,
-                      "48-port PoE+ switches and named-user CRM licences for London boroughs and TfL.", 26)
+    formed = story_moment(base, 5)
+    _prepare(session, SystemActor("seed-demo"), items, OPEN_TITLE,
+             "Business laptops and small form factor desktops for five boroughs and Barts Health.", formed,
+             datetime.combine(formed.date() + timedelta(days=30), time(12, 0), LONDON))
+    return {"published_tenders": 1}
+
+
+def seed_closed(session: Session, base: datetime) -> dict[str, int]:
+    """Switches and CRM licences: published 40 days ago, bids in the box, its deadline two hours ago."""
+    items = _items(session, ["Network switch, 48-port", "CRM user licence"])
+    if items is None:
+        return {"closed_tenders": 0}
+    closed = _prepare(session, SystemActor("seed-demo"), items, CLOSED_TITLE,
+                      "48-port PoE+ switches and named-user CRM licences for London boroughs and TfL.",
+                      story_moment(base, 40), base - timedelta(hours=2))
     bids = {"supplier.capnet@demo.londonconnects.example": {"lots": [{"lot": 1, "items": [
                 {"item": 1, "unit_price": "3050.00", "offer_sku": "CNS-SW48-POE", "capacity": "200"}]}]},
             "supplier.crm@demo.londonconnects.example": {"lots": [{"lot": 2, "items": [
                 {"item": 1, "unit_price": "185.00", "offer_sku": "BCS-CRM-USER", "tiers": "1-999:189.00; 1000-:185.00"}]}]}}
     submitted = 0
-    for email, content in bids.items():
+    for n, (email, content) in enumerate(bids.items()):
         user = session.scalar(select(User).where(User.email == email))
         if user is None:
             continue
         content["quality"] = [{"criterion": 1, "text": "Next-day delivery across London; on-site engineers."},
                               {"criterion": 2, "text": "Two apprenticeships per borough served."}]
-        bidding.submit(session, user, closed.id, content)
+        with frozen_at(story_moment(base, 10 - 3 * n, time(15, 30))):
+            bidding.submit(session, user, closed.id, content)
         submitted += 1
-    # The demo moves this tender's deadline into the past, so it waits to be opened.
-    closed.clarification_deadline = now() - timedelta(days=3)
-    closed.submission_deadline = now() - timedelta(hours=2)
-    lifecycle.advance(session, closed)
-    return {"published_tenders": 2, "demo_bids": submitted}
+    lifecycle.advance(session, closed)  # its deadline has passed: closed, waiting to be opened
+    return {"closed_tenders": 1, "demo_bids": submitted}
 
 
 AWARDED_TITLE = "Joint contact-centre seats and GIS licences"
 
 
-def seed_award(session: Session) -> dict[str, int]:
-    """A third tender taken through evaluation and the award decision by the demo's two
-    agency users, its standstill already over (the demo dates the decision three weeks
-    back): the agency can enter the contracts in the browser, and each borough then sees
-    its order and its saving."""
-    from datetime import datetime, time as clock_time
+def seed_award(session: Session, base: datetime) -> dict[str, int]:
+    """Contact-centre seats and GIS licences, from requirements raised 80 days ago: published 75
+    days ago, bid for, opened by two agency users after its deadline, evaluated by a panel of
+    two, awarded by an optimised award across its lots (Borough CRM Solutions' 6% discount for
+    both lots beats awarding each to its lowest price), approved, the decision published and
+    its standstill over: the agency can enter the contracts in the browser, and each borough
+    then sees its order and its saving."""
+    from tenders import evaluation, opening, optimised_award
 
-    from procurement.core.clock import LONDON
-    from tenders import evaluation, opening, scoring
-
-    if session.scalar(select(Tender.id).where(Tender.title == AWARDED_TITLE)):
-        return {"awarded_tenders": 0}
     users = {u.email.split("@")[0]: u for u in session.scalars(select(User).where(User.email.like("%@demo.londonconnects.example")))}
     lead, second = users.get("agency.lead"), users.get("agency.evaluator")
-    items = {i.name: i for i in session.scalars(select(CatalogueItem))}
-    names = ["Contact-centre telephony seat", "GIS desktop licence"]
-    if lead is None or second is None or any(n not in items for n in names):
+    items = _items(session, ["Contact-centre telephony seat", "GIS desktop licence"])
+    if lead is None or second is None or items is None:
         return {"awarded_tenders": 0}
-    from tenders import optimised_award
-
-    # The award may be optimised across lots: Borough CRM Solutions' 6% discount for both lots beats
-    # awarding each lot to its lowest price.
-    tender = _prepare(session, SystemActor("seed-demo"), [items[n] for n in names], AWARDED_TITLE,
-                      "Cloud contact-centre agent seats and desktop GIS licences for boroughs and the GLA.", 26,
+    formed = story_moment(base, 75)
+    deadline = datetime.combine(formed.date() + timedelta(days=26), time(12, 0), LONDON)
+    tender = _prepare(session, SystemActor("seed-demo"), items, AWARDED_TITLE,
+                      "Cloud contact-centre agent seats and desktop GIS licences for boroughs and the GLA.", formed, deadline,
                       award_rules=optimised_award.AwardRules(optimised=True))
     bids = {"supplier.capnet": [(1, "335.00")], "supplier.crm": [(1, "352.00"), (2, "1010.00")],
             "supplier.thames": [(2, "985.00")]}
-    for name, prices in bids.items():
+    for n, (name, prices) in enumerate(bids.items()):
         content = {"lots": [{"lot": lot, "items": [{"item": 1, "unit_price": price}]} for lot, price in prices],
                    "quality": [{"criterion": 1, "text": f"{name}: onboarding in four weeks, UK support desk."},
                                {"criterion": 2, "text": f"{name}: local apprenticeships and carbon reporting."}]}
         if name == "supplier.crm":
             content["bundles"] = [{"lots": [1, 2], "discount_percent": "6"}]
-        bidding.submit(session, users[name], tender.id, content)
-    tender.clarification_deadline = now() - timedelta(days=30)
-    tender.submission_deadline = now() - timedelta(days=28)
-    lifecycle.advance(session, tender)
-    opening.request_opening(session, lead, tender.id)
-    opening.confirm_opening(session, second, tender.id)
-    evaluation.start_evaluation(session, lead, tender.id, [lead.id, second.id], lead.id)
+        with frozen_at(deadline - timedelta(days=9 - 2 * n, hours=2)):
+            bidding.submit(session, users[name], tender.id, content)
+    opened_on = deadline + timedelta(hours=1)
+    with frozen_at(opened_on):
+        lifecycle.advance(session, tender)
+        opening.request_opening(session, lead, tender.id)
+    with frozen_at(opened_on + timedelta(minutes=40)):
+        opening.confirm_opening(session, second, tender.id)
     marks = {"supplier.capnet": (4, 3), "supplier.crm": (3, 3), "supplier.thames": (4, 4)}
     opened = {o.supplier_id: o for o in session.scalars(select(evaluation.OpenedBid).where(evaluation.OpenedBid.tender_id == tender.id))}
     by_name = {name: opened[next(iter(users[name].supplier_ids))] for name in marks}
-    for evaluator in (second, lead):
-        evaluation.declare(session, evaluator, tender.id, "I have no conflict of interest with these bidders")
+    evaluated = story_moment(base, 47, time(10, 0))
+    with frozen_at(evaluated):
+        evaluation.start_evaluation(session, lead, tender.id, [lead.id, second.id], lead.id)
+    for hours, evaluator in ((1, second), (3, lead)):
+        with frozen_at(evaluated + timedelta(hours=hours)):
+            evaluation.declare(session, evaluator, tender.id, "I have no conflict of interest with these bidders")
+            for name, pair in marks.items():
+                for criterion, score in zip(tender.criteria, pair):
+                    evaluation.save_mark(session, evaluator, tender.id, by_name[name].id, criterion.id, score,
+                                         _reason(criterion.name, score))
+            evaluation.submit_marks(session, evaluator, tender.id)
+    with frozen_at(evaluated + timedelta(days=1)):
         for name, pair in marks.items():
             for criterion, score in zip(tender.criteria, pair):
-                evaluation.save_mark(session, evaluator, tender.id, by_name[name].id, criterion.id, score, "As evidenced")
-        evaluation.submit_marks(session, evaluator, tender.id)
-    for name, pair in marks.items():
-        for criterion, score in zip(tender.criteria, pair):
-            evaluation.record_consensus(session, lead, tender.id, by_name[name].id, criterion.id, score, "Panel consensus")
-    award = optimised_award.optimise(session, tender, time_limit=20)
-    optimised_award.adopt(session, lead, tender.id, award.id)
-    for lot in tender.lots:
-        evaluation.approve(session, second, tender.id, lot.id)
-    standstill = evaluation.publish_decision(session, lead, tender.id)
-    published = datetime.combine(scoring.add_working_days(today() - timedelta(days=28), 1), clock_time(10), LONDON)
-    standstill.published_at = published
-    standstill.ends_on = scoring.standstill_ends(published.date())
+                evaluation.record_consensus(session, lead, tender.id, by_name[name].id, criterion.id, score,
+                                            _reason(criterion.name, score))
+        award = optimised_award.optimise(session, tender, time_limit=20)
+        optimised_award.adopt(session, lead, tender.id, award.id)
+    with frozen_at(evaluated + timedelta(days=1, hours=3)):
+        for lot in tender.lots:
+            evaluation.approve(session, second, tender.id, lot.id)
+    with frozen_at(story_moment(base, 44, time(10, 0))):
+        evaluation.publish_decision(session, lead, tender.id)
+        # The decision asks for the award pack when it commits: run in-process, its documents
+        # are dated the day of the decision (an RQ worker makes them when it picks them up).
+        session.commit()
     return {"awarded_tenders": 1}
+
+
+def _reason(criterion: str, score: int) -> str:
+    """A moderated mark's reason, as a panel would write it."""
+    said = {3: "meets the requirement: a credible plan with named staff, but no added value beyond it",
+            4: "meets the requirement with some added value: a tested plan and evidence from similar councils"}
+    return f"{criterion}: {said.get(score, 'as evidenced in the response')}."

@@ -1,7 +1,8 @@
 """The one clock of the application.
 
-Deadlines, standstill and lockouts are decided by this clock on the server. Tests (and only
-tests) move it with `frozen_at`; nothing else calls `datetime.now()`.
+Deadlines, standstill and lockouts are decided by this clock on the server. Tests move it
+with `frozen_at`, and so does the demo's seed, which builds the demo's past by running the
+services on the day each step happened; nothing else calls `datetime.now()`.
 """
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def london_moment(day: date, hhmm: str = "12:00") -> datetime:
 
 @contextmanager
 def frozen_at(moment: datetime) -> Iterator[None]:
-    """Test helper: make `now()` return `moment` inside the block."""
+    """Make `now()` return `moment` inside the block (tests, and the demo's story)."""
     global _frozen
     if moment.tzinfo is None:
         raise ValueError("frozen_at needs a timezone-aware datetime")

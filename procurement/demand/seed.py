@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue.models import CatalogueItem
@@ -36,12 +36,12 @@ DEMAND: list[tuple[str, str | None, str, str, str, str, str, int, str]] = [
     ("London Borough of Tower Hamlets", "CRM user licence", "", "", "600", "", "Town Hall, Whitechapel, E1 1BJ", 120, "235.00"),
     ("London Borough of Newham", "CRM user licence", "", "", "520", "", "Newham Dockside, E16 2QU", 120, "228.00"),
     ("London Borough of Waltham Forest", "CRM user licence", "", "", "300", "", "Walthamstow Town Hall, E17 4JF", 125, "240.00"),
-    ("London Borough of Croydon", "Contact-centre telephony seat", "", "", "120", "", "Bernard Weatherill House, CR0 1EA", 95, "396.00"),
-    ("London Borough of Lewisham", "Contact-centre telephony seat", "", "", "90", "", "Laurence House, SE6 4RU", 95, "410.00"),
-    ("London Borough of Bromley", "Contact-centre telephony seat", "", "", "75", "", "Bromley Civic Centre, BR1 3UH", 105, "388.00"),
-    ("Greater London Authority", "GIS desktop licence", "", "", "35", "", "City Hall, E16 1ZE", 60, "1150.00"),
-    ("London Borough of Camden", "GIS desktop licence", "", "", "20", "", "5 Pancras Square, N1C 4AG", 60, "1150.00"),
-    ("London Borough of Brent", "GIS desktop licence", "", "", "15", "", "Brent Civic Centre, HA9 0FJ", 70, "1195.00"),
+    ("London Borough of Croydon", "Contact-centre telephony seat", "", "", "120", "", "Bernard Weatherill House, CR0 1EA", 120, "396.00"),
+    ("London Borough of Lewisham", "Contact-centre telephony seat", "", "", "90", "", "Laurence House, SE6 4RU", 120, "410.00"),
+    ("London Borough of Bromley", "Contact-centre telephony seat", "", "", "75", "", "Bromley Civic Centre, BR1 3UH", 130, "388.00"),
+    ("Greater London Authority", "GIS desktop licence", "", "", "35", "", "City Hall, E16 1ZE", 110, "1150.00"),
+    ("London Borough of Camden", "GIS desktop licence", "", "", "20", "", "5 Pancras Square, N1C 4AG", 110, "1150.00"),
+    ("London Borough of Brent", "GIS desktop licence", "", "", "15", "", "Brent Civic Centre, HA9 0FJ", 120, "1195.00"),
     ("London Borough of Harrow", "Self-service kiosk", "", "", "6", "", "Harrow Civic Centre, HA1 2XY", 150, "4250.00"),
     ("London Borough of Ealing", "Self-service kiosk", "", "", "8", "", "Perceval House, W5 2HL", 150, "4400.00"),
     ("Metropolitan Police Service", "Smart-card reader", "", "", "1500", "", "New Scotland Yard, SW1A 2JL", 80, "18.50"),
@@ -59,18 +59,23 @@ DEMAND: list[tuple[str, str | None, str, str, str, str, str, int, str]] = [
 MONITOR_TENDER = "Joint monitor refresh"
 
 
-def seed_demand(session: Session) -> dict[str, int]:
+def seed_demand(session: Session, items: set[str] | None = None) -> dict[str, int]:
+    """Raise the demo's requirements for these catalogue items (None: those not raised yet,
+    the CPV-coded ones among them), each once, on today's clock."""
     actor = SystemActor("seed-demo")
-    if session.scalar(select(func.count()).select_from(Requirement).where(Requirement.raised_by_label == "seed-demo")):
-        return {"requirements": 0, "tenders": 0}
     organisations = dict(session.execute(select(Organisation.name, Organisation.id)).all())
-    items = {i.name: i for i in session.scalars(select(CatalogueItem))}
+    catalogue = {i.name: i for i in session.scalars(select(CatalogueItem))}
+    raised = set(session.execute(select(Requirement.organisation_id, Requirement.catalogue_item_id, Requirement.specification)
+                                 .where(Requirement.raised_by_label == actor.audit_label)).all())
     created = 0
     for name, item, cpv, spec, quantity, unit, place, days, paid in DEMAND:
-        if name not in organisations:
+        if name not in organisations or (items is not None and item not in items):
+            continue
+        if (organisations[name], catalogue[item].id) in {(o, i) for o, i, _ in raised} if item else \
+                (organisations[name], spec) in {(o, text) for o, i, text in raised if i is None}:
             continue
         values, errors = validate(session, RequirementInput(
-            organisation_id=organisations[name], catalogue_item_id=items[item].id if item else None, cpv_code=cpv,
+            organisation_id=organisations[name], catalogue_item_id=catalogue[item].id if item else None, cpv_code=cpv,
             title="" if item else spec.split(",")[0][:200], specification=spec, quantity=quantity, unit=unit,
             delivery_location=place, needed_by=today() + timedelta(days=days), baseline_unit_price=paid,
         ))
@@ -81,13 +86,18 @@ def seed_demand(session: Session) -> dict[str, int]:
         session.flush()
         record_event(session, actor, "requirement.created", subject=requirement, details={"seed": True})
         created += 1
-    tenders = 0
-    monitors = items.get("Monitor, 24-inch")
-    if monitors is not None:
-        from tenders.pooling import form_tender
+    return {"requirements": created}
 
-        form_tender(session, actor, board=BoardFilter(), pool_keys=[pool_key(monitors.id, None, None)],
-                    title=MONITOR_TENDER, confirm_by=today() + timedelta(days=21),
-                    description="24-inch monitors for Hackney, Southwark and the GLA, from the demand board.")
-        tenders = 1
-    return {"requirements": created, "tenders": tenders}
+
+def seed_monitor_draft(session: Session) -> dict[str, int]:
+    """A draft joint tender formed from the monitors pool, its buyers still to confirm."""
+    from tenders.models import Tender
+    from tenders.pooling import form_tender
+
+    monitors = session.scalar(select(CatalogueItem).where(CatalogueItem.name == "Monitor, 24-inch"))
+    if monitors is None or session.scalar(select(Tender.id).where(Tender.title == MONITOR_TENDER)):
+        return {"tenders": 0}
+    form_tender(session, SystemActor("seed-demo"), board=BoardFilter(), pool_keys=[pool_key(monitors.id, None, None)],
+                title=MONITOR_TENDER, confirm_by=today() + timedelta(days=21),
+                description="24-inch monitors for Hackney, Southwark and the GLA, from the demand board.")
+    return {"tenders": 1}

@@ -6,16 +6,16 @@ import pytest
 
 from tests.browser.conftest import axe_violations, sign_in_by_keyboard
 
-PAGES = {  # the demo's tenders, in the order the seed makes them: 1 draft, 2 open, 3 closed, 4 awarded
+PAGES = {  # the demo's tenders, in the order its story makes them: 1 awarded, 2 closed, 3 open, 4 draft
     None: ["/", "/sign-in", "/register"],
     "buyer.camden@demo.londonconnects.example": ["/", "/requirements", "/requirements/new", "/requirements/upload", "/awards",
                                                 "/requirements/pools", "/reports/savings", "/account/tokens"],
     "agency.lead@demo.londonconnects.example": ["/", "/demand", "/tenders", "/tenders/1", "/tenders/2", "/tenders/3",
-                                               "/tenders/4", "/tenders/3/evaluation", "/tenders/4/evaluation",
-                                               "/tenders/4/optimised-award", "/jobs", "/reports/savings",
-                                               "/reports/savings?kind=tender&tender_id=4"],
-    "supplier.thames@demo.londonconnects.example": ["/", "/opportunities/", "/opportunities/2", "/opportunities/2/bid",
-                                                   "/opportunities/4/results"],
+                                               "/tenders/4", "/tenders/2/evaluation", "/tenders/1/evaluation",
+                                               "/tenders/1/optimised-award", "/jobs", "/reports/savings",
+                                               "/reports/savings?kind=tender&tender_id=1"],
+    "supplier.thames@demo.londonconnects.example": ["/", "/opportunities/", "/opportunities/3", "/opportunities/3/bid",
+                                                   "/opportunities/1/results"],
 }
 
 
@@ -59,7 +59,7 @@ def test_a_buyer_raises_a_requirement_with_the_keyboard_alone(live, page):
 
 def test_a_supplier_submits_a_bid_with_the_keyboard_alone(live, page):
     sign_in_by_keyboard(page, live, "supplier.thames@demo.londonconnects.example")
-    page.goto(f"{live}/opportunities/2/bid")
+    page.goto(f"{live}/opportunities/3/bid")
     prices = page.query_selector_all("input[id^='price-']")
     assert prices, "the bid form lists the lots' items"
     for n, field in enumerate(prices):

@@ -108,6 +108,39 @@ def test_every_release_and_record_package_of_the_demo_validates(session, demo, v
             assert _errors(validators["release"], ocds.release_package([release], "https://example.org/x", now())) == []
 
 
+def test_the_demos_history_is_coherent(session, demo):
+    """Built by the services on a moved clock: every tender period starts before it ends, bids
+    arrive within it, an award follows its tender, a contract its award, and nothing is dated
+    after today."""
+    from datetime import datetime
+
+    def at(value: str) -> datetime:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+    releases = ocds.all_releases(session, PREFIX)
+    assert releases
+    by_ocid: dict[str, list[dict]] = {}
+    for release in releases:
+        by_ocid.setdefault(release["ocid"], []).append(release)
+    for found in by_ocid.values():
+        dates = [at(r["date"]) for r in found]
+        assert dates == sorted(dates) and dates[-1] <= now() + timedelta(days=1)  # the fixture enters contracts a day on
+        period = None
+        for release in found:
+            period = (release.get("tender") or {}).get("tenderPeriod") or period
+            if period:
+                assert at(period["startDate"]) < at(period["endDate"]), release["id"]
+            for bid in (release.get("bids") or {}).get("details", []):
+                assert at(period["startDate"]) <= at(bid["date"]) <= at(period["endDate"]), (release["id"], bid["id"])
+            for award in release.get("awards", []):
+                assert at(award["date"]) > at(period["endDate"]), release["id"]
+            for contract in release.get("contracts", []):
+                awarded = next(a for a in release["awards"] if a["id"] == contract["awardID"])
+                assert at(contract["dateSigned"]) > at(awarded["date"]), release["id"]
+    register = ocds.register(session, PREFIX)
+    assert len({row["published_at"].date() for row in register}) == len(register)  # not every entry published today
+
+
 def test_the_awarded_tender_in_ocds(session, demo, validators):
     awarded = demo["Joint contact-centre seats and GIS licences"]
     record = ocds.record_package(session, PREFIX, f"{PREFIX}-{awarded.id}", "https://example.org/r", now())

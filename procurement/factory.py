@@ -141,6 +141,8 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.filters["qty"] = _quantity_format
     app.jinja_env.filters["percent"] = _percent_format
     app.jinja_env.filters["longdate"] = _long_date
+    app.jinja_env.filters["filesize"] = _file_size
+    app.jinja_env.filters["cpv"] = _cpv_format
     WTFormsHelpers(app)
 
     @app.context_processor
@@ -161,6 +163,9 @@ def _money_format(amount: Any) -> str:
     """£1,234.50; a negative amount as -£12.00; nothing as an en dash."""
     if amount is None:
         return "–"
+    from decimal import Decimal
+
+    amount = Decimal(str(amount))
     return ("-" if amount < 0 else "") + f"£{abs(amount):,.2f}"
 
 
@@ -169,7 +174,9 @@ def _quantity_format(quantity: Any) -> str:
 
     if quantity is None:
         return "–"
-    text = quantity_text(quantity)
+    from decimal import Decimal
+
+    text = quantity_text(Decimal(str(quantity)))
     whole, _, fraction = text.partition(".")
     return f"{int(whole):,}" + (f".{fraction}" if fraction else "")
 
@@ -186,6 +193,21 @@ def _percent_format(value: Any) -> str:
 def _long_date(day: Any) -> str:
     """One way of writing a day on every page and document: 16 November 2026."""
     return f"{day.day} {day:%B %Y}" if day else "–"
+
+
+def _cpv_format(code: Any) -> str:
+    """A CPV code as the vocabulary writes it, with its check digit: 30213100-6."""
+    from procurement.models import cpv_check_digits
+
+    digit = cpv_check_digits().get(str(code or ""))
+    return f"{code}-{digit}" if digit else str(code or "")
+
+
+def _file_size(size: int) -> str:
+    """A file's size as people read it: 1 KB, 240 KB, 3.2 MB."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    return f"{max(1, round(size / 1024)):,} KB"
 
 
 def _init_assets(app: Flask) -> None:

@@ -99,12 +99,12 @@ class OrganisationForm(FlaskForm):
     kind = SelectField(
         "Kind of organisation", widget=GovSelect(),
         choices=options(_blank_choice("Choose a kind")
-                        + [(k.value, k.value.replace("_", " ").capitalize()) for k in OrganisationKind]),
+                        + [(k.value, k.label) for k in OrganisationKind]),
         validators=[InputRequired(message="Choose the kind of organisation")],
     )
     partnership = SelectField(
         "Sub-regional partnership", widget=GovSelect(),
-        choices=options(_blank_choice("None") + [(p.value, p.value.capitalize()) for p in Partnership]),
+        choices=options(_blank_choice("Not in a partnership") + [(p.value, p.value.capitalize()) for p in Partnership]),
         validators=[Optional()],
     )
     gss_code = StringField("GSS code", widget=GovTextInput(), description="For local authorities, like E09000007",

@@ -1,6 +1,8 @@
 """Organisations, accounts, memberships (roles), API tokens, sign-in attempts and CPV codes."""
 from __future__ import annotations
 
+import functools
+
 import enum
 from datetime import datetime
 from decimal import Decimal
@@ -30,6 +32,21 @@ class OrganisationKind(str, enum.Enum):
     library = "library"
     agency = "agency"
     other = "other"
+
+    @property
+    def label(self) -> str:
+        """As people name it on screen."""
+        return KIND_LABELS[self]
+
+
+KIND_LABELS = {
+    OrganisationKind.london_borough: "London borough", OrganisationKind.city_corporation: "City corporation",
+    OrganisationKind.gla: "Greater London Authority group", OrganisationKind.nhs_body: "NHS body",
+    OrganisationKind.police: "Police", OrganisationKind.fire: "Fire and rescue", OrganisationKind.transport: "Transport",
+    OrganisationKind.housing_association: "Housing association", OrganisationKind.voluntary: "Voluntary sector",
+    OrganisationKind.education: "Education", OrganisationKind.library: "Library service",
+    OrganisationKind.agency: "The e-agency", OrganisationKind.other: "Other public body",
+}
 
 
 class Partnership(str, enum.Enum):
@@ -197,6 +214,16 @@ class SignInAttempt(Base):
         Index("ix_sign_in_attempt_email_attempted_at", "email", "attempted_at"),
         Index("ix_sign_in_attempt_ip_address_attempted_at", "ip_address", "attempted_at"),
     )
+
+
+@functools.cache
+def cpv_check_digits() -> dict[str, str]:
+    """Code -> check digit, from the CPV 2008 file shipped with the app (read once)."""
+    import csv
+    from importlib import resources
+
+    with resources.files("procurement").joinpath("data/cpv_2008.csv").open(encoding="utf-8") as handle:
+        return {row["code"]: row["check_digit"] for row in csv.DictReader(handle)}
 
 
 class CpvCode(Base):

@@ -396,7 +396,7 @@ def register(session: Session, prefix: str, *, cpv: str = "", organisation: str 
             continue
         awarded = sum((c.value for c in facts.contracts), Decimal(0))
         rows.append({"ocid": facts.ocid, "reference": tender.reference, "title": tender.title,
-                     "status": tender.status.value.replace("_", " "), "published_at": tender.published_at,
+                     "status": tender.stage, "published_at": tender.published_at,
                      "cpv": [(code, facts.cpv(code)) for code in codes], "organisations": names,
                      "contracts": len(facts.contracts), "awarded": awarded if facts.contracts else None})
     return rows

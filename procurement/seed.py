@@ -77,7 +77,7 @@ class DemoUser:
 
 DEMO_USERS = [
     DemoUser("admin@demo.londonconnects.example", "Ada Admin", Role.admin),
-    DemoUser("agency.lead@demo.londonconnects.example", "Alex Agency (lead)", Role.agency),
+    DemoUser("agency.lead@demo.londonconnects.example", "Alex Agency", Role.agency),
     DemoUser("agency.evaluator@demo.londonconnects.example", "Sam Evaluator", Role.agency),
     DemoUser("buyer.camden@demo.londonconnects.example", "Chris Camden", Role.buyer, "London Borough of Camden"),
     DemoUser("buyer.hackney@demo.londonconnects.example", "Harriet Hackney", Role.buyer, "London Borough of Hackney"),

@@ -28,6 +28,7 @@ from procurement.forms import (
     options,
 )
 from procurement.models import Organisation, Role
+from procurement import services
 from procurement.services import (
     create_organisation,
     get_organisation,
@@ -161,12 +162,12 @@ def cpv() -> Any:
 
 def _organisation_choices() -> list[Any]:
     rows = db.session.execute(select(Organisation.id, Organisation.name).order_by(Organisation.name))
-    return options([("", "None")] + [(str(r.id), r.name) for r in rows])
+    return options([("", "No organisation")] + [(str(r.id), r.name) for r in rows])
 
 
 def _supplier_choices() -> list[Any]:
     rows = db.session.execute(select(Supplier.id, Supplier.legal_name).order_by(Supplier.legal_name))
-    return options([("", "None")] + [(str(r.id), r.legal_name) for r in rows])
+    return options([("", "No supplier")] + [(str(r.id), r.legal_name) for r in rows])
 
 
 def _grants(form: Any) -> list[RoleGrant]:
@@ -273,4 +274,5 @@ def audit() -> Any:
             select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(50).offset((page - 1) * 50)
         )
     )
-    return render_template("procurement/admin/audit.html", events=events, page=page)
+    return render_template("procurement/admin/audit.html", events=events, page=page,
+                           subjects=services.audit_subjects(db.session, events))

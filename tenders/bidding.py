@@ -372,6 +372,17 @@ class MyBid:
     has_draft: bool
 
 
+def bid_history(session: Session, actor: Any) -> list[tuple[Tender, Bid]]:
+    """The supplier's bids on tenders no longer open for bids, newest first: where to find each
+    one's results once the deadline has passed."""
+    supplier_id = _own_supplier(actor)
+    return [tuple(row) for row in session.execute(  # type: ignore[misc]
+        select(Tender, Bid).join(Bid, Bid.tender_id == Tender.id)
+        .where(Bid.supplier_id == supplier_id, Bid.status != BidStatus.draft,
+               Tender.status.not_in([TenderStatus.draft, TenderStatus.published]))
+        .order_by(Tender.submission_deadline.desc()))]
+
+
 def my_bid(session: Session, actor: Any, tender_id: int) -> MyBid:
     """What a supplier may know of its own bid: its status and each version's receipt."""
     supplier_id = _own_supplier(actor)

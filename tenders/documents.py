@@ -75,11 +75,28 @@ def _make_document(document_kind: str) -> Any:
         title, html, audience = _render(session, tender, standstill, document_kind, subject)
         data = render_pdf(html, title=title, created=now())
         document = documents.save(session, kind=document_kind, subject_type=subject_type, subject_id=job.subject_id,
-                                  title=title, file_name=f"{tender.reference}-{document_kind.replace('_', '-')}-{subject.id}.pdf",
+                                  title=title, file_name=file_name(session, tender, document_kind, subject),
                                   data=data, job_id=job.id, tender_id=tender.id, **audience)
         return {"document": document.id, "made": True, "sha256": document.sha256}
 
     return handler
+
+
+def file_name(session: Session, tender: Tender, document_kind: str, subject: Any) -> str:
+    """A name its reader recognises: LC-2026-0001-award-notice-lot-1.pdf, ...-assessment-summary-thames-digital-hardware-ltd.pdf."""
+    import re
+
+    def slug(text: str) -> str:
+        return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
+
+    if document_kind == "award_notice":
+        return f"{tender.reference}-award-notice-lot-{subject.number}.pdf"
+    if document_kind == "assessment_letter":
+        supplier = session.get(Supplier, subject.supplier_id)
+        return f"{tender.reference}-assessment-summary-{slug(supplier.legal_name if supplier else str(subject.id))}.pdf"
+    if document_kind == "order_summary":
+        return f"{tender.reference}-order-summary-{slug(subject.name)}.pdf"
+    return f"{tender.reference}-{document_kind.replace('_', '-')}.pdf"
 
 
 def _subject_of(session: Session, document_kind: str, subject_id: int) -> tuple[Tender, Any]:

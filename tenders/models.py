@@ -9,7 +9,7 @@ from typing import Any, Optional
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from procurement.core.clock import now
+from procurement.core.clock import now, today
 from procurement.core.db import Base, ExactDecimal, str_enum
 from procurement.demand.models import Requirement
 from procurement.models import Organisation
@@ -27,6 +27,19 @@ class TenderStatus(str, enum.Enum):
     complete = "complete"
     cancelled = "cancelled"            # stopped, with a reason
     unsuccessful = "unsuccessful"      # closed with no bids
+
+    @property
+    def label(self) -> str:
+        """As people read it on screen."""
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {
+    TenderStatus.draft: "Draft", TenderStatus.published: "Open for bids", TenderStatus.closed: "Closed: waiting to be opened",
+    TenderStatus.opened: "Opened", TenderStatus.evaluation: "In evaluation", TenderStatus.award_proposed: "Award proposed",
+    TenderStatus.standstill: "Standstill", TenderStatus.awarded: "Awarded", TenderStatus.complete: "Complete",
+    TenderStatus.cancelled: "Cancelled", TenderStatus.unsuccessful: "Unsuccessful: no bids",
+}
 
 
 class Procedure(str, enum.Enum):
@@ -94,6 +107,15 @@ class Tender(Base):
     criteria: Mapped[list["Criterion"]] = relationship(order_by="Criterion.number", cascade="all, delete-orphan")
     documents: Mapped[list["TenderDocument"]] = relationship(order_by="TenderDocument.id", cascade="all, delete-orphan")
     amendments: Mapped[list["Amendment"]] = relationship(order_by="Amendment.number", cascade="all, delete-orphan")
+    standstill: Mapped[Optional["Standstill"]] = relationship(viewonly=True, uselist=False)
+
+    @property
+    def stage(self) -> str:
+        """The status as people read it, standstill's end taken into account (computed, never stored)."""
+        held = self.standstill
+        if self.status is TenderStatus.standstill and held is not None and held.paused_at is None and today() > held.ends_on:
+            return "Standstill over: contracts to be entered"
+        return self.status.label
 
     __table_args__ = (
         # A ground is only as good as what backs it: urgency is stated, a planned notice is dated.

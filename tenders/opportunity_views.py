@@ -28,7 +28,8 @@ def index() -> Any:
     if cpv and not (len(cpv.split("-")[0]) == 8 and cpv.split("-")[0].isdecimal()):
         error, cpv = "Enter an 8-digit CPV code", ""
     found = lifecycle.opportunities(db.session, page_actor(), cpv.split("-")[0] or None)
-    return render_template("tenders/opportunities.html", tenders=found, cpv=cpv, error=error)
+    history = bidding.bid_history(db.session, page_actor()) if access.has_role(current_user, access.SUPPLIER) else []
+    return render_template("tenders/opportunities.html", tenders=found, cpv=cpv, error=error, history=history)
 
 
 @bp.route("/<int:tender_id>")

@@ -256,6 +256,8 @@ def lot_summary(lot: Lot, organisation_ids: frozenset[int] | None = None) -> dic
     visible = [line for line in lot.lines if organisation_ids is None or line.organisation_id in organisation_ids]
     return {
         "lot": lot, "confirmed_quantity": sum((l.quantity for l in confirmed), Decimal(0)),
-        "organisations": len({l.organisation_id for l in lot.lines if l.status in OPEN_LINE}),
+        "organisations": len({l.organisation_id for l in confirmed}),
+        "invited": len({l.organisation_id for l in lot.lines if l.status in OPEN_LINE}),
+        "pending": len([l for l in lot.lines if l.status is LineStatus.pending]),
         "lines_by_status": dict(by_status), "visible_lines": visible,
     }

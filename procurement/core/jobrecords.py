@@ -162,6 +162,7 @@ def _run_job(job_id: int) -> dict[str, Any]:
         job = session.get(Job, job_id)
         assert job is not None
         job.status, job.finished_at, job.progress, job.result = JobStatus.done, now(), 100, result
+        job.progress_note = "finished"  # not the last step it was on
         session.commit()
         return {"job_id": job_id, "status": "done", **result}
     finally:

@@ -75,7 +75,7 @@ def validate(session: Session, data: RequirementInput, *, items: dict[int, Catal
     if item:
         values["title"] = values["title"] or item.name
         if values["unit"] and values["unit"].lower() != item.unit.lower():
-            errors["unit"] = [f"{item.name} is bought by the '{item.unit}'"]
+            errors["unit"] = [f"{item.name} is bought in units of '{item.unit}'"]
         values["unit"] = values["unit"] or item.unit
     elif not values["specification"] and "specification" not in errors:
         errors["specification"] = ["Describe what is needed, or choose a catalogue item"]

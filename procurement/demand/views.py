@@ -36,7 +36,7 @@ def _organisation_choices(form: Any) -> None:
 def _item_choices(form: RequirementForm) -> None:
     items = db.session.execute(select(CatalogueItem.id, CatalogueItem.name, CatalogueItem.unit).order_by(CatalogueItem.name))
     form.catalogue_item_id.choices = [(0, "None: I will give a CPV code and a specification")] + [
-        (i, f"{name} (by the {unit})") for i, name, unit in items]
+        (i, f"{name} (priced {'each' if unit == 'each' else 'per ' + unit})") for i, name, unit in items]
 
 
 def _input(form: RequirementForm) -> services.RequirementInput:

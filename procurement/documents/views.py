@@ -33,7 +33,8 @@ def download(document_id: int) -> Any:
 def jobs() -> Any:
     require(access.can_view_jobs(current_user))
     found = db.session.scalars(select(Job).order_by(Job.id.desc()).limit(200)).all()
-    return render_template("documents/jobs.html", jobs=found, kinds=KINDS, button=ConfirmForm())
+    return render_template("documents/jobs.html", jobs=found, kinds=KINDS, button=ConfirmForm(),
+                           subjects=services.job_subjects(db.session, list(found)))
 
 
 @bp.route("/jobs/<int:job_id>.json")

@@ -230,4 +230,5 @@ def _reason(criterion: str, score: int) -> str:
     """A moderated mark's reason, as a panel would write it."""
     said = {3: "meets the requirement: a credible plan with named staff, but no added value beyond it",
             4: "meets the requirement with some added value: a tested plan and evidence from similar councils"}
-    return f"{criterion}: {said.get(score, 'as evidenced in the response')}."
+    text = said.get(score, "as evidenced in the response")
+    return text[0].upper() + text[1:] + "."

@@ -106,10 +106,13 @@ def declare(tender_id: int) -> Any:
 
 def _scores(prefix: str) -> list[tuple[int, int, int, str]]:
     """(opened bid, criterion, score, text) from fields like score-12-3 and why-12-3."""
+    import re
+
     found = []
     for key, value in request.form.items():
-        if key.startswith(f"{prefix}-") and value.strip():
-            _, bid, criterion = key.split("-")
+        named = re.fullmatch(rf"{prefix}-(\d{{1,9}})-(\d{{1,9}})", key)
+        if named and value.strip():
+            bid, criterion = named.groups()
             text_key = "why" if prefix == "score" else "rationale"
             if not value.strip().isdecimal():
                 raise InvalidInput("Marks are whole numbers from 0 to 5", field_errors={"score": ["Marks are whole numbers from 0 to 5"]})
@@ -132,8 +135,13 @@ def marks(tender_id: int) -> Any:
 @bp.route("/tenders/<int:tender_id>/evaluation/consensus", methods=["POST"])
 @login_required
 def consensus(tender_id: int) -> Any:
+    require(access.can_manage_tenders(current_user))
+
     def act() -> None:
-        for bid, criterion, score, rationale in _scores("cons"):
+        scores = _scores("cons")
+        if not scores:
+            raise InvalidInput("Enter at least one moderated score", field_errors={"score": ["Enter at least one moderated score"]})
+        for bid, criterion, score, rationale in scores:
             evaluation.record_consensus(db.session, page_actor(), tender_id, bid, criterion, score, rationale)
 
     return _post(tender_id, act, "Moderated scores recorded")

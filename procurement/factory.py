@@ -143,6 +143,7 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.filters["longdate"] = _long_date
     app.jinja_env.filters["filesize"] = _file_size
     app.jinja_env.filters["cpv"] = _cpv_format
+    app.jinja_env.filters["of"] = _quantity_of
     WTFormsHelpers(app)
 
     @app.context_processor
@@ -193,6 +194,15 @@ def _percent_format(value: Any) -> str:
 def _long_date(day: Any) -> str:
     """One way of writing a day on every page and document: 16 November 2026."""
     return f"{day.day} {day:%B %Y}" if day else "–"
+
+
+def _quantity_of(quantity: Any, unit: str) -> str:
+    """{{ quantity|of(unit) }}: '285 seats per year'."""
+    from decimal import Decimal
+
+    from procurement.demand.rules import quantity_with_unit
+
+    return "–" if quantity is None else quantity_with_unit(Decimal(str(quantity)), unit)
 
 
 def _cpv_format(code: Any) -> str:

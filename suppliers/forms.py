@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput, GovTextInput
-from wtforms import BooleanField, StringField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovSubmitInput, GovTextArea, GovTextInput
+from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 
@@ -20,4 +20,7 @@ class SupplierForm(FlaskForm):
     contact_email = StringField("Contact email address", widget=GovTextInput(),
                                 validators=[InputRequired(message="Enter the contact's email address"), Length(max=254)])
     contact_phone = StringField("Contact telephone", widget=GovTextInput(), validators=[Optional(), Length(max=40)])
+    postal_address = TextAreaField("Registered postal address", widget=GovTextArea(),
+                                   description="Bidders are told the winning supplier's address in their assessment summaries",
+                                   validators=[Optional(), Length(max=500)])
     submit = SubmitField("Register supplier", widget=GovSubmitInput())

@@ -15,6 +15,7 @@ class SupplierSchema(Schema):
     contact_name = fields.Str()
     contact_email = fields.Str()
     contact_phone = fields.Str(allow_none=True)
+    postal_address = fields.Str()
 
 
 class SupplierCreateSchema(Schema):
@@ -26,3 +27,4 @@ class SupplierCreateSchema(Schema):
     contact_name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
     contact_email = fields.Str(required=True, validate=validate.Length(max=254))
     contact_phone = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=40))
+    postal_address = fields.Str(load_default="", validate=validate.Length(max=500))

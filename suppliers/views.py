@@ -44,7 +44,7 @@ def new() -> Any:
                     companies_house_number=form.companies_house_number.data, vat_number=form.vat_number.data,
                     is_sme=form.is_sme.data, is_voluntary_sector=form.is_voluntary_sector.data,
                     contact_name=form.contact_name.data, contact_email=form.contact_email.data,
-                    contact_phone=form.contact_phone.data,
+                    contact_phone=form.contact_phone.data, postal_address=form.postal_address.data or "",
                 )
         except InvalidInput as error:
             apply_errors(form, error)

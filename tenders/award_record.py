@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -144,26 +144,67 @@ class OrderLine:
 
 
 def allocate(lot: Lot, parts: list[Part]) -> list[OrderLine]:
-    """Each confirmed line of the lot, split among the awarded suppliers by their shares (whole
-    units where the line is whole), at each supplier's unit price less its discount."""
-    from tenders.optimised_award import split_line
-
-    shares = [(p.opened_bid_id, p.quantity) for p in parts]
+    """Each confirmed line of the lot, at each awarded supplier's unit price less its discount.
+    A split lot is shared out item by item: each line in proportion to the suppliers' shares,
+    in whole units where the lines are whole, rounded so that each supplier's lines add up to
+    its share of the item (largest remainders first)."""
     by_bid = {p.opened_bid_id: p for p in parts}
-    out = []
+    lines_by_item: dict[int, list[Any]] = defaultdict(list)
     for line in lot.lines:
-        if line.status is not LineStatus.confirmed or line.lot_item_id is None:
-            continue
-        split = {parts[0].opened_bid_id: line.quantity} if len(parts) == 1 else split_line(line.quantity, shares)
-        for bid, quantity in split.items():
+        if line.status is LineStatus.confirmed and line.lot_item_id is not None:
+            lines_by_item[line.lot_item_id].append(line)
+    out = []
+    for item, lines in lines_by_item.items():
+        for line, bid, quantity in _split(lines, parts):
             part = by_bid[bid]
-            if quantity <= 0 or line.lot_item_id not in part.unit_prices:
-                continue
-            out.append(OrderLine(lot.id, bid, part.supplier_id, line.organisation_id, line.id, line.requirement_id,
-                                 line.lot_item_id, quantity, net_unit_price(part.unit_prices[line.lot_item_id],
-                                                                            part.discount_percent),
-                                 line.baseline_unit_price))
+            if quantity > 0 and item in part.unit_prices:
+                out.append(OrderLine(lot.id, bid, part.supplier_id, line.organisation_id, line.id, line.requirement_id,
+                                     item, quantity, net_unit_price(part.unit_prices[item], part.discount_percent),
+                                     line.baseline_unit_price))
     return out
+
+
+def _split(lines: list[Any], parts: list[Part]) -> list[tuple[Any, int, Decimal]]:
+    """(line, bid, quantity) for one item's lines shared among the parts."""
+    if len(parts) == 1:
+        return [(line, parts[0].opened_bid_id, line.quantity) for line in lines]
+    weight = sum((p.quantity for p in parts), Decimal(0))
+    exact = {(n, p.opened_bid_id): line.quantity * p.quantity / weight for n, line in enumerate(lines) for p in parts}
+    if not all(line.quantity == line.quantity.to_integral_value() for line in lines):
+        return [(lines[n], bid, value) for (n, bid), value in exact.items()]
+    cells = {key: value.to_integral_value(rounding=ROUND_FLOOR) for key, value in exact.items()}
+    line_left = {n: line.quantity - sum(cells[(n, p.opened_bid_id)] for p in parts) for n, line in enumerate(lines)}
+    bid_left = dict(_targets(sum((l.quantity for l in lines), Decimal(0)), parts, True))
+    for bid in bid_left:
+        bid_left[bid] -= sum(v for (n, b), v in cells.items() if b == bid)
+    # Largest remainders first, then any cell that can still take a unit: supply equals demand, so it completes.
+    for key in sorted(exact, key=lambda k: exact[k] - cells[k], reverse=True):
+        n, bid = key
+        if exact[key] > cells[key] and line_left[n] > 0 and bid_left[bid] > 0:
+            cells[key] += 1
+            line_left[n] -= 1
+            bid_left[bid] -= 1
+    for n, bid in exact:
+        while line_left[n] > 0 and bid_left[bid] > 0:
+            cells[(n, bid)] += 1
+            line_left[n] -= 1
+            bid_left[bid] -= 1
+    return [(lines[n], bid, value) for (n, bid), value in cells.items()]
+
+
+def _targets(total: Decimal, parts: list[Part], whole: bool) -> list[tuple[int, Decimal]]:
+    """Each part's quantity of an item of `total`, in proportion to its share of the lot."""
+    if len(parts) == 1:
+        return [(parts[0].opened_bid_id, total)]
+    weight = sum((p.quantity for p in parts), Decimal(0))
+    exact = [(p.opened_bid_id, total * p.quantity / weight) for p in parts]
+    if not whole:
+        return exact
+    floors = {bid: value.to_integral_value(rounding=ROUND_FLOOR) for bid, value in exact}
+    left = int(total - sum(floors.values(), Decimal(0)))
+    for bid, _ in sorted(exact, key=lambda kv: kv[1] - floors[kv[0]], reverse=True)[:left]:
+        floors[bid] += 1
+    return [(bid, floors[bid]) for bid, _ in exact]
 
 
 def part_of(share: AwardShare) -> Part:
@@ -226,8 +267,9 @@ class LotAward:
         if first is not None and first.bid not in self.awarded_bids:
             share = self.shares[0]
             place = f"ranks {share.rank} on this lot alone" if share.rank else "is not ranked on this lot alone"
-            words.append(f"{self.supplier(share)} {place} (score {share.score}, against {first.score} for "
-                         f"{self.names.get(first.bid, '?')}, ranked first).")
+            # The tender ranked first is not named: its supplier is told in its own summary.
+            words.append(f"{self.supplier(share)} {place} (score {share.score}, against {first.score} for the tender "
+                         "ranked first).")
         for s in self.shares:
             if s.discount_percent:
                 words.append(f"{self.supplier(s)}'s tender of £{s.list_value:,.2f} for this share is reduced by its "

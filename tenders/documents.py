@@ -55,7 +55,8 @@ def pack_contents(session: Session, tender: Tender) -> list[tuple[str, int]]:
                              .order_by(OpenedBid.id)).all()
     organisation_ids = sorted({line.organisation_id for lot in tender.lots for line in lot.lines
                                if line.status is LineStatus.confirmed})
-    wanted = [("award_notice", lot.id) for lot in tender.lots]
+    awarded = award_record.lot_awards(session, tender, approved_only=True)
+    wanted = [("award_notice", lot.id) for lot in tender.lots if lot.id in awarded]  # a lot left unawarded has none
     wanted += [("assessment_letter", opened_id) for opened_id in opened]
     wanted += [("order_summary", _subject_key(tender, "order_summary", org_id)) for org_id in organisation_ids]
     if session.scalar(select(Contract.id).where(Contract.lot_id.in_([l.id for l in tender.lots]))):

@@ -379,6 +379,16 @@ def recommend(session: Session, actor: Any, tender_id: int, lot_id: int, advanta
     decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
     if decision is not None and decision.approved_at is not None:
         raise Conflict("This lot's award is already approved")
+    from tenders.optimised_award import adopted as adopted_award
+
+    if adopted_award(session, tender) is not None:
+        if session.scalar(select(AwardDecision.id).where(AwardDecision.lot_id.in_([l.id for l in tender.lots]),
+                                                         AwardDecision.approved_at.is_not(None))):
+            raise Conflict("A lot of the adopted optimised award is approved; it can no longer be replaced by hand")
+        for other in session.scalars(select(AwardDecision).where(AwardDecision.lot_id.in_([l.id for l in tender.lots]),
+                                                                 AwardDecision.lot_id != lot.id)):
+            session.delete(other)  # the optimised award's other lots: each is recommended again on its own ranking
+        session.flush()
     if decision is None:
         decision = AwardDecision(lot_id=lot.id, opened_bid_id=ranking.winner.bid, advantages=advantages.strip())
         session.add(decision)
@@ -388,11 +398,7 @@ def recommend(session: Session, actor: Any, tender_id: int, lot_id: int, advanta
 
     drop_adoption(session, tender)
     session.flush()
-    for other in tender.lots:  # with no adopted optimised award, every recommended lot is awarded by its ranking
-        found = decision if other.id == lot.id else session.scalar(select(AwardDecision).where(AwardDecision.lot_id == other.id))
-        if found is not None:
-            award_record.record_award(session, tender, other, found, None,
-                                      ranking.entries if other.id == lot.id else rank_lot(session, tender, other).entries)
+    award_record.record_award(session, tender, lot, decision, None, ranking.entries)
     record_event(session, actor, "award.recommended", subject=tender, details={
         "lot": lot.number, "opened_bid": ranking.winner.bid, "score": str(ranking.winner.score)})
     return decision
@@ -435,8 +441,16 @@ def publish_decision(session: Session, actor: Any, tender_id: int) -> Standstill
     chosen, decided = adopted(session, tender), decision_scores(session, tender)
     for lot in tender.lots:  # the record, with the scores as decided
         decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
-        if decision is not None:
-            award_record.record_award(session, tender, lot, decision, chosen, decided.get(lot.id, []))
+        if decision is None:
+            continue
+        entries = decided.get(lot.id, [])
+        eligible = {e.bid for e in entries if e.eligible}
+        if chosen is None and (not entries or entries[0].bid != decision.opened_bid_id or decision.opened_bid_id not in eligible):
+            raise Conflict(f"Lot {lot.number}'s recommendation is no longer its first-ranked eligible tender "
+                           "(its scores or a low-price decision changed): recommend it again")
+        shares = award_record.record_award(session, tender, lot, decision, chosen, entries)
+        if any(s.opened_bid_id not in eligible for s in shares):
+            raise Conflict(f"A tender awarded part of lot {lot.number} is no longer eligible: recommend the lot again")
     move(session, actor, tender, TenderStatus.standstill, "tender.decision_published",
          standstill_ends=standstill.ends_on.isoformat())
     request_award_pack(session, actor, tender)
@@ -500,14 +514,6 @@ def lift_challenge(session: Session, actor: Any, tender_id: int) -> Standstill:
     return standstill
 
 
-def awarded_unit_prices(session: Session, lot: Lot, opened_bid_id: int) -> dict[int, Decimal]:
-    """The winner's unit price for each item at the lot's (pooled) quantity."""
-    quantities = {item.id: item.quantity for item in lot.items}
-    return {item: scoring.unit_price_at(price, tiers or [], quantities[item]) for item, price, tiers in session.execute(
-        select(BidLine.lot_item_id, BidLine.unit_price, BidLine.tiers).where(
-            BidLine.opened_bid_id == opened_bid_id, BidLine.lot_item_id.in_(list(quantities))))}
-
-
 def enter_contracts(session: Session, actor: Any, tender_id: int) -> list[Contract]:
     """After standstill (and no open challenge): a contract per awarded lot, and a call-off
     order per organisation from its confirmed lines at the awarded unit prices."""
@@ -523,6 +529,8 @@ def enter_contracts(session: Session, actor: Any, tender_id: int) -> list[Contra
         raise Conflict(f"Standstill runs until the end of {standstill.ends_on:%-d %B %Y}: no contract before then")
     contracts = []
     for award in award_record.lot_awards(session, tender, approved_only=True).values():
+        if not award.shares:
+            raise Conflict(f"Lot {award.lot.number}'s approved award has no record: publish the decision again")
         lines = award_record.lines_of(award.lot, award.shares)
         for part, share in enumerate(award.shares):
             suffix = "" if len(award.shares) == 1 else "ABCDEFGHIJ"[part]
@@ -565,10 +573,6 @@ def _contract(session: Session, actor: Any, tender: Tender, lot: Lot, share: Any
 def complete(session: Session, actor: Any, tender_id: int) -> Tender:
     tender = _tender(session, actor, tender_id, TenderStatus.awarded)
     return move(session, actor, tender, TenderStatus.complete, "tender.completed")
-
-
-def _money(amount: Decimal) -> Decimal:
-    return amount.quantize(PENNY, ROUND_HALF_UP)
 
 
 # What each party sees of the result -----------------------------------------------------------

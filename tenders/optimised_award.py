@@ -426,52 +426,6 @@ def drop_adoption(session: Session, tender: Tender) -> None:
         found.adopted_at, found.adopted_by_id = None, None
 
 
-def contract_parts(session: Session, award: OptimisedAward, lot: Lot) -> list[tuple[OpenedBid, dict[int, Decimal], dict[int, Decimal]]]:
-    """For each supplier the adopted award gives part of the lot: its opened bid, its unit
-    price per item (the tier at its awarded quantity, or for a lot of several items the price
-    at the lot's quantities, less an earned bundle discount) and each line's quantity from it."""
-    from tenders.scoring import unit_price_at
-
-    rows = allocation_of(award, lot.id)
-    discount = {d["opened_bid_id"]: Decimal(d["percent"]) for d in award.result["cost"]["discounts"] if lot.number in d["lots"]}
-    items = list(lot.items)
-    bids = [r["opened_bid_id"] for r in rows]
-    priced = {(bid, item): (price, tiers or []) for bid, item, price, tiers in session.execute(
-        select(BidLine.opened_bid_id, BidLine.lot_item_id, BidLine.unit_price, BidLine.tiers)
-        .where(BidLine.opened_bid_id.in_(bids), BidLine.lot_item_id.in_([i.id for i in items])))}
-    shares = [(r["opened_bid_id"], Decimal(r["quantity"])) for r in rows]
-    per_bid: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    for line in lot.lines:
-        if line.status is LineStatus.confirmed:
-            for bid, quantity in split_line(line.quantity, shares).items():
-                per_bid[bid][line.id] = quantity
-    parts = []
-    for r in rows:
-        bid, factor = r["opened_bid_id"], 1 - discount.get(r["opened_bid_id"], Decimal(0)) / 100
-        if len(items) == 1:
-            prices = {items[0].id: Decimal(r["unit_price"]) * factor}
-        else:
-            prices = {i.id: unit_price_at(*priced[(bid, i.id)], i.quantity) * factor for i in items if (bid, i.id) in priced}
-        opened = session.get(OpenedBid, bid)
-        assert opened is not None
-        parts.append((opened, prices, per_bid[bid]))
-    return parts
-
-
-def split_line(quantity: Decimal, shares: list[tuple[int, Decimal]]) -> dict[int, Decimal]:
-    """A line's quantity split among suppliers by their shares of the lot, in whole units where
-    the line is whole (largest remainders), so that the parts add up to the line."""
-    whole = sum((s for _, s in shares), Decimal(0))
-    exact = {bid: quantity * s / whole for bid, s in shares}
-    if quantity != quantity.to_integral_value():
-        return exact
-    parts = {bid: v.to_integral_value(rounding=ROUND_FLOOR) for bid, v in exact.items()}
-    left = int(quantity - sum(parts.values(), Decimal(0)))
-    for bid in sorted(exact, key=lambda b: exact[b] - parts[b], reverse=True)[:left]:
-        parts[bid] += 1
-    return {bid: q for bid, q in parts.items() if q > 0}
-
-
 def allocation_of(award: OptimisedAward, lot_id: int) -> list[dict[str, Any]]:
     return [r for r in award.result["cost"]["allocation"] if r["lot_id"] == lot_id]
 

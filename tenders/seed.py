@@ -51,6 +51,14 @@ def story_moment(base: datetime, days_before: int, hhmm: time = time(9, 0)) -> d
     return datetime.combine(day, hhmm, LONDON)
 
 
+def next_working(moment: datetime) -> datetime:
+    """The same London time on `moment`'s day, or on the next weekday if that is a weekend."""
+    local = moment.astimezone(LONDON)
+    while local.weekday() >= 5:
+        local += timedelta(days=1)
+    return local
+
+
 def _prepare(session: Session, actor: Any, items: list[CatalogueItem], title: str, description: str,
              formed: datetime, deadline: datetime, award_rules: Any = None) -> Tender:
     """Form a tender from the items' pools on `formed`, its buyers confirming within the hour;
@@ -101,7 +109,7 @@ def seed_story(session: Session, base: datetime) -> dict[str, int]:
             added["requirements"] += seed_demand(session, AWARD_ITEMS)["requirements"]
         added.update(seed_award(session, base))
     if session.scalar(select(Tender.id).where(Tender.title == CLOSED_TITLE)) is None:
-        with frozen_at(story_moment(base, 41, time(10, 0))):
+        with frozen_at(story_moment(base, 43, time(10, 0))):  # days before the tender is formed, whatever the weekday
             added["requirements"] += seed_demand(session, CLOSED_ITEMS)["requirements"]
         added.update(seed_closed(session, base))
     with frozen_at(story_moment(base, 12, time(10, 0))):
@@ -161,7 +169,7 @@ AWARDED_TITLE = "Joint contact-centre seats and GIS licences"
 
 def seed_award(session: Session, base: datetime) -> dict[str, int]:
     """Contact-centre seats and GIS licences, from requirements raised 80 days ago: published 75
-    days ago, bid for, opened by two agency users after its deadline, evaluated by a panel of
+    days ago, bid for, opened by two agency users after its deadline (26 days on), evaluated by a panel of
     two, awarded by an optimised award across its lots (Borough CRM Solutions' 6% discount for
     both lots beats awarding each to its lowest price), approved, the decision published and
     its standstill over: the agency can enter the contracts in the browser, and each borough
@@ -197,7 +205,10 @@ def seed_award(session: Session, base: datetime) -> dict[str, int]:
     marks = {"supplier.capnet": (4, 3), "supplier.crm": (3, 3), "supplier.thames": (4, 4)}
     opened = {o.supplier_id: o for o in session.scalars(select(evaluation.OpenedBid).where(evaluation.OpenedBid.tender_id == tender.id))}
     by_name = {name: opened[next(iter(users[name].supplier_ids))] for name in marks}
-    evaluated = story_moment(base, 47, time(10, 0))
+    # Each step on a working day after the one before, whatever day the demo is seeded on.
+    evaluated = next_working(datetime.combine(opened_on.astimezone(LONDON).date() + timedelta(days=2), time(10, 0), LONDON))
+    moderated = next_working(evaluated + timedelta(days=1))
+    published = next_working(moderated + timedelta(days=1))
     with frozen_at(evaluated):
         evaluation.start_evaluation(session, lead, tender.id, [lead.id, second.id], lead.id)
     for hours, evaluator in ((1, second), (3, lead)):
@@ -208,17 +219,17 @@ def seed_award(session: Session, base: datetime) -> dict[str, int]:
                     evaluation.save_mark(session, evaluator, tender.id, by_name[name].id, criterion.id, score,
                                          _reason(criterion.name, score))
             evaluation.submit_marks(session, evaluator, tender.id)
-    with frozen_at(evaluated + timedelta(days=1)):
+    with frozen_at(moderated):
         for name, pair in marks.items():
             for criterion, score in zip(tender.criteria, pair):
                 evaluation.record_consensus(session, lead, tender.id, by_name[name].id, criterion.id, score,
                                             _reason(criterion.name, score))
         award = optimised_award.optimise(session, tender, time_limit=20)
         optimised_award.adopt(session, lead, tender.id, award.id)
-    with frozen_at(evaluated + timedelta(days=1, hours=3)):
+    with frozen_at(moderated + timedelta(hours=3)):
         for lot in tender.lots:
             evaluation.approve(session, second, tender.id, lot.id)
-    with frozen_at(story_moment(base, 44, time(10, 0))):
+    with frozen_at(published):
         evaluation.publish_decision(session, lead, tender.id)
         # The decision asks for the award pack when it commits: run in-process, its documents
         # are dated the day of the decision (an RQ worker makes them when it picks them up).

@@ -75,6 +75,30 @@ def quantity_text(quantity: Decimal) -> str:
     return format(quantity.normalize(), "f") if quantity == quantity else str(quantity)
 
 
+def quantity_with_unit(quantity: Decimal, unit: str) -> str:
+    """A quantity with its unit as people write it: '285 seats per year', '1 system', '40 each',
+    '2.5 hours' (thousands separated)."""
+    text = quantity_text(quantity)
+    whole, _, fraction = text.partition(".")
+    number = f"{int(whole):,}" + (f".{fraction}" if fraction else "")
+    unit = (unit or "").strip()
+    if not unit:
+        return number
+    first, space, rest = unit.partition(" ")
+    if quantity != 1 and first[:1].isalpha() and first.lower() not in ("each", "of") and not first.endswith("s"):
+        first = plural(first)
+    return f"{number} {first}{space}{rest}"
+
+
+def plural(word: str) -> str:
+    """The plural of a unit's noun: seat -> seats, box -> boxes, copy -> copies."""
+    if word.endswith(("x", "ch", "sh", "z")):
+        return word + "es"
+    if word.endswith("y") and len(word) > 1 and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"
+
+
 def check_needed_by(needed_by: date, today: date) -> None:
     if needed_by < today:
         raise ValueError("must be today or later")

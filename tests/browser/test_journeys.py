@@ -57,7 +57,17 @@ class Person:
     checked: set[str]
 
     def goto(self, path: str) -> str:
-        response = self.page.goto(self.base + path)
+        from playwright.sync_api import Error as PlaywrightError
+
+        for attempt in range(3):
+            try:
+                response = self.page.goto(self.base + path)
+                break
+            except PlaywrightError as error:
+                # A page following a job live reloads itself when the job is done; a navigation
+                # begun at that moment is aborted by the reload. Go again, as a person would.
+                if "ERR_ABORTED" not in str(error) or attempt == 2:
+                    raise
         assert response is not None and response.status == 200, (self.email, path, response and response.status)
         self.check()
         return self.page.content()

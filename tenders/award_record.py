@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from suppliers.models import Supplier
 from tenders import scoring
-from tenders.models import (AwardBasis, AwardDecision, AwardShare, DecisionScore, LineStatus, Lot, OpenedBid,
+from tenders.models import (AwardBasis, AwardDecision, AwardShare, LineStatus, Lot, OpenedBid,
                             OptimisedAward, Tender)
 
 PENNY = Decimal("0.01")
@@ -319,19 +319,3 @@ def tender_lines(session: Session, tender: Tender, organisation_id: int | None =
     awards = lot_awards(session, tender, approved_only=True)
     return [line for award in awards.values() for line in lines_of(award.lot, award.shares)
             if organisation_id is None or line.organisation_id == organisation_id]
-
-
-def decided_entries(session: Session, lot: Lot) -> list[DecisionScore]:
-    return list(session.scalars(select(DecisionScore).where(DecisionScore.lot_id == lot.id).order_by(DecisionScore.position)))
-
-
-def describe(award: LotAward) -> dict[str, Any]:
-    """The record as plain data (the API's and the audit's shape)."""
-    return {"lot": award.lot.number, "basis": award.basis.value, "value": str(award.value),
-            "explanation": award.explanation,
-            "shares": [{"supplier": award.supplier(s), "opened_bid_id": s.opened_bid_id, "quantity": str(s.quantity),
-                        "share_percent": str(s.share_percent), "unit_prices": s.unit_prices, "bid_total": str(s.bid_total),
-                        "list_value": str(s.list_value), "discount_percent": str(s.discount_percent),
-                        "discount_lots": s.discount_lots, "discount": str(s.discount), "value": str(s.value),
-                        "rank": s.rank, "price_score": str(s.price_score), "quality_score": str(s.quality_score),
-                        "score": str(s.score)} for s in award.shares]}

@@ -17,3 +17,15 @@ def tick_command() -> None:
     moved = tick(db.session)
     db.session.commit()
     click.echo(f"{moved} tender(s) moved by the clock")
+
+
+@tenders_cli.command("rebuild-award-records")
+def rebuild_award_records_command() -> None:
+    """Write the award record of decisions published before it was kept (once, after
+    upgrading past migration 0012; idempotent)."""
+    from procurement.core.access import SystemActor
+    from tenders.evaluation import rebuild_award_records
+
+    rebuilt = rebuild_award_records(db.session, SystemActor("flask tenders rebuild-award-records"))
+    db.session.commit()
+    click.echo(f"{len(rebuilt)} lot award record(s) rebuilt" + (": " + ", ".join(rebuilt) if rebuilt else ""))

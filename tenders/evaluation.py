@@ -24,6 +24,7 @@ from tenders import award_record, scoring
 from tenders.lifecycle import get_tender, locked, move
 from tenders.models import (
     AwardDecision,
+    AwardShare,
     BidLine,
     BidVersion,
     CallOffOrder,
@@ -457,6 +458,28 @@ def publish_decision(session: Session, actor: Any, tender_id: int) -> Standstill
     return standstill
 
 
+def rebuild_award_records(session: Session, actor: Any) -> list[str]:
+    """The award record of every published decision that has none (decisions published before
+    the record existed, migration 0012), rebuilt from the decision itself: the recommended
+    bid, the scores as decided and the adopted optimised award. Idempotent: a lot that has a
+    record keeps it. Returns the lots rebuilt ("LC-2026-0001 lot 1")."""
+    from tenders.optimised_award import adopted
+
+    rebuilt = []
+    published = session.scalars(select(Tender).join(Standstill, Standstill.tender_id == Tender.id).order_by(Tender.id))
+    for tender in published:
+        recorded = set(session.scalars(select(AwardShare.lot_id).where(AwardShare.lot_id.in_([l.id for l in tender.lots]))))
+        decided, chosen = decision_scores(session, tender), adopted(session, tender)
+        for lot in tender.lots:
+            decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
+            if decision is None or lot.id in recorded:
+                continue
+            award_record.record_award(session, tender, lot, decision, chosen, decided.get(lot.id, []))
+            rebuilt.append(f"{tender.reference} lot {lot.number}")
+            record_event(session, actor, "award.record_rebuilt", subject=tender, details={"lot": lot.number})
+    return rebuilt
+
+
 def record_decision_scores(session: Session, tender: Tender) -> None:
     """Keep each lot's scores as decided, for the assessment summaries and notices."""
     for lot in tender.lots:
@@ -530,7 +553,8 @@ def enter_contracts(session: Session, actor: Any, tender_id: int) -> list[Contra
     contracts = []
     for award in award_record.lot_awards(session, tender, approved_only=True).values():
         if not award.shares:
-            raise Conflict(f"Lot {award.lot.number}'s approved award has no record: publish the decision again")
+            raise Conflict(f"Lot {award.lot.number}'s approved award has no record (a decision published before "
+                           "records were kept): an administrator rebuilds it with `flask tenders rebuild-award-records`")
         lines = award_record.lines_of(award.lot, award.shares)
         for part, share in enumerate(award.shares):
             suffix = "" if len(award.shares) == 1 else "ABCDEFGHIJ"[part]

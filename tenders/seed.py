@@ -217,13 +217,13 @@ def seed_award(session: Session, base: datetime) -> dict[str, int]:
             for name, pair in marks.items():
                 for criterion, score in zip(tender.criteria, pair):
                     evaluation.save_mark(session, evaluator, tender.id, by_name[name].id, criterion.id, score,
-                                         _reason(criterion.name, score))
+                                         _reason(score))
             evaluation.submit_marks(session, evaluator, tender.id)
     with frozen_at(moderated):
         for name, pair in marks.items():
             for criterion, score in zip(tender.criteria, pair):
                 evaluation.record_consensus(session, lead, tender.id, by_name[name].id, criterion.id, score,
-                                            _reason(criterion.name, score))
+                                            _reason(score))
         award = optimised_award.optimise(session, tender, time_limit=20)
         optimised_award.adopt(session, lead, tender.id, award.id)
     with frozen_at(moderated + timedelta(hours=3)):
@@ -237,7 +237,7 @@ def seed_award(session: Session, base: datetime) -> dict[str, int]:
     return {"awarded_tenders": 1}
 
 
-def _reason(criterion: str, score: int) -> str:
+def _reason(score: int) -> str:
     """A moderated mark's reason, as a panel would write it."""
     said = {3: "meets the requirement: a credible plan with named staff, but no added value beyond it",
             4: "meets the requirement with some added value: a tested plan and evidence from similar councils"}

@@ -36,8 +36,11 @@ if os.environ.get("CI") == "true":
 
 
 def postgres_database(name: str) -> str:
-    """A fresh, empty PostgreSQL database of the project's own, created if missing."""
+    """A fresh, empty PostgreSQL database of the project's own, created if missing. Names
+    start with TEST_POSTGRES_URL's database ("ljp_test"), so a second run of the suite on
+    the same server (another checkout, given its own URL and Redis number) never meets this one."""
     url = make_url(POSTGRES_URL)
+    name = (url.database or "ljp_test") + name.removeprefix("ljp_test")
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:

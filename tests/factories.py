@@ -175,6 +175,24 @@ def opened_tender(session: Any, prices: tuple[str, ...] = ("740.00", "700.00", "
 AWARD_SCORES = {0: (4, 3), 1: (3, 3), 2: (5, 5)}
 
 
+def panel_marks(session: Any, tender: Any, lead: User, panelist: User, opened: list[Any],
+                score: Any = 3, reason: str = "Seen") -> None:
+    """The lead starts the evaluation with a panel of two, who each declare, mark every response
+    (`score` a number, or a function of the opened bid's position and the criterion) and submit."""
+    from tenders import evaluation
+
+    mark = score if callable(score) else (lambda n, criterion: score)
+    evaluation.start_evaluation(session, lead, tender.id, [lead.id, panelist.id], lead.id)
+    for evaluator in (panelist, lead):
+        evaluation.declare(session, evaluator, tender.id, "No conflict of interest")
+        for n, bid in enumerate(opened):
+            for criterion in tender.criteria:
+                given = mark(n, criterion)
+                evaluation.save_mark(session, evaluator, tender.id, bid.id, criterion.id, given,
+                                     reason if not callable(score) else f"Mark {given}")
+        evaluation.submit_marks(session, evaluator, tender.id)
+
+
 def decided_tender(session: Any) -> dict[str, Any]:
     """An opened tender evaluated by a panel of two (scores AWARD_SCORES), its award
     recommended, approved and the decision published (standstill running)."""
@@ -190,13 +208,8 @@ def decided_tender(session: Any) -> dict[str, Any]:
     tender, lead, panelist = world["tender"], world["agency"], world["second_agency"]
     opened = list(session.scalars(select(OpenedBid).where(OpenedBid.tender_id == tender.id).order_by(OpenedBid.id)))
     with frozen_at(world["after"] + timedelta(hours=1)):
-        evaluation.start_evaluation(session, lead, tender.id, [lead.id, panelist.id], lead.id)
-        for evaluator in (panelist, lead):
-            evaluation.declare(session, evaluator, tender.id, "No conflict of interest")
-            for n, pair in AWARD_SCORES.items():
-                for criterion, score in zip(tender.criteria, pair):
-                    evaluation.save_mark(session, evaluator, tender.id, opened[n].id, criterion.id, score, f"Mark {score}")
-            evaluation.submit_marks(session, evaluator, tender.id)
+        panel_marks(session, tender, lead, panelist, opened,
+                    lambda n, criterion: AWARD_SCORES[n][tender.criteria.index(criterion)])
         for n, pair in AWARD_SCORES.items():
             for criterion, score in zip(tender.criteria, pair):
                 evaluation.record_consensus(session, lead, tender.id, opened[n].id, criterion.id, score, f"Agreed {score}")

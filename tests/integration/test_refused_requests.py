@@ -109,13 +109,7 @@ def test_moderated_scores_recorded_before_an_invalid_one_are_not_kept(app, sessi
     opened = list(session.scalars(select(OpenedBid).where(OpenedBid.tender_id == tender.id).order_by(OpenedBid.id)))
     first, second = tender.criteria[0], tender.criteria[1]
     with frozen_at(world["after"]):
-        evaluation.start_evaluation(session, lead, tender.id, [lead.id, panelist.id], lead.id)
-        for evaluator in (lead, panelist):
-            evaluation.declare(session, evaluator, tender.id, "No conflict of interest")
-            for bid in opened:
-                for criterion in tender.criteria:
-                    evaluation.save_mark(session, evaluator, tender.id, bid.id, criterion.id, 3, "Seen")
-            evaluation.submit_marks(session, evaluator, tender.id)
+        factories.panel_marks(session, tender, lead, panelist, opened)
         session.flush()
         page = f"/tenders/{tender.id}/evaluation"
         with fresh_browser(app) as browser:

@@ -11,9 +11,10 @@ from decimal import Decimal
 import pytest
 from flask import current_app
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from procurement import ocds
+from procurement.core.access import SystemActor
 from procurement.documents import services as documents
 from procurement.documents.models import Document
 from procurement.models import Organisation, User
@@ -160,3 +161,29 @@ def test_a_ranked_award_is_recorded_with_the_first_tender(session):
     summary = evaluation.summary_for(session, tender, world["opened"][0])
     assert [r.lot.number for r in summary] == [1] and summary[0].awarded[0].share.score == Decimal("96.38")
     assert "not the most advantageous tender" in summary[0].reason
+
+
+def test_a_decision_published_before_records_were_kept_gets_the_same_record_rebuilt(session, demo):
+    """Decisions published before migration 0012 have no award_share rows: the rebuild writes
+    exactly what publishing writes (the demo's optimised award, and a ranked award), once."""
+    ranked = factories.decided_tender(session)["tender"]
+    tenders = [demo["tender"], ranked]
+    columns = ("lot_id", "opened_bid_id", "supplier_id", "basis", "optimised_award_id", "quantity", "share_percent",
+               "unit_prices", "bid_total", "list_value", "discount_percent", "discount_lots", "value", "rank",
+               "price_score", "quality_score", "score")
+
+    def recorded() -> list[tuple]:
+        lots = [l.id for t in tenders for l in t.lots]
+        return sorted(tuple(getattr(s, c) for c in columns)
+                      for s in session.scalars(select(AwardShare).where(AwardShare.lot_id.in_(lots))))
+
+    published = recorded()
+    assert len(published) == 3
+    session.execute(delete(AwardShare))
+    session.expire_all()
+    system = SystemActor("test")
+    assert evaluation.rebuild_award_records(session, system) == [
+        f"{demo['tender'].reference} lot 1", f"{demo['tender'].reference} lot 2", f"{ranked.reference} lot 1"]
+    assert recorded() == published
+    assert evaluation.rebuild_award_records(session, system) == []  # a record is never rewritten
+    assert recorded() == published

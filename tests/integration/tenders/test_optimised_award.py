@@ -53,13 +53,7 @@ def world(session):
     lead, panelist = agency, made["second_agency"]
     opened = list(session.scalars(select(OpenedBid).where(OpenedBid.tender_id == tender.id).order_by(OpenedBid.id)))
     with frozen_at(after + timedelta(hours=1)):
-        evaluation.start_evaluation(session, lead, tender.id, [lead.id, panelist.id], lead.id)
-        for evaluator in (panelist, lead):
-            evaluation.declare(session, evaluator, tender.id, "No conflict of interest")
-            for o in opened:
-                for criterion in tender.criteria:
-                    evaluation.save_mark(session, evaluator, tender.id, o.id, criterion.id, 3, "Sound")
-            evaluation.submit_marks(session, evaluator, tender.id)
+        factories.panel_marks(session, tender, lead, panelist, opened, 3, "Sound")
         for o in opened:
             for criterion in tender.criteria:
                 evaluation.record_consensus(session, lead, tender.id, o.id, criterion.id, 3, "Agreed")

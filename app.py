@@ -1,3 +1,3 @@
-from procurement import create_app
+from procurement.factory import create_app
 
 app = create_app()

@@ -49,7 +49,8 @@ def _existing_database() -> str | None:
 def _setup() -> dict[str, Any]:
     if _shared:
         return _shared
-    from procurement import create_app, migrate
+    from procurement import migrate
+    from procurement.factory import create_app
     from procurement.core.access import SystemActor
     from procurement.core.db import db
     from procurement.seed import load_cpv_codes

@@ -42,12 +42,13 @@ def _setup() -> dict[str, Any]:
     if _shared:
         return _shared
     from catalogue.models import CatalogueItem, Offer
-    from procurement import create_app, migrate
+    from procurement import migrate
+    from procurement.factory import create_app
     from procurement.core.access import SystemActor
     from procurement.core.clock import now, today
     from procurement.core.db import db
-    from procurement.demand.models import Requirement
-    from procurement.models import CpvCode, CpvLevel, Organisation
+    from demand.models import Requirement
+    from procurement.parties.models import CpvCode, CpvLevel, Organisation
     from procurement.seed import load_cpv_codes
     from suppliers.services import create_supplier
 
@@ -111,7 +112,7 @@ def _setup() -> dict[str, Any]:
 
 
 def _board(state: dict[str, Any]) -> None:
-    from procurement.demand.board import BoardFilter, demand_board
+    from demand.board import BoardFilter, demand_board
 
     pools = demand_board(state["session"], state["actor"], BoardFilter(depth="class"))
     state["pools"] = len(pools)

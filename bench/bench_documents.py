@@ -41,11 +41,12 @@ def _database() -> str:
 def _setup() -> dict[str, Any]:
     if _shared:
         return _shared
-    from procurement import create_app, migrate
+    from procurement import migrate
+    from procurement.factory import create_app
     from procurement.core.clock import now
     from procurement.core.db import db
-    from procurement.demand.models import Requirement, RequirementStatus
-    from procurement.models import Organisation
+    from demand.models import Requirement, RequirementStatus
+    from procurement.parties.models import Organisation
     from procurement.seed import load_cpv_codes
     from suppliers.models import Supplier
     from tenders.models import (AwardDecision, BidLine, Consensus, Criterion, LineStatus, Lot, LotItem, LotLine,
@@ -128,7 +129,7 @@ def _setup() -> dict[str, Any]:
 
 def _clear(state: dict[str, Any]) -> None:
     from procurement.core.jobrecords import Job
-    from procurement.documents.models import Document
+    from procurement.core.documents import Document
 
     session = state["session"]
     session.rollback()
@@ -165,7 +166,7 @@ def _weasyprint_only(state: dict[str, Any], kind_name: str, subject_id: int) -> 
     whose deferred collection the job path pays inside the job."""
     from weasyprint import HTML
 
-    from procurement.documents.render import BASE_URL, _fetcher
+    from procurement.core.pdf import BASE_URL, _fetcher
 
     html, title = _html(state, kind_name, subject_id)
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher()).render()
@@ -177,8 +178,8 @@ def _weasyprint_only(state: dict[str, Any], kind_name: str, subject_id: int) -> 
 def _pages(state: dict[str, Any], kind_name: str) -> str:
     from pypdf import PdfReader
 
-    from procurement.documents.models import Document
-    from procurement.documents.services import storage
+    from procurement.core.documents import Document
+    from procurement.core.documents import storage
 
     document = state["session"].scalars(select(Document).where(Document.kind == kind_name)).first()
     if document is None:
@@ -208,7 +209,7 @@ def _stop_workers(state: dict[str, Any]) -> None:
 def _pack(state: dict[str, Any]) -> None:
     from procurement.core.access import SystemActor
     from procurement.core.jobrecords import request_job
-    from procurement.documents.models import Document
+    from procurement.core.documents import Document
 
     session = state["session"]
     request_job(session, SystemActor("bench"), "award_pack", "tender", state["tender_id"])

@@ -31,7 +31,8 @@ def _database() -> str:
 def _setup() -> dict[str, Any]:
     if _shared:
         return _shared
-    from procurement import create_app, migrate
+    from procurement import migrate
+    from procurement.factory import create_app
     from procurement.core.access import SystemActor
     from procurement.core.clock import now
     from procurement.core.db import db

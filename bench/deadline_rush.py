@@ -73,12 +73,13 @@ class Rush:
 def prepare(database_url: str, suppliers: int, lines: int, instance: Path) -> dict[str, Any]:
     """A fresh schema with a published tender of one lot of `lines` items, and `suppliers`
     supplier users with API tokens. Returns what the rush needs."""
-    from procurement import create_app, migrate
-    from procurement.accounts import RoleGrant, create_api_token, create_user
+    from procurement import migrate
+    from procurement.factory import create_app
+    from procurement.parties.accounts import RoleGrant, create_api_token, create_user
     from procurement.core.access import SystemActor
     from procurement.core.clock import now
     from procurement.core.db import db
-    from procurement.models import Role
+    from procurement.parties.models import Role
     from procurement.seed import load_cpv_codes
     from suppliers.services import create_supplier
     from tenders import sealing

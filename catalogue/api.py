@@ -27,7 +27,7 @@ from catalogue.schemas import (
     SearchPageSchema,
 )
 from catalogue.search import SearchQuery, search_offers
-from procurement.auth import api_actor, token_required
+from procurement.parties.auth import api_actor, token_required
 from procurement.core.clock import now, to_london
 from procurement.core.db import db
 from procurement.core.errors import InvalidInput

@@ -20,7 +20,7 @@ from catalogue.rows import STAGE_FIELDS, RowValidator, header_positions
 from catalogue.spreadsheets import FileProblem, count_csv_rows, iter_rows, xlsx_row_count
 from procurement.core.clock import now
 from procurement.core.db import UTCDateTime
-from procurement.models import CpvCode
+from procurement.parties.models import CpvCode
 
 BATCH = 5000
 ANALYZE_AFTER_ROWS = 10_000

@@ -28,7 +28,7 @@ from procurement.core.audit import record_event
 from procurement.core.clock import now
 from procurement.core.errors import InvalidInput, NotFound, PermissionDenied
 from procurement.core.jobs import JobOptions, enqueue_after_commit
-from procurement.models import CpvCode
+from procurement.parties.models import CpvCode
 
 # Offers -----------------------------------------------------------------------------------
 

@@ -15,14 +15,14 @@ from catalogue.prices import breaks_from_json
 from catalogue.rows import COLUMNS
 from catalogue.schemas import CompareArgsSchema, SearchArgsSchema
 from catalogue.search import SearchQuery, search_offers
-from procurement.auth import page_actor, require
+from procurement.parties.auth import page_actor, require
 from procurement.core import access
 from procurement.core.clock import now, to_london
 from procurement.core.db import db
 from procurement.core.errors import InvalidInput
 from procurement.core.http import undone_if_refused
 from procurement.core.webforms import apply_errors
-from procurement.forms import ConfirmForm
+from procurement.parties.forms import ConfirmForm
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue", template_folder="templates")
 

@@ -1,4 +1,3 @@
-"""The platform core and the demand side of the joint procurement marketplace."""
-from procurement.factory import create_app
-
-__all__ = ["create_app"]
+"""The platform: its kernel (core/: knows no feature), the parties (parties/: organisations,
+accounts, memberships, signing in) and the composition root (factory, cli, seed, migrate)
+that wires every package together. Importing the kernel imports nothing above it."""

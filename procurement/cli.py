@@ -95,8 +95,8 @@ def users_create(email: str, full_name: str, role: str, organisation: str | None
     """Create an account with one role."""
     from sqlalchemy import select
 
-    from procurement.accounts import RoleGrant, create_user
-    from procurement.models import Organisation, Role
+    from procurement.parties.accounts import RoleGrant, create_user
+    from procurement.parties.models import Organisation, Role
     from suppliers.models import Supplier
 
     organisation_id = supplier_id = None
@@ -116,7 +116,7 @@ def users_create(email: str, full_name: str, role: str, organisation: str | None
 @users_cli.command("list")
 def users_list() -> None:
     """List accounts and their roles."""
-    from procurement.accounts import list_users
+    from procurement.parties.accounts import list_users
 
     for user in list_users(db.session, SystemActor("cli")):
         roles = ", ".join(m.role.value for m in user.memberships)
@@ -135,7 +135,7 @@ organisations_cli = AppGroup("organisations", help="Manage organisations.")
 def organisations_create(name: str, kind: str, gss_code: str | None, org_identifier: str | None,
                          partnership: str | None) -> None:
     """Add a public body."""
-    from procurement.services import create_organisation
+    from procurement.parties.services import create_organisation
 
     organisation = _run_service(create_organisation, name=name, kind=kind, gss_code=gss_code,
                                 org_identifier=org_identifier, partnership=partnership)
@@ -198,7 +198,7 @@ def worker_command(burst: bool, worker_class: str) -> None:
         click.echo(f"recovered jobs {recovered}")
     if not burst:
         _sweep_every(app, int(app.config.get("JOB_SWEEP_SECONDS", 60)))
-    from procurement.documents.render import warm_up
+    from procurement.core.pdf import warm_up
 
     warm_up()  # forked jobs inherit WeasyPrint loaded
     queue = queue_for(app)

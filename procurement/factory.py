@@ -38,7 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SKIP_DATABASE_CHECK"):
         check_database(db.bound(app).engine)
 
-    from procurement.auth import login_manager
+    from procurement.parties.auth import login_manager
     from procurement.core.http import init_http
 
     login_manager.init_app(app)
@@ -62,52 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
         return render_template("errors/400.html", status=400, description=error.description), 400
 
-    from catalogue import api as catalogue_api
-    from catalogue import views as catalogue_views
-    from procurement import api as procurement_api
-    from procurement import cli, views
-    from procurement.demand import api as demand_api
-    from procurement.documents import api as documents_api
-    from procurement.demand import views as demand_views
-    from procurement import reports_views
-    from suppliers import api as suppliers_api
-    from suppliers import views as supplier_views
-    from tenders import api as tenders_api
-    from tenders import evaluation_views, opportunity_views, optimised_views
-    from tenders import views as tender_views
-
-    app.register_blueprint(views.bp)
-    app.register_blueprint(views.admin_bp)
-    app.register_blueprint(supplier_views.bp)
-    app.register_blueprint(catalogue_views.bp)
-    app.register_blueprint(demand_views.bp)
-    app.register_blueprint(tender_views.bp)
-    app.register_blueprint(opportunity_views.bp)
-    app.register_blueprint(evaluation_views.bp)
-    app.register_blueprint(optimised_views.bp)
-    from procurement.documents import views as document_views
-
-    app.register_blueprint(document_views.bp)
-    app.register_blueprint(reports_views.bp)
-    from procurement import ocds_views
-
-    app.register_blueprint(ocds_views.bp)
-    for blueprint in (*procurement_api.blueprints, *suppliers_api.blueprints, *catalogue_api.blueprints,
-                      *demand_api.blueprints, *tenders_api.blueprints, *documents_api.blueprints,
-                      *reports_views.blueprints):
-        csrf.exempt(blueprint)
-        api.register_blueprint(blueprint)
-
-    @app.route("/api/", defaults={"path": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-    @app.route("/api/<path:path>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-    def _api_not_found(path: str) -> Any:
-        abort(404, description="No such API endpoint")
-
-    csrf.exempt(_api_not_found)
-    cli.register(app)
-    import procurement.reports  # noqa: F401  (registers the savings report's job kind)
-    import tenders.documents  # noqa: F401  (registers the award pack's job kind)
-    import tenders.optimised_award  # noqa: F401  (registers the optimised award's job kind)
+    _wire(app, api)
     # Everything built so far (modules, the app, SQLAlchemy's mappings) lives as long as the
     # process: keep it out of the garbage collector's full passes, which otherwise walk
     # ~130,000 objects each time and cost a busy request up to a third of its time (the
@@ -120,6 +75,52 @@ _API_DESCRIPTION = (
     "JSON API of the London joint procurement marketplace. Authenticate with an API token "
     "created on your account page: `Authorization: Bearer <token>`."
 )
+
+
+def _wire(app: Flask, api: Api) -> None:
+    """The composition root: every package's pages and API, the signals between domains and
+    the job kinds, wired here and nowhere else (nothing below imports this module)."""
+    from catalogue import api as catalogue_api
+    from catalogue import views as catalogue_views
+    from dashboards import documents_api, documents_views
+    from dashboards import views as dashboard_views
+    from demand import api as demand_api
+    from demand import views as demand_views
+    from demand.signals import requirement_leaving
+    from opendata import views as opendata_views
+    from procurement import cli
+    from procurement.core.jobrecords import register_kinds
+    from procurement.parties import api as parties_api
+    from procurement.parties import views as parties_views
+    from reports import savings
+    from reports import views as reports_views
+    from suppliers import api as suppliers_api
+    from suppliers import views as supplier_views
+    from tenders import api as tenders_api
+    from tenders import documents as tender_documents
+    from tenders import evaluation_views, opportunity_views, optimised_award, optimised_views, pooling
+    from tenders import views as tender_views
+
+    for blueprint in (dashboard_views.bp, parties_views.bp, parties_views.admin_bp, supplier_views.bp,
+                      catalogue_views.bp, demand_views.bp, tender_views.bp, tender_views.pools_bp,
+                      opportunity_views.bp, evaluation_views.bp, optimised_views.bp, documents_views.bp,
+                      reports_views.bp, opendata_views.bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (*parties_api.blueprints, *suppliers_api.blueprints, *catalogue_api.blueprints,
+                      *demand_api.blueprints, *tenders_api.blueprints, *documents_api.blueprints,
+                      *reports_views.blueprints):
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint)
+
+    @app.route("/api/", defaults={"path": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    @app.route("/api/<path:path>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    def _api_not_found(path: str) -> Any:
+        abort(404, description="No such API endpoint")
+
+    csrf.exempt(_api_not_found)
+    cli.register(app)
+    requirement_leaving.connect(pooling.requirement_left)
+    register_kinds(*tender_documents.JOB_KINDS, *optimised_award.JOB_KINDS, *savings.JOB_KINDS)
 
 
 def _init_templates(app: Flask) -> None:
@@ -171,7 +172,7 @@ def _money_format(amount: Any) -> str:
 
 
 def _quantity_format(quantity: Any) -> str:
-    from procurement.demand.rules import quantity_text
+    from demand.rules import quantity_text
 
     if quantity is None:
         return "–"
@@ -200,14 +201,14 @@ def _quantity_of(quantity: Any, unit: str) -> str:
     """{{ quantity|of(unit) }}: '285 seats per year'."""
     from decimal import Decimal
 
-    from procurement.demand.rules import quantity_with_unit
+    from demand.rules import quantity_with_unit
 
     return "–" if quantity is None else quantity_with_unit(Decimal(str(quantity)), unit)
 
 
 def _cpv_format(code: Any) -> str:
     """A CPV code as the vocabulary writes it, with its check digit: 30213100-6."""
-    from procurement.models import cpv_check_digits
+    from procurement.parties.models import cpv_check_digits
 
     digit = cpv_check_digits().get(str(code or ""))
     return f"{code}-{digit}" if digit else str(code or "")

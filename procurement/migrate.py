@@ -25,14 +25,14 @@ def downgrade(database_url: str, revision: str) -> None:
 def import_all_models() -> None:
     """Import every package's models so that Base.metadata is complete."""
     import procurement.core.audit  # noqa: F401
-    import procurement.models  # noqa: F401
+    import procurement.parties.models  # noqa: F401
     import catalogue.models  # noqa: F401
     import suppliers.models  # noqa: F401
-    import procurement.demand.models  # noqa: F401
+    import demand.models  # noqa: F401
     import tenders.models  # noqa: F401
     import procurement.core.jobrecords  # noqa: F401
-    import procurement.documents.models  # noqa: F401
-    import procurement.reports  # noqa: F401
+    import procurement.core.documents  # noqa: F401
+    import reports.savings  # noqa: F401
 
 
 # Search structures made by hand in the migrations (FTS5 tables, an expression index), which

@@ -9,10 +9,10 @@ from typing import Any, Iterator
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from procurement.accounts import RoleGrant, create_user
+from procurement.parties.accounts import RoleGrant, create_user
 from procurement.core.access import SystemActor
-from procurement.models import CpvCode, CpvLevel, Organisation, OrganisationKind, Role, User
-from procurement.services import create_organisation, platform_counts
+from procurement.parties.models import CpvCode, CpvLevel, Organisation, OrganisationKind, Role, User
+from procurement.parties.services import create_organisation, platform_counts
 from suppliers.models import Supplier
 from suppliers.services import create_supplier
 

@@ -6,7 +6,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from procurement.auth import api_actor, token_required
+from procurement.parties.auth import api_actor, token_required
 from procurement.core.db import db
 from suppliers.schemas import SupplierCreateSchema, SupplierSchema
 from suppliers.services import create_supplier, get_supplier, list_suppliers

@@ -6,7 +6,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from procurement.auth import page_actor, require
+from procurement.parties.auth import page_actor, require
 from procurement.core import access
 from procurement.core.db import db
 from procurement.core.errors import InvalidInput

@@ -8,12 +8,12 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from procurement.auth import api_actor, token_required
+from procurement.parties.auth import api_actor, token_required
 from procurement.core.db import db
 from procurement.core.errors import InvalidInput, NotFound
-from procurement.demand.board import BoardFilter
-from procurement.demand.schemas import BoardArgsSchema
-from procurement.documents.api import JobSchema as JobOutSchema
+from demand.board import BoardFilter
+from demand.schemas import BoardArgsSchema
+from procurement.core.schemas import JobSchema as JobOutSchema
 from tenders import bidding, evaluation, lifecycle, opening, optimised_award, pooling, rules
 from tenders.schemas import (
     AmendmentOutSchema,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from suppliers.models import Supplier
 from tenders import scoring
+from tenders.ranking import decision_scores, lot_totals, rank_lot
 from tenders.models import (AwardBasis, AwardDecision, AwardShare, LineStatus, Lot, OpenedBid,
                             OptimisedAward, Tender)
 
@@ -59,7 +60,7 @@ def record_award(session: Session, tender: Tender, lot: Lot, decision: AwardDeci
         opened = session.get(OpenedBid, decision.opened_bid_id)
         assert opened is not None
         parts = [Part(opened.id, opened.supplier_id, _whole(lot), _bid_prices(session, lot, opened.id, None))]
-    totals = _lot_totals(session, tender, lot)
+    totals = lot_totals(session, tender, lot)
     positions = {e.bid: (n if e.eligible else None, e) for n, e in enumerate(entries, start=1)}
     lines = allocate(lot, parts)
     shares = []
@@ -87,12 +88,6 @@ def _whole(lot: Lot) -> Decimal:
     return lot.items[0].quantity if len(lot.items) == 1 else HUNDRED
 
 
-def _lot_totals(session: Session, tender: Tender, lot: Lot) -> dict[int, Decimal]:
-    from tenders.evaluation import lot_totals
-
-    return lot_totals(session, tender, lot)
-
-
 def _bid_prices(session: Session, lot: Lot, opened_bid_id: int, quantity: Decimal | None) -> dict[int, Decimal]:
     """A bid's unit price per item: the tier at `quantity` for a one-item lot, else at each item's
     pooled quantity."""
@@ -117,6 +112,24 @@ def _optimised_parts(session: Session, lot: Lot, adopted: OptimisedAward) -> lis
         parts.append(Part(bid, suppliers[bid], quantity, _bid_prices(session, lot, bid, quantity),
                           Decimal(found["percent"]) if found else Decimal(0), tuple(found["lots"]) if found else ()))
     return parts
+
+
+# The adopted optimised award ---------------------------------------------------------------
+
+def adopted(session: Session, tender: Tender) -> OptimisedAward | None:
+    return session.scalars(select(OptimisedAward).where(OptimisedAward.tender_id == tender.id,
+                                                        OptimisedAward.adopted_at.is_not(None))).first()
+
+
+def drop_adoption(session: Session, tender: Tender) -> None:
+    """A lot recommended by hand replaces an adopted optimised award."""
+    found = adopted(session, tender)
+    if found is not None:
+        found.adopted_at, found.adopted_by_id = None, None
+
+
+def allocation_of(award: OptimisedAward, lot_id: int) -> list[dict[str, Any]]:
+    return [r for r in award.result["cost"]["allocation"] if r["lot_id"] == lot_id]
 
 
 # Lines: what each organisation buys under the award ----------------------------------------
@@ -289,8 +302,6 @@ def _and(numbers: list[int]) -> str:
 
 def lot_awards(session: Session, tender: Tender, approved_only: bool = False) -> dict[int, LotAward]:
     """Lot id -> its recorded award (lots without a decision left out)."""
-    from tenders.evaluation import decision_scores, rank_lot
-
     decisions = {d.lot_id: d for d in session.scalars(select(AwardDecision).where(
         AwardDecision.lot_id.in_([l.id for l in tender.lots])))}
     shares: dict[int, list[AwardShare]] = defaultdict(list)

@@ -29,7 +29,7 @@ from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.clock import now, today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from procurement.demand.rules import quantity_text
+from demand.rules import quantity_text
 from tenders import rules, sealing
 from tenders.lifecycle import get_tender, locked
 from tenders.models import Bid, BidStatus, BidVersion, LotItem, Tender, TenderStatus, VersionState

@@ -16,20 +16,19 @@ from sqlalchemy.orm import Session, joinedload
 
 from procurement.core.clock import now
 from procurement.core.access import SystemActor
-from procurement.core.jobrecords import Job, Progress, kind, request_job
+from procurement.core.jobrecords import Job, Kind, Progress, request_job
 from procurement.core.jobs import JobOptions
-from procurement.documents import services as documents
-from procurement.documents.models import Document
-from procurement.documents.render import render_pdf
-from procurement.models import Organisation
+from procurement.core import documents
+from procurement.core.documents import Document
+from procurement.core.pdf import render_pdf
+from procurement.parties.models import Organisation
 from suppliers.models import Supplier
-from tenders import award_record, evaluation, optimised_award, scoring
+from tenders import award_record, evaluation, scoring
 from tenders.models import Contract, LineStatus, Lot, LotLine, OpenedBid, Tender
 
 PACK_JOB = JobOptions(timeout=1800, retries=3, retry_intervals=(5, 30, 120), failure_ttl=7 * 24 * 3600)
 
 
-@kind("award_pack", "Award pack", PACK_JOB)
 def make_award_pack(session: Session, job: Job, progress: Progress) -> dict[str, Any]:
     """Ask for one job per document of the pack, so that any number of workers share the
     work; each document job is idempotent, and asking again asks only for what is missing."""
@@ -116,9 +115,10 @@ def _subject_of(session: Session, document_kind: str, subject_id: int) -> tuple[
 
 _PACK = SystemActor("award pack")
 DOCUMENT_JOB = JobOptions(timeout=600, retries=3, retry_intervals=(5, 30, 120), failure_ttl=7 * 24 * 3600)
-for _kind, _title in (("award_notice", "Award decision notice"), ("assessment_letter", "Assessment summary letter"),
-                      ("order_summary", "Order summary"), ("contract_award_notice", "Contract award notice")):
-    kind(_kind, _title, DOCUMENT_JOB)(_make_document(_kind))
+JOB_KINDS = [Kind("award_pack", "Award pack", make_award_pack, PACK_JOB)] + [
+    Kind(name, title, _make_document(name), DOCUMENT_JOB)
+    for name, title in (("award_notice", "Award decision notice"), ("assessment_letter", "Assessment summary letter"),
+                        ("order_summary", "Order summary"), ("contract_award_notice", "Contract award notice"))]
 
 
 SUBJECT_TYPES = {"award_notice": "lot", "assessment_letter": "opened_bid", "order_summary": "organisation",
@@ -160,7 +160,7 @@ def _render(session: Session, tender: Tender, standstill: Any, document_kind: st
         organisation = subject
         rows = order_rows(session, tender, organisation.id)
         cost, baseline = sum((r.cost for r in rows), Decimal(0)), sum((r.baseline for r in rows), Decimal(0))
-        optimised = optimised_award.adopted(session, tender)
+        optimised = award_record.adopted(session, tender)
         share = next((o for o in (optimised.result.get("organisations") or []) if o["id"] == organisation.id), None) if optimised else None
         title = f"Order summary: {tender.reference}, {organisation.name}"
         html = render_template("tenders/pdf/order_summary.html", title=title, reference=tender.reference,

@@ -6,7 +6,7 @@ call-off order per organisation, with its saving. Every act is audited."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -17,23 +17,21 @@ from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.clock import now, today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from procurement.demand.models import Requirement, RequirementStatus
-from procurement.demand.services import move_requirement
-from procurement.models import Membership, Role
+from demand.models import Requirement, RequirementStatus
+from demand.services import move_requirement
+from procurement.parties.models import Membership, Role
 from tenders import award_record, scoring
+from tenders.ranking import LotRanking, decision_scores, flag_low_prices, intact_bids, rank_lot
 from tenders.lifecycle import get_tender, locked, move
 from tenders.models import (
     AwardDecision,
     AwardShare,
-    BidLine,
-    BidVersion,
     CallOffOrder,
     Consensus,
     DecisionScore,
     Contract,
     Criterion,
     Evaluator,
-    LineStatus,
     Lot,
     LowPriceCheck,
     LowPriceMessage,
@@ -54,7 +52,7 @@ def _agency(actor: Any) -> None:
         raise PermissionDenied("Only agency staff evaluate and award")
 
 
-def _tender(session: Session, actor: Any, tender_id: int, *states: TenderStatus) -> Tender:
+def agency_tender(session: Session, actor: Any, tender_id: int, *states: TenderStatus) -> Tender:
     _agency(actor)
     tender = get_tender(session, actor, tender_id)
     if states and tender.status not in states:
@@ -62,16 +60,11 @@ def _tender(session: Session, actor: Any, tender_id: int, *states: TenderStatus)
     return tender
 
 
-def _intact(session: Session, tender: Tender) -> list[OpenedBid]:
-    return list(session.scalars(select(OpenedBid).where(OpenedBid.tender_id == tender.id, OpenedBid.intact)
-                                .order_by(OpenedBid.id)))
-
-
 # The panel ---------------------------------------------------------------------------------
 
 def start_evaluation(session: Session, actor: Any, tender_id: int, evaluator_ids: list[int], lead_id: int) -> Tender:
     """Name the panel (two or more agency users, one the lead) and start evaluating."""
-    tender = _tender(session, actor, tender_id, TenderStatus.opened)
+    tender = agency_tender(session, actor, tender_id, TenderStatus.opened)
     ids = list(dict.fromkeys(evaluator_ids))
     agency_ids = set(session.scalars(select(Membership.user_id).where(Membership.role == Role.agency,
                                                                       Membership.user_id.in_(ids))))
@@ -108,7 +101,7 @@ def bidder_names(session: Session, tender: Tender) -> list[str]:
 
 def declare(session: Session, actor: Any, tender_id: int, statement: str) -> Evaluator:
     """No conflict of interest with the named bidders: declared before any response is seen."""
-    tender = _tender(session, actor, tender_id, TenderStatus.evaluation)
+    tender = agency_tender(session, actor, tender_id, TenderStatus.evaluation)
     evaluator = me(session, actor, tender)
     if not statement.strip():
         raise InvalidInput("Make the declaration", field_errors={"statement": ["Confirm you have no conflict of interest"]})
@@ -118,7 +111,7 @@ def declare(session: Session, actor: Any, tender_id: int, statement: str) -> Eva
     return evaluator
 
 
-def _declared(session: Session, actor: Any, tender: Tender) -> Evaluator:
+def declared_evaluator(session: Session, actor: Any, tender: Tender) -> Evaluator:
     evaluator = me(session, actor, tender)
     if evaluator.declared_at is None:
         raise PermissionDenied("Declare that you have no conflict of interest before seeing any response")
@@ -133,11 +126,11 @@ class Response:
 
 
 def responses(session: Session, actor: Any, tender_id: int) -> list[Response]:
-    tender = _tender(session, actor, tender_id)
-    _declared(session, actor, tender)
+    tender = agency_tender(session, actor, tender_id)
+    declared_evaluator(session, actor, tender)
     names = dict(session.execute(select(Supplier.id, Supplier.legal_name)).all())
     found = []
-    for opened in _intact(session, tender):
+    for opened in intact_bids(session, tender):
         answers = {r.criterion_id: r for r in session.scalars(select(QualityResponse).where(QualityResponse.opened_bid_id == opened.id))}
         found.append(Response(opened, names.get(opened.supplier_id, "?"), answers))
     return found
@@ -154,8 +147,8 @@ def _response(session: Session, tender: Tender, opened_bid_id: int, criterion_id
 
 def save_mark(session: Session, actor: Any, tender_id: int, opened_bid_id: int, criterion_id: int, score: int,
               justification: str) -> Mark:
-    tender = _tender(session, actor, tender_id, TenderStatus.evaluation)
-    evaluator = _declared(session, actor, tender)
+    tender = agency_tender(session, actor, tender_id, TenderStatus.evaluation)
+    evaluator = declared_evaluator(session, actor, tender)
     if evaluator.marks_submitted_at is not None:
         raise Conflict("Your marks are submitted; the lead's moderation records any change")
     opened, criterion = _response(session, tender, opened_bid_id, criterion_id)
@@ -181,9 +174,9 @@ def save_mark(session: Session, actor: Any, tender_id: int, opened_bid_id: int, 
 
 
 def submit_marks(session: Session, actor: Any, tender_id: int) -> Evaluator:
-    tender = _tender(session, actor, tender_id, TenderStatus.evaluation)
-    evaluator = _declared(session, actor, tender)
-    wanted = {(o.id, c.id) for o in _intact(session, tender) for c in tender.criteria}
+    tender = agency_tender(session, actor, tender_id, TenderStatus.evaluation)
+    evaluator = declared_evaluator(session, actor, tender)
+    wanted = {(o.id, c.id) for o in intact_bids(session, tender) for c in tender.criteria}
     have = set(session.execute(select(Mark.opened_bid_id, Mark.criterion_id).where(Mark.evaluator_id == evaluator.id)).all())
     missing = wanted - set(map(tuple, have))
     if missing:
@@ -196,8 +189,8 @@ def submit_marks(session: Session, actor: Any, tender_id: int) -> Evaluator:
 def visible_marks(session: Session, actor: Any, tender_id: int) -> list[tuple[Evaluator, Mark]]:
     """Blind marking: an evaluator sees only their own marks until they have submitted them;
     then the submitted marks of the whole panel."""
-    tender = _tender(session, actor, tender_id)
-    evaluator = _declared(session, actor, tender)
+    tender = agency_tender(session, actor, tender_id)
+    evaluator = declared_evaluator(session, actor, tender)
     rows = session.execute(select(Evaluator, Mark).join(Mark, Mark.evaluator_id == Evaluator.id)
                            .where(Evaluator.tender_id == tender.id).order_by(Mark.opened_bid_id, Mark.criterion_id, Evaluator.id)).all()
     if evaluator.marks_submitted_at is None:
@@ -207,8 +200,8 @@ def visible_marks(session: Session, actor: Any, tender_id: int) -> list[tuple[Ev
 
 def record_consensus(session: Session, actor: Any, tender_id: int, opened_bid_id: int, criterion_id: int, score: int,
                      rationale: str) -> Consensus:
-    tender = _tender(session, actor, tender_id, TenderStatus.evaluation)
-    evaluator = _declared(session, actor, tender)
+    tender = agency_tender(session, actor, tender_id, TenderStatus.evaluation)
+    evaluator = declared_evaluator(session, actor, tender)
     if not evaluator.is_lead:
         raise PermissionDenied("Only the lead evaluator records the moderated score")
     if any(e.marks_submitted_at is None for e in panel(session, tender)):
@@ -231,77 +224,8 @@ def record_consensus(session: Session, actor: Any, tender_id: int, opened_bid_id
 
 # Prices, ranking and abnormally low totals ---------------------------------------------------
 
-@dataclass
-class LotRanking:
-    lot: Lot
-    entries: list[scoring.Entry]
-    suppliers: dict[int, str]
-    checks: dict[int, LowPriceCheck] = field(default_factory=dict)  # bid -> check
-    complete: bool = True  # every eligible bid has its consensus scores
-
-    @property
-    def winner(self) -> scoring.Entry | None:
-        return self.entries[0] if self.entries and self.entries[0].eligible else None
-
-
-def lot_totals(session: Session, tender: Tender, lot: Lot) -> dict[int, Decimal]:
-    """Each intact bid's total for a lot that it prices in full (unit price x quantity, tiers
-    at the lot's quantity)."""
-    quantities = {item.id: item.quantity for item in lot.items}
-    rows = session.execute(select(BidLine.opened_bid_id, BidLine.lot_item_id, BidLine.unit_price, BidLine.tiers)
-                           .join(OpenedBid, OpenedBid.id == BidLine.opened_bid_id)
-                           .where(OpenedBid.tender_id == tender.id, OpenedBid.intact,
-                                  BidLine.lot_item_id.in_(list(quantities)))).all()
-    lines: dict[int, list[tuple[Decimal, list, Decimal]]] = defaultdict(list)
-    for bid, item, price, tiers in rows:
-        lines[bid].append((price, tiers or [], quantities[item]))
-    return {bid: scoring.bid_total(found) for bid, found in lines.items() if len(found) == len(quantities)}
-
-
-def rank_lot(session: Session, tender: Tender, lot: Lot) -> LotRanking:
-    totals = lot_totals(session, tender, lot)
-    opened = {o.id: o for o in _intact(session, tender) if o.id in totals}
-    submitted = dict(session.execute(select(BidVersion.bid_id, BidVersion.submitted_at).where(
-        BidVersion.bid_id.in_([o.bid_id for o in opened.values()]), BidVersion.version.in_([o.version for o in opened.values()]))).all())
-    consensus = {(c.opened_bid_id, c.criterion_id): c.score for c in session.scalars(
-        select(Consensus).where(Consensus.opened_bid_id.in_(list(opened))))}
-    checks = {c.opened_bid_id: c for c in session.scalars(select(LowPriceCheck).where(LowPriceCheck.lot_id == lot.id))}
-    entries, complete = [], True
-    for bid_id, o in opened.items():
-        quality = {}
-        for c in tender.criteria:
-            if (bid_id, c.id) not in consensus:
-                complete = False
-            quality[c.id] = (c.weight, consensus.get((bid_id, c.id), 0))
-        check = checks.get(bid_id)
-        excluded = "rejected as abnormally low" if check and check.decision == "rejected" else (
-            "abnormally low: awaiting a decision" if check and check.decision is None else "")
-        entries.append(scoring.Entry(bid=bid_id, total=totals[bid_id], submitted_at=submitted.get(o.bid_id, now()),
-                                     quality=quality, pass_marks={c.id: c.pass_mark for c in tender.criteria if c.pass_mark is not None},
-                                     excluded=excluded))
-    names = dict(session.execute(select(Supplier.id, Supplier.legal_name).where(
-        Supplier.id.in_([o.supplier_id for o in opened.values()]))).all())
-    suppliers = {bid_id: names.get(o.supplier_id, "?") for bid_id, o in opened.items()}
-    return LotRanking(lot, scoring.rank(entries, tender.price_formula, tender.price_weight), suppliers, checks, complete)
-
-
-def flag_low_prices(session: Session, tender: Tender) -> int:
-    """Record a check for each abnormally low total (once); returns how many were new."""
-    new = 0
-    for lot in tender.lots:
-        totals = lot_totals(session, tender, lot)
-        for bid_id, total in totals.items():
-            reason = scoring.abnormally_low(total, [t for b, t in totals.items() if b != bid_id])
-            if reason and session.scalar(select(LowPriceCheck.id).where(LowPriceCheck.opened_bid_id == bid_id,
-                                                                        LowPriceCheck.lot_id == lot.id)) is None:
-                session.add(LowPriceCheck(opened_bid_id=bid_id, lot_id=lot.id, reason=reason))
-                new += 1
-    session.flush()
-    return new
-
-
 def rankings(session: Session, actor: Any, tender_id: int) -> list[LotRanking]:
-    tender = _tender(session, actor, tender_id)
+    tender = agency_tender(session, actor, tender_id)
     if tender.status is TenderStatus.evaluation:
         flag_low_prices(session, tender)
     return [rank_lot(session, tender, lot) for lot in tender.lots]
@@ -323,7 +247,7 @@ def write_about_low_price(session: Session, actor: Any, check_id: int, text: str
     check, opened, tender = _check(session, check_id)
     supplier_side = access.can_bid_for(actor, opened.supplier_id)
     if not supplier_side:
-        _tender(session, actor, tender.id, TenderStatus.evaluation)
+        agency_tender(session, actor, tender.id, TenderStatus.evaluation)
         me(session, actor, tender)
     elif tender.status is not TenderStatus.evaluation:
         raise Conflict("The evaluation is over")
@@ -340,8 +264,8 @@ def write_about_low_price(session: Session, actor: Any, check_id: int, text: str
 
 def decide_low_price(session: Session, actor: Any, check_id: int, accept: bool, reason: str) -> LowPriceCheck:
     check, _opened, tender = _check(session, check_id)
-    _tender(session, actor, tender.id, TenderStatus.evaluation)
-    _declared(session, actor, tender)
+    agency_tender(session, actor, tender.id, TenderStatus.evaluation)
+    declared_evaluator(session, actor, tender)
     if not reason.strip():
         raise InvalidInput("Give the reasons", field_errors={"reason": ["Give the reasons for the decision"]})
     check.decision = "accepted" if accept else "rejected"
@@ -364,8 +288,8 @@ def supplier_checks(session: Session, actor: Any, tender_id: int) -> list[LowPri
 
 def recommend(session: Session, actor: Any, tender_id: int, lot_id: int, advantages: str) -> AwardDecision:
     """The lead recommends the top-ranked eligible bid for a lot, with its relative advantages."""
-    tender = _tender(session, actor, tender_id, TenderStatus.evaluation)
-    if not _declared(session, actor, tender).is_lead:
+    tender = agency_tender(session, actor, tender_id, TenderStatus.evaluation)
+    if not declared_evaluator(session, actor, tender).is_lead:
         raise PermissionDenied("Only the lead evaluator recommends the award")
     lot = next((l for l in tender.lots if l.id == lot_id), None)
     if lot is None:
@@ -380,9 +304,7 @@ def recommend(session: Session, actor: Any, tender_id: int, lot_id: int, advanta
     decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
     if decision is not None and decision.approved_at is not None:
         raise Conflict("This lot's award is already approved")
-    from tenders.optimised_award import adopted as adopted_award
-
-    if adopted_award(session, tender) is not None:
+    if award_record.adopted(session, tender) is not None:
         if session.scalar(select(AwardDecision.id).where(AwardDecision.lot_id.in_([l.id for l in tender.lots]),
                                                          AwardDecision.approved_at.is_not(None))):
             raise Conflict("A lot of the adopted optimised award is approved; it can no longer be replaced by hand")
@@ -395,9 +317,7 @@ def recommend(session: Session, actor: Any, tender_id: int, lot_id: int, advanta
         session.add(decision)
     decision.opened_bid_id, decision.advantages = ranking.winner.bid, advantages.strip()
     decision.recommended_by_id, decision.recommended_at = getattr(actor, "id", None), now()
-    from tenders.optimised_award import drop_adoption
-
-    drop_adoption(session, tender)
+    award_record.drop_adoption(session, tender)
     session.flush()
     award_record.record_award(session, tender, lot, decision, None, ranking.entries)
     record_event(session, actor, "award.recommended", subject=tender, details={
@@ -407,7 +327,7 @@ def recommend(session: Session, actor: Any, tender_id: int, lot_id: int, advanta
 
 def approve(session: Session, actor: Any, tender_id: int, lot_id: int) -> AwardDecision:
     """A second agency user approves; once every awardable lot is approved the award is proposed."""
-    tender = _tender(session, actor, tender_id, TenderStatus.evaluation)
+    tender = agency_tender(session, actor, tender_id, TenderStatus.evaluation)
     decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot_id))
     if decision is None or decision.lot_id not in {l.id for l in tender.lots}:
         raise NotFound("No recommendation for this lot")
@@ -418,11 +338,9 @@ def approve(session: Session, actor: Any, tender_id: int, lot_id: int) -> AwardD
     record_event(session, actor, "award.approved", subject=tender, details={"lot_id": lot_id})
     decisions = {d.lot_id: d for d in session.scalars(select(AwardDecision).where(
         AwardDecision.lot_id.in_([l.id for l in tender.lots])))}
-    from tenders import optimised_award
-
-    adopted = optimised_award.adopted(session, tender)
+    adopted = award_record.adopted(session, tender)
     if adopted is not None:  # the optimised award may leave a lot unawarded, where the rules allow
-        awardable = [l for l in tender.lots if optimised_award.allocation_of(adopted, l.id)]
+        awardable = [l for l in tender.lots if award_record.allocation_of(adopted, l.id)]
     else:
         awardable = [l for l in tender.lots if rank_lot(session, tender, l).winner is not None]
     if all(l.id in decisions and decisions[l.id].approved_at for l in awardable):
@@ -433,13 +351,11 @@ def approve(session: Session, actor: Any, tender_id: int, lot_id: int) -> AwardD
 def publish_decision(session: Session, actor: Any, tender_id: int) -> Standstill:
     """Publish the decision to the bidders (each gets its assessment summary); standstill runs
     8 working days."""
-    tender = _tender(session, actor, tender_id, TenderStatus.award_proposed)
+    tender = agency_tender(session, actor, tender_id, TenderStatus.award_proposed)
     standstill = Standstill(tender_id=tender.id, published_at=now(), ends_on=scoring.standstill_ends(today()))
     session.add(standstill)
     record_decision_scores(session, tender)
-    from tenders.optimised_award import adopted
-
-    chosen, decided = adopted(session, tender), decision_scores(session, tender)
+    chosen, decided = award_record.adopted(session, tender), decision_scores(session, tender)
     for lot in tender.lots:  # the record, with the scores as decided
         decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
         if decision is None:
@@ -463,13 +379,11 @@ def rebuild_award_records(session: Session, actor: Any) -> list[str]:
     the record existed, migration 0012), rebuilt from the decision itself: the recommended
     bid, the scores as decided and the adopted optimised award. Idempotent: a lot that has a
     record keeps it. Returns the lots rebuilt ("LC-2026-0001 lot 1")."""
-    from tenders.optimised_award import adopted
-
     rebuilt = []
     published = session.scalars(select(Tender).join(Standstill, Standstill.tender_id == Tender.id).order_by(Tender.id))
     for tender in published:
         recorded = set(session.scalars(select(AwardShare.lot_id).where(AwardShare.lot_id.in_([l.id for l in tender.lots]))))
-        decided, chosen = decision_scores(session, tender), adopted(session, tender)
+        decided, chosen = decision_scores(session, tender), award_record.adopted(session, tender)
         for lot in tender.lots:
             decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
             if decision is None or lot.id in recorded:
@@ -492,7 +406,7 @@ def record_decision_scores(session: Session, tender: Tender) -> None:
 
 def ask_for_award_pack(session: Session, actor: Any, tender_id: int) -> Any:
     """The agency asks again for the award pack (what exists is kept); once the decision is published."""
-    tender = _tender(session, actor, tender_id, TenderStatus.standstill, TenderStatus.awarded, TenderStatus.complete)
+    tender = agency_tender(session, actor, tender_id, TenderStatus.standstill, TenderStatus.awarded, TenderStatus.complete)
     return request_award_pack(session, actor, tender)
 
 
@@ -511,7 +425,7 @@ def standstill_of(session: Session, tender: Tender) -> Standstill | None:
 
 def challenge(session: Session, actor: Any, tender_id: int, note: str) -> Standstill:
     """A recorded challenge pauses standstill: no contract until it is lifted."""
-    tender = _tender(session, actor, tender_id, TenderStatus.standstill)
+    tender = agency_tender(session, actor, tender_id, TenderStatus.standstill)
     standstill = standstill_of(session, tender)
     assert standstill is not None
     if standstill.paused_at is not None:
@@ -527,7 +441,7 @@ def challenge(session: Session, actor: Any, tender_id: int, note: str) -> Stands
 
 def lift_challenge(session: Session, actor: Any, tender_id: int) -> Standstill:
     """The challenge is resolved: standstill resumes with the working days it had left."""
-    tender = _tender(session, actor, tender_id, TenderStatus.standstill)
+    tender = agency_tender(session, actor, tender_id, TenderStatus.standstill)
     standstill = standstill_of(session, tender)
     if standstill is None or standstill.paused_at is None:
         raise Conflict("Standstill is not paused")
@@ -595,7 +509,7 @@ def _contract(session: Session, actor: Any, tender: Tender, lot: Lot, share: Any
 
 
 def complete(session: Session, actor: Any, tender_id: int) -> Tender:
-    tender = _tender(session, actor, tender_id, TenderStatus.awarded)
+    tender = agency_tender(session, actor, tender_id, TenderStatus.awarded)
     return move(session, actor, tender, TenderStatus.complete, "tender.completed")
 
 
@@ -677,19 +591,6 @@ class LotResult:
     @property
     def won(self) -> bool:
         return self.own_share is not None
-
-
-def decision_scores(session: Session, tender: Tender, bids: set[int] | None = None) -> dict[int, list[scoring.Entry]]:
-    """Lot -> the decided scores (see DecisionScore), in ranking order; empty before the decision."""
-    statement = select(DecisionScore).where(DecisionScore.lot_id.in_([l.id for l in tender.lots]))
-    if bids is not None:
-        statement = statement.where(DecisionScore.opened_bid_id.in_(bids))
-    found: dict[int, list[scoring.Entry]] = defaultdict(list)
-    for row in session.scalars(statement.order_by(DecisionScore.lot_id, DecisionScore.position)):
-        entry = scoring.Entry(bid=row.opened_bid_id, total=row.total, submitted_at=row.submitted_at, excluded=row.excluded)
-        entry.price_score, entry.quality_score, entry.failed = row.price_score, row.quality_score, list(row.failed)
-        found[row.lot_id].append(entry)
-    return found
 
 
 def assessment_summary(session: Session, actor: Any, tender_id: int) -> list[LotResult]:

@@ -7,16 +7,16 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from procurement.auth import page_actor, require
+from procurement.parties.auth import page_actor, require
 from procurement.core import access
 from procurement.core.db import db
 from procurement.core.errors import InvalidInput
 from procurement.core.http import undone_if_refused
 from procurement.core.jobrecords import Job
-from procurement.documents import services as document_services
-from procurement.forms import ConfirmForm
-from procurement.models import Membership, Role, User
-from tenders import award_record, evaluation, scoring
+
+from procurement.parties.forms import ConfirmForm
+from procurement.parties.models import Membership, Role, User
+from tenders import award_record, evaluation, lifecycle, scoring
 from tenders.lifecycle import get_tender
 from tenders.models import AwardDecision, TenderStatus
 
@@ -82,7 +82,7 @@ def workspace(tender_id: int) -> Any:
         decisions=decisions, awards=award_record.lot_awards(db.session, tender),
         standstill=evaluation.standstill_of(db.session, tender), evaluating=evaluating,
         savings=evaluation.savings(db.session, actor, tender_id) if tender.status in (TenderStatus.awarded, TenderStatus.complete) else [],
-        button=ConfirmForm(), formulas=scoring.FORMULAS, documents=document_services.readable(db.session, actor, tender_id),
+        button=ConfirmForm(), formulas=scoring.FORMULAS, documents=lifecycle.readable_documents(db.session, actor, tender_id),
         pack_job=db.session.scalar(select(Job).where(Job.kind == "award_pack", Job.subject_id == tender.id)
                                    .order_by(Job.id.desc()).limit(1)))
 
@@ -196,7 +196,7 @@ def pack(tender_id: int) -> Any:
 def awards() -> Any:
     """A buyer's orders under joint contracts, with what each saves."""
     require(access.can_raise_requirements(current_user))
-    from procurement.documents.models import Document
+    from procurement.core.documents import Document
 
     own = sorted(current_user.organisation_ids)
     documents = db.session.scalars(select(Document).where(Document.audience_organisation_id.in_(own))
@@ -214,7 +214,7 @@ def results(tender_id: int) -> Any:
         if tender.status in (TenderStatus.standstill, TenderStatus.awarded, TenderStatus.complete) else None
     return render_template("tenders/results.html", tender=tender, summary=summary,
                            checks=evaluation.supplier_checks(db.session, page_actor(), tender_id), button=ConfirmForm(),
-                           documents=document_services.readable(db.session, page_actor(), tender_id))
+                           documents=lifecycle.readable_documents(db.session, page_actor(), tender_id))
 
 
 @bp.route("/opportunities/<int:tender_id>/checks/<int:check_id>/reply", methods=["POST"])

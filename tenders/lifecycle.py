@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session
 from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.clock import now
+from procurement.core.documents import Document, audience_allows
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from procurement.demand.models import Requirement
-from tenders import rules, sealing
+from demand.models import Requirement
+from tenders import pooling, rules, sealing
+from tenders.permissions import can_see_tender, visible_tender
 from tenders.models import (
     Amendment,
     Bid,
@@ -96,18 +98,22 @@ def tick(session: Session) -> int:
 def get_tender(session: Session, actor: Any, tender_id: int) -> Tender:
     """The agency sees every tender; buyers those their organisation takes part in; suppliers
     published ones (and later states). Past its deadline a tender is never shown open."""
-    tender = session.get(Tender, tender_id)
-    if tender is None or not can_see(session, actor, tender):
-        raise NotFound("No such tender")
-    return advance(session, tender)
+    return advance(session, visible_tender(session, actor, tender_id))
 
 
-def can_see(session: Session, actor: Any, tender: Tender) -> bool:
-    from tenders.pooling import can_see as pooled_can_see
-
-    if access.has_role(actor, access.SUPPLIER) and tender.status not in (TenderStatus.draft,):
+def may_read_document(session: Session, actor: Any, document: Document) -> bool:
+    """A document addressed to the actor, or one for every party to a tender the actor may see."""
+    if audience_allows(actor, document):
         return True
-    return pooled_can_see(session, actor, tender)
+    if not (document.audience_public and document.tender_id):
+        return False
+    tender = session.get(Tender, document.tender_id)
+    return bool(tender and can_see_tender(session, actor, tender))
+
+
+def readable_documents(session: Session, actor: Any, tender_id: int) -> list[Document]:
+    found = session.scalars(select(Document).where(Document.tender_id == tender_id).order_by(Document.kind, Document.id))
+    return [d for d in found if may_read_document(session, actor, d)]
 
 
 @dataclass
@@ -130,7 +136,7 @@ class TenderDetails:
     lot_titles: dict[int, str] = field(default_factory=dict)  # lot number -> the lot's name, as suppliers see it
 
 
-def _draft(session: Session, actor: Any, tender_id: int) -> Tender:
+def agency_draft(session: Session, actor: Any, tender_id: int) -> Tender:
     _agency(actor)
     tender = get_tender(session, actor, tender_id)
     if tender.status is not TenderStatus.draft:
@@ -139,7 +145,7 @@ def _draft(session: Session, actor: Any, tender_id: int) -> Tender:
 
 
 def set_details(session: Session, actor: Any, tender_id: int, data: TenderDetails) -> Tender:
-    tender = _draft(session, actor, tender_id)
+    tender = agency_draft(session, actor, tender_id)
     errors: dict[str, list[str]] = {}
     if not data.title.strip() or len(data.title.strip()) > 200:
         errors["title"] = ["Enter a title of at most 200 characters"]
@@ -177,7 +183,7 @@ def set_details(session: Session, actor: Any, tender_id: int, data: TenderDetail
 
 
 def set_criteria(session: Session, actor: Any, tender_id: int, criteria: list[CriterionInput]) -> Tender:
-    tender = _draft(session, actor, tender_id)
+    tender = agency_draft(session, actor, tender_id)
     errors: list[str] = []
     for n, c in enumerate(criteria, start=1):
         if not c.name.strip() or len(c.name) > 200:
@@ -226,7 +232,7 @@ def _store_document(tender: Tender, title: str, filename: str, stream: IO[bytes]
 
 def add_document(session: Session, actor: Any, tender_id: int, *, title: str, filename: str, stream: IO[bytes],
                  directory: Path) -> TenderDocument:
-    tender = _draft(session, actor, tender_id)
+    tender = agency_draft(session, actor, tender_id)
     document = _store_document(tender, title, filename, stream, directory, actor)
     session.flush()
     record_event(session, actor, "tender.document_added", subject=tender,
@@ -366,11 +372,18 @@ def cancel(session: Session, actor: Any, tender_id: int, reason: str) -> Tender:
     if tender.status not in rules.ACTIVE:
         raise Conflict(f"A {tender.status.value} tender cannot be cancelled")
     if tender.status is TenderStatus.draft:
-        from tenders.pooling import release_lines
-
-        release_lines(session, actor, tender, "tender cancelled")
+        pooling.release_lines(session, actor, tender, "tender cancelled")
     tender.cancel_reason = reason.strip()
     return move(session, actor, tender, TenderStatus.cancelled, "tender.cancelled", reason=reason.strip())
+
+
+def cancel_draft(session: Session, actor: Any, tender_id: int, reason: str) -> Tender:
+    """Abandon a draft: its requirements go back on the board."""
+    _agency(actor)
+    if get_tender(session, actor, tender_id).status is not TenderStatus.draft:
+        raise Conflict("Only a draft tender can be abandoned here")
+    return cancel(session, actor, tender_id, reason)
+
 
 
 # Clarifications ---------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from procurement.core.clock import now, today
 from procurement.core.db import Base, ExactDecimal, str_enum
-from procurement.demand.models import Requirement
-from procurement.models import Organisation
+from demand.models import Requirement
+from procurement.parties.models import Organisation
 
 
 class TenderStatus(str, enum.Enum):

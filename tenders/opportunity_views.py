@@ -7,12 +7,12 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from procurement.auth import page_actor, require
+from procurement.parties.auth import page_actor, require
 from procurement.core import access
 from procurement.core.db import db
 from procurement.core.http import undone_if_refused
-from procurement.demand.rules import quantity_text
-from procurement.forms import ConfirmForm
+from demand.rules import quantity_text
+from procurement.parties.forms import ConfirmForm
 from tenders import bidding, lifecycle
 from tenders.forms import QuestionForm, UploadScheduleForm
 

@@ -20,14 +20,14 @@ from sqlalchemy.orm import Session
 from procurement.core.audit import record_event
 from procurement.core.clock import now, today
 from procurement.core.errors import Conflict, InvalidInput, NotFound
-from procurement.core.jobrecords import Job, Progress, kind, request_job
+from procurement.core.jobrecords import Job, Kind, Progress, request_job
 from procurement.core.jobs import JobOptions
-from procurement.demand import rules as demand_rules
-from procurement.demand.board import linked_offer_prices
-from procurement.models import Organisation
+from demand import rules as demand_rules
+from demand.board import linked_offer_prices
+from procurement.parties.models import Organisation
 from suppliers.models import Supplier
 from tenders import award_model as am
-from tenders import optimiser, saving_shares
+from tenders import award_record, evaluation, lifecycle, optimiser, ranking, saving_shares
 from tenders.models import (AwardDecision, BidBundle, BidLine, LineStatus, Lot, OpenedBid, OptimisedAward, Tender,
                             TenderStatus)
 
@@ -49,9 +49,7 @@ class AwardRules:
 
 def set_award_rules(session: Session, actor: Any, tender_id: int, data: AwardRules) -> Tender:
     """Set on the draft; published with the tender and frozen with it."""
-    from tenders.lifecycle import _draft
-
-    tender = _draft(session, actor, tender_id)
+    tender = lifecycle.agency_draft(session, actor, tender_id)
     errors: dict[str, list[str]] = {}
     lots = len(tender.lots) or 1
     if not 1 <= data.max_suppliers_per_lot <= 10:
@@ -110,15 +108,13 @@ class Setting:
 
 
 def load_setting(session: Session, tender: Tender) -> Setting:
-    from tenders.evaluation import rank_lot
-
     lots = list(tender.lots)
     items = {lot.id: [(i.id, i.quantity) for i in lot.items] for lot in lots}
     eligible, quality = {}, {}
     for lot in lots:
-        ranking = rank_lot(session, tender, lot)
-        eligible[lot.id] = [e.bid for e in ranking.entries if e.eligible]
-        for e in ranking.entries:
+        ranked = ranking.rank_lot(session, tender, lot)
+        eligible[lot.id] = [e.bid for e in ranked.entries if e.eligible]
+        for e in ranked.entries:
             quality[e.bid] = e.quality_score
     bids = sorted({b for found in eligible.values() for b in found})
     lines: dict[int, dict[int, Any]] = defaultdict(dict)
@@ -211,9 +207,7 @@ def problem_for(setting: Setting, organisations: frozenset | None = None) -> am.
 # The job --------------------------------------------------------------------------------
 
 def request_optimisation(session: Session, actor: Any, tender_id: int) -> Job:
-    from tenders.evaluation import _tender
-
-    tender = _tender(session, actor, tender_id, TenderStatus.evaluation)
+    tender = evaluation.agency_tender(session, actor, tender_id, TenderStatus.evaluation)
     if not tender.award_optimised:
         raise Conflict("This tender's published rules do not allow an award optimised across lots")
     job = request_job(session, actor, "optimise_award", "tender", tender.id)
@@ -221,7 +215,6 @@ def request_optimisation(session: Session, actor: Any, tender_id: int) -> Job:
     return job
 
 
-@kind("optimise_award", "Optimised award", OPTIMISE_JOB)
 def optimise_award_job(session: Session, job: Job, progress: Progress) -> dict[str, Any]:
     from flask import current_app
 
@@ -354,9 +347,7 @@ def organisation_costs(setting: Setting, problem: am.Problem, allocation: am.All
 # Adoption, and contracts from an adopted award -----------------------------------------------
 
 def latest(session: Session, actor: Any, tender_id: int) -> OptimisedAward | None:
-    from tenders.evaluation import _tender
-
-    return _newest(session, _tender(session, actor, tender_id))
+    return _newest(session, evaluation.agency_tender(session, actor, tender_id))
 
 
 def _newest(session: Session, tender: Tender) -> OptimisedAward | None:
@@ -364,18 +355,11 @@ def _newest(session: Session, tender: Tender) -> OptimisedAward | None:
                            .order_by(OptimisedAward.id.desc())).first()
 
 
-def adopted(session: Session, tender: Tender) -> OptimisedAward | None:
-    return session.scalars(select(OptimisedAward).where(OptimisedAward.tender_id == tender.id,
-                                                        OptimisedAward.adopted_at.is_not(None))).first()
-
-
 def adopt(session: Session, actor: Any, tender_id: int, award_id: int) -> OptimisedAward:
     """The lead evaluator adopts the optimised award as the recommendation for every lot it
     awards; a second agency user then approves each lot as usual."""
-    from tenders.evaluation import _declared, _tender
-
-    tender = _tender(session, actor, tender_id, TenderStatus.evaluation)
-    if not _declared(session, actor, tender).is_lead:
+    tender = evaluation.agency_tender(session, actor, tender_id, TenderStatus.evaluation)
+    if not evaluation.declared_evaluator(session, actor, tender).is_lead:
         raise Conflict("Only the lead evaluator recommends the award")
     award = session.get(OptimisedAward, award_id)
     if award is None or award.tender_id != tender.id:
@@ -407,36 +391,21 @@ def adopt(session: Session, actor: Any, tender_id: int, award_id: int) -> Optimi
         decision.recommended_by_id, decision.recommended_at = getattr(actor, "id", None), now()
     award.adopted_at, award.adopted_by_id = now(), getattr(actor, "id", None)
     session.flush()
-    from tenders.award_record import record_award
-    from tenders.evaluation import rank_lot
-
     for lot in tender.lots:
         decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
         if decision is not None:
-            record_award(session, tender, lot, decision, award, rank_lot(session, tender, lot).entries)
+            award_record.record_award(session, tender, lot, decision, award, ranking.rank_lot(session, tender, lot).entries)
     record_event(session, actor, "award.optimised_adopted", subject=tender,
                  details={"optimised_award": award.id, "total": str(award.total)})
     return award
 
 
-def drop_adoption(session: Session, tender: Tender) -> None:
-    """A lot recommended by hand replaces an adopted optimised award."""
-    found = adopted(session, tender)
-    if found is not None:
-        found.adopted_at, found.adopted_by_id = None, None
-
-
-def allocation_of(award: OptimisedAward, lot_id: int) -> list[dict[str, Any]]:
-    return [r for r in award.result["cost"]["allocation"] if r["lot_id"] == lot_id]
-
-
 def view(session: Session, actor: Any, tender_id: int) -> tuple[Tender, OptimisedAward | None, Job | None]:
     """The agency's page: the tender, its newest optimised award and the job working on one."""
-    from tenders.evaluation import _tender
-
-    tender = _tender(session, actor, tender_id)
+    tender = evaluation.agency_tender(session, actor, tender_id)
     job = session.scalars(select(Job).where(Job.kind == "optimise_award", Job.subject_type == "tender",
                                             Job.subject_id == tender.id).order_by(Job.id.desc())).first()
     return tender, _newest(session, tender), job
 
 
+JOB_KINDS = [Kind("optimise_award", "Optimised award", optimise_award_job, OPTIMISE_JOB)]

@@ -9,12 +9,12 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from procurement.auth import page_actor, require
+from procurement.parties.auth import page_actor, require
 from procurement.core import access
 from procurement.core.db import db
 from procurement.core.errors import Conflict, InvalidInput
 from tenders.evaluation_views import run_posted
-from procurement.forms import ConfirmForm
+from procurement.parties.forms import ConfirmForm
 from tenders import optimised_award
 
 bp = Blueprint("optimised", __name__, template_folder="templates")

@@ -18,11 +18,12 @@ from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.clock import now, today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from procurement.demand.board import BoardFilter, build_pools, parse_pool_key, requirements_in_pools, aggregate
-from procurement.demand.models import Requirement, RequirementStatus
-from procurement.demand.services import move_requirement
-from procurement.models import CpvCode
+from demand.board import BoardFilter, build_pools, parse_pool_key, requirements_in_pools, aggregate
+from demand.models import Requirement, RequirementStatus
+from demand.services import move_requirement
+from procurement.parties.models import CpvCode
 from tenders.models import LineStatus, Lot, LotLine, Tender, TenderStatus
+from tenders.permissions import visible_tender, visible_tenders
 
 OPEN_LINE = (LineStatus.pending, LineStatus.confirmed)
 
@@ -117,31 +118,14 @@ def form_tender(session: Session, actor: Any, *, board: BoardFilter, pool_keys: 
     return tender
 
 
-def get_tender(session: Session, actor: Any, tender_id: int) -> Tender:
-    """The agency sees any tender; a buyer, one their organisation has lines in; a supplier,
-    published ones (see `lifecycle.get_tender`)."""
-    from tenders.lifecycle import get_tender as lifecycle_get
-
-    return lifecycle_get(session, actor, tender_id)
-
-
-def can_see(session: Session, actor: Any, tender: Tender) -> bool:
-    if access.can_manage_tenders(actor):
-        return True
-    own = getattr(actor, "organisation_ids", frozenset()) if access.has_role(actor, access.BUYER) else frozenset()
-    return bool(own) and session.scalar(
-        select(func.count()).select_from(LotLine).join(Lot).where(
-            Lot.tender_id == tender.id, LotLine.organisation_id.in_(own))) > 0
-
-
 def list_tenders(session: Session, actor: Any) -> list[Tender]:
     if access.can_manage_tenders(actor):
         return list(session.scalars(select(Tender).order_by(Tender.created_at.desc(), Tender.id.desc())))
     own = getattr(actor, "organisation_ids", frozenset()) if access.has_role(actor, access.BUYER) else frozenset()
     if not own:
         raise PermissionDenied("Only the agency and taking-part buyers see joint tenders being formed")
-    ids = select(Lot.tender_id).join(LotLine).where(LotLine.organisation_id.in_(own))
-    return list(session.scalars(select(Tender).where(Tender.id.in_(ids)).order_by(Tender.created_at.desc(), Tender.id.desc())))
+    return list(session.scalars(select(Tender).where(visible_tenders(actor))
+                                .order_by(Tender.created_at.desc(), Tender.id.desc())))
 
 
 def _open_for_answers(tender: Tender) -> None:
@@ -180,7 +164,7 @@ def close_confirmation(session: Session, actor: Any, tender_id: int) -> Tender:
     """Unconfirmed lines drop out (their requirements go back on the board); lot quantities
     are what was confirmed. Once the date has passed, or when every line is answered."""
     _agency(actor)
-    tender = get_tender(session, actor, tender_id)
+    tender = visible_tender(session, actor, tender_id)
     if tender.status is not TenderStatus.draft or tender.confirmation_closed_at is not None:
         raise Conflict("Confirmation for this tender has already closed")
     pending = [line for lot in tender.lots for line in lot.lines if line.status is LineStatus.pending]
@@ -199,16 +183,6 @@ def close_confirmation(session: Session, actor: Any, tender_id: int) -> Tender:
     return tender
 
 
-def cancel_draft(session: Session, actor: Any, tender_id: int, reason: str) -> Tender:
-    """Abandon a draft: its requirements go back on the board."""
-    from tenders.lifecycle import cancel
-
-    _agency(actor)
-    if get_tender(session, actor, tender_id).status is not TenderStatus.draft:
-        raise Conflict("Only a draft tender can be abandoned here")
-    return cancel(session, actor, tender_id, reason)
-
-
 def release_lines(session: Session, actor: Any, tender: Tender, why: str) -> None:
     """A draft's pending and confirmed lines are withdrawn and their requirements go back on
     the demand board."""
@@ -219,6 +193,15 @@ def release_lines(session: Session, actor: Any, tender: Tender, why: str) -> Non
                 requirement = session.get(Requirement, line.requirement_id)
                 assert requirement is not None
                 move_requirement(session, actor, requirement, RequirementStatus.submitted, "requirement.released", why)
+
+
+def requirement_left(requirement: Requirement, *, session: Session) -> None:
+    """A requirement leaving the flow leaves its lot too: the line no longer counts (connected
+    to demand's `requirement_leaving` by the composition root)."""
+    for line in session.scalars(select(LotLine).where(
+            LotLine.requirement_id == requirement.id,
+            LotLine.status.in_([LineStatus.pending, LineStatus.confirmed]))):
+        line.status, line.responded_at = LineStatus.withdrawn, now()
 
 
 def lines_to_answer(session: Session, actor: Any) -> list[LotLine]:
@@ -242,7 +225,7 @@ class TenderView:
 
 
 def tender_view(session: Session, actor: Any, tender_id: int) -> TenderView:
-    tender = get_tender(session, actor, tender_id)
+    tender = visible_tender(session, actor, tender_id)
     own = None if access.can_manage_tenders(actor) else frozenset(actor.organisation_ids)
     return TenderView(tender, [lot_summary(lot, own) for lot in tender.lots])
 

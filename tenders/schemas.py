@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from marshmallow import Schema, fields, validate
 
-from procurement.demand.rules import quantity_text
-from procurement.demand.schemas import BoardArgsSchema
+from demand.rules import quantity_text
+from demand.schemas import BoardArgsSchema
 from tenders.models import ShortPeriodGround
 
 

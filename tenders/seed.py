@@ -18,10 +18,11 @@ from sqlalchemy.orm import Session
 from catalogue.models import CatalogueItem
 from procurement.core.access import SystemActor
 from procurement.core.clock import LONDON, frozen_at, now, today
-from procurement.demand.board import BoardFilter, pool_key
-from procurement.demand.models import Requirement, RequirementStatus
-from procurement.demand.services import move_requirement
-from procurement.models import User
+from demand.board import BoardFilter, pool_key
+
+from demand.models import Requirement, RequirementStatus
+from demand.services import move_requirement
+from procurement.parties.models import User
 from tenders import bidding, lifecycle, pooling
 from tenders.models import LineStatus, Tender
 
@@ -101,7 +102,7 @@ def _specification(title: str, description: str, tender: Tender) -> str:
 
 
 def seed_story(session: Session, base: datetime) -> dict[str, int]:
-    from procurement.demand.seed import seed_demand, seed_monitor_draft
+    from demand.seed import seed_demand
 
     added = {"requirements": 0}
     if session.scalar(select(Tender.id).where(Tender.title == AWARDED_TITLE)) is None:
@@ -243,3 +244,17 @@ def _reason(score: int) -> str:
             4: "meets the requirement with some added value: a tested plan and evidence from similar councils"}
     text = said.get(score, "as evidenced in the response")
     return text[0].upper() + text[1:] + "."
+
+
+MONITOR_TENDER = "Joint monitor refresh"
+
+
+def seed_monitor_draft(session: Session) -> dict[str, int]:
+    """A draft joint tender formed from the monitors pool, its buyers still to confirm."""
+    monitors = session.scalar(select(CatalogueItem).where(CatalogueItem.name == "Monitor, 24-inch"))
+    if monitors is None or session.scalar(select(Tender.id).where(Tender.title == MONITOR_TENDER)):
+        return {"tenders": 0}
+    pooling.form_tender(session, SystemActor("seed-demo"), board=BoardFilter(), pool_keys=[pool_key(monitors.id, None, None)],
+                title=MONITOR_TENDER, confirm_by=today() + timedelta(days=21),
+                description="24-inch monitors for Hackney, Southwark and the GLA, from the demand board.")
+    return {"tenders": 1}

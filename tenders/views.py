@@ -11,25 +11,29 @@ from flask_login import current_user, login_required
 from marshmallow import ValidationError
 from sqlalchemy import select
 
-from procurement.auth import page_actor, require
+from procurement.parties.auth import page_actor, require
 from procurement.core import access
 from procurement.core.clock import london_moment, to_london
 from procurement.core.db import db
 from procurement.core.errors import InvalidInput
 from procurement.core.http import undone_if_refused
-from procurement.demand.board import BoardFilter
-from procurement.demand.rules import quantity_text
-from procurement.demand.schemas import BoardArgsSchema
-from procurement.demand.forms import ReasonForm
-from procurement.forms import ConfirmForm
-from procurement.documents import services as document_services
+from demand import board as boards
+from demand import rules as demand_rules
+from demand.board import BoardFilter
+from demand.rules import quantity_text
+from demand.schemas import BoardArgsSchema
+from demand.forms import FormTenderForm, ReasonForm
+from procurement.parties.forms import ConfirmForm
+from procurement.parties.models import Organisation
+
 from suppliers.models import Supplier
 from tenders import bidding, lifecycle, opening, pooling, rules
-from tenders.forms import AmendForm, AnswerForm, DetailsForm, DocumentForm, FormTenderForm, PublishForm
+from tenders.forms import AmendForm, AnswerForm, DetailsForm, DocumentForm, PublishForm
 
 CRITERIA_SLOTS = 5
 
 bp = Blueprint("tenders", __name__, url_prefix="/tenders", template_folder="templates")
+pools_bp = Blueprint("pools", __name__, template_folder="templates")  # a buyer's pools and lines to confirm
 
 
 @bp.route("/")
@@ -72,7 +76,7 @@ def form_from_pools() -> Any:
 @bp.route("/<int:tender_id>")
 @login_required
 def tender(tender_id: int) -> Any:
-    found = pooling.get_tender(db.session, page_actor(), tender_id)
+    found = lifecycle.get_tender(db.session, page_actor(), tender_id)
     if access.has_role(current_user, access.SUPPLIER) and not access.can_manage_tenders(current_user):
         return redirect(url_for("opportunities.detail", tender_id=tender_id))
     agency = access.can_manage_tenders(current_user)
@@ -91,7 +95,7 @@ def tender(tender_id: int) -> Any:
         document_form=DocumentForm(), publish_form=PublishForm(), amend_form=AmendForm(), answer_form=AnswerForm(),
         criteria_slots=CRITERIA_SLOTS, problems=lifecycle.publication_problems(db.session, found) if agency and found.status.value == "draft" else {},
         questions=lifecycle.clarifications(db.session, page_actor(), tender_id),
-        documents=document_services.readable(db.session, page_actor(), tender_id),
+        documents=lifecycle.readable_documents(db.session, page_actor(), tender_id),
         bids_in_box=bidding.box_facts(db.session, page_actor(), tender_id) if agency else None)
 
 
@@ -101,12 +105,12 @@ def answer(line_id: int, answer: str) -> Any:
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash("The form expired: try again", "error")
-        return redirect(url_for("demand.my_pools"))
+        return redirect(url_for("pools.mine"))
     line = pooling.respond(db.session, page_actor(), line_id, confirm=answer == "confirm")
     flash(f"Line {'confirmed' if answer == 'confirm' else 'declined'} for {line.lot.tender.reference}, lot {line.lot.number}", "success")
     target = request.form.get("next", "")
     local = target.startswith("/") and not target.startswith("//") and "\\" not in target
-    return redirect(target if local else url_for("demand.my_pools"))
+    return redirect(target if local else url_for("pools.mine"))
 
 
 @bp.route("/<int:tender_id>/close-confirmation", methods=["POST"])
@@ -125,7 +129,7 @@ def abandon(tender_id: int) -> Any:
     require(access.can_manage_tenders(current_user))
     form = ReasonForm()
     if form.validate_on_submit():
-        pooling.cancel_draft(db.session, page_actor(), tender_id, form.reason.data or "")
+        lifecycle.cancel_draft(db.session, page_actor(), tender_id, form.reason.data or "")
         flash("Draft abandoned: its requirements are back on the demand board", "success")
     else:
         flash("Give a reason for abandoning the draft", "error")
@@ -359,8 +363,19 @@ def open_box(tender_id: int, step: str) -> Any:
 @login_required
 def opened(tender_id: int) -> Any:
     require(access.can_open_tenders(current_user))
-    found = pooling.get_tender(db.session, page_actor(), tender_id)
+    found = lifecycle.get_tender(db.session, page_actor(), tender_id)
     bids = opening.opened_bids(db.session, page_actor(), tender_id)
     suppliers = {s.id: s.legal_name for s in db.session.scalars(select(Supplier).where(Supplier.id.in_([b.supplier_id for b in bids])))}
     return render_template("tenders/opened.html", tender=found, bids=bids, suppliers=suppliers,
                            lines=opening.line_counts(db.session, bids))
+
+
+@pools_bp.route("/requirements/pools")
+@login_required
+def mine() -> Any:
+    require(access.can_raise_requirements(current_user))
+    own = sorted(current_user.organisation_ids)
+    names = dict(db.session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(own))).all())
+    shares = {o: boards.pools_for_organisation(db.session, page_actor(), o) for o in own}
+    return render_template("tenders/pools.html", shares=shares, names=names,
+                           lines=pooling.lines_to_answer(db.session, page_actor()), rules=demand_rules)

@@ -22,7 +22,8 @@ os.environ.setdefault("ARGON2_TIME_COST", "1")
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url
 
-from procurement import create_app, migrate  # noqa: E402
+from procurement import migrate
+from procurement.factory import create_app  # noqa: E402
 from procurement.core.access import SystemActor  # noqa: E402
 from procurement.core.db import db  # noqa: E402
 

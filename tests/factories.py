@@ -5,10 +5,10 @@ import itertools
 from decimal import Decimal
 from typing import Any
 
-from procurement.accounts import RoleGrant, create_api_token, create_user
+from procurement.parties.accounts import RoleGrant, create_api_token, create_user
 from procurement.core.access import SystemActor
-from procurement.models import Organisation, Role, User
-from procurement.services import create_organisation
+from procurement.parties.models import Organisation, Role, User
+from procurement.parties.services import create_organisation
 from suppliers.models import Supplier
 from suppliers.services import create_supplier
 
@@ -78,7 +78,7 @@ def requirement(session: Any, buyer: User, *, submit: bool = True, days: int = 3
     from datetime import timedelta
 
     from procurement.core.clock import today
-    from procurement.demand.services import RequirementInput, create_requirement
+    from demand.services import RequirementInput, create_requirement
 
     data = dict(title="Laptops", cpv_code="30213100", specification="14-inch laptops", quantity="10", unit="each",
                 delivery_location="Town Hall", needed_by=today() + timedelta(days=days), baseline_unit_price="800.00")
@@ -97,7 +97,7 @@ def published_tender(session: Any, *, days: int = 30, short_period: Any = None, 
     from flask import current_app
 
     from procurement.core.clock import now, today
-    from procurement.demand.board import BoardFilter
+    from demand.board import BoardFilter
     from tenders import lifecycle, pooling, rules
 
     item = catalogue_item(session, name=f"Tender laptop {next(_counter)}")

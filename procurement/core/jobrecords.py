@@ -58,21 +58,21 @@ Handler = Callable[[Session, "Job", Progress], dict[str, Any]]
 
 @dataclass(frozen=True)
 class Kind:
-    handler: Handler
-    options: JobOptions
+    """A kind of job: `handler(session, job, progress) -> result`, with its options. Each domain
+    declares its kinds (a module's JOB_KINDS); the composition root registers them."""
+
+    name: str
     title: str
+    handler: Handler
+    options: JobOptions = JobOptions()
 
 
 KINDS: dict[str, Kind] = {}
 
 
-def kind(name: str, title: str, options: JobOptions | None = None) -> Callable[[Handler], Handler]:
-    """Register a job kind: `handler(session, job, progress) -> result`."""
-    def register(handler: Handler) -> Handler:
-        KINDS[name] = Kind(handler, options or JobOptions(), title)
-        return handler
-
-    return register
+def register_kinds(*kinds: Kind) -> None:
+    for found in kinds:
+        KINDS[found.name] = found
 
 
 def request_job(session: Session, actor: Any, kind_name: str, subject_type: str, subject_id: int) -> Job:

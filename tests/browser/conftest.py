@@ -37,7 +37,8 @@ def chromium_path() -> str:
 
 def demo_app(url: str, folder: Path, **config: Any) -> Any:
     """The app on `url` (migrated, the demo loaded), its instance files in `folder`."""
-    from procurement import create_app, migrate
+    from procurement import migrate
+    from procurement.factory import create_app
     from procurement.seed import seed_demo
 
     migrate.upgrade(url)

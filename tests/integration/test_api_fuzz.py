@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from sqlalchemy import select
 
-from procurement.models import User
+from procurement.parties.models import User
 from procurement.seed import seed_demo
 from tests import factories
 

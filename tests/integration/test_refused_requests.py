@@ -133,7 +133,7 @@ def _route_cases() -> list[tuple[str, str, str]]:
     (<any(withdraw, reconfirm):action>) is a case per word."""
     from werkzeug.routing.converters import AnyConverter
 
-    from procurement import create_app
+    from procurement.factory import create_app
 
     app = create_app({"DATABASE_URL": "sqlite://", "SKIP_DATABASE_CHECK": True, "TESTING": True,
                       "SECRET_KEY": "routes", "BID_SEALING_KEY": "routes"})
@@ -164,7 +164,7 @@ def _demo_ids(session: Any) -> dict[str, Any]:
     """Real objects of the demo for every id a route takes, with the few the demo lacks."""
     from catalogue.models import CatalogueItem, Offer
     from procurement.core.jobrecords import Job
-    from procurement.models import ApiToken, User
+    from procurement.parties.models import ApiToken, User
     from tenders import lifecycle
     from tenders.models import Lot, LotLine, LowPriceCheck, OptimisedAward, Tender, TenderStatus
 
@@ -216,7 +216,8 @@ def demo(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dic
     """The demo on a database of its own, committed once for the module, with a browser signed
     in per role and an API token per role; each test's requests then run in a transaction
     rolled back at its end (as the suite's `session` fixture does)."""
-    from procurement import create_app, migrate
+    from procurement import migrate
+    from procurement.factory import create_app
     from procurement.core.db import db
     from procurement.seed import seed_demo
 

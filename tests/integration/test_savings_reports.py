@@ -8,12 +8,13 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from procurement import reports
+from reports import savings as reports
 from procurement.core.clock import LONDON, frozen_at
 from procurement.core.errors import InvalidInput, PermissionDenied
 from procurement.core.jobrecords import JobStatus
-from procurement.documents import services as documents
-from procurement.documents.models import Document
+from dashboards import documents as reading
+from procurement.core import documents
+from procurement.core.documents import Document
 from tenders import evaluation
 from tests import factories
 from tests.conftest import csrf_token, fresh_browser, sign_in
@@ -65,9 +66,9 @@ def test_the_pdf_is_made_by_a_job_with_its_charts(session, world):
     reader = PdfReader(documents.storage().path(document.stored_path))
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert world["orgs"][0].name in text and "9,300.00" in text and "Savings by organisation" in text
-    assert documents.get_document(session, world["buyers"][0], document.id)
+    assert reading.get_document(session, world["buyers"][0], document.id)
     with pytest.raises(Exception):
-        documents.get_document(session, world["buyers"][1], document.id)
+        reading.get_document(session, world["buyers"][1], document.id)
 
 
 def test_the_page_shows_the_charts(app, session, world):

@@ -46,7 +46,7 @@ def upload(app, user_id, content: bytes, filename="offers.csv", mode="all_or_not
     """Upload as the supplier; without Redis the job runs in-process after the commit."""
     with app.app_context():
         session = db.session
-        actor = session.get(__import__("procurement.models", fromlist=["User"]).User, user_id)
+        actor = session.get(__import__("procurement.parties.models", fromlist=["User"]).User, user_id)
         record = start_import(session, actor, supplier_id=next(iter(actor.supplier_ids)), filename=filename,
                               stream=io.BytesIO(content), mode=mode,
                               upload_dir=Path(app.instance_path) / "uploads", max_bytes=1 << 20)
@@ -134,7 +134,7 @@ def test_the_error_report_is_csv_safe_for_spreadsheets(committed_app, supplier_u
     nasty = ["=cmd|' /C calc'!A0", "Formula", "", "", "", "", "nope", "each", "10", "", "", "", "", "", ""]
     record = upload(committed_app, user_id, csv_bytes([nasty]))
     with committed_app.app_context():
-        from procurement.models import User
+        from procurement.parties.models import User
 
         report = import_errors_csv(db.session, db.session.get(User, user_id), record.id)
     lines = list(csv.reader(io.StringIO(report)))
@@ -184,7 +184,7 @@ def test_a_file_over_the_limit_is_refused(committed_app, supplier_user):
 def test_nobody_imports_into_another_suppliers_catalogue(committed_app, supplier_user):
     user_id, _ = supplier_user
     with committed_app.app_context():
-        from procurement.models import User
+        from procurement.parties.models import User
 
         other = factories.supplier(db.session)
         db.session.commit()
@@ -198,7 +198,7 @@ def test_upload_through_the_api_then_follow_the_job(committed_app, supplier_user
     user_id, supplier_id = supplier_user
     client = committed_app.test_client()
     with committed_app.app_context():
-        from procurement.models import User
+        from procurement.parties.models import User
 
         token = factories.token_for(db.session, db.session.get(User, user_id))
         db.session.commit()
@@ -223,7 +223,7 @@ def test_upload_through_the_page_shows_the_result(committed_app, supplier_user):
     user_id, _ = supplier_user
     client = committed_app.test_client()
     with committed_app.app_context():
-        from procurement.models import User
+        from procurement.parties.models import User
 
         email = db.session.get(User, user_id).email
     sign_in(client, email, factories.PASSWORD)

@@ -9,10 +9,10 @@ import pytest
 
 from procurement.core.clock import LONDON, frozen_at, today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from procurement.demand import board as boards
-from procurement.demand.models import Requirement, RequirementStatus as S
-from procurement.models import Partnership
-from tenders import pooling
+from demand import board as boards
+from demand.models import Requirement, RequirementStatus as S
+from procurement.parties.models import Partnership
+from tenders import lifecycle, pooling
 from tenders.models import LineStatus
 from tests import factories
 
@@ -172,7 +172,7 @@ def test_forming_refuses_bad_input_and_other_roles(session, demand):
 
 
 def test_withdrawing_a_pooled_or_committed_line_takes_it_out_of_the_lot(session, demand):
-    from procurement.demand import services
+    from demand import services
 
     tender = _form(session, demand)
     lot = tender.lots[0]
@@ -188,7 +188,7 @@ def test_withdrawing_a_pooled_or_committed_line_takes_it_out_of_the_lot(session,
 
 def test_abandoning_a_draft_puts_its_demand_back(session, demand):
     tender = _form(session, demand)
-    pooling.cancel_draft(session, demand["agency"], tender.id, "Re-scoping")
+    lifecycle.cancel_draft(session, demand["agency"], tender.id, "Re-scoping")
     statuses = {session.get(Requirement, l.requirement_id).status for l in tender.lots[0].lines}
     assert statuses == {S.submitted}
 
@@ -199,6 +199,6 @@ def test_buyers_see_only_tenders_they_are_in_and_only_their_lines(session, deman
     assert [l.organisation_id for l in view.lots[0]["visible_lines"]] == [demand["orgs"][0].id]
     outsider = factories.user(session, "buyer")
     with pytest.raises(NotFound):
-        pooling.get_tender(session, outsider, tender.id)
+        lifecycle.get_tender(session, outsider, tender.id)
     assert pooling.list_tenders(session, outsider) == []
     assert [l.id for l in pooling.lines_to_answer(session, demand["buyers"][0])] == [view.lots[0]["visible_lines"][0].id]

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from procurement.core.clock import LONDON, frozen_at, today
-from procurement.demand.board import BoardFilter
-from procurement.demand.models import Requirement, RequirementStatus
+from demand.board import BoardFilter
+from demand.models import Requirement, RequirementStatus
 from tenders import pooling
 from tenders.models import LineStatus, LotLine, Tender
 from tests import factories
@@ -37,7 +37,7 @@ def world(session):
     soon = factories.requirement(session, users["buyer"], days=40)
     upload_stream = io.BytesIO(b"title,cpv_code,specification,quantity,unit,delivery_location,needed_by,current_unit_price\n"
                                b"A,30213100,x,0,each,y,2020-01-01,1\n")
-    from procurement.demand.uploads import upload_requirements
+    from demand.uploads import upload_requirements
 
     upload = upload_requirements(session, users["buyer"], organisation_id=None, filename="r.csv", stream=upload_stream,
                                  max_bytes=10_000)

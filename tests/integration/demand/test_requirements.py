@@ -10,8 +10,8 @@ from sqlalchemy import select
 from procurement.core.audit import AuditEvent
 from procurement.core.clock import today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from procurement.demand import services
-from procurement.demand.models import RequirementStatus as S
+from demand import services
+from demand.models import RequirementStatus as S
 from tests import factories
 
 

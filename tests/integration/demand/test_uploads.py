@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from procurement.core.clock import today
 from procurement.core.errors import InvalidInput, NotFound, PermissionDenied
-from procurement.demand import uploads
-from procurement.demand.models import Requirement, RequirementStatus, UploadStatus
+from demand import uploads
+from demand.models import Requirement, RequirementStatus, UploadStatus
 from tests import factories
 
 HEADER = "title,catalogue_item_id,cpv_code,specification,quantity,unit,delivery_location,needed_by,current_unit_price,notes"

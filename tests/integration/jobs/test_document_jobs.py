@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from procurement.core.db import db
 from procurement.core.jobrecords import Job, JobStatus, recover, request_job
 from procurement.core.access import SystemActor
-from procurement.documents.models import Document
+from procurement.core.documents import Document
 from tests import factories
 from tests.integration.jobs.conftest import REPO, run_worker
 

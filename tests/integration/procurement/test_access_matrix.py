@@ -35,7 +35,7 @@ def world(session: Any) -> dict[str, Any]:
 def _token_id(session: Any, user_id: int) -> int:
     from sqlalchemy import select
 
-    from procurement.models import ApiToken
+    from procurement.parties.models import ApiToken
 
     return session.scalar(select(ApiToken.id).where(ApiToken.user_id == user_id))
 

@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from procurement.core.audit import AuditEvent
-from procurement.models import Organisation, Role, User
+from procurement.parties.models import Organisation, Role, User
 from suppliers.models import Supplier
 from tests import factories
 from tests.conftest import csrf_token, sign_in

@@ -12,7 +12,7 @@ def bearer(token):
 def test_a_token_is_shown_once_and_only_its_hash_is_stored(client, session):
     from sqlalchemy import select
 
-    from procurement.models import ApiToken
+    from procurement.parties.models import ApiToken
 
     user = factories.user(session, "supplier", email="api@supplier.example")
     sign_in(client, user.email, factories.PASSWORD)
@@ -56,7 +56,7 @@ def test_revoked_tokens_stop_working(client, session):
 def test_revoking_from_the_web_page(client, session):
     from sqlalchemy import select
 
-    from procurement.models import ApiToken
+    from procurement.parties.models import ApiToken
 
     user = factories.user(session, "buyer")
     token = factories.token_for(session, user)
@@ -67,7 +67,7 @@ def test_revoking_from_the_web_page(client, session):
 
 
 def test_tokens_of_deactivated_users_stop_working(client, session, system):
-    from procurement.accounts import set_user_active
+    from procurement.parties.accounts import set_user_active
 
     user = factories.user(session, "supplier")
     token = factories.token_for(session, user)

@@ -48,8 +48,8 @@ def test_flask_audit_verify_reports_tampering(app, session, system):
 
 
 def test_account_and_role_changes_are_audited(session, system):
-    from procurement.accounts import RoleGrant, set_user_active, set_user_roles
-    from procurement.models import Role
+    from procurement.parties.accounts import RoleGrant, set_user_active, set_user_roles
+    from procurement.parties.models import Role
 
     user = factories.user(session, "buyer")
     set_user_roles(session, system, user, [RoleGrant(Role.agency)])

@@ -51,8 +51,8 @@ def broken_search(app, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("procurement.views.search_cpv", boom)
-    monkeypatch.setattr("procurement.api.search_cpv", boom)
+    monkeypatch.setattr("procurement.parties.views.search_cpv", boom)
+    monkeypatch.setattr("procurement.parties.api.search_cpv", boom)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     yield
     app.config["PROPAGATE_EXCEPTIONS"] = None

@@ -16,7 +16,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 from sqlalchemy import select
 
-from procurement import ocds
+from opendata import ocds
 from procurement.core.access import SystemActor
 from procurement.core.clock import frozen_at, now
 from procurement.seed import seed_demo
@@ -79,7 +79,7 @@ def demo(session):
         "Site plan", "site-plan.txt", io.BytesIO(b"Loading bays"), Path(current_app.instance_path) / "documents"))
     awarded = tenders["Joint contact-centre seats and GIS licences"]
     standstill = session.scalar(select(Standstill).where(Standstill.tender_id == awarded.id))
-    from procurement.models import User
+    from procurement.parties.models import User
 
     lead = session.scalar(select(User).where(User.email == "agency.lead@demo.londonconnects.example"))
     with frozen_at(now() + timedelta(days=1)):

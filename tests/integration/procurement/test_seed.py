@@ -1,7 +1,7 @@
 from sqlalchemy import func, select
 
 from procurement.core.audit import AuditEvent, verify_chain
-from procurement.models import CpvCode, Organisation, OrganisationKind, User
+from procurement.parties.models import CpvCode, Organisation, OrganisationKind, User
 from procurement.seed import DEMO_PASSWORD, DEMO_USERS, seed_demo
 from suppliers.models import Supplier
 from tests.conftest import sign_in

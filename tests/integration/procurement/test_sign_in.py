@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from procurement.accounts import SIGN_IN_FAILED
+from procurement.parties.accounts import SIGN_IN_FAILED
 from procurement.core.audit import AuditEvent
 from procurement.core.clock import frozen_at, now
 from tests import factories
@@ -58,7 +58,7 @@ def test_five_failures_from_one_address_lock_other_accounts_too(client, session)
 
 
 def test_a_deactivated_account_cannot_sign_in(client, session, system):
-    from procurement.accounts import set_user_active
+    from procurement.parties.accounts import set_user_active
 
     user = factories.user(session, "supplier", email="gone@supplier.example")
     set_user_active(session, system, user, False)

@@ -1,6 +1,6 @@
 import pytest
 
-from procurement import create_app
+from procurement.factory import create_app
 from procurement.core.errors import StartupError
 
 

@@ -8,8 +8,10 @@ from sqlalchemy import select
 
 from procurement.core.errors import NotFound
 from procurement.core.jobrecords import Job, JobStatus, run_job
-from procurement.documents import services as documents
-from procurement.documents.models import Document
+from dashboards import documents as reading
+from procurement.core import documents
+from tenders.lifecycle import readable_documents
+from procurement.core.documents import Document
 from tests import factories
 
 
@@ -69,12 +71,12 @@ def test_each_party_downloads_only_what_it_may(session, world):
     buyer_summary = next(d for d in docs if d.audience_organisation_id == world["orgs"][0].id)
     other_summary = next(d for d in docs if d.audience_organisation_id == world["orgs"][1].id)
     notice = next(d for d in docs if d.kind == "award_notice")
-    assert documents.get_document(session, bidder, own_letter.id)
-    assert documents.get_document(session, world["buyers"][0], buyer_summary.id)
-    assert documents.get_document(session, world["buyers"][0], notice.id)
-    assert documents.get_document(session, bidder, notice.id)
+    assert reading.get_document(session, bidder, own_letter.id)
+    assert reading.get_document(session, world["buyers"][0], buyer_summary.id)
+    assert reading.get_document(session, world["buyers"][0], notice.id)
+    assert reading.get_document(session, bidder, notice.id)
     for actor, document in [(bidder, other_letter), (world["buyers"][0], other_summary), (world["buyers"][0], own_letter),
                             (factories.user(session, "admin"), notice), (factories.user(session, "supplier"), own_letter)]:
         with pytest.raises(NotFound):
-            documents.get_document(session, actor, document.id)
-    assert len(documents.readable(session, world["agency"], world["tender"].id)) == 6
+            reading.get_document(session, actor, document.id)
+    assert len(readable_documents(session, world["agency"], world["tender"].id)) == 6

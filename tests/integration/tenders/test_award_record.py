@@ -13,12 +13,12 @@ from flask import current_app
 from pypdf import PdfReader
 from sqlalchemy import delete, select
 
-from procurement import ocds
+from opendata import ocds
 from procurement.core.access import SystemActor
-from procurement.documents import services as documents
-from procurement.documents.models import Document
-from procurement.models import Organisation, User
-from procurement.reports import ReportQuery, build
+from procurement.core import documents
+from procurement.core.documents import Document
+from procurement.parties.models import Organisation, User
+from reports.savings import ReportQuery, build
 from procurement.seed import seed_demo
 from suppliers.models import Supplier
 from tenders import award_record, evaluation

@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from procurement import create_app, migrate
+from procurement import migrate
+from procurement.factory import create_app
 from procurement.core.clock import now
 from procurement.core.db import db
 from procurement.core.errors import Conflict
-from procurement.models import User
+from procurement.parties.models import User
 from tenders import bidding
 from tenders.models import BidVersion, Tender
 from tests import factories

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from procurement.core.clock import LONDON, frozen_at
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from procurement.demand.models import Requirement, RequirementStatus
+from demand.models import Requirement, RequirementStatus
 from tenders import evaluation, scoring
 from tenders.models import OpenedBid, TenderStatus
 from tests import factories

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from procurement.core.clock import frozen_at, now
 from procurement.core.errors import Conflict, InvalidInput, PermissionDenied
-from tenders import bidding, evaluation, lifecycle, opening, optimised_award
+from tenders import award_record, bidding, evaluation, lifecycle, opening, optimised_award
 from tenders.models import CallOffOrder, Contract, OpenedBid, TenderStatus
 from tests import factories
 from tests.conftest import csrf_token, fresh_browser, sign_in
@@ -116,7 +116,7 @@ def test_split_award_adopted_approved_and_contracted(session, world):
     assert quantities == sorted([(org_a, Decimal(40), "700.00"), (org_a, Decimal(20), "740.00"),
                                  (org_b, Decimal(60), "700.00"), (org_b, Decimal(30), "740.00")])
     assert sum(o.total for o in orders) == Decimal("107000.00")
-    from procurement.reports import ReportQuery, build
+    from reports.savings import ReportQuery, build
 
     report = build(session, lead, ReportQuery("tender", tender_id=tender.id))
     names = {o.id: o.name for o in world["orgs"]}
@@ -146,7 +146,7 @@ def test_recommending_by_hand_drops_the_adoption(session, world):
         award = optimised_award.optimise(session, tender, time_limit=10)
         optimised_award.adopt(session, lead, tender.id, award.id)
         evaluation.recommend(session, lead, tender.id, tender.lots[0].id, "Lowest price for the whole lot")
-    assert optimised_award.adopted(session, tender) is None
+    assert award_record.adopted(session, tender) is None
 
 
 PAGES = [
@@ -217,7 +217,7 @@ def test_an_award_that_leaves_a_lot_where_the_rules_allow_can_be_approved(sessio
     from pathlib import Path
 
     from procurement.core.clock import today
-    from procurement.demand.board import BoardFilter
+    from demand.board import BoardFilter
     from tenders import pooling
 
     agency, second = factories.user(session, "agency"), factories.user(session, "agency")

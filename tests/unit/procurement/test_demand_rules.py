@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from procurement.demand import rules
-from procurement.demand.models import RequirementStatus as S
-from procurement.demand.thresholds import threshold_for, thresholds
+from demand import rules
+from demand.models import RequirementStatus as S
+from demand.thresholds import threshold_for, thresholds
 
 D = Decimal
 ON = date(2026, 11, 28)

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from procurement.demand.rules import plural, quantity_with_unit
+from demand.rules import plural, quantity_with_unit
 
 
 @pytest.mark.parametrize("quantity, unit, expected", [

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from procurement.reports import cumulative_limits
+from reports.savings import cumulative_limits
 
 
 def test_a_single_point_sits_in_a_month_from_nothing_saved():

@@ -1,0 +1,55 @@
+"""Reading stored documents with their access checks, and naming jobs' subjects for the
+jobs page: a face that reads across the domains."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from procurement.core.documents import Document
+from procurement.core.errors import NotFound
+from procurement.parties.models import Organisation
+from suppliers.models import Supplier
+from tenders.lifecycle import may_read_document
+from tenders.models import Lot, OpenedBid, Tender
+
+
+def get_document(session: Session, actor: Any, document_id: int) -> Document:
+    document = session.get(Document, document_id)
+    if document is None or not may_read_document(session, actor, document):
+        raise NotFound("No such document")
+    return document
+
+
+def job_subjects(session: Session, jobs: list[Any]) -> dict[int, str]:
+    """What each job is about, in words (a tender's reference, a bidder's name...), for the jobs page."""
+    def ids(kind: str) -> set[int]:
+        return {j.subject_id for j in jobs if j.subject_type == kind}
+
+    tenders = dict(session.execute(select(Tender.id, Tender.reference)).all()) if jobs else {}
+    lots = {i: f"{tenders.get(t, '?')} lot {n}" for i, t, n in session.execute(
+        select(Lot.id, Lot.tender_id, Lot.number).where(Lot.id.in_(ids("lot"))))}
+    bids = {i: f"{name}'s tender for {tenders.get(t, '?')}" for i, t, name in session.execute(
+        select(OpenedBid.id, OpenedBid.tender_id, Supplier.legal_name).join(Supplier, Supplier.id == OpenedBid.supplier_id)
+        .where(OpenedBid.id.in_(ids("opened_bid"))))}
+    # An order summary's subject holds the tender and the organisation (tender id x 1,000,000 + organisation id).
+    keyed = {j.subject_id: divmod(j.subject_id, 1_000_000) for j in jobs if j.subject_type == "organisation"}
+    organisations = dict(session.execute(select(Organisation.id, Organisation.name)
+                                         .where(Organisation.id.in_({o for _, o in keyed.values()}))).all())
+    out = {}
+    for job in jobs:
+        if job.subject_type == "tender":
+            out[job.id] = tenders.get(job.subject_id, "a tender")
+        elif job.subject_type == "lot":
+            out[job.id] = lots.get(job.subject_id, "a lot")
+        elif job.subject_type == "opened_bid":
+            out[job.id] = bids.get(job.subject_id, "a tender")
+        elif job.subject_type == "organisation":
+            tender_id, organisation_id = keyed[job.subject_id]
+            out[job.id] = f"{organisations.get(organisation_id, 'an organisation')}, {tenders.get(tender_id, '?')}"
+        elif job.subject_type == "report_request":
+            out[job.id] = f"savings report request {job.subject_id}"
+        else:
+            out[job.id] = job.subject_type.replace("_", " ")
+    return out

@@ -1,0 +1,67 @@
+"""Downloading documents (access checked, SHA-256 shown), and the agency's page of jobs."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from procurement.parties.auth import page_actor, require
+from procurement.core import access
+from procurement.core.db import db
+from procurement.core.errors import NotFound
+from procurement.core.jobrecords import KINDS, Job, JobStatus, retry_job
+from dashboards import documents
+from procurement.core.documents import storage
+from procurement.parties.forms import ConfirmForm
+
+bp = Blueprint("documents", __name__, template_folder="templates")
+
+
+@bp.route("/documents/<int:document_id>")
+@login_required
+def download(document_id: int) -> Any:
+    document = documents.get_document(db.session, page_actor(), document_id)
+    response = send_file(storage().path(document.stored_path), mimetype="application/pdf", as_attachment=True,
+                         download_name=document.file_name)
+    response.headers["X-Content-SHA256"] = document.sha256
+    return response
+
+
+@bp.route("/jobs")
+@login_required
+def jobs() -> Any:
+    require(access.can_view_jobs(current_user))
+    found = db.session.scalars(select(Job).order_by(Job.id.desc()).limit(200)).all()
+    return render_template("documents/jobs.html", jobs=found, kinds=KINDS, button=ConfirmForm(),
+                           subjects=documents.job_subjects(db.session, list(found)))
+
+
+@bp.route("/jobs/<int:job_id>.json")
+@login_required
+def job_status(job_id: int) -> Any:
+    """Polled by pages for a job's live progress: the agency's, or the job of whoever asked for
+    it (a buyer's savings report)."""
+    job = db.session.get(Job, job_id)
+    require(access.can_view_jobs(current_user) or (job is not None and job.requested_by_id == current_user.id))
+    if job is None:
+        raise NotFound("No such job")
+    return {"status": job.status.value, "progress": job.progress, "note": job.progress_note, "error": job.error,
+            "finished": job.status in (JobStatus.done, JobStatus.failed), "attempts": job.attempts}
+
+
+@bp.route("/jobs/<int:job_id>/retry", methods=["POST"])
+@login_required
+def retry(job_id: int) -> Any:
+    require(access.can_view_jobs(current_user))
+    job = db.session.get(Job, job_id)
+    if job is None:
+        raise NotFound("No such job")
+    if ConfirmForm().validate_on_submit():
+        if job.status is JobStatus.failed:
+            retry_job(db.session, job)
+            flash(f"Job {job.id} asked for again", "success")
+        else:
+            flash(f"Job {job.id} is {job.status.value}: only a failed job is retried", "error")
+    return redirect(url_for("documents.jobs"))

@@ -1,0 +1,262 @@
+"""Requirements: raised, edited, submitted and withdrawn by their organisation's buyers;
+withdrawn once committed, or cancelled, only by the agency. Every change is audited."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from catalogue.models import CatalogueItem
+from catalogue.rules import parse_cpv, parse_money
+from procurement.core import access
+from procurement.core.audit import record_event
+from procurement.core.clock import now, today
+from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from demand import rules
+from demand.signals import requirement_leaving
+from demand.models import Requirement, RequirementStatus
+from procurement.parties.models import CpvCode
+
+TEXT_LIMITS = {"title": 200, "specification": 5000, "unit": 40, "delivery_location": 200, "notes": 5000}
+
+
+@dataclass
+class RequirementInput:
+    """A requirement as a form, the API or a file row gives it: text, checked here."""
+
+    organisation_id: int | None = None
+    title: str = ""
+    catalogue_item_id: int | None = None
+    cpv_code: str = ""
+    specification: str = ""
+    quantity: Any = ""
+    unit: str = ""
+    delivery_location: str = ""
+    needed_by: date | str | None = None
+    baseline_unit_price: Any = ""
+    notes: str = ""
+
+
+def validate(session: Session, data: RequirementInput, *, items: dict[int, CatalogueItem] | None = None,
+             cpv_codes: dict[str, str] | None = None, on: date | None = None) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """(clean values, errors by field). `items` and `cpv_codes` (code -> check digit) let a
+    file check many rows without a query each."""
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    for name, limit in TEXT_LIMITS.items():
+        text = str(getattr(data, name) or "").strip()
+        if len(text) > limit:
+            errors[name] = [f"Must be at most {limit} characters"]
+        values[name] = text
+    item = None
+    if data.catalogue_item_id:
+        item = (items or {}).get(data.catalogue_item_id) if items is not None else session.get(CatalogueItem, data.catalogue_item_id)
+        if item is None:
+            errors["catalogue_item_id"] = [f"There is no catalogue item {data.catalogue_item_id}"]
+    values["catalogue_item_id"] = item.id if item else None
+    raw_cpv = (data.cpv_code or "").strip() or (item.cpv_code if item else "")
+    values["cpv_code"] = None
+    if not raw_cpv:
+        errors["cpv_code"] = ["Choose a catalogue item or enter a CPV code"]
+    else:
+        digits = raw_cpv.split("-", 1)[0]
+        if cpv_codes is not None:
+            known, check_digits = frozenset(cpv_codes), cpv_codes
+        else:
+            found = session.get(CpvCode, digits) if len(digits) == 8 and digits.isdecimal() else None
+            known = frozenset({found.code}) if found else frozenset()
+            check_digits = {found.code: found.check_digit} if found else None
+        try:
+            values["cpv_code"] = parse_cpv(raw_cpv, known, check_digits)
+        except ValueError as exc:
+            errors["cpv_code"] = [str(exc)[0].upper() + str(exc)[1:]]
+    if item:
+        values["title"] = values["title"] or item.name
+        if values["unit"] and values["unit"].lower() != item.unit.lower():
+            errors["unit"] = [f"{item.name} is bought in units of '{item.unit}'"]
+        values["unit"] = values["unit"] or item.unit
+    elif not values["specification"] and "specification" not in errors:
+        errors["specification"] = ["Describe what is needed, or choose a catalogue item"]
+    if not values["title"]:
+        errors.setdefault("title", ["Enter a short title"])
+    if not values["unit"]:
+        errors.setdefault("unit", ["Enter the unit (for example: each, licence, seat per year)"])
+    try:
+        values["quantity"] = rules.parse_quantity(data.quantity, values["unit"] or "each")
+    except ValueError as exc:
+        errors["quantity"] = [f"The quantity {exc}" if not str(exc).startswith("Enter") else str(exc)]
+    if not values["delivery_location"]:
+        errors.setdefault("delivery_location", ["Enter where it is to be delivered"])
+    needed_by = data.needed_by
+    if isinstance(needed_by, str):
+        try:
+            needed_by = date.fromisoformat(needed_by.strip()) if needed_by.strip() else None
+        except ValueError:
+            errors["needed_by"] = ["Enter a date as YYYY-MM-DD"]
+            needed_by = None
+    if needed_by is None:
+        errors.setdefault("needed_by", ["Enter the date it is needed by"])
+    else:
+        try:
+            rules.check_needed_by(needed_by, on or today())
+        except ValueError as exc:
+            errors["needed_by"] = [f"The needed-by date {exc}"]
+    values["needed_by"] = needed_by
+    try:
+        values["baseline_unit_price"] = parse_money(str(data.baseline_unit_price or "").strip())
+    except ValueError as exc:
+        errors["baseline_unit_price"] = [f"The current unit price {exc}"]
+    return values, errors
+
+
+def _checked(session: Session, data: RequirementInput) -> dict[str, Any]:
+    values, errors = validate(session, data)
+    if errors:
+        raise InvalidInput("The requirement is not valid", field_errors=errors)
+    return values
+
+
+def organisation_for(actor: Any, organisation_id: int | None) -> int:
+    own = sorted(getattr(actor, "organisation_ids", ()) or ())
+    chosen = organisation_id or (own[0] if len(own) == 1 else None)
+    if chosen is None and own:
+        raise InvalidInput("Choose the organisation", field_errors={"organisation_id": ["Choose the organisation"]})
+    if chosen is None or not access.can_act_for_organisation(actor, chosen):
+        raise PermissionDenied("Only your organisation's buyers raise its requirements")
+    return chosen
+
+
+def create_requirement(session: Session, actor: Any, data: RequirementInput, *, submit: bool = False) -> Requirement:
+    organisation_id = organisation_for(actor, data.organisation_id)
+    values = _checked(session, data)
+    requirement = Requirement(organisation_id=organisation_id, raised_by_id=getattr(actor, "id", None),
+                              raised_by_label=actor.audit_label, **values)
+    session.add(requirement)
+    session.flush()
+    record_event(session, actor, "requirement.created", subject=requirement,
+                 details={"organisation_id": organisation_id, "quantity": str(requirement.quantity)})
+    if submit:
+        submit_requirement(session, actor, requirement.id)
+    return requirement
+
+
+def get_requirement(session: Session, actor: Any, requirement_id: int) -> Requirement:
+    requirement = session.get(Requirement, requirement_id)
+    # Another organisation's requirement is reported as missing: not theirs to know of.
+    if requirement is None or not access.can_view_requirement(actor, requirement):
+        raise NotFound("No such requirement")
+    return requirement
+
+
+def _own(session: Session, actor: Any, requirement_id: int) -> Requirement:
+    requirement = get_requirement(session, actor, requirement_id)
+    if not access.can_act_for_organisation(actor, requirement.organisation_id):
+        raise PermissionDenied("Only the organisation's own buyers change its requirements")
+    return requirement
+
+
+def update_requirement(session: Session, actor: Any, requirement_id: int, data: RequirementInput) -> Requirement:
+    requirement = _own(session, actor, requirement_id)
+    if requirement.status not in rules.BUYER_EDITABLE:
+        raise Conflict(f"A {requirement.status.value} requirement can no longer be edited")
+    values = _checked(session, data)
+    changed = {k: str(v) for k, v in values.items() if getattr(requirement, k) != v}
+    for name, value in values.items():
+        setattr(requirement, name, value)
+    requirement.updated_at = now()
+    session.flush()
+    record_event(session, actor, "requirement.updated", subject=requirement, details={"changed": changed})
+    return requirement
+
+
+def move_requirement(session: Session, actor: Any, requirement: Requirement, target: RequirementStatus, action: str,
+                     reason: str = "") -> Requirement:
+    """Change a requirement's status if the rules allow it, and audit the move. Callers check
+    who may make it."""
+    if not rules.can_move(requirement.status, target):
+        raise Conflict(f"A {requirement.status.value} requirement cannot become {target.value}")
+    previous = requirement.status
+    requirement.status, requirement.updated_at = target, now()
+    if reason:
+        requirement.status_reason = reason[:500]
+    session.flush()
+    record_event(session, actor, action, subject=requirement,
+                 details={"from": previous.value, "to": target.value, **({"reason": reason} if reason else {})})
+    return requirement
+
+
+def submit_requirement(session: Session, actor: Any, requirement_id: int) -> Requirement:
+    requirement = _own(session, actor, requirement_id)
+    if requirement.status is not RequirementStatus.draft:
+        raise Conflict(f"Only a draft can be submitted; this one is {requirement.status.value}")
+    try:
+        rules.check_needed_by(requirement.needed_by, today())
+    except ValueError as exc:
+        raise InvalidInput("The requirement is not valid", field_errors={"needed_by": [f"The needed-by date {exc}"]}) from None
+    requirement.submitted_at = now()
+    return move_requirement(session, actor, requirement, RequirementStatus.submitted, "requirement.submitted")
+
+
+def withdraw_requirement(session: Session, actor: Any, requirement_id: int, reason: str = "") -> Requirement:
+    """A buyer takes back their organisation's requirement, until it is committed to a tender."""
+    requirement = _own(session, actor, requirement_id)
+    if requirement.status not in rules.BUYER_WITHDRAWABLE:
+        raise Conflict(f"A {requirement.status.value} requirement can only be withdrawn by the agency")
+    requirement_leaving.send(requirement, session=session)
+    return move_requirement(session, actor, requirement, RequirementStatus.withdrawn, "requirement.withdrawn", reason)
+
+
+def agency_withdraw(session: Session, actor: Any, requirement_id: int, reason: str) -> Requirement:
+    """The agency withdraws a committed requirement at its organisation's request: the line
+    leaves its lot, and the reason is kept and audited."""
+    if not access.can_stop_requirements(actor):
+        raise PermissionDenied("Only the agency withdraws committed requirements")
+    requirement = get_requirement(session, actor, requirement_id)
+    if requirement.status not in rules.AGENCY_WITHDRAWABLE:
+        raise Conflict(f"A {requirement.status.value} requirement is withdrawn by its own buyers")
+    if not reason.strip():
+        raise InvalidInput("Give a reason", field_errors={"reason": ["Give the reason for the withdrawal"]})
+    requirement_leaving.send(requirement, session=session)
+    return move_requirement(session, actor, requirement, RequirementStatus.withdrawn, "requirement.withdrawn_by_agency", reason.strip())
+
+
+def cancel_requirement(session: Session, actor: Any, requirement_id: int, reason: str) -> Requirement:
+    if not access.can_stop_requirements(actor):
+        raise PermissionDenied("Only the agency cancels requirements")
+    requirement = get_requirement(session, actor, requirement_id)
+    if requirement.status not in rules.AGENCY_CANCELLABLE:
+        raise Conflict(f"A {requirement.status.value} requirement cannot be cancelled")
+    if not reason.strip():
+        raise InvalidInput("Give a reason", field_errors={"reason": ["Give the reason for the cancellation"]})
+    requirement_leaving.send(requirement, session=session)
+    return move_requirement(session, actor, requirement, RequirementStatus.cancelled, "requirement.cancelled", reason.strip())
+
+
+def mark_fulfilled(session: Session, actor: Any, requirement_id: int) -> Requirement:
+    requirement = _own(session, actor, requirement_id)
+    return move_requirement(session, actor, requirement, RequirementStatus.fulfilled, "requirement.fulfilled")
+
+
+def list_requirements(session: Session, actor: Any, *, organisation_id: int | None = None,
+                      status: RequirementStatus | None = None, page: int = 1, per_page: int = 50) -> tuple[list[Requirement], int]:
+    """A buyer's organisations' requirements; the agency's view of any organisation's."""
+    statement = select(Requirement)
+    if access.has_role(actor, access.AGENCY):
+        if organisation_id:
+            statement = statement.where(Requirement.organisation_id == organisation_id)
+    elif access.can_raise_requirements(actor):
+        own = sorted(actor.organisation_ids)
+        if organisation_id and organisation_id not in own:
+            raise PermissionDenied("You can only list your own organisation's requirements")
+        statement = statement.where(Requirement.organisation_id.in_([organisation_id] if organisation_id else own))
+    else:
+        raise PermissionDenied("Only buyers and the agency see requirements")
+    if status:
+        statement = statement.where(Requirement.status == status)
+    total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    found = session.scalars(statement.order_by(Requirement.needed_by, Requirement.id)
+                            .limit(per_page).offset((page - 1) * per_page)).all()
+    return list(found), total

@@ -1,0 +1,12 @@
+"""What demand tells the domains above it, without importing them (they connect at start-up,
+in the composition root)."""
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+requirement_leaving = _signals.signal("requirement-leaving", doc="""
+A requirement is withdrawn or cancelled and leaves the flow. Sent with the requirement as
+sender and `session=`, inside the transaction that moves it; a receiver's writes commit or
+roll back with it.""")

@@ -1,0 +1,247 @@
+"""Demand pages: buyers' requirements and pools; the agency's demand board."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from catalogue.models import CatalogueItem
+from procurement.parties.auth import page_actor, require
+from procurement.core import access
+from procurement.core.db import db
+from procurement.core.errors import InvalidInput
+from procurement.core.http import undone_if_refused
+from procurement.core.webforms import apply_errors
+from demand import board as boards
+from demand import rules, services, uploads
+from demand.forms import FormTenderForm, ReasonForm, RequirementForm, UploadForm
+from demand.models import RequirementStatus
+from demand.schemas import BoardArgsSchema, RequirementListArgsSchema
+from procurement.parties.forms import ConfirmForm
+from procurement.parties.models import Organisation, Partnership
+from catalogue.spreadsheets import csv_text
+
+bp = Blueprint("demand", __name__, template_folder="templates")
+
+
+def _organisation_choices(form: Any) -> None:
+    own = sorted(getattr(current_user, "organisation_ids", ()) or ())
+    names = dict(db.session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(own))).all()) if own else {}
+    form.organisation_id.choices = [(i, names.get(i, str(i))) for i in own]
+
+
+def _item_choices(form: RequirementForm) -> None:
+    items = db.session.execute(select(CatalogueItem.id, CatalogueItem.name, CatalogueItem.unit).order_by(CatalogueItem.name))
+    form.catalogue_item_id.choices = [(0, "None: I will give a CPV code and a specification")] + [
+        (i, f"{name} (priced {'each' if unit == 'each' else 'per ' + unit})") for i, name, unit in items]
+
+
+def _input(form: RequirementForm) -> services.RequirementInput:
+    return services.RequirementInput(
+        organisation_id=form.organisation_id.data or None, title=form.title.data or "",
+        catalogue_item_id=form.catalogue_item_id.data or None, cpv_code=form.cpv_code.data or "",
+        specification=form.specification.data or "", quantity=form.quantity.data or "", unit=form.unit.data or "",
+        delivery_location=form.delivery_location.data or "", needed_by=form.needed_by.data,
+        baseline_unit_price=form.baseline_unit_price.data or "", notes=form.notes.data or "",
+    )
+
+
+@bp.route("/requirements")
+@login_required
+def requirements() -> Any:
+    require(access.can_raise_requirements(current_user) or access.has_role(current_user, access.AGENCY))
+    try:
+        args = RequirementListArgsSchema().load({k: v for k, v in request.args.items() if v != ""})
+    except ValidationError:
+        args = RequirementListArgsSchema().load({})
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    found, total = services.list_requirements(db.session, page_actor(), organisation_id=args["organisation_id"],
+                                              status=args["status"], page=page)
+    return render_template("demand/requirements.html", requirements=found, total=total, page=page,
+                           statuses=list(RequirementStatus), chosen_status=args["status"],
+                           can_raise=access.can_raise_requirements(current_user), rules=rules)
+
+
+@bp.route("/requirements/new", methods=["GET", "POST"])
+@login_required
+def new_requirement() -> Any:
+    require(access.can_raise_requirements(current_user))
+    form = RequirementForm()
+    _organisation_choices(form)
+    _item_choices(form)
+    if form.validate_on_submit():
+        try:
+            with undone_if_refused():
+                created = services.create_requirement(db.session, page_actor(), _input(form), submit=bool(form.submit_now.data))
+        except InvalidInput as error:
+            apply_errors(form, error)
+        else:
+            flash(f"Requirement {created.id} saved" + (" and submitted to the demand board" if form.submit_now.data else " as a draft"), "success")
+            return redirect(url_for("demand.requirement", requirement_id=created.id))
+    return render_template("demand/requirement_form.html", form=form, title="Raise a requirement", editing=False)
+
+
+@bp.route("/requirements/<int:requirement_id>")
+@login_required
+def requirement(requirement_id: int) -> Any:
+    found = services.get_requirement(db.session, page_actor(), requirement_id)
+    own = access.can_act_for_organisation(current_user, found.organisation_id)
+    return render_template(
+        "demand/requirement.html", requirement=found, own=own, rules=rules, button=ConfirmForm(),
+        reason_form=ReasonForm(), agency=access.can_stop_requirements(current_user),
+    )
+
+
+@bp.route("/requirements/<int:requirement_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_requirement(requirement_id: int) -> Any:
+    found = services.get_requirement(db.session, page_actor(), requirement_id)
+    require(access.can_act_for_organisation(current_user, found.organisation_id))
+    form = RequirementForm(obj=found) if request.method == "GET" else RequirementForm()
+    _organisation_choices(form)
+    _item_choices(form)
+    del form.submit_now
+    if request.method == "GET":
+        form.catalogue_item_id.data = found.catalogue_item_id or 0
+        form.quantity.data = rules.quantity_text(found.quantity)
+        form.baseline_unit_price.data = str(found.baseline_unit_price)
+    if form.validate_on_submit():
+        try:
+            with undone_if_refused():
+                services.update_requirement(db.session, page_actor(), requirement_id, _input(form))
+        except InvalidInput as error:
+            apply_errors(form, error)
+        else:
+            flash("Requirement saved", "success")
+            return redirect(url_for("demand.requirement", requirement_id=requirement_id))
+    return render_template("demand/requirement_form.html", form=form, title=f"Edit requirement {requirement_id}",
+                           editing=True)
+
+
+def _act(requirement_id: int, action: Any, message: str, form_class: Any = ConfirmForm) -> Any:
+    form = form_class()
+    if not form.validate_on_submit():
+        flash("; ".join(m for ms in form.errors.values() for m in ms) or "The form expired: try again", "error")
+        return redirect(url_for("demand.requirement", requirement_id=requirement_id))
+    action(form)
+    flash(message, "success")
+    return redirect(url_for("demand.requirement", requirement_id=requirement_id))
+
+
+@bp.route("/requirements/<int:requirement_id>/submit", methods=["POST"])
+@login_required
+def submit_requirement(requirement_id: int) -> Any:
+    return _act(requirement_id, lambda f: services.submit_requirement(db.session, page_actor(), requirement_id),
+                "Submitted to the demand board")
+
+
+@bp.route("/requirements/<int:requirement_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw_requirement(requirement_id: int) -> Any:
+    return _act(requirement_id, lambda f: services.withdraw_requirement(db.session, page_actor(), requirement_id),
+                "Requirement withdrawn")
+
+
+@bp.route("/requirements/<int:requirement_id>/fulfilled", methods=["POST"])
+@login_required
+def fulfil_requirement(requirement_id: int) -> Any:
+    return _act(requirement_id, lambda f: services.mark_fulfilled(db.session, page_actor(), requirement_id),
+                "Marked as delivered")
+
+
+@bp.route("/requirements/<int:requirement_id>/agency-withdraw", methods=["POST"])
+@login_required
+def agency_withdraw(requirement_id: int) -> Any:
+    require(access.can_stop_requirements(current_user))
+    return _act(requirement_id, lambda f: services.agency_withdraw(db.session, page_actor(), requirement_id, f.reason.data),
+                "Requirement withdrawn from its tender", ReasonForm)
+
+
+@bp.route("/requirements/<int:requirement_id>/cancel", methods=["POST"])
+@login_required
+def cancel_requirement(requirement_id: int) -> Any:
+    require(access.can_stop_requirements(current_user))
+    return _act(requirement_id, lambda f: services.cancel_requirement(db.session, page_actor(), requirement_id, f.reason.data),
+                "Requirement cancelled", ReasonForm)
+
+
+@bp.route("/requirements/upload", methods=["GET", "POST"])
+@login_required
+def upload() -> Any:
+    require(access.can_raise_requirements(current_user))
+    form = UploadForm()
+    _organisation_choices(form)
+    if form.validate_on_submit():
+        try:
+            with undone_if_refused():
+                record = uploads.upload_requirements(
+                    db.session, page_actor(), organisation_id=form.organisation_id.data or None,
+                    filename=form.file.data.filename or "", stream=form.file.data.stream,
+                    max_bytes=current_app.config["REQUIREMENT_UPLOAD_MAX_BYTES"], submit=bool(form.submit_now.data))
+        except InvalidInput as error:
+            apply_errors(form, error)
+        else:
+            return redirect(url_for("demand.upload_report", upload_id=record.id))
+    return render_template("demand/upload.html", form=form, columns=uploads.COLUMNS, max_rows=uploads.MAX_ROWS)
+
+
+@bp.route("/requirements/uploads/<int:upload_id>")
+@login_required
+def upload_report(upload_id: int) -> Any:
+    return render_template("demand/upload_report.html", record=uploads.get_upload(db.session, page_actor(), upload_id))
+
+
+@bp.route("/requirements/uploads/<int:upload_id>/errors.csv")
+@login_required
+def upload_errors(upload_id: int) -> Any:
+    record = uploads.get_upload(db.session, page_actor(), upload_id)
+    return Response(uploads.errors_csv(record), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=requirements-upload-{upload_id}-errors.csv"})
+
+
+@bp.route("/requirements/template.csv")
+@login_required
+def upload_template() -> Any:
+    require(access.can_raise_requirements(current_user))
+    return Response(uploads.template_csv(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=requirements-template.csv"})
+
+
+def _board_filter() -> tuple[boards.BoardFilter, dict[str, list[str]]]:
+    raw = {k: v for k, v in request.args.items() if v != "" and k in BoardArgsSchema().fields}
+    try:
+        return boards.BoardFilter(**BoardArgsSchema().load(raw)), {}
+    except ValidationError as error:
+        messages = {k: v if isinstance(v, list) else [str(v)] for k, v in error.messages.items()}
+        return boards.BoardFilter(), messages
+
+
+@bp.route("/demand")
+@login_required
+def board() -> Any:
+    require(access.can_view_demand_board(current_user))
+    chosen, errors = _board_filter()
+    pools = boards.demand_board(db.session, page_actor(), chosen)
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    per_page = 50
+    return render_template(
+        "demand/board.html", pools=pools[(page - 1) * per_page: page * per_page], total=len(pools), page=page,
+        pages=max(1, -(-len(pools) // per_page)), chosen=chosen, errors=errors, depths=list(rules.DEPTHS),
+        partnerships=list(Partnership), sorts=list(boards.SORTS), form=FormTenderForm(), rules=rules,
+        args=request.args,
+    )
+
+
+@bp.route("/demand/export.csv")
+@login_required
+def board_csv() -> Any:
+    require(access.can_view_demand_board(current_user))
+    chosen, errors = _board_filter()
+    if errors:
+        raise InvalidInput("The filter is not valid", field_errors=errors)
+    pools = boards.demand_board(db.session, page_actor(), chosen)
+    return Response(csv_text(boards.board_csv_rows(pools)), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=demand-board.csv"})

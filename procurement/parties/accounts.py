@@ -1,0 +1,295 @@
+"""Accounts: sign-in with lockout, users and their roles, API tokens."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from procurement.core import access
+from procurement.core.audit import record_event
+from procurement.core.clock import now
+from procurement.core.errors import InvalidInput, NotFound, PermissionDenied
+from procurement.core.security import (
+    hash_password,
+    is_valid_email,
+    lockout_ends,
+    needs_rehash,
+    new_api_token,
+    password_problems,
+    token_digest,
+    verify_password,
+)
+from procurement.parties.models import ApiToken, Membership, Organisation, Role, SignInAttempt, User, lower_email
+from suppliers.models import Supplier
+
+SIGN_IN_FAILED = "Enter a correct email address and password"
+
+
+class SignInRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    attempts: int = 5
+    minutes: int = 15
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(minutes=self.minutes)
+
+
+def _failures_since_last_success(session: Session, column: Any, value: str, since: Any) -> list:
+    last_success = session.scalar(
+        select(func.max(SignInAttempt.attempted_at)).where(column == value, SignInAttempt.succeeded)
+    )
+    query = select(SignInAttempt.attempted_at).where(
+        column == value, SignInAttempt.succeeded.is_(False), SignInAttempt.attempted_at > since
+    )
+    if last_success is not None:
+        query = query.where(SignInAttempt.attempted_at > last_success)
+    return list(session.scalars(query))
+
+
+def sign_in(
+    session: Session, email: str, password: str, ip_address: str, policy: LockoutPolicy
+) -> User:
+    """Check credentials. Unknown email and wrong password fail alike; repeated failures for
+    an account or an address lock sign-in for a while. Records the attempt and audits it."""
+    email = lower_email(email)
+    at = now()
+    since = at - policy.window
+    locked_until = max(
+        (
+            end
+            for end in (
+                lockout_ends(
+                    _failures_since_last_success(session, SignInAttempt.email, email, since),
+                    at, limit=policy.attempts, window=policy.window,
+                ),
+                lockout_ends(
+                    _failures_since_last_success(session, SignInAttempt.ip_address, ip_address, since),
+                    at, limit=policy.attempts, window=policy.window,
+                ),
+            )
+            if end is not None
+        ),
+        default=None,
+    )
+    if locked_until is not None:
+        record_event(session, None, "sign_in.refused_locked", details={"email": email, "ip": ip_address})
+        raise SignInRefused(
+            f"Too many failed attempts to sign in. Try again in {policy.minutes} minutes."
+        )
+
+    user = session.scalar(select(User).where(User.email == email))
+    ok = verify_password(user.password_hash if user else None, password)
+    ok = ok and user is not None and user.active
+    session.add(SignInAttempt(email=email, ip_address=ip_address, succeeded=ok, attempted_at=at))
+    if not ok:
+        record_event(
+            session, None, "sign_in.failed",
+            subject=user, subject_type="user_account",
+            details={"email": email, "ip": ip_address},
+        )
+        raise SignInRefused(SIGN_IN_FAILED)
+    assert user is not None
+    user.last_sign_in_at = at
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    record_event(session, user, "sign_in.succeeded", subject=user, details={"ip": ip_address})
+    return user
+
+
+def record_sign_out(session: Session, user: User) -> None:
+    record_event(session, user, "sign_out", subject=user)
+
+
+@dataclass(frozen=True)
+class RoleGrant:
+    role: Role
+    organisation_id: int | None = None
+    supplier_id: int | None = None
+
+
+def _check_grants(session: Session, grants: Iterable[RoleGrant]) -> list[RoleGrant]:
+    grants = list(grants)
+    errors: dict[str, list[str]] = {}
+    seen: set[Role] = set()
+    for grant in grants:
+        if grant.role in seen:
+            errors.setdefault("roles", []).append(f"The role {grant.role.value} is given twice")
+        seen.add(grant.role)
+        if grant.role is Role.buyer:
+            if grant.organisation_id is None or session.get(Organisation, grant.organisation_id) is None:
+                errors.setdefault("organisation_id", []).append(
+                    "Choose the organisation the buyer works for"
+                )
+        if grant.role is Role.supplier:
+            if grant.supplier_id is None or session.get(Supplier, grant.supplier_id) is None:
+                errors.setdefault("supplier_id", []).append("Choose the supplier the user works for")
+    if not grants:
+        errors.setdefault("roles", []).append("Give the user at least one role")
+    if errors:
+        raise InvalidInput("The roles are not valid", field_errors=errors)
+    return grants
+
+
+def _memberships(grants: list[RoleGrant]) -> list[Membership]:
+    return [
+        Membership(
+            role=g.role,
+            organisation_id=g.organisation_id if g.role is Role.buyer else None,
+            supplier_id=g.supplier_id if g.role is Role.supplier else None,
+        )
+        for g in grants
+    ]
+
+
+def _describe(grants: Iterable[Any]) -> list[dict[str, Any]]:
+    return [
+        {"role": g.role.value, "organisation_id": g.organisation_id, "supplier_id": g.supplier_id}
+        for g in grants
+    ]
+
+
+def create_user(
+    session: Session, actor: Any, *, email: str, full_name: str, password: str,
+    grants: Iterable[RoleGrant],
+) -> User:
+    if not access.can_manage_accounts(actor):
+        raise PermissionDenied("Only administrators can create accounts")
+    email = lower_email(email)
+    errors: dict[str, list[str]] = {}
+    if not is_valid_email(email):
+        errors["email"] = ["Enter an email address in the correct format, like name@example.org"]
+    elif session.scalar(select(User.id).where(User.email == email)) is not None:
+        errors["email"] = ["An account with this email address already exists"]
+    if not full_name.strip():
+        errors["full_name"] = ["Enter the person's full name"]
+    if problems := password_problems(password, email):
+        errors["password"] = problems
+    if errors:
+        raise InvalidInput("The account details are not valid", field_errors=errors)
+    grants = _check_grants(session, grants)
+    user = User(
+        email=email, full_name=full_name.strip(), password_hash=hash_password(password),
+        memberships=_memberships(grants),
+    )
+    session.add(user)
+    session.flush()
+    record_event(session, actor, "user.created", subject=user,
+                 details={"email": email, "roles": _describe(grants)})
+    return user
+
+
+def set_user_roles(session: Session, actor: Any, user: User, grants: Iterable[RoleGrant]) -> User:
+    if not access.can_manage_accounts(actor):
+        raise PermissionDenied("Only administrators can change roles")
+    grants = _check_grants(session, grants)
+    before = _describe(user.memberships)
+    user.memberships.clear()
+    session.flush()
+    user.memberships.extend(_memberships(grants))
+    session.flush()
+    record_event(session, actor, "user.roles_changed", subject=user,
+                 details={"before": before, "after": _describe(grants)})
+    return user
+
+
+def set_user_active(session: Session, actor: Any, user: User, active: bool) -> User:
+    if not access.can_manage_accounts(actor):
+        raise PermissionDenied("Only administrators can activate or deactivate accounts")
+    if getattr(actor, "id", None) == user.id and not active:
+        raise InvalidInput("You cannot deactivate your own account",
+                           field_errors={"active": ["You cannot deactivate your own account"]})
+    if user.active != active:
+        user.active = active
+        record_event(session, actor, "user.activated" if active else "user.deactivated", subject=user)
+    return user
+
+
+def set_password(session: Session, actor: Any, user: User, password: str) -> None:
+    if not (access.can_manage_accounts(actor) or getattr(actor, "id", None) == user.id):
+        raise PermissionDenied("You cannot change this password")
+    if problems := password_problems(password, user.email):
+        raise InvalidInput("The password is not valid", field_errors={"password": problems})
+    user.password_hash = hash_password(password)
+    record_event(session, actor, "user.password_changed", subject=user)
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such account")
+    return user
+
+
+def list_users(session: Session, actor: Any) -> list[User]:
+    if not access.can_manage_accounts(actor):
+        raise PermissionDenied("Only administrators can list accounts")
+    return list(session.scalars(select(User).order_by(User.email)))
+
+
+# API tokens ---------------------------------------------------------------------------------
+
+MAX_TOKEN_DAYS = 366
+
+
+def create_api_token(session: Session, actor: Any, *, name: str, days: int) -> tuple[ApiToken, str]:
+    """A new token for the acting user; the plain token is returned once and never stored."""
+    if not access.can_manage_own_tokens(actor) or getattr(actor, "id", None) is None:
+        raise PermissionDenied("Sign in to create an API token")
+    errors: dict[str, list[str]] = {}
+    if not name.strip() or len(name.strip()) > 100:
+        errors["name"] = ["Enter a name for the token, up to 100 characters"]
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        errors["days"] = [f"The token must expire in 1 to {MAX_TOKEN_DAYS} days"]
+    if errors:
+        raise InvalidInput("The token details are not valid", field_errors=errors)
+    plain, prefix, digest = new_api_token()
+    token = ApiToken(
+        user_id=actor.id, name=name.strip(), token_prefix=prefix, token_hash=digest,
+        expires_at=now() + timedelta(days=days),
+    )
+    session.add(token)
+    session.flush()
+    record_event(session, actor, "api_token.created", subject=token,
+                 details={"name": token.name, "expires_at": token.expires_at.isoformat()})
+    return token, plain
+
+
+def list_own_tokens(session: Session, actor: Any) -> list[ApiToken]:
+    if not access.can_manage_own_tokens(actor):
+        raise PermissionDenied("Sign in to see your API tokens")
+    return list(
+        session.scalars(
+            select(ApiToken).where(ApiToken.user_id == actor.id).order_by(ApiToken.created_at.desc())
+        )
+    )
+
+
+def revoke_api_token(session: Session, actor: Any, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    # Someone else's token is reported as missing: its existence is not theirs to know.
+    if token is None or not access.can_revoke_token(actor, token):
+        raise NotFound("No such API token")
+    if token.revoked_at is None:
+        token.revoked_at = now()
+        record_event(session, actor, "api_token.revoked", subject=token)
+    return token
+
+
+def user_for_api_token(session: Session, plain: str) -> User | None:
+    """The active user a bearer token belongs to, if it is known, unexpired and unrevoked."""
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(plain)))
+    at = now()
+    if token is None or not token.is_usable(at):
+        return None
+    token.last_used_at = at
+    return token.user

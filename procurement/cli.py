@@ -227,6 +227,20 @@ def _sweep_every(app: Flask, seconds: int) -> None:
     threading.Thread(target=sweep, name="job-sweeper", daemon=True).start()
 
 
+@click.command("cron")
+def cron_command() -> None:
+    """Run the schedule (tenders closing at their deadline...) with RQ's cron scheduler: it
+    enqueues each task at its interval for the workers (needs REDIS_URL; one is enough, a
+    second does no harm: every task is idempotent)."""
+    from procurement.core.schedule import TASKS, cron_scheduler
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.UsageError("REDIS_URL is not set: without Redis the web process runs the schedule itself")
+    scheduler = cron_scheduler(current_app._get_current_object())
+    click.echo("scheduled: " + ", ".join(f"{t.name} every {t.every_seconds} s" for t in TASKS.values()))
+    scheduler.start()
+
+
 jobs_cli = AppGroup("jobs", help="Background jobs.")
 
 
@@ -266,3 +280,4 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(tenders_cli)
     app.cli.add_command(worker_command)
+    app.cli.add_command(cron_command)

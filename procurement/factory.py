@@ -90,6 +90,7 @@ def _wire(app: Flask, api: Api) -> None:
     from opendata import views as opendata_views
     from procurement import cli
     from procurement.core.jobrecords import register_kinds
+    from procurement.core.schedule import register_tasks, start_in_process
     from procurement.parties import api as parties_api
     from procurement.parties import views as parties_views
     from reports import savings
@@ -98,6 +99,7 @@ def _wire(app: Flask, api: Api) -> None:
     from suppliers import views as supplier_views
     from tenders import api as tenders_api
     from tenders import documents as tender_documents
+    from tenders import jobs as tender_jobs
     from tenders import evaluation_views, opportunity_views, optimised_award, optimised_views, pooling
     from tenders import views as tender_views
 
@@ -121,6 +123,11 @@ def _wire(app: Flask, api: Api) -> None:
     cli.register(app)
     requirement_leaving.connect(pooling.requirement_left)
     register_kinds(*tender_documents.JOB_KINDS, *optimised_award.JOB_KINDS, *savings.JOB_KINDS)
+    register_tasks(*tender_jobs.SCHEDULED)
+    if app.config["SCHEDULE_IN_PROCESS"] and not app.config.get("REDIS_URL") and not app.testing:
+        @app.before_request
+        def _schedule() -> None:  # the first request of a serving process starts it; CLI commands never do
+            start_in_process(app)
 
 
 def _init_templates(app: Flask) -> None:

@@ -31,7 +31,7 @@ from procurement.core.clock import now, today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from demand.rules import quantity_text
 from tenders import rules, sealing
-from tenders.lifecycle import get_tender, locked
+from tenders.lifecycle import get_tender, locked, open_for_bids
 from tenders.models import Bid, BidStatus, BidVersion, LotItem, Tender, TenderStatus, VersionState
 
 MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024
@@ -379,7 +379,7 @@ def bid_history(session: Session, actor: Any) -> list[tuple[Tender, Bid]]:
     return [tuple(row) for row in session.execute(  # type: ignore[misc]
         select(Tender, Bid).join(Bid, Bid.tender_id == Tender.id)
         .where(Bid.supplier_id == supplier_id, Bid.status != BidStatus.draft,
-               Tender.status.not_in([TenderStatus.draft, TenderStatus.published]))
+               Tender.status != TenderStatus.draft, ~open_for_bids())
         .order_by(Tender.submission_deadline.desc()))]
 
 

@@ -79,6 +79,7 @@ def start_evaluation(session: Session, actor: Any, tender_id: int, evaluator_ids
         raise InvalidInput("The panel is not valid", field_errors={"evaluators": problems})
     for user_id in ids:
         session.add(Evaluator(tender_id=tender.id, user_id=user_id, is_lead=user_id == lead_id))
+    flag_low_prices(session, tender)  # the totals are fixed once the box is open: checked once, here
     return move(session, actor, tender, TenderStatus.evaluation, "tender.evaluation_started", panel=ids, lead=lead_id)
 
 
@@ -226,8 +227,6 @@ def record_consensus(session: Session, actor: Any, tender_id: int, opened_bid_id
 
 def rankings(session: Session, actor: Any, tender_id: int) -> list[LotRanking]:
     tender = agency_tender(session, actor, tender_id)
-    if tender.status is TenderStatus.evaluation:
-        flag_low_prices(session, tender)
     return [rank_lot(session, tender, lot) for lot in tender.lots]
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from procurement.core import access
@@ -46,13 +46,28 @@ def _agency(actor: Any) -> None:
 
 
 def locked(session: Session, tender_id: int) -> Tender:
-    """The tender, locked for this transaction (PostgreSQL row lock; SQLite writes one at a
-    time anyway), so a deadline check and the write it allows cannot be split."""
+    """The tender for an act, locked for this transaction (PostgreSQL row lock; SQLite writes
+    one at a time anyway), so a deadline check and the write it allows cannot be split; the
+    moves the clock has made due are recorded first, so the act sees the tender as it is now."""
     tender = session.get(Tender, tender_id, with_for_update=session.get_bind().dialect.name == "postgresql",
                          populate_existing=True)
     if tender is None:
         raise NotFound("No such tender")
+    if tender.effective_status is not tender.status:
+        _close_at_deadline(session, tender)
     return tender
+
+
+def _close_at_deadline(session: Session, tender: Tender) -> None:
+    """Past its deadline a published tender closes (unsuccessful if no bid is in the box)."""
+    bids = session.scalar(select(func.count()).select_from(Bid).where(
+        Bid.tender_id == tender.id, Bid.status == BidStatus.submitted)) or 0
+    tender.closed_at = tender.submission_deadline
+    clock = access.SystemActor("clock")
+    if bids:
+        move(session, clock, tender, TenderStatus.closed, "tender.closed", bids=bids)
+    else:
+        move(session, clock, tender, TenderStatus.unsuccessful, "tender.unsuccessful", reason="no bids by the deadline")
 
 
 def move(session: Session, actor: Any, tender: Tender, target: TenderStatus, action: str, **details: Any) -> Tender:
@@ -66,21 +81,11 @@ def move(session: Session, actor: Any, tender: Tender, target: TenderStatus, act
     return tender
 
 
-def advance(session: Session, tender: Tender, actor: Any = None) -> Tender:
-    """Make the moves the clock has made due: a published tender past its deadline closes
-    (unsuccessful if no bid is in the box). Safe to call any number of times."""
-    if tender.status is TenderStatus.published and tender.submission_deadline and now() >= tender.submission_deadline:
-        tender = locked(session, tender.id)
-        if tender.status is not TenderStatus.published:
-            return tender
-        bids = session.scalar(select(func.count()).select_from(Bid).where(
-            Bid.tender_id == tender.id, Bid.status == BidStatus.submitted)) or 0
-        tender.closed_at = tender.submission_deadline
-        clock = actor or access.SystemActor("clock")
-        if bids:
-            move(session, clock, tender, TenderStatus.closed, "tender.closed", bids=bids)
-        else:
-            move(session, clock, tender, TenderStatus.unsuccessful, "tender.unsuccessful", reason="no bids by the deadline")
+def advance(session: Session, tender: Tender) -> Tender:
+    """Record the moves the clock has made due (for the tick and the seed: a read never calls
+    it). Safe to call any number of times."""
+    if tender.effective_status is not tender.status:
+        return locked(session, tender.id)
     return tender
 
 
@@ -97,8 +102,15 @@ def tick(session: Session) -> int:
 
 def get_tender(session: Session, actor: Any, tender_id: int) -> Tender:
     """The agency sees every tender; buyers those their organisation takes part in; suppliers
-    published ones (and later states). Past its deadline a tender is never shown open."""
-    return advance(session, visible_tender(session, actor, tender_id))
+    published ones (and later states). A read: it moves nothing. Past its deadline a tender is
+    shown closed (`Tender.effective_status`) until the tick or the next act records the move."""
+    return visible_tender(session, actor, tender_id)
+
+
+def open_for_bids() -> ColumnElement[bool]:
+    """Tenders taking bids now, by the clock: published, before their deadline."""
+    return and_(Tender.status == TenderStatus.published,
+                or_(Tender.submission_deadline.is_(None), Tender.submission_deadline > now()))
 
 
 def may_read_document(session: Session, actor: Any, document: Document) -> bool:
@@ -335,7 +347,6 @@ def amend(session: Session, actor: Any, tender_id: int, *, summary: str, new_dea
     four days would remain; bids already in the box must be re-confirmed."""
     _agency(actor)
     tender = locked(session, tender_id)
-    advance(session, tender)
     if tender.status is not TenderStatus.published:
         raise Conflict("Only a published tender, before its deadline, can be amended")
     if not summary.strip():
@@ -435,11 +446,10 @@ def clarifications(session: Session, actor: Any, tender_id: int) -> list[Clarifi
 
 
 def opportunities(session: Session, actor: Any, cpv: str | None = None) -> list[Tender]:
-    """Published tenders open for bids (past their deadline they are closed first)."""
+    """Published tenders open for bids, by the clock."""
     if not access.can_view_opportunities(actor):
         raise PermissionDenied("Opportunities are for suppliers")
-    tick(session)
-    statement = select(Tender).where(Tender.status == TenderStatus.published).order_by(Tender.submission_deadline)
+    statement = select(Tender).where(open_for_bids()).order_by(Tender.submission_deadline)
     if cpv:
         from catalogue.rules import cpv_prefix
 

@@ -110,11 +110,23 @@ class Tender(Base):
     standstill: Mapped[Optional["Standstill"]] = relationship(viewonly=True, uselist=False)
 
     @property
+    def effective_status(self) -> TenderStatus:
+        """The status with the clock's due move made: past its deadline a published tender is
+        closed. Computed on every read; the move itself is recorded by `flask tenders tick` (on
+        a schedule) or by the next act on the tender, never by a read."""
+        if self.status is TenderStatus.published and self.submission_deadline is not None and now() >= self.submission_deadline:
+            return TenderStatus.closed
+        return self.status
+
+    @property
     def stage(self) -> str:
-        """The status as people read it, standstill's end taken into account (computed, never stored)."""
+        """The status as people read it, the deadline and standstill's end taken into account
+        (computed, never stored)."""
         held = self.standstill
         if self.status is TenderStatus.standstill and held is not None and held.paused_at is None and today() > held.ends_on:
             return "Standstill over: contracts to be entered"
+        if self.effective_status is not self.status:
+            return "Closed: the deadline has passed"
         return self.status.label
 
     __table_args__ = (

@@ -21,7 +21,7 @@ from procurement.core.audit import record_event
 from procurement.core.clock import now
 from procurement.core.errors import Conflict, PermissionDenied
 from tenders import sealing
-from tenders.lifecycle import advance, get_tender, locked, move
+from tenders.lifecycle import get_tender, locked, move
 from tenders.models import (
     Bid,
     BidBundle,
@@ -43,8 +43,8 @@ def _agency(actor: Any) -> None:
 def request_opening(session: Session, actor: Any, tender_id: int) -> Tender:
     """The first agency user asks to open; a second must confirm."""
     _agency(actor)
-    tender = advance(session, get_tender(session, actor, tender_id))
-    tender = locked(session, tender.id)
+    get_tender(session, actor, tender_id)
+    tender = locked(session, tender_id)
     if tender.status is not TenderStatus.closed:
         raise Conflict("The box opens only after the deadline, once" if tender.status is TenderStatus.published
                        else f"A {tender.status.value} tender cannot be opened")

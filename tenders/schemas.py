@@ -53,7 +53,7 @@ class TenderSchema(Schema):
     reference = fields.Function(lambda v: v.tender.reference)
     title = fields.Function(lambda v: v.tender.title)
     description = fields.Function(lambda v: v.tender.description)
-    status = fields.Function(lambda v: v.tender.status.value)
+    status = fields.Function(lambda v: v.tender.effective_status.value)
     confirm_by = fields.Function(lambda v: v.tender.confirm_by.isoformat())
     confirmation_closed_at = fields.Function(
         lambda v: v.tender.confirmation_closed_at.isoformat() if v.tender.confirmation_closed_at else None)
@@ -175,7 +175,7 @@ class OpportunitySchema(Schema):
     reference = fields.Str()
     title = fields.Str()
     description = fields.Str()
-    status = fields.Function(lambda t: t.status.value)
+    status = fields.Function(lambda t: t.effective_status.value)
     procedure = fields.Function(lambda t: t.procedure.value)
     price_weight = fields.Int()
     price_formula = fields.Function(lambda t: "price score = price weight x lowest price / this bid's price")

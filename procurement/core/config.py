@@ -88,6 +88,9 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
         CATALOGUE_IMPORT_MAX_BYTES=int(env.get("CATALOGUE_IMPORT_MAX_BYTES", str(512 * 1024 * 1024))),
         REQUIREMENT_UPLOAD_MAX_BYTES=int(env.get("REQUIREMENT_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024))),
         JOB_SWEEP_SECONDS=int(env.get("JOB_SWEEP_SECONDS", "60")),
+        # Without Redis the web process runs the schedule (tenders closing at their deadline)
+        # in a thread of its own; with Redis, `flask cron` does, beside the workers.
+        SCHEDULE_IN_PROCESS=env.get("SCHEDULE_IN_PROCESS", "1") == "1",
         OCDS_OCID_PREFIX=env.get("OCDS_OCID_PREFIX", "ocds-ljp000"),
         OPTIMISER_SECONDS=int(env.get("OPTIMISER_SECONDS", "60")),
         TRUSTED_PROXIES=int(env.get("TRUSTED_PROXIES", "0")),

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from procurement.core.audit import AuditEvent
 from procurement.core.clock import frozen_at, now, today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from tenders import bidding, lifecycle, rules
+from tenders import bidding, lifecycle, opening, rules
 from tenders.models import ShortPeriodGround as G
 from tenders.models import TenderStatus as T
 from tests import factories
@@ -124,17 +124,39 @@ def test_an_amendment_moves_a_near_deadline_and_asks_bids_to_reconfirm(session):
         lifecycle.amend(session, world["agency"], tender.id, summary="Earlier", new_deadline=deadline - timedelta(days=9))
 
 
-def test_the_deadline_closes_the_tender_on_read_and_by_tick(session):
+def test_past_its_deadline_a_tender_reads_closed_and_the_tick_or_the_next_act_closes_it(session):
     world = factories.published_tender(session)
     tender = world["tender"]
     bidding.submit(session, world["bidder"], tender.id, factories.bid_content())
     with frozen_at(tender.submission_deadline + timedelta(seconds=1)):
-        assert lifecycle.get_tender(session, world["bidder"], tender.id).status is T.closed
+        read = lifecycle.get_tender(session, world["bidder"], tender.id)
+        assert read.status is T.published and read.effective_status is T.closed  # a read moves nothing
+        assert read.stage == "Closed: the deadline has passed"
         assert lifecycle.opportunities(session, world["bidder"]) == []
+        assert lifecycle.tick(session) == 1 and tender.status is T.closed and tender.closed_at == tender.submission_deadline
         assert lifecycle.tick(session) == 0  # already moved: idempotent
     empty = factories.published_tender(session)["tender"]
     with frozen_at(empty.submission_deadline):
         assert lifecycle.tick(session) >= 1 and empty.status is T.unsuccessful
+    acted = factories.published_tender(session)
+    bidding.submit(session, acted["bidder"], acted["tender"].id, factories.bid_content())
+    with frozen_at(acted["tender"].submission_deadline + timedelta(minutes=5)):
+        opening.request_opening(session, acted["agency"], acted["tender"].id)  # the act records the close first
+        assert acted["tender"].status is T.closed and acted["tender"].opening_requested_at is not None
+
+
+def test_the_scheduled_tick_closes_what_is_due_in_its_own_transaction(app, session):
+    """The schedule's task (run by RQ's cron scheduler or the web process's thread) commits
+    its own work; here on the test's connection, so the test's rollback undoes it."""
+    from tenders.jobs import SCHEDULED, tick_tenders
+
+    world = factories.published_tender(session)
+    session.commit()  # the task opens a session of its own: it sees what is committed (a savepoint here)
+    with frozen_at(world["tender"].submission_deadline):
+        assert tick_tenders() == 1
+    session.expire_all()
+    assert world["tender"].status is T.unsuccessful
+    assert [t.name for t in SCHEDULED] == ["tenders.tick"] and SCHEDULED[0].every_seconds == 60
 
 
 def test_moves_out_of_turn_are_refused(session):

@@ -1,0 +1,71 @@
+"""Work the clock makes due (closing tenders past their deadline, and what later issues add:
+reminders, digests), run on a schedule: by RQ's own cron scheduler beside the workers where
+Redis is configured (`flask cron`), otherwise by a small thread in the web process. Each task
+is a plain importable function of no arguments that opens its own session and is idempotent,
+so two schedulers running it at once do no harm."""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
+
+log = logging.getLogger("procurement.schedule")
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    every_seconds: int
+    run: Callable[[], Any]
+
+
+TASKS: dict[str, Task] = {}
+
+
+def register_tasks(*tasks: Task) -> None:
+    for task in tasks:
+        TASKS[task.name] = task
+
+
+def run_all(app: Any) -> None:
+    """One pass of every task, each in the app's context; a failing task is logged and the
+    others still run."""
+    for task in TASKS.values():
+        try:
+            with app.app_context():
+                task.run()
+        except Exception:  # noqa: BLE001 - a schedule must outlive a bad pass; the next pass retries
+            log.exception("scheduled task %s failed", task.name)
+
+
+def start_in_process(app: Any) -> threading.Thread | None:
+    """The default without Redis: a daemon thread running each task at its interval (the
+    shortest interval sets the pace). Started once per process, on its first request."""
+    if not TASKS or app.extensions.get("schedule_thread"):
+        return None
+    pace = min(task.every_seconds for task in TASKS.values())
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(pace):
+            run_all(app)
+
+    thread = threading.Thread(target=loop, name="schedule", daemon=True)
+    app.extensions["schedule_thread"] = thread
+    thread.start()
+    return thread
+
+
+def cron_scheduler(app: Any) -> Any:
+    """RQ's cron scheduler with every task registered on the application's queue."""
+    from rq.cron import CronScheduler
+
+    from procurement.core.jobs import queue_for
+
+    queue = queue_for(app)
+    scheduler = CronScheduler(connection=queue.connection, name=f"{app.config['RQ_QUEUE']}-cron")
+    for task in TASKS.values():
+        scheduler.register(task.run, queue.name, interval=task.every_seconds, job_timeout=300,
+                           failure_ttl=24 * 3600, name=task.name)
+    return scheduler

@@ -63,3 +63,34 @@ def test_without_redis_the_same_job_runs_in_process(committed_app):
         session.commit()
     after = verified_events(app)
     assert len(after) == before + 1 and after[-1].details["ok"] is True
+
+
+def test_the_schedule_runs_through_rqs_cron_scheduler_and_a_real_worker(jobs_app):
+    """`flask cron`'s scheduler enqueues each task at once and then at its interval; a worker
+    runs it: a tender whose deadline has passed is closed, with its audit event."""
+    from datetime import timedelta
+
+    from procurement.core.clock import now
+    from procurement.core.schedule import cron_scheduler
+    from tenders.models import Tender, TenderStatus
+    from tests import factories
+
+    app = jobs_app
+    with app.app_context():
+        session = db.session
+        tender = factories.published_tender(session)["tender"]
+        tender.submission_deadline = now() - timedelta(minutes=1)  # due, as the clock would make it
+        session.commit()
+        tender_id = tender.id
+        scheduler = cron_scheduler(app)
+        assert [(j.name, j.interval) for j in scheduler.get_jobs()] == [("tenders.tick", 60)]
+        assert [j.name for j in scheduler.enqueue_jobs()] == ["tenders.tick"]
+        assert scheduler.enqueue_jobs() == []  # not again before its interval
+        assert queue_for(app).count == 1
+    result = run_worker(app)
+    assert result.returncode == 0, result.stderr
+    with app.app_context():
+        closed = db.session.get(Tender, tender_id)
+        assert closed.status is TenderStatus.unsuccessful and closed.closed_at is not None
+        assert db.session.scalar(select(func.count(AuditEvent.id)).where(
+            AuditEvent.action == "tender.unsuccessful", AuditEvent.subject_id == str(tender_id))) == 1

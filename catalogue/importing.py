@@ -19,7 +19,7 @@ from catalogue.models import CatalogueImport, ImportMode, ImportStatus
 from catalogue.rows import STAGE_FIELDS, RowValidator, header_positions
 from catalogue.spreadsheets import FileProblem, count_csv_rows, iter_rows, xlsx_row_count
 from procurement.core.clock import now
-from procurement.core.db import UTCDateTime
+from procurement.core.db import on_postgresql, UTCDateTime
 from procurement.parties.models import CpvCode
 
 BATCH = 5000
@@ -134,7 +134,7 @@ def _sqlite_values(row: tuple) -> tuple:
 def _merge(session: Session, record: CatalogueImport, actor_id: int | None, actor_label: str) -> tuple[int, int]:
     """Upsert the staged rows into offer by (supplier, SKU); record price changes first.
     Returns (created, updated)."""
-    postgres = session.get_bind().dialect.name == "postgresql"
+    postgres = on_postgresql(session)
     differs = " OR ".join(
         (f"offer.{c}::jsonb IS DISTINCT FROM excluded.{c}::jsonb" if c == "price_breaks" else
          f"offer.{c} IS DISTINCT FROM excluded.{c}") if postgres else f"offer.{c} IS NOT excluded.{c}"
@@ -233,7 +233,7 @@ def run_import(
         record.message = (f"{created} offers added, {updated} updated, {record.offers_unchanged} unchanged"
                           + (f"; {invalid} rows with errors were left out" if invalid else ""))
     record.finished_at = now()
-    if session.get_bind().dialect.name == "postgresql" and done >= ANALYZE_AFTER_ROWS:
+    if on_postgresql(session) and done >= ANALYZE_AFTER_ROWS:
         # Fresh statistics, or the planner misjudges searches over the new rows; and the new
         # rows moved out of the full-text index's pending list, which every search scans.
         session.execute(text("ANALYZE offer"))

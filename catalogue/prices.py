@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Sequence
+from procurement.core.money import PENNY
 
-PENNY = Decimal("0.01")
 
 
 class PriceUnavailable(ValueError):

@@ -15,6 +15,7 @@ from catalogue.models import Offer, OfferStatus
 from catalogue.rules import cpv_prefix
 from procurement.core import access
 from procurement.core.errors import PermissionDenied
+from procurement.core.db import on_postgresql
 
 # A stored tsvector of title, description, manufacturer and part number (migration 0003),
 # parsed once on write: ranking reads it rather than parsing each candidate's text again.
@@ -107,7 +108,7 @@ def _visibility(actor: Any, status: OfferStatus | None) -> Any:
 def search_offers(session: Session, actor: Any, query: SearchQuery) -> SearchPage:
     if not access.can_browse_catalogue(actor):
         raise PermissionDenied("Sign in to search the catalogue")
-    postgres = session.get_bind().dialect.name == "postgresql"
+    postgres = on_postgresql(session)
     words = _WORD.findall(query.text.lower())[:12]
     statement: Select = select(Offer.id)
     rank: Any = None
@@ -168,7 +169,7 @@ def text_candidates(session: Session, words_text: str, *, cpv: str | None = None
 
 def _candidates(session: Session, words: list[str], pg_join: str, fts_join: str, cpv: str | None,
                 supplier_id: int | None, limit: int, ranked: bool) -> list[Offer]:
-    postgres = session.get_bind().dialect.name == "postgresql"
+    postgres = on_postgresql(session)
     statement: Select = select(Offer).where(Offer.status == OfferStatus.published)
     statement, rank = _full_text(statement, postgres, pg_join.join(words), fts_join.join(f'"{w}"' for w in words))
     if ranked:
@@ -206,7 +207,7 @@ def batch_text_candidates(session: Session, queries: list[tuple[str, str | None]
                           supplier_id: int | None = None, limit: int = 20) -> list[list[Candidate]]:
     """`text_candidates` for many lines in a few round trips: PostgreSQL answers a whole batch
     with one lateral query; elsewhere it is one query a line."""
-    if session.get_bind().dialect.name != "postgresql":
+    if not on_postgresql(session):
         return [[Candidate(o.id, o.title, o.manufacturer, o.manufacturer_part_number, o.catalogue_item_id)
                  for o in text_candidates(session, words, cpv=cpv, supplier_id=supplier_id, limit=limit)]
                 for words, cpv in queries]

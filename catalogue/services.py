@@ -28,6 +28,7 @@ from procurement.core.audit import record_event
 from procurement.core.clock import now
 from procurement.core.errors import InvalidInput, NotFound, PermissionDenied
 from procurement.core.jobs import JobOptions, enqueue_after_commit
+from procurement.core.access import actor_id, actor_label
 from procurement.parties.models import CpvCode
 
 # Offers -----------------------------------------------------------------------------------
@@ -138,8 +139,8 @@ def create_offer(session: Session, actor: Any, supplier_id: int, data: OfferInpu
 def _record_price_change(session: Session, actor: Any, offer: Offer, new_price: Decimal, new_breaks: list) -> None:
     if offer.list_price != new_price or breaks_from_json(offer.price_breaks) != breaks_from_json(new_breaks):
         session.add(OfferPriceChange(
-            offer_id=offer.id, changed_by_id=getattr(actor, "id", None),
-            changed_by_label=getattr(actor, "audit_label", "system"), old_list_price=offer.list_price,
+            offer_id=offer.id, changed_by_id=actor_id(actor),
+            changed_by_label=actor_label(actor), old_list_price=offer.list_price,
             new_list_price=new_price, old_price_breaks=offer.price_breaks, new_price_breaks=new_breaks,
         ))
 
@@ -306,8 +307,8 @@ def start_import(
         path.unlink(missing_ok=True)
         raise InvalidInput(str(exc), field_errors={"file": [str(exc)]}) from None
     record = CatalogueImport(
-        supplier_id=supplier_id, uploaded_by_id=getattr(actor, "id", None),
-        uploaded_by_label=getattr(actor, "audit_label", "system"), filename=(filename or "upload")[:255],
+        supplier_id=supplier_id, uploaded_by_id=actor_id(actor),
+        uploaded_by_label=actor_label(actor), filename=(filename or "upload")[:255],
         stored_path=str(path), file_format=file_format, mode=import_mode,
     )
     session.add(record)

@@ -22,6 +22,7 @@ from catalogue.prices import breaks_from_json
 from procurement.core import access
 from procurement.core.clock import today
 from procurement.core.errors import InvalidInput, PermissionDenied
+from procurement.core.db import on_postgresql
 from demand import rules
 from demand.models import Requirement, RequirementStatus
 from procurement.parties.models import CpvCode, Organisation, Partnership
@@ -124,7 +125,7 @@ def aggregate(session: Session, board: BoardFilter, organisation_id: int | None 
     prefix, unit = _group_columns(digits)
     base = _lines(board, organisation_id)
     groups: dict[str, _Group] = {}
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         organisations = func.array_agg(distinct(Requirement.organisation_id))
         statement = base.add_columns(
             Requirement.catalogue_item_id, prefix, unit, func.count(), organisations,
@@ -150,7 +151,7 @@ def aggregate(session: Session, board: BoardFilter, organisation_id: int | None 
 
 def _among(session: Session, column: Any, ids: list[int]) -> Any:
     """`column IN ids`; on PostgreSQL as one array parameter, not thousands of placeholders."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         return column == any_(bindparam("ids", ids, type_=ARRAY(Integer)))
     return column.in_(ids)
 

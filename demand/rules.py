@@ -9,8 +9,9 @@ from typing import Iterable, Sequence
 from catalogue.prices import unit_price_for
 from demand.models import RequirementStatus as S
 from demand.thresholds import Threshold, threshold_for
+from procurement.core.money import PENNY, percent_of
+from procurement.core.states import Transitions
 
-PENNY = Decimal("0.01")
 STANDARD_VAT = Decimal("20")
 MAX_QUANTITY = Decimal("10000000")
 
@@ -20,7 +21,7 @@ BUYER_EDITABLE = frozenset({S.draft, S.submitted})
 BUYER_WITHDRAWABLE = frozenset({S.draft, S.submitted, S.pooled})
 AGENCY_WITHDRAWABLE = frozenset({S.committed})
 AGENCY_CANCELLABLE = frozenset({S.draft, S.submitted, S.pooled, S.committed})
-TRANSITIONS: dict[S, frozenset[S]] = {
+TRANSITIONS: Transitions[S] = Transitions({
     S.draft: frozenset({S.submitted, S.withdrawn, S.cancelled}),
     S.submitted: frozenset({S.pooled, S.withdrawn, S.cancelled}),
     S.pooled: frozenset({S.committed, S.submitted, S.withdrawn, S.cancelled}),
@@ -29,11 +30,8 @@ TRANSITIONS: dict[S, frozenset[S]] = {
     S.fulfilled: frozenset(),
     S.withdrawn: frozenset(),
     S.cancelled: frozenset(),
-}
+})
 
-
-def can_move(current: S, target: S) -> bool:
-    return target in TRANSITIONS[current]
 
 
 # Units that are measured rather than counted may have fractional quantities.
@@ -206,7 +204,7 @@ def estimate(pool: PoolTotals, offers: Iterable[OfferPrice], on: date, authority
     else:
         joint_spend = money(joint.unit_price * pool.quantity)
         saving = baseline - joint_spend
-        percent = (saving * 100 / baseline).quantize(Decimal("0.1"), ROUND_HALF_UP) if baseline else None
+        percent = percent_of(saving, baseline)
         value_ex_vat, vat = joint.unit_price * pool.quantity, joint.vat_rate
     value_inc_vat = money(value_ex_vat * (1 + vat / 100))
     threshold = threshold_for(authority_class, on)

@@ -15,6 +15,7 @@ from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.clock import now, today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from procurement.core.access import actor_id
 from demand import rules
 from demand.signals import requirement_leaving
 from demand.models import Requirement, RequirementStatus
@@ -132,7 +133,7 @@ def organisation_for(actor: Any, organisation_id: int | None) -> int:
 def create_requirement(session: Session, actor: Any, data: RequirementInput, *, submit: bool = False) -> Requirement:
     organisation_id = organisation_for(actor, data.organisation_id)
     values = _checked(session, data)
-    requirement = Requirement(organisation_id=organisation_id, raised_by_id=getattr(actor, "id", None),
+    requirement = Requirement(organisation_id=organisation_id, raised_by_id=actor_id(actor),
                               raised_by_label=actor.audit_label, **values)
     session.add(requirement)
     session.flush()
@@ -176,7 +177,7 @@ def move_requirement(session: Session, actor: Any, requirement: Requirement, tar
                      reason: str = "") -> Requirement:
     """Change a requirement's status if the rules allow it, and audit the move. Callers check
     who may make it."""
-    if not rules.can_move(requirement.status, target):
+    if not rules.TRANSITIONS.allows(requirement.status, target):
         raise Conflict(f"A {requirement.status.value} requirement cannot become {target.value}")
     previous = requirement.status
     requirement.status, requirement.updated_at = target, now()

@@ -16,6 +16,7 @@ from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.clock import now, today
 from procurement.core.errors import InvalidInput, NotFound
+from procurement.core.access import actor_id
 from demand.models import (
     Requirement,
     RequirementStatus,
@@ -91,7 +92,7 @@ def upload_requirements(session: Session, actor: Any, *, organisation_id: int | 
             raise InvalidInput(str(exc), field_errors={"file": [str(exc)]}) from None
     values, errors, total = checked
     upload = RequirementUpload(
-        organisation_id=organisation, uploaded_by_id=getattr(actor, "id", None),
+        organisation_id=organisation, uploaded_by_id=actor_id(actor),
         uploaded_by_label=actor.audit_label, filename=(filename or "upload")[:255], rows_total=total,
         rows_invalid=len({row for row, _, _ in errors}),
         status=UploadStatus.rejected if errors else UploadStatus.done,
@@ -105,7 +106,7 @@ def upload_requirements(session: Session, actor: Any, *, organisation_id: int | 
     else:
         status = RequirementStatus.submitted if submit else RequirementStatus.draft
         stamp = now()
-        created = [Requirement(organisation_id=organisation, raised_by_id=getattr(actor, "id", None),
+        created = [Requirement(organisation_id=organisation, raised_by_id=actor_id(actor),
                                raised_by_label=actor.audit_label, upload_id=upload.id, status=status,
                                submitted_at=stamp if submit else None, **row) for row in values]
         session.add_all(created)

@@ -8,14 +8,14 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Date, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from procurement.core import access
-from procurement.core.access import SystemActor
+from procurement.core.access import actor_label, SystemActor
 from procurement.core.clock import now, to_london
 from procurement.core.db import Base
 from procurement.core.errors import Conflict, InvalidInput, PermissionDenied
@@ -23,6 +23,7 @@ from procurement.core.jobrecords import JobOptions, Kind, request_job
 from procurement.core import documents
 from procurement.core.documents import Document
 from procurement.core.pdf import render_pdf
+from procurement.core.money import percent_of
 from procurement.parties.models import Organisation
 from tenders.models import CallOffOrder, Contract, Lot, LotLine, OptimisedAward, Standstill, Tender, TenderStatus
 from suppliers.models import Supplier
@@ -113,7 +114,7 @@ class Report:
 
 
 def percent(saving: Decimal, baseline: Decimal) -> Decimal | None:
-    return (saving * 100 / baseline).quantize(Decimal("0.1"), ROUND_HALF_UP) if baseline else None
+    return percent_of(saving, baseline)
 
 
 def check(query: ReportQuery) -> None:
@@ -332,7 +333,7 @@ def request_pdf(session: Session, actor: Any, query: ReportQuery) -> Any:
         raise Conflict(report.waiting)
     request = ReportRequest(kind=query.kind, tender_id=query.tender_id, organisation_id=query.organisation_id,
                             cpv=query.cpv, start=query.start, end=query.end,
-                            requested_by_label=getattr(actor, "audit_label", "system"))
+                            requested_by_label=actor_label(actor))
     session.add(request)
     session.flush()
     return request_job(session, actor, "savings_report", "report_request", request.id)

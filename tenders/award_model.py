@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, Hashable, Mapping
+from procurement.core.money import PENNY, pennies
 
-PENNY = Decimal("0.01")
 Key = Hashable
 
 
@@ -273,10 +273,6 @@ def best_single_supplier(problem: Problem) -> tuple[Key, dict[tuple[Key, Key], D
         if best is None or total < best[0]:
             best = (total, supplier, allocation)
     return (best[1], best[2]) if best else None
-
-
-def pennies(value: Decimal) -> Decimal:
-    return value.quantize(PENNY, rounding=ROUND_HALF_UP)
 
 
 def share_out(total: Decimal, weights: Mapping[Key, Decimal]) -> dict[Key, Decimal]:

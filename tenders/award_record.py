@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -21,13 +21,9 @@ from tenders import scoring
 from tenders.ranking import decision_scores, lot_totals, rank_lot
 from tenders.models import (AwardBasis, AwardDecision, AwardShare, LineStatus, Lot, OpenedBid,
                             OptimisedAward, Tender)
+from procurement.core.money import PENNY, pennies
 
-PENNY = Decimal("0.01")
 HUNDRED = Decimal(100)
-
-
-def pennies(amount: Decimal) -> Decimal:
-    return amount.quantize(PENNY, ROUND_HALF_UP)
 
 
 def net_unit_price(unit_price: Decimal, discount_percent: Decimal) -> Decimal:

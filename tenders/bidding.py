@@ -29,6 +29,7 @@ from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.clock import now, today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from procurement.core.access import actor_id
 from demand.rules import quantity_text
 from tenders import rules, sealing
 from tenders.lifecycle import get_tender, locked, open_for_bids
@@ -319,7 +320,7 @@ def submit(session: Session, actor: Any, tender_id: int, raw: Any = None) -> Rec
     stamp = now()
     _open_for_bids(tender)  # the clock again, at the moment of storing
     version = BidVersion(version=number, state=VersionState.submitted, submitted_at=stamp,
-                         submitted_by_id=getattr(actor, "id", None), size=len(plain), digest=sealing.digest(plain),
+                         submitted_by_id=actor_id(actor), size=len(plain), digest=sealing.digest(plain),
                          sealed=sealing.seal(_data_key(tender), plain, sealing.bid_context(tender.id, bid.id, number)))
     bid.versions.append(version)
     bid.status, bid.needs_reconfirmation, bid.updated_at = BidStatus.submitted, False, stamp

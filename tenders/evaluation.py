@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -17,12 +17,15 @@ from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.clock import now, today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from procurement.core.money import percent_of
+from procurement.core.access import actor_id
 from demand.models import Requirement, RequirementStatus
 from demand.services import move_requirement
 from procurement.parties.models import Membership, Role
 from tenders import award_record, scoring
 from tenders.ranking import LotRanking, decision_scores, flag_low_prices, intact_bids, rank_lot
 from tenders.lifecycle import get_tender, locked, move
+from tenders.permissions import require_agency
 from tenders.models import (
     AwardDecision,
     AwardShare,
@@ -44,16 +47,10 @@ from tenders.models import (
 )
 from suppliers.models import Supplier
 
-PENNY = Decimal("0.01")
-
-
-def _agency(actor: Any) -> None:
-    if not access.can_manage_tenders(actor):
-        raise PermissionDenied("Only agency staff evaluate and award")
 
 
 def agency_tender(session: Session, actor: Any, tender_id: int, *states: TenderStatus) -> Tender:
-    _agency(actor)
+    require_agency(actor, "Only agency staff evaluate and award")
     tender = get_tender(session, actor, tender_id)
     if states and tender.status not in states:
         raise Conflict(f"A {tender.status.value.replace('_', ' ')} tender cannot do this")
@@ -89,7 +86,7 @@ def panel(session: Session, tender: Tender) -> list[Evaluator]:
 
 def me(session: Session, actor: Any, tender: Tender) -> Evaluator:
     found = session.scalar(select(Evaluator).where(Evaluator.tender_id == tender.id,
-                                                   Evaluator.user_id == getattr(actor, "id", None)))
+                                                   Evaluator.user_id == actor_id(actor)))
     if found is None:
         raise PermissionDenied("Only the tender's evaluators do this")
     return found
@@ -213,7 +210,7 @@ def record_consensus(session: Session, actor: Any, tender_id: int, opened_bid_id
     found = session.scalar(select(Consensus).where(Consensus.opened_bid_id == opened.id, Consensus.criterion_id == criterion.id))
     if found is None:
         found = Consensus(opened_bid_id=opened.id, criterion_id=criterion.id, score=score, rationale=rationale.strip(),
-                          recorded_by_id=getattr(actor, "id", None))
+                          recorded_by_id=actor_id(actor))
         session.add(found)
     else:
         found.score, found.rationale, found.recorded_at = score, rationale.strip(), now()
@@ -268,7 +265,7 @@ def decide_low_price(session: Session, actor: Any, check_id: int, accept: bool, 
     if not reason.strip():
         raise InvalidInput("Give the reasons", field_errors={"reason": ["Give the reasons for the decision"]})
     check.decision = "accepted" if accept else "rejected"
-    check.decision_reason, check.decided_by_id, check.decided_at = reason.strip(), getattr(actor, "id", None), now()
+    check.decision_reason, check.decided_by_id, check.decided_at = reason.strip(), actor_id(actor), now()
     record_event(session, actor, "evaluation.low_price_decided", subject=tender,
                  details={"check": check.id, "decision": check.decision, "reason": check.decision_reason})
     return check
@@ -315,7 +312,7 @@ def recommend(session: Session, actor: Any, tender_id: int, lot_id: int, advanta
         decision = AwardDecision(lot_id=lot.id, opened_bid_id=ranking.winner.bid, advantages=advantages.strip())
         session.add(decision)
     decision.opened_bid_id, decision.advantages = ranking.winner.bid, advantages.strip()
-    decision.recommended_by_id, decision.recommended_at = getattr(actor, "id", None), now()
+    decision.recommended_by_id, decision.recommended_at = actor_id(actor), now()
     award_record.drop_adoption(session, tender)
     session.flush()
     award_record.record_award(session, tender, lot, decision, None, ranking.entries)
@@ -330,9 +327,9 @@ def approve(session: Session, actor: Any, tender_id: int, lot_id: int) -> AwardD
     decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot_id))
     if decision is None or decision.lot_id not in {l.id for l in tender.lots}:
         raise NotFound("No recommendation for this lot")
-    if decision.recommended_by_id == getattr(actor, "id", None):
+    if decision.recommended_by_id == actor_id(actor):
         raise Conflict("A second, different agency user must approve the recommendation")
-    decision.approved_by_id, decision.approved_at = getattr(actor, "id", None), now()
+    decision.approved_by_id, decision.approved_at = actor_id(actor), now()
     session.flush()
     record_event(session, actor, "award.approved", subject=tender, details={"lot_id": lot_id})
     decisions = {d.lot_id: d for d in session.scalars(select(AwardDecision).where(
@@ -453,7 +450,7 @@ def lift_challenge(session: Session, actor: Any, tender_id: int) -> Standstill:
 def enter_contracts(session: Session, actor: Any, tender_id: int) -> list[Contract]:
     """After standstill (and no open challenge): a contract per awarded lot, and a call-off
     order per organisation from its confirmed lines at the awarded unit prices."""
-    _agency(actor)
+    require_agency(actor, "Only agency staff evaluate and award")
     tender = locked(session, tender_id)
     if tender.status is not TenderStatus.standstill:
         raise Conflict(f"A {tender.status.value.replace('_', ' ')} tender cannot enter contracts")
@@ -487,7 +484,7 @@ def _contract(session: Session, actor: Any, tender: Tender, lot: Lot, share: Any
     """A contract for an awarded share of a lot, with an order per organisation: its lines as
     the award record allocates them."""
     contract = Contract(lot_id=lot.id, supplier_id=share.supplier_id, opened_bid_id=share.opened_bid_id, value=Decimal(0),
-                        entered_by_id=getattr(actor, "id", None))
+                        entered_by_id=actor_id(actor))
     by_organisation: dict[int, list[award_record.OrderLine]] = defaultdict(list)
     for line in lines:
         by_organisation[line.organisation_id].append(line)
@@ -529,7 +526,7 @@ class Saving:
 
     @property
     def percent(self) -> Decimal | None:
-        return (self.saving * 100 / self.baseline).quantize(Decimal("0.1"), ROUND_HALF_UP) if self.baseline else None
+        return percent_of(self.saving, self.baseline)
 
 
 def savings(session: Session, actor: Any, tender_id: int) -> list[Saving]:

@@ -19,9 +19,11 @@ from procurement.core.audit import record_event
 from procurement.core.clock import now
 from procurement.core.documents import Document, audience_allows
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from procurement.core.db import on_postgresql
+from procurement.core.access import actor_id, actor_label
 from demand.models import Requirement
 from tenders import pooling, rules, sealing
-from tenders.permissions import can_see_tender, visible_tender
+from tenders.permissions import can_see_tender, require_agency, visible_tender
 from tenders.models import (
     Amendment,
     Bid,
@@ -40,16 +42,11 @@ from tenders.models import (
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 
 
-def _agency(actor: Any) -> None:
-    if not access.can_manage_tenders(actor):
-        raise PermissionDenied("Only the agency runs joint tenders")
-
-
 def locked(session: Session, tender_id: int) -> Tender:
     """The tender for an act, locked for this transaction (PostgreSQL row lock; SQLite writes
     one at a time anyway), so a deadline check and the write it allows cannot be split; the
     moves the clock has made due are recorded first, so the act sees the tender as it is now."""
-    tender = session.get(Tender, tender_id, with_for_update=session.get_bind().dialect.name == "postgresql",
+    tender = session.get(Tender, tender_id, with_for_update=on_postgresql(session),
                          populate_existing=True)
     if tender is None:
         raise NotFound("No such tender")
@@ -71,7 +68,7 @@ def _close_at_deadline(session: Session, tender: Tender) -> None:
 
 
 def move(session: Session, actor: Any, tender: Tender, target: TenderStatus, action: str, **details: Any) -> Tender:
-    if not rules.can_move(tender.status, target):
+    if not rules.TRANSITIONS.allows(tender.status, target):
         raise Conflict(f"A {tender.status.value.replace('_', ' ')} tender cannot become {target.value.replace('_', ' ')}")
     previous = tender.status
     tender.status = target
@@ -149,7 +146,7 @@ class TenderDetails:
 
 
 def agency_draft(session: Session, actor: Any, tender_id: int) -> Tender:
-    _agency(actor)
+    require_agency(actor)
     tender = get_tender(session, actor, tender_id)
     if tender.status is not TenderStatus.draft:
         raise Conflict("Criteria, weights, lots and the timeline are frozen at publication; publish an amendment instead")
@@ -237,7 +234,7 @@ def _store_document(tender: Tender, title: str, filename: str, stream: IO[bytes]
     path.write_bytes(data)
     document = TenderDocument(title=title.strip()[:200], filename=safe, stored_path=str(path), size=len(data),
                               sha256=digest, amendment_number=amendment_number,
-                              uploaded_by_label=getattr(actor, "audit_label", "system"))
+                              uploaded_by_label=actor_label(actor))
     tender.documents.append(document)
     return document
 
@@ -306,9 +303,9 @@ def publish(session: Session, actor: Any, tender_id: int, *, short_period: rules
             master_secret: str) -> Tender:
     """Publish: the timeline, the ground for a short tendering period, and the weights checked;
     lots and items frozen, the tender box's key made. Lots with no confirmed line are left out."""
-    _agency(actor)
+    require_agency(actor)
     tender = locked(session, tender_id)
-    if not rules.can_move(tender.status, TenderStatus.published):
+    if not rules.TRANSITIONS.allows(tender.status, TenderStatus.published):
         raise Conflict(f"A {tender.status.value} tender cannot be published")
     errors = publication_problems(session, tender, short_period)
     if errors:
@@ -345,7 +342,7 @@ def amend(session: Session, actor: Any, tender_id: int, *, summary: str, new_dea
           document: tuple[str, str, IO[bytes], Path] | None = None) -> Amendment:
     """A formal amendment: published to every supplier; the deadline moves out if fewer than
     four days would remain; bids already in the box must be re-confirmed."""
-    _agency(actor)
+    require_agency(actor)
     tender = locked(session, tender_id)
     if tender.status is not TenderStatus.published:
         raise Conflict("Only a published tender, before its deadline, can be amended")
@@ -376,7 +373,7 @@ def amend(session: Session, actor: Any, tender_id: int, *, summary: str, new_dea
 
 
 def cancel(session: Session, actor: Any, tender_id: int, reason: str) -> Tender:
-    _agency(actor)
+    require_agency(actor)
     tender = locked(session, tender_id)
     if not reason.strip():
         raise InvalidInput("Give a reason", field_errors={"reason": ["Give the reason for cancelling the tender"]})
@@ -390,7 +387,7 @@ def cancel(session: Session, actor: Any, tender_id: int, reason: str) -> Tender:
 
 def cancel_draft(session: Session, actor: Any, tender_id: int, reason: str) -> Tender:
     """Abandon a draft: its requirements go back on the board."""
-    _agency(actor)
+    require_agency(actor)
     if get_tender(session, actor, tender_id).status is not TenderStatus.draft:
         raise Conflict("Only a draft tender can be abandoned here")
     return cancel(session, actor, tender_id, reason)
@@ -409,7 +406,7 @@ def ask(session: Session, actor: Any, tender_id: int, question: str) -> Clarific
         raise Conflict(f"The deadline for clarification questions has passed{deadline}")
     if not question.strip() or len(question) > 5000:
         raise InvalidInput("Enter your question", field_errors={"question": ["Enter a question of at most 5,000 characters"]})
-    clarification = Clarification(tender_id=tender.id, supplier_id=supplier_ids[0], asked_by_id=getattr(actor, "id", None),
+    clarification = Clarification(tender_id=tender.id, supplier_id=supplier_ids[0], asked_by_id=actor_id(actor),
                                   question=question.strip())
     session.add(clarification)
     session.flush()
@@ -418,7 +415,7 @@ def ask(session: Session, actor: Any, tender_id: int, question: str) -> Clarific
 
 
 def answer(session: Session, actor: Any, clarification_id: int, text: str) -> Clarification:
-    _agency(actor)
+    require_agency(actor)
     clarification = session.get(Clarification, clarification_id)
     if clarification is None:
         raise NotFound("No such question")
@@ -428,7 +425,7 @@ def answer(session: Session, actor: Any, clarification_id: int, text: str) -> Cl
     if not text.strip():
         raise InvalidInput("Enter the answer", field_errors={"answer": ["Enter the answer"]})
     clarification.answer, clarification.answered_at = text.strip(), now()
-    clarification.answered_by_id = getattr(actor, "id", None)
+    clarification.answered_by_id = actor_id(actor)
     session.flush()
     record_event(session, actor, "clarification.answered", subject=clarification, details={"tender_id": tender.id})
     return clarification

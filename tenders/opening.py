@@ -20,6 +20,8 @@ from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.clock import now
 from procurement.core.errors import Conflict, PermissionDenied
+from procurement.core.db import on_postgresql
+from procurement.core.access import actor_id
 from tenders import sealing
 from tenders.lifecycle import get_tender, locked, move
 from tenders.models import (
@@ -48,7 +50,7 @@ def request_opening(session: Session, actor: Any, tender_id: int) -> Tender:
     if tender.status is not TenderStatus.closed:
         raise Conflict("The box opens only after the deadline, once" if tender.status is TenderStatus.published
                        else f"A {tender.status.value} tender cannot be opened")
-    tender.opening_requested_by_id, tender.opening_requested_at = getattr(actor, "id", None), now()
+    tender.opening_requested_by_id, tender.opening_requested_at = actor_id(actor), now()
     record_event(session, actor, "tender.opening_requested", subject=tender)
     return tender
 
@@ -69,10 +71,10 @@ def confirm_opening(session: Session, actor: Any, tender_id: int) -> OpeningResu
         raise Conflict(f"A {tender.status.value} tender cannot be opened")
     if tender.opening_requested_by_id is None:
         raise Conflict("Opening needs a request from one agency user and confirmation by another")
-    if tender.opening_requested_by_id == getattr(actor, "id", None):
+    if tender.opening_requested_by_id == actor_id(actor):
         raise Conflict("A second, different agency user must confirm the opening")
     result = open_box(session, tender)
-    tender.opened_by_id, tender.opened_at = getattr(actor, "id", None), now()
+    tender.opened_by_id, tender.opened_at = actor_id(actor), now()
     move(session, actor, tender, TenderStatus.opened, "tender.opened", bids=result.opened, corrupt=result.corrupt,
          lines=result.lines, requested_by=tender.opening_requested_by_id)
     return result
@@ -146,7 +148,7 @@ LineWriter = Callable[[int, list[list[Any]], dict[tuple[int, int], int]], int]
 def _line_writer(session: Session) -> Iterator[LineWriter]:
     """A function writing one bid's packed lines (see bidding.LINE_FIELDS): COPY on
     PostgreSQL, executemany elsewhere."""
-    if session.get_bind().dialect.name != "postgresql":
+    if not on_postgresql(session):
         def insert_lines(opened_bid_id: int, packed: list[list[Any]], items: dict[tuple[int, int], int]) -> int:
             if packed:
                 session.execute(insert(BidLine), [{

@@ -22,6 +22,7 @@ from procurement.core.clock import now, today
 from procurement.core.errors import Conflict, InvalidInput, NotFound
 from procurement.core.jobrecords import Job, Kind, Progress, request_job
 from procurement.core.jobs import JobOptions
+from procurement.core.access import actor_id
 from demand import rules as demand_rules
 from demand.board import linked_offer_prices
 from procurement.parties.models import Organisation
@@ -388,8 +389,8 @@ def adopt(session: Session, actor: Any, tender_id: int, award_id: int) -> Optimi
             decision = AwardDecision(lot_id=lot.id, opened_bid_id=lead["opened_bid_id"], advantages=advantages)
             session.add(decision)
         decision.opened_bid_id, decision.advantages = lead["opened_bid_id"], advantages
-        decision.recommended_by_id, decision.recommended_at = getattr(actor, "id", None), now()
-    award.adopted_at, award.adopted_by_id = now(), getattr(actor, "id", None)
+        decision.recommended_by_id, decision.recommended_at = actor_id(actor), now()
+    award.adopted_at, award.adopted_by_id = now(), actor_id(actor)
     session.flush()
     for lot in tender.lots:
         decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))

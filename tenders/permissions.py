@@ -9,8 +9,13 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from procurement.core import access
-from procurement.core.errors import NotFound
+from procurement.core.errors import NotFound, PermissionDenied
 from tenders.models import Lot, LotLine, Tender, TenderStatus
+
+
+def require_agency(actor: Any, message: str = "Only the agency runs joint tenders") -> None:
+    if not access.can_manage_tenders(actor):
+        raise PermissionDenied(message)
 
 
 def visible_tenders(actor: Any) -> ColumnElement[bool]:

@@ -18,19 +18,15 @@ from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.clock import now, today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from procurement.core.access import actor_id
 from demand.board import BoardFilter, build_pools, parse_pool_key, requirements_in_pools, aggregate
 from demand.models import Requirement, RequirementStatus
 from demand.services import move_requirement
 from procurement.parties.models import CpvCode
 from tenders.models import LineStatus, Lot, LotLine, Tender, TenderStatus
-from tenders.permissions import visible_tender, visible_tenders
+from tenders.permissions import require_agency, visible_tender, visible_tenders
 
 OPEN_LINE = (LineStatus.pending, LineStatus.confirmed)
-
-
-def _agency(actor: Any) -> None:
-    if not access.can_manage_tenders(actor):
-        raise PermissionDenied("Only the agency runs joint tenders")
 
 
 def _next_reference(session: Session, year: int) -> str:
@@ -57,7 +53,7 @@ def form_tender(session: Session, actor: Any, *, board: BoardFilter, pool_keys: 
                 confirm_by: date | None, merge: bool = False, description: str = "") -> Tender:
     """A draft tender with one lot per chosen pool (or one lot for them all), its lines the
     pools' submitted requirements, each now pooled and waiting for its buyers' answer."""
-    _agency(actor)
+    require_agency(actor)
     board.check()
     errors: dict[str, list[str]] = {}
     title = title.strip()
@@ -90,7 +86,7 @@ def form_tender(session: Session, actor: Any, *, board: BoardFilter, pool_keys: 
         raise InvalidInput("The tender cannot be formed", field_errors={
             "merge": ["Only pools with the same unit can be merged into one lot"]})
     tender = Tender(reference=_next_reference(session, today().year), title=title, description=description.strip(),
-                    confirm_by=confirm_by, created_by_id=getattr(actor, "id", None))
+                    confirm_by=confirm_by, created_by_id=actor_id(actor))
     session.add(tender)
     batches = [keys] if merge else [[k] for k in keys]
     for number, batch in enumerate(batches, start=1):
@@ -145,7 +141,7 @@ def respond(session: Session, actor: Any, line_id: int, *, confirm: bool) -> Lot
     if line.status is not LineStatus.pending:
         raise Conflict(f"This line is already {line.status.value}")
     line.status = LineStatus.confirmed if confirm else LineStatus.declined
-    line.responded_by_id, line.responded_at = getattr(actor, "id", None), now()
+    line.responded_by_id, line.responded_at = actor_id(actor), now()
     requirement = session.get(Requirement, line.requirement_id)
     assert requirement is not None
     reference = line.lot.tender.reference
@@ -163,7 +159,7 @@ def respond(session: Session, actor: Any, line_id: int, *, confirm: bool) -> Lot
 def close_confirmation(session: Session, actor: Any, tender_id: int) -> Tender:
     """Unconfirmed lines drop out (their requirements go back on the board); lot quantities
     are what was confirmed. Once the date has passed, or when every line is answered."""
-    _agency(actor)
+    require_agency(actor)
     tender = visible_tender(session, actor, tender_id)
     if tender.status is not TenderStatus.draft or tender.confirmation_closed_at is not None:
         raise Conflict("Confirmation for this tender has already closed")

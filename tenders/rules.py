@@ -9,6 +9,7 @@ from typing import Iterable
 from procurement.core.clock import LONDON
 from tenders.models import ShortPeriodGround
 from tenders.models import TenderStatus as T
+from procurement.core.states import Transitions
 
 # The Procurement Act 2023 (s.54) and its regulations, for an open procedure whose documents
 # are all available at publication.
@@ -18,7 +19,7 @@ PLANNED_NOTICE_MIN_DAYS = 40  # a planned procurement notice qualifies from 40 d
 AMENDMENT_MIN_DAYS_LEFT = 4  # an amendment leaving fewer days than this moves the deadline out
 
 # Each move is one service function; any other move is refused (409).
-TRANSITIONS: dict[T, frozenset[T]] = {
+TRANSITIONS: Transitions[T] = Transitions({
     T.draft: frozenset({T.published, T.cancelled}),
     T.published: frozenset({T.closed, T.unsuccessful, T.cancelled}),
     T.closed: frozenset({T.opened, T.cancelled}),
@@ -30,12 +31,9 @@ TRANSITIONS: dict[T, frozenset[T]] = {
     T.complete: frozenset(),
     T.cancelled: frozenset(),
     T.unsuccessful: frozenset(),
-}
+})
 ACTIVE = frozenset(s for s, targets in TRANSITIONS.items() if T.cancelled in targets)
 
-
-def can_move(current: T, target: T) -> bool:
-    return target in TRANSITIONS[current]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ and `user.id`; an anonymous user has no roles.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 BUYER, SUPPLIER, AGENCY, ADMIN = "buyer", "supplier", "agency", "admin"
 
@@ -24,6 +24,26 @@ class SystemActor:
 
     def __init__(self, label: str = "system"):
         self.audit_label = label
+
+
+class Actor(Protocol):
+    """Who acts: a signed-in user (procurement.parties.models.User) or a SystemActor (the CLI,
+    jobs, the schedule). Services take one; predicates read only these."""
+
+    id: int | None
+    roles: Any
+    organisation_ids: frozenset[int]
+    supplier_ids: frozenset[int]
+    audit_label: str
+
+
+def actor_id(actor: Any) -> int | None:
+    """The acting user's id, for who-did-it columns; None for the system (or nobody)."""
+    return getattr(actor, "id", None)
+
+
+def actor_label(actor: Any) -> str:
+    return getattr(actor, "audit_label", "system")
 
 
 def _roles(user: Any) -> frozenset[str]:

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .clock import now
 from .db import Base
+from procurement.core.db import on_postgresql
+from procurement.core.access import actor_id
 
 GENESIS_HASH = "0" * 64
 
@@ -96,7 +98,7 @@ def record_event(
         subject_id = subject_id if subject_id is not None else getattr(subject, "id", None)
     if request_id is None:
         request_id = _current_request_id()
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         # Serialise appenders so concurrent transactions extend the chain, never fork it.
         session.execute(text("SELECT pg_advisory_xact_lock(727001)"))
     last = session.execute(
@@ -106,7 +108,7 @@ def record_event(
     fields = dict(
         seq=seq,
         occurred_at=now(),
-        actor_id=getattr(actor, "id", None),
+        actor_id=actor_id(actor),
         actor_label=getattr(actor, "audit_label", None) or "anonymous",
         action=action,
         subject_type=subject_type,

@@ -234,3 +234,8 @@ def check_database(engine: Engine) -> None:
 
 
 db = Database()
+
+
+def on_postgresql(session: Session) -> bool:
+    """Whether the session's database is PostgreSQL (row locks, COPY, full-text search), not SQLite."""
+    return session.get_bind().dialect.name == "postgresql"

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from .clock import now
 from .db import Base, db, str_enum, writing
 from .jobs import JobOptions, dispatch, enqueue_after_commit
+from procurement.core.db import on_postgresql
+from procurement.core.access import actor_id, actor_label
 
 log = logging.getLogger("procurement.jobs")
 
@@ -85,8 +87,8 @@ def request_job(session: Session, actor: Any, kind_name: str, subject_type: str,
                                                 Job.status.in_([JobStatus.queued, JobStatus.running])))
     if existing is not None:
         return existing
-    job = Job(kind=kind_name, subject_type=subject_type, subject_id=subject_id, requested_by_id=getattr(actor, "id", None),
-              requested_by_label=getattr(actor, "audit_label", "system"))
+    job = Job(kind=kind_name, subject_type=subject_type, subject_id=subject_id, requested_by_id=actor_id(actor),
+              requested_by_label=actor_label(actor))
     session.add(job)
     session.flush()
     enqueue_after_commit(session, run_job, job.id, options=_options(job))
@@ -123,20 +125,20 @@ def _run_job(job_id: int) -> dict[str, Any]:
     bound = db.bound()
     session = bound.sessionmaker()
     try:
-        job = session.get(Job, job_id, with_for_update=session.get_bind().dialect.name == "postgresql")
+        job = session.get(Job, job_id, with_for_update=on_postgresql(session))
         if job is None:
             return {"job_id": job_id, "status": "missing"}
         if job.status is JobStatus.done:
             return {"job_id": job_id, "status": "already done"}
         job.status, job.attempts, job.started_at, job.heartbeat_at = JobStatus.running, job.attempts + 1, now(), now()
         job.error = ""
-        if session.get_bind().dialect.name == "postgresql":
+        if on_postgresql(session):
             # Bookkeeping need not wait for the disk: if this mark is lost in a crash, the row
             # still says queued and the sweeper runs the job again all the same.
             session.execute(text("SET LOCAL synchronous_commit TO OFF"))
         session.commit()
 
-        separate = session.get_bind().dialect.name == "postgresql"
+        separate = on_postgresql(session)
 
         def progress(percent: int, note: str = "") -> None:
             """On PostgreSQL on a connection of its own, so pages see it at once; on SQLite

@@ -22,6 +22,7 @@ from procurement.core.security import (
     token_digest,
     verify_password,
 )
+from procurement.core.access import actor_id
 from procurement.parties.models import ApiToken, Membership, Organisation, Role, SignInAttempt, User, lower_email
 from suppliers.models import Supplier
 
@@ -205,7 +206,7 @@ def set_user_roles(session: Session, actor: Any, user: User, grants: Iterable[Ro
 def set_user_active(session: Session, actor: Any, user: User, active: bool) -> User:
     if not access.can_manage_accounts(actor):
         raise PermissionDenied("Only administrators can activate or deactivate accounts")
-    if getattr(actor, "id", None) == user.id and not active:
+    if actor_id(actor) == user.id and not active:
         raise InvalidInput("You cannot deactivate your own account",
                            field_errors={"active": ["You cannot deactivate your own account"]})
     if user.active != active:
@@ -215,7 +216,7 @@ def set_user_active(session: Session, actor: Any, user: User, active: bool) -> U
 
 
 def set_password(session: Session, actor: Any, user: User, password: str) -> None:
-    if not (access.can_manage_accounts(actor) or getattr(actor, "id", None) == user.id):
+    if not (access.can_manage_accounts(actor) or actor_id(actor) == user.id):
         raise PermissionDenied("You cannot change this password")
     if problems := password_problems(password, user.email):
         raise InvalidInput("The password is not valid", field_errors={"password": problems})
@@ -243,7 +244,7 @@ MAX_TOKEN_DAYS = 366
 
 def create_api_token(session: Session, actor: Any, *, name: str, days: int) -> tuple[ApiToken, str]:
     """A new token for the acting user; the plain token is returned once and never stored."""
-    if not access.can_manage_own_tokens(actor) or getattr(actor, "id", None) is None:
+    if not access.can_manage_own_tokens(actor) or actor_id(actor) is None:
         raise PermissionDenied("Sign in to create an API token")
     errors: dict[str, list[str]] = {}
     if not name.strip() or len(name.strip()) > 100:

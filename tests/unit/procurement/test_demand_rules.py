@@ -50,12 +50,12 @@ def test_cpv_groups_at_each_depth(depth, expected):
 
 
 def test_state_rules():
-    assert rules.can_move(S.draft, S.submitted) and rules.can_move(S.submitted, S.pooled)
-    assert rules.can_move(S.pooled, S.committed) and rules.can_move(S.committed, S.awarded)
-    assert rules.can_move(S.awarded, S.fulfilled)
-    assert rules.can_move(S.pooled, S.submitted)  # declined or dropped: back on the board
-    assert not rules.can_move(S.draft, S.committed) and not rules.can_move(S.submitted, S.awarded)
-    assert not rules.can_move(S.awarded, S.withdrawn) and not rules.can_move(S.fulfilled, S.cancelled)
+    assert rules.TRANSITIONS.allows(S.draft, S.submitted) and rules.TRANSITIONS.allows(S.submitted, S.pooled)
+    assert rules.TRANSITIONS.allows(S.pooled, S.committed) and rules.TRANSITIONS.allows(S.committed, S.awarded)
+    assert rules.TRANSITIONS.allows(S.awarded, S.fulfilled)
+    assert rules.TRANSITIONS.allows(S.pooled, S.submitted)  # declined or dropped: back on the board
+    assert not rules.TRANSITIONS.allows(S.draft, S.committed) and not rules.TRANSITIONS.allows(S.submitted, S.awarded)
+    assert not rules.TRANSITIONS.allows(S.awarded, S.withdrawn) and not rules.TRANSITIONS.allows(S.fulfilled, S.cancelled)
     for final in (S.withdrawn, S.cancelled, S.fulfilled):
         assert not rules.TRANSITIONS[final]
     assert rules.BUYER_EDITABLE == {S.draft, S.submitted}

@@ -1,7 +1,6 @@
 """Joint tenders API: forming drafts from pools (agency), confirming lines (buyers)."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import current_app, request
@@ -124,10 +123,6 @@ class DeclineLine(MethodView):
         return pooling.respond(db.session, api_actor(), line_id, confirm=False)
 
 
-def _documents_dir() -> Path:
-    return Path(current_app.instance_path) / "documents"
-
-
 def _file() -> Any:
     upload = request.files.get("file")
     if upload is None:
@@ -175,7 +170,7 @@ class Documents(MethodView):
         """Agency: add a document to a draft (multipart `file`, form field `title`)"""
         upload = _file()
         return lifecycle.add_document(db.session, api_actor(), tender_id, title=request.form.get("title", ""),
-                                      filename=upload.filename or "", stream=upload.stream, directory=_documents_dir())
+                                      filename=upload.filename or "", stream=upload.stream)
 
 
 @blp.route("/<int:tender_id>/publish")

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.clock import now
-from procurement.core.documents import Document, audience_allows
+from procurement.core.documents import Document, audience_allows, storage
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from procurement.core.db import on_postgresql
 from procurement.core.access import actor_id, actor_label
@@ -217,8 +217,9 @@ def set_criteria(session: Session, actor: Any, tender_id: int, criteria: list[Cr
     return tender
 
 
-def _store_document(tender: Tender, title: str, filename: str, stream: IO[bytes], directory: Path,
+def _store_document(tender: Tender, title: str, filename: str, stream: IO[bytes],
                     actor: Any, amendment_number: int | None = None) -> TenderDocument:
+    """Into the one document store (written atomically); its row keeps the digest."""
     safe = Path(filename or "document").name[:200] or "document"
     if not title.strip():
         raise InvalidInput("Give the document a title", field_errors={"title": ["Enter a title"]})
@@ -228,21 +229,18 @@ def _store_document(tender: Tender, title: str, filename: str, stream: IO[bytes]
     if len(data) > MAX_DOCUMENT_BYTES:
         raise InvalidInput("The file is too large", field_errors={"file": [f"Documents are at most {MAX_DOCUMENT_BYTES // (1 << 20)} MB"]})
     digest = hashlib.sha256(data).hexdigest()
-    folder = directory / "tenders" / str(tender.id)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{digest[:16]}-{safe}"
-    path.write_bytes(data)
-    document = TenderDocument(title=title.strip()[:200], filename=safe, stored_path=str(path), size=len(data),
+    path, digest = storage().put(f"tenders/{tender.id}/{digest[:16]}-{safe}", data)
+    document = TenderDocument(title=title.strip()[:200], filename=safe, stored_path=path, size=len(data),
                               sha256=digest, amendment_number=amendment_number,
                               uploaded_by_label=actor_label(actor))
     tender.documents.append(document)
     return document
 
 
-def add_document(session: Session, actor: Any, tender_id: int, *, title: str, filename: str, stream: IO[bytes],
-                 directory: Path) -> TenderDocument:
+def add_document(session: Session, actor: Any, tender_id: int, *, title: str, filename: str,
+                 stream: IO[bytes]) -> TenderDocument:
     tender = agency_draft(session, actor, tender_id)
-    document = _store_document(tender, title, filename, stream, directory, actor)
+    document = _store_document(tender, title, filename, stream, actor)
     session.flush()
     record_event(session, actor, "tender.document_added", subject=tender,
                  details={"title": document.title, "sha256": document.sha256})
@@ -339,7 +337,7 @@ def _record_short_period(tender: Tender, period: rules.ShortPeriod) -> None:
 
 
 def amend(session: Session, actor: Any, tender_id: int, *, summary: str, new_deadline: datetime | None = None,
-          document: tuple[str, str, IO[bytes], Path] | None = None) -> Amendment:
+          document: tuple[str, str, IO[bytes]] | None = None) -> Amendment:
     """A formal amendment: published to every supplier; the deadline moves out if fewer than
     four days would remain; bids already in the box must be re-confirmed."""
     require_agency(actor)
@@ -359,8 +357,8 @@ def amend(session: Session, actor: Any, tender_id: int, *, summary: str, new_dea
                           new_deadline=tender.submission_deadline, published_by_label=actor.audit_label)
     tender.amendments.append(amendment)
     if document is not None:
-        title, filename, stream, directory = document
-        _store_document(tender, title, filename, stream, directory, actor, amendment_number=number)
+        title, filename, stream = document
+        _store_document(tender, title, filename, stream, actor, amendment_number=number)
     marked = 0
     for bid in session.scalars(select(Bid).where(Bid.tender_id == tender.id, Bid.status == BidStatus.submitted)):
         bid.needs_reconfirmation = True

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -19,7 +18,6 @@ from catalogue.models import CatalogueItem
 from procurement.core.access import SystemActor
 from procurement.core.clock import LONDON, frozen_at, now, today
 from demand.board import BoardFilter, pool_key
-
 from demand.models import Requirement, RequirementStatus
 from demand.services import move_requirement
 from procurement.parties.models import User
@@ -87,8 +85,7 @@ def _prepare(session: Session, actor: Any, items: list[CatalogueItem], title: st
 
             set_award_rules(session, actor, tender.id, award_rules)
         lifecycle.add_document(session, actor, tender.id, title="Specification", filename="specification.txt",
-                               stream=io.BytesIO(_specification(title, description, tender).encode()),
-                               directory=Path(current_app.instance_path) / "documents")
+                               stream=io.BytesIO(_specification(title, description, tender).encode()))
         return lifecycle.publish(session, actor, tender.id, master_secret=current_app.config["BID_SEALING_KEY"])
 
 

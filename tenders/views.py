@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -15,6 +14,7 @@ from procurement.parties.auth import page_actor, require
 from procurement.core import access
 from procurement.core.clock import london_moment, to_london
 from procurement.core.db import db
+from procurement.core.documents import storage
 from procurement.core.errors import InvalidInput
 from procurement.core.http import undone_if_refused
 from demand import board as boards
@@ -138,10 +138,6 @@ def abandon(tender_id: int) -> Any:
 
 # Running a tender (agency) ------------------------------------------------------------------
 
-def _documents_dir() -> Path:
-    return Path(current_app.instance_path) / "documents"
-
-
 def _moment(day: Any, hhmm: str | None, field: str, errors: dict[str, list[str]]) -> datetime | None:
     if not day:
         return None
@@ -247,7 +243,7 @@ def add_document(tender_id: int) -> Any:
             with undone_if_refused():
                 lifecycle.add_document(db.session, page_actor(), tender_id, title=form.title.data or "",
                                        filename=form.file.data.filename or "", stream=form.file.data.stream,
-                                       directory=_documents_dir())
+)
         except InvalidInput as error:
             _flash_errors(error)
         else:
@@ -261,7 +257,7 @@ def add_document(tender_id: int) -> Any:
 @login_required
 def document(document_id: int) -> Any:
     found = lifecycle.get_document(db.session, page_actor(), document_id)
-    return send_file(found.stored_path, as_attachment=True, download_name=found.filename)
+    return send_file(storage().path(found.stored_path), as_attachment=True, download_name=found.filename)
 
 
 @bp.route("/<int:tender_id>/publish", methods=["POST"])
@@ -302,7 +298,7 @@ def amend(tender_id: int) -> Any:
     document = None
     if form.file.data and getattr(form.file.data, "filename", ""):
         document = (form.document_title.data or form.file.data.filename, form.file.data.filename,
-                    form.file.data.stream, _documents_dir())
+                    form.file.data.stream)
     try:
         with undone_if_refused():
             if errors:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import itertools
 from decimal import Decimal
 from typing import Any
-
 from procurement.parties.accounts import RoleGrant, create_api_token, create_user
 from procurement.core.access import SystemActor
 from procurement.parties.models import Organisation, Role, User
@@ -76,7 +75,6 @@ def linked_offer(session: Any, item: Any, list_price: str, breaks: str = "", **o
 def requirement(session: Any, buyer: User, *, submit: bool = True, days: int = 30, **overrides: Any) -> Any:
     """A requirement raised by `buyer` through the service, submitted unless told."""
     from datetime import timedelta
-
     from procurement.core.clock import today
     from demand.services import RequirementInput, create_requirement
 
@@ -92,10 +90,9 @@ def published_tender(session: Any, *, days: int = 30, short_period: Any = None, 
     catalogue has the laptop at £800 (£750 from 100 units)."""
     import io
     from datetime import timedelta
-    from pathlib import Path
+
 
     from flask import current_app
-
     from procurement.core.clock import now, today
     from demand.board import BoardFilter
     from tenders import lifecycle, pooling, rules
@@ -119,9 +116,8 @@ def published_tender(session: Any, *, days: int = 30, short_period: Any = None, 
         lifecycle.CriterionInput("Delivery and support", 25, [f"mark {n}" for n in range(6)], pass_mark=2),
         lifecycle.CriterionInput("Social value", 15, [f"mark {n}" for n in range(6)]),
     ])
-    folder = Path(current_app.instance_path) / "documents"
     lifecycle.add_document(session, agency, tender.id, title="Specification", filename="spec.txt",
-                           stream=io.BytesIO(b"Laptops: 14-inch, 16 GB"), directory=folder)
+                           stream=io.BytesIO(b"Laptops: 14-inch, 16 GB"))
     if publish:
         lifecycle.publish(session, agency, tender.id, short_period=short_period or rules.ShortPeriod(),
                           master_secret=current_app.config["BID_SEALING_KEY"])
@@ -148,7 +144,6 @@ def opened_tender(session: Any, prices: tuple[str, ...] = ("740.00", "700.00", "
     """A published tender with a bid per price (each from a supplier with a matching offer),
     past its deadline and opened by two agency users."""
     from datetime import timedelta
-
     from catalogue.services import OfferInput, create_offer
     from procurement.core.clock import frozen_at
     from tenders import bidding, opening
@@ -197,7 +192,6 @@ def decided_tender(session: Any) -> dict[str, Any]:
     """An opened tender evaluated by a panel of two (scores AWARD_SCORES), its award
     recommended, approved and the decision published (standstill running)."""
     from datetime import timedelta
-
     from sqlalchemy import select
 
     from procurement.core.clock import frozen_at

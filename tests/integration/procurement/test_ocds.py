@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from flask import current_app
+
 from jsonschema import Draft4Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
@@ -76,7 +76,7 @@ def demo(session):
     open_tender = tenders["Joint laptop and desktop refresh 2027"]
     lifecycle.amend(session, agency, open_tender.id, summary="Delivery addresses corrected in the specification")
     lifecycle.amend(session, agency, open_tender.id, summary="A site plan added", document=(
-        "Site plan", "site-plan.txt", io.BytesIO(b"Loading bays"), Path(current_app.instance_path) / "documents"))
+        "Site plan", "site-plan.txt", io.BytesIO(b"Loading bays")))
     awarded = tenders["Joint contact-centre seats and GIS licences"]
     standstill = session.scalar(select(Standstill).where(Standstill.tender_id == awarded.id))
     from procurement.parties.models import User

@@ -2,6 +2,7 @@
 clock's moves and cancellation."""
 from __future__ import annotations
 
+import hashlib
 import io
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from procurement.core.audit import AuditEvent
 from procurement.core.clock import frozen_at, now, today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from procurement.core.documents import storage
 from tenders import bidding, lifecycle, opening, rules
 from tenders.models import ShortPeriodGround as G
 from tenders.models import TenderStatus as T
@@ -186,11 +188,13 @@ def test_clarifications_are_answered_to_all_without_the_asker(session):
         lifecycle.ask(session, world["buyers"][0], tender.id, "Buyer question")
 
 
-def test_documents_are_kept_with_their_digest(session, tmp_path):
+def test_documents_are_kept_in_the_one_store_with_their_digest(session):
     world = factories.published_tender(session, publish=False)
     document = lifecycle.add_document(session, world["agency"], world["tender"].id, title="Pricing schedule",
-                                      filename="../../etc/passwd", stream=io.BytesIO(b"x,y"), directory=tmp_path)
-    assert document.filename == "passwd" and str(tmp_path) in document.stored_path and len(document.sha256) == 64
+                                      filename="../../etc/passwd", stream=io.BytesIO(b"x,y"))
+    stored = storage().path(document.stored_path)  # refused if outside the store
+    assert document.filename == "passwd" and stored.read_bytes() == b"x,y"
+    assert document.sha256 == hashlib.sha256(b"x,y").hexdigest() and stored.name.endswith("-passwd")
     with pytest.raises(InvalidInput):
         lifecycle.add_document(session, world["agency"], world["tender"].id, title="Empty", filename="e.txt",
-                               stream=io.BytesIO(b""), directory=tmp_path)
+                               stream=io.BytesIO(b""))

@@ -214,7 +214,7 @@ def test_an_award_that_leaves_a_lot_where_the_rules_allow_can_be_approved(sessio
     the optimised award takes the dearer lot (leaving a lot costs more than any award of it),
     and approving that one lot proposes the award."""
     import io
-    from pathlib import Path
+
 
     from procurement.core.clock import today
     from demand.board import BoardFilter
@@ -236,7 +236,7 @@ def test_an_award_that_leaves_a_lot_where_the_rules_allow_can_be_approved(sessio
         submission_deadline=now() + timedelta(days=30), expected_award_on=None, lot_values={}))
     lifecycle.set_criteria(session, agency, tender.id, [lifecycle.CriterionInput("Support", 40, [f"m{n}" for n in range(6)])])
     lifecycle.add_document(session, agency, tender.id, title="Specification", filename="spec.txt",
-                           stream=io.BytesIO(b"Two lots"), directory=Path(current_app.instance_path) / "documents")
+                           stream=io.BytesIO(b"Two lots"))
     optimised_award.set_award_rules(session, agency, tender.id, optimised_award.AwardRules(
         optimised=True, max_lots_per_supplier=1, every_lot=False))
     lifecycle.publish(session, agency, tender.id, master_secret=current_app.config["BID_SEALING_KEY"])

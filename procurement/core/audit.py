@@ -15,10 +15,9 @@ from typing import Any, Optional
 from sqlalchemy import JSON, ForeignKey, String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .clock import now
-from .db import Base
-from procurement.core.db import on_postgresql
-from procurement.core.access import actor_id
+from procurement.core.access import SystemActor, actor_id
+from procurement.core.clock import now
+from procurement.core.db import Base, db, on_postgresql
 
 GENESIS_HASH = "0" * 64
 
@@ -180,3 +179,17 @@ def _current_request_id() -> str | None:
     if has_app_context():
         return g.get("request_id")
     return None
+
+
+def verify_audit_chain() -> dict[str, object]:
+    """Recompute the audit chain and record the result in the log itself."""
+    session = db.bound().sessionmaker()
+    try:
+        check = verify_chain(session)
+        record_event(session, SystemActor("job:verify_audit_chain"), "audit.verified",
+                     details={"ok": check.ok, "events_checked": check.events_checked,
+                              "broken_seq": check.broken_seq})
+        session.commit()
+        return {"ok": check.ok, "events_checked": check.events_checked, "broken_seq": check.broken_seq}
+    finally:
+        session.close()

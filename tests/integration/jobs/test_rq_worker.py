@@ -7,7 +7,7 @@ from procurement.core.access import SystemActor
 from procurement.core.audit import AuditEvent, record_event
 from procurement.core.db import db
 from procurement.core.jobs import enqueue_after_commit, queue_for
-from procurement.jobs import verify_audit_chain
+from procurement.core.audit import verify_audit_chain
 from tests.integration.jobs.conftest import run_worker
 
 

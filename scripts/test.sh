@@ -93,4 +93,6 @@ if [ -z "${CHROMIUM:-}" ] && ! command -v chromium >/dev/null 2>&1; then
 fi
 
 say "Running the test suite on SQLite and PostgreSQL, jobs on Redis, pages in Chromium"
-exec "$PY" -m pytest "$@"
+# Two worker processes (pytest-xdist), each with databases and a Redis number of its own; a
+# test file's tests stay together, so a module's demo database is built once.
+exec "$PY" -m pytest -n "${TEST_WORKERS:-2}" --dist loadfile "$@"

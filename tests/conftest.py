@@ -31,6 +31,15 @@ POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres:postgres@127.0.0.1:5432/ljp_test"
 )
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+# Under pytest-xdist (`-n 2`) each worker process has databases and a Redis number of its own:
+# ljp_test_gw0..., Redis 11 for gw0, 12 for gw1 (the base number plus the worker's index).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if WORKER:
+    _url = make_url(POSTGRES_URL)
+    POSTGRES_URL = _url.set(database=f"{_url.database}_{WORKER}").render_as_string(hide_password=False)
+    _redis = make_url(REDIS_URL)
+    REDIS_URL = _redis.set(database=str(int(_redis.database or 0) + int(WORKER.removeprefix("gw")))).render_as_string(
+        hide_password=False)
 BACKENDS = [b.strip() for b in os.environ.get("TEST_DATABASES", "sqlite,postgresql").split(",") if b.strip()]
 if os.environ.get("CI") == "true":
     BACKENDS = ["sqlite", "postgresql"]  # CI never narrows the suite

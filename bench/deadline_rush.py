@@ -125,7 +125,7 @@ def free_port() -> int:
 
 def serve(database_url: str, instance: Path, port: int, workers: int = 4) -> subprocess.Popen:
     """gunicorn on 127.0.0.1:port, ready to take requests."""
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "rush", "BID_SEALING_KEY": SEALING_KEY,
+    env = {**os.environ, "SCHEDULE_IN_PROCESS": "0", "DATABASE_URL": database_url, "SECRET_KEY": "rush", "BID_SEALING_KEY": SEALING_KEY,
            "INSTANCE_PATH": str(instance)}
     env.pop("REDIS_URL", None)  # bids need no jobs
     gunicorn = Path(sys.executable).with_name("gunicorn")

@@ -301,7 +301,7 @@ def submit(session: Session, actor: Any, tender_id: int, raw: Any = None) -> Rec
     an earlier version is superseded. Refused at or after the deadline, by the server's
     clock read after the tender is locked, in the transaction that would store it."""
     supplier_id = _own_supplier(actor)
-    get_tender(session, actor, tender_id)  # visibility, and the clock's moves
+    get_tender(session, actor, tender_id)  # visibility (locked() then makes the clock's moves)
     tender = locked(session, tender_id)
     _open_for_bids(tender)
     bid = _bid_for(session, tender, supplier_id, create=True)

@@ -417,7 +417,8 @@ def answer(session: Session, actor: Any, clarification_id: int, text: str) -> Cl
     clarification = session.get(Clarification, clarification_id)
     if clarification is None:
         raise NotFound("No such question")
-    tender = get_tender(session, actor, clarification.tender_id)
+    get_tender(session, actor, clarification.tender_id)
+    tender = locked(session, clarification.tender_id)  # past its deadline it closes first
     if tender.status is not TenderStatus.published:
         raise Conflict("Questions are answered while the tender is open")
     if not text.strip():

@@ -21,6 +21,7 @@ class Task:
 
 
 TASKS: dict[str, Task] = {}
+_STARTING = threading.Lock()
 
 
 def register_tasks(*tasks: Task) -> None:
@@ -42,19 +43,19 @@ def run_all(app: Any) -> None:
 def start_in_process(app: Any) -> threading.Thread | None:
     """The default without Redis: a daemon thread running each task at its interval (the
     shortest interval sets the pace). Started once per process, on its first request."""
-    if not TASKS or app.extensions.get("schedule_thread"):
-        return None
-    pace = min(task.every_seconds for task in TASKS.values())
-    stop = threading.Event()
+    with _STARTING:  # two first requests at once start one thread
+        if not TASKS or app.extensions.get("schedule_thread"):
+            return None
+        pace = min(task.every_seconds for task in TASKS.values())
 
-    def loop() -> None:
-        while not stop.wait(pace):
-            run_all(app)
+        def loop() -> None:
+            while not threading.Event().wait(pace):
+                run_all(app)
 
-    thread = threading.Thread(target=loop, name="schedule", daemon=True)
-    app.extensions["schedule_thread"] = thread
-    thread.start()
-    return thread
+        thread = threading.Thread(target=loop, name="schedule", daemon=True)
+        app.extensions["schedule_thread"] = thread
+        thread.start()
+        return thread
 
 
 def cron_scheduler(app: Any) -> Any:

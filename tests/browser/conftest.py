@@ -45,8 +45,9 @@ def demo_app(url: str, folder: Path, **config: Any) -> Any:
     before = os.environ.get("INSTANCE_PATH")
     os.environ["INSTANCE_PATH"] = str(folder / "instance")
     try:
+        # The pages are read on the test's clock: no schedule thread moves the demo meanwhile.
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY, "BID_SEALING_KEY": SEALING_KEY,
-                          "WTF_CSRF_ENABLED": True, **config})
+                          "WTF_CSRF_ENABLED": True, "SCHEDULE_IN_PROCESS": False, **config})
     finally:
         if before is not None:
             os.environ["INSTANCE_PATH"] = before

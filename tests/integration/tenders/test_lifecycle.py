@@ -186,6 +186,11 @@ def test_clarifications_are_answered_to_all_without_the_asker(session):
             lifecycle.ask(session, world["bidder"], tender.id, "Late question")
     with pytest.raises(PermissionDenied):
         lifecycle.ask(session, world["buyers"][0], tender.id, "Buyer question")
+    unanswered = lifecycle.ask(session, world["bidder"], tender.id, "Is setup included?")
+    with frozen_at(tender.submission_deadline):  # not yet moved by the tick: the answer closes it first
+        with pytest.raises(Conflict, match="while the tender is open"):
+            lifecycle.answer(session, world["agency"], unanswered.id, "Too late")
+    assert not unanswered.answer and unanswered.answered_at is None
 
 
 def test_documents_are_kept_in_the_one_store_with_their_digest(session):

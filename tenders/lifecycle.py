@@ -229,7 +229,7 @@ def _store_document(tender: Tender, title: str, filename: str, stream: IO[bytes]
     if len(data) > MAX_DOCUMENT_BYTES:
         raise InvalidInput("The file is too large", field_errors={"file": [f"Documents are at most {MAX_DOCUMENT_BYTES // (1 << 20)} MB"]})
     digest = hashlib.sha256(data).hexdigest()
-    path, digest = storage().put(f"tenders/{tender.id}/{digest[:16]}-{safe}", data)
+    path, _ = storage().put(f"tenders/{tender.id}/{digest[:16]}-{safe}", data)
     document = TenderDocument(title=title.strip()[:200], filename=safe, stored_path=path, size=len(data),
                               sha256=digest, amendment_number=amendment_number,
                               uploaded_by_label=actor_label(actor))

@@ -28,10 +28,10 @@ from catalogue.spreadsheets import csv_text
 from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.clock import now, today
-from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from procurement.core.errors import InvalidInput, NotFound, PermissionDenied
 from procurement.core.access import actor_id
 from demand.rules import quantity_text
-from tenders import rules, sealing
+from tenders import permissions, rules, sealing
 from tenders.lifecycle import get_tender, locked, open_for_bids
 from tenders.models import Bid, BidStatus, BidVersion, LotItem, Tender, TenderStatus, VersionState
 
@@ -53,10 +53,10 @@ class BidProblems(InvalidInput):
 
 
 def _own_supplier(actor: Any) -> int:
-    ids = sorted(getattr(actor, "supplier_ids", ()) or ())
-    if not ids or not access.can_bid_for(actor, ids[0]):
-        raise PermissionDenied("Only suppliers bid")
-    return ids[0]
+    permissions.bidder(actor).enforce()
+    supplier_id = permissions.own_supplier(actor)
+    assert supplier_id is not None
+    return supplier_id
 
 
 def _data_key(tender: Tender) -> bytes:
@@ -247,19 +247,11 @@ def _bid_for(session: Session, tender: Tender, supplier_id: int, create: bool = 
     return bid
 
 
-def _open_for_bids(tender: Tender) -> None:
-    if tender.submission_deadline is not None and now() >= tender.submission_deadline:
-        raise Conflict(f"The deadline for bids was {tender.submission_deadline:%-d %B %Y %H:%M:%S} UTC: "
-                       "nothing was stored")
-    if tender.status is not TenderStatus.published:
-        raise Conflict(f"This tender is {tender.status.value.replace('_', ' ')}: bids are not accepted")
-
-
 def save_draft(session: Session, actor: Any, tender_id: int, raw: Any) -> Bid:
     """Keep a draft (checked as far as it goes, sealed at rest) for the supplier to finish."""
     supplier_id = _own_supplier(actor)
     tender = get_tender(session, actor, tender_id)
-    _open_for_bids(tender)
+    permissions.can_bid(actor, tender).enforce()
     content = validate(session, tender, supplier_id, raw, complete=False)
     bid = _bid_for(session, tender, supplier_id, create=True)
     assert bid is not None
@@ -303,7 +295,7 @@ def submit(session: Session, actor: Any, tender_id: int, raw: Any = None) -> Rec
     supplier_id = _own_supplier(actor)
     get_tender(session, actor, tender_id)  # visibility (locked() then makes the clock's moves)
     tender = locked(session, tender_id)
-    _open_for_bids(tender)
+    permissions.can_bid(actor, tender).enforce()
     bid = _bid_for(session, tender, supplier_id, create=True)
     assert bid is not None
     if raw is None:
@@ -318,7 +310,7 @@ def submit(session: Session, actor: Any, tender_id: int, raw: Any = None) -> Rec
         if earlier.state is VersionState.submitted:
             earlier.state = VersionState.superseded
     stamp = now()
-    _open_for_bids(tender)  # the clock again, at the moment of storing
+    permissions.can_bid(actor, tender).enforce()  # the clock again, at the moment of storing
     version = BidVersion(version=number, state=VersionState.submitted, submitted_at=stamp,
                          submitted_by_id=actor_id(actor), size=len(plain), digest=sealing.digest(plain),
                          sealed=sealing.seal(_data_key(tender), plain, sealing.bid_context(tender.id, bid.id, number)))
@@ -335,10 +327,10 @@ def withdraw(session: Session, actor: Any, tender_id: int) -> Bid:
     supplier_id = _own_supplier(actor)
     get_tender(session, actor, tender_id)
     tender = locked(session, tender_id)
-    _open_for_bids(tender)
+    permissions.can_bid(actor, tender).enforce()
     bid = _bid_for(session, tender, supplier_id)
-    if bid is None or bid.status is not BidStatus.submitted:
-        raise Conflict("You have no submitted bid to withdraw")
+    permissions.can_withdraw_bid(actor, tender, bid).enforce()
+    assert bid is not None
     for version in bid.versions:
         if version.state is VersionState.submitted:
             version.state = VersionState.withdrawn
@@ -352,10 +344,10 @@ def reconfirm(session: Session, actor: Any, tender_id: int) -> Bid:
     supplier_id = _own_supplier(actor)
     get_tender(session, actor, tender_id)
     tender = locked(session, tender_id)
-    _open_for_bids(tender)
+    permissions.can_bid(actor, tender).enforce()
     bid = _bid_for(session, tender, supplier_id)
-    if bid is None or not bid.needs_reconfirmation:
-        raise Conflict("Your bid does not need re-confirming")
+    permissions.can_reconfirm_bid(actor, tender, bid).enforce()
+    assert bid is not None
     bid.needs_reconfirmation, bid.updated_at = False, now()
     record_event(session, actor, "bid.reconfirmed", subject=bid, details={"tender_id": tender.id})
     return bid

@@ -25,7 +25,8 @@ from procurement.parties.models import Membership, Role
 from tenders import award_record, scoring
 from tenders.ranking import LotRanking, decision_scores, flag_low_prices, intact_bids, rank_lot
 from tenders.lifecycle import get_tender, locked, move
-from tenders.permissions import require_agency
+from tenders import permissions
+from tenders.permissions import EVALUATES, require_agency
 from tenders.models import (
     AwardDecision,
     AwardShare,
@@ -50,10 +51,9 @@ from suppliers.models import Supplier
 
 
 def agency_tender(session: Session, actor: Any, tender_id: int, *states: TenderStatus) -> Tender:
-    require_agency(actor, "Only agency staff evaluate and award")
+    require_agency(actor, EVALUATES)
     tender = get_tender(session, actor, tender_id)
-    if states and tender.status not in states:
-        raise Conflict(f"A {tender.status.value.replace('_', ' ')} tender cannot do this")
+    permissions.in_phase(actor, tender, *states).enforce()
     return tender
 
 
@@ -84,11 +84,16 @@ def panel(session: Session, tender: Tender) -> list[Evaluator]:
     return list(session.scalars(select(Evaluator).where(Evaluator.tender_id == tender.id).order_by(Evaluator.id)))
 
 
+def evaluator_of(session: Session, actor: Any, tender: Tender) -> Evaluator | None:
+    """The actor's row on the tender's panel, or None."""
+    return session.scalar(select(Evaluator).where(Evaluator.tender_id == tender.id,
+                                                  Evaluator.user_id == actor_id(actor)))
+
+
 def me(session: Session, actor: Any, tender: Tender) -> Evaluator:
-    found = session.scalar(select(Evaluator).where(Evaluator.tender_id == tender.id,
-                                                   Evaluator.user_id == actor_id(actor)))
-    if found is None:
-        raise PermissionDenied("Only the tender's evaluators do this")
+    found = evaluator_of(session, actor, tender)
+    permissions.is_evaluator(actor, tender, found).enforce()
+    assert found is not None
     return found
 
 
@@ -101,6 +106,7 @@ def declare(session: Session, actor: Any, tender_id: int, statement: str) -> Eva
     """No conflict of interest with the named bidders: declared before any response is seen."""
     tender = agency_tender(session, actor, tender_id, TenderStatus.evaluation)
     evaluator = me(session, actor, tender)
+    permissions.can_declare(actor, tender, evaluator).enforce()
     if not statement.strip():
         raise InvalidInput("Make the declaration", field_errors={"statement": ["Confirm you have no conflict of interest"]})
     evaluator.declaration = f"{statement.strip()} (bidders: {', '.join(bidder_names(session, tender))})"
@@ -110,9 +116,9 @@ def declare(session: Session, actor: Any, tender_id: int, statement: str) -> Eva
 
 
 def declared_evaluator(session: Session, actor: Any, tender: Tender) -> Evaluator:
-    evaluator = me(session, actor, tender)
-    if evaluator.declared_at is None:
-        raise PermissionDenied("Declare that you have no conflict of interest before seeing any response")
+    evaluator = evaluator_of(session, actor, tender)
+    permissions.declared(actor, tender, evaluator).enforce()
+    assert evaluator is not None
     return evaluator
 
 
@@ -147,8 +153,7 @@ def save_mark(session: Session, actor: Any, tender_id: int, opened_bid_id: int, 
               justification: str) -> Mark:
     tender = agency_tender(session, actor, tender_id, TenderStatus.evaluation)
     evaluator = declared_evaluator(session, actor, tender)
-    if evaluator.marks_submitted_at is not None:
-        raise Conflict("Your marks are submitted; the lead's moderation records any change")
+    permissions.can_mark(actor, tender, evaluator).enforce()
     opened, criterion = _response(session, tender, opened_bid_id, criterion_id)
     errors = {}
     if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= 5:
@@ -200,10 +205,7 @@ def record_consensus(session: Session, actor: Any, tender_id: int, opened_bid_id
                      rationale: str) -> Consensus:
     tender = agency_tender(session, actor, tender_id, TenderStatus.evaluation)
     evaluator = declared_evaluator(session, actor, tender)
-    if not evaluator.is_lead:
-        raise PermissionDenied("Only the lead evaluator records the moderated score")
-    if any(e.marks_submitted_at is None for e in panel(session, tender)):
-        raise Conflict("Every evaluator must submit their marks before moderation")
+    permissions.can_moderate(actor, tender, evaluator, panel(session, tender)).enforce()
     opened, criterion = _response(session, tender, opened_bid_id, criterion_id)
     if not 0 <= score <= 5 or not rationale.strip():
         raise InvalidInput("The moderated score is not valid", field_errors={"score": ["A mark from 0 to 5 with its rationale"]})
@@ -245,8 +247,8 @@ def write_about_low_price(session: Session, actor: Any, check_id: int, text: str
     if not supplier_side:
         agency_tender(session, actor, tender.id, TenderStatus.evaluation)
         me(session, actor, tender)
-    elif tender.status is not TenderStatus.evaluation:
-        raise Conflict("The evaluation is over")
+    permissions.can_write_about_low_price(actor, tender, None if supplier_side else evaluator_of(session, actor, tender),
+                                          check, opened.supplier_id).enforce()
     if not text.strip():
         raise InvalidInput("Write the message", field_errors={"text": ["Write the message"]})
     message = LowPriceMessage(check_id=check.id, from_supplier=supplier_side, author_label=actor.audit_label,
@@ -261,7 +263,7 @@ def write_about_low_price(session: Session, actor: Any, check_id: int, text: str
 def decide_low_price(session: Session, actor: Any, check_id: int, accept: bool, reason: str) -> LowPriceCheck:
     check, _opened, tender = _check(session, check_id)
     agency_tender(session, actor, tender.id, TenderStatus.evaluation)
-    declared_evaluator(session, actor, tender)
+    permissions.can_decide_low_price(actor, tender, declared_evaluator(session, actor, tender), check).enforce()
     if not reason.strip():
         raise InvalidInput("Give the reasons", field_errors={"reason": ["Give the reasons for the decision"]})
     check.decision = "accepted" if accept else "rejected"
@@ -285,8 +287,7 @@ def supplier_checks(session: Session, actor: Any, tender_id: int) -> list[LowPri
 def recommend(session: Session, actor: Any, tender_id: int, lot_id: int, advantages: str) -> AwardDecision:
     """The lead recommends the top-ranked eligible bid for a lot, with its relative advantages."""
     tender = agency_tender(session, actor, tender_id, TenderStatus.evaluation)
-    if not declared_evaluator(session, actor, tender).is_lead:
-        raise PermissionDenied("Only the lead evaluator recommends the award")
+    permissions.can_recommend(actor, tender, declared_evaluator(session, actor, tender), None).enforce()
     lot = next((l for l in tender.lots if l.id == lot_id), None)
     if lot is None:
         raise NotFound("No such lot")
@@ -298,8 +299,7 @@ def recommend(session: Session, actor: Any, tender_id: int, lot_id: int, advanta
     if not advantages.strip():
         raise InvalidInput("Say why it wins", field_errors={"advantages": ["Describe the winning bid's relative advantages"]})
     decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
-    if decision is not None and decision.approved_at is not None:
-        raise Conflict("This lot's award is already approved")
+    permissions.can_recommend(actor, tender, evaluator_of(session, actor, tender), decision).enforce()
     if award_record.adopted(session, tender) is not None:
         if session.scalar(select(AwardDecision.id).where(AwardDecision.lot_id.in_([l.id for l in tender.lots]),
                                                          AwardDecision.approved_at.is_not(None))):
@@ -327,8 +327,7 @@ def approve(session: Session, actor: Any, tender_id: int, lot_id: int) -> AwardD
     decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot_id))
     if decision is None or decision.lot_id not in {l.id for l in tender.lots}:
         raise NotFound("No recommendation for this lot")
-    if decision.recommended_by_id == actor_id(actor):
-        raise Conflict("A second, different agency user must approve the recommendation")
+    permissions.can_approve(actor, tender, decision).enforce()
     decision.approved_by_id, decision.approved_at = actor_id(actor), now()
     session.flush()
     record_event(session, actor, "award.approved", subject=tender, details={"lot_id": lot_id})
@@ -402,7 +401,7 @@ def record_decision_scores(session: Session, tender: Tender) -> None:
 
 def ask_for_award_pack(session: Session, actor: Any, tender_id: int) -> Any:
     """The agency asks again for the award pack (what exists is kept); once the decision is published."""
-    tender = agency_tender(session, actor, tender_id, TenderStatus.standstill, TenderStatus.awarded, TenderStatus.complete)
+    tender = agency_tender(session, actor, tender_id, *permissions.RESULTS_PUBLISHED)
     return request_award_pack(session, actor, tender)
 
 
@@ -424,8 +423,7 @@ def challenge(session: Session, actor: Any, tender_id: int, note: str) -> Stands
     tender = agency_tender(session, actor, tender_id, TenderStatus.standstill)
     standstill = standstill_of(session, tender)
     assert standstill is not None
-    if standstill.paused_at is not None:
-        raise Conflict("Standstill is already paused by a challenge")
+    permissions.can_record_challenge(actor, tender, standstill).enforce()
     if not note.strip():
         raise InvalidInput("Describe the challenge", field_errors={"note": ["Describe the challenge"]})
     standstill.challenge, standstill.paused_at = note.strip(), now()
@@ -439,8 +437,8 @@ def lift_challenge(session: Session, actor: Any, tender_id: int) -> Standstill:
     """The challenge is resolved: standstill resumes with the working days it had left."""
     tender = agency_tender(session, actor, tender_id, TenderStatus.standstill)
     standstill = standstill_of(session, tender)
-    if standstill is None or standstill.paused_at is None:
-        raise Conflict("Standstill is not paused")
+    permissions.can_lift_challenge(actor, tender, standstill).enforce()
+    assert standstill is not None
     standstill.ends_on = scoring.period_ends(today(), standstill.working_days_left_at_pause or 0)
     standstill.paused_at, standstill.working_days_left_at_pause = None, None
     record_event(session, actor, "standstill.resumed", subject=tender, details={"ends_on": standstill.ends_on.isoformat()})
@@ -450,16 +448,10 @@ def lift_challenge(session: Session, actor: Any, tender_id: int) -> Standstill:
 def enter_contracts(session: Session, actor: Any, tender_id: int) -> list[Contract]:
     """After standstill (and no open challenge): a contract per awarded lot, and a call-off
     order per organisation from its confirmed lines at the awarded unit prices."""
-    require_agency(actor, "Only agency staff evaluate and award")
+    require_agency(actor, EVALUATES)
     tender = locked(session, tender_id)
-    if tender.status is not TenderStatus.standstill:
-        raise Conflict(f"A {tender.status.value.replace('_', ' ')} tender cannot enter contracts")
     standstill = standstill_of(session, tender)
-    assert standstill is not None
-    if standstill.paused_at is not None:
-        raise Conflict("A challenge has paused standstill: no contract may be entered")
-    if today() <= standstill.ends_on:
-        raise Conflict(f"Standstill runs until the end of {standstill.ends_on:%-d %B %Y}: no contract before then")
+    permissions.can_enter_contracts(actor, tender, standstill).enforce()
     contracts = []
     for award in award_record.lot_awards(session, tender, approved_only=True).values():
         if not award.shares:
@@ -595,8 +587,7 @@ def assessment_summary(session: Session, actor: Any, tender_id: int) -> list[Lot
     if not supplier_ids:
         raise PermissionDenied("Assessment summaries are for the bidders")
     tender = get_tender(session, actor, tender_id)
-    if tender.status not in (TenderStatus.standstill, TenderStatus.awarded, TenderStatus.complete):
-        raise Conflict("Results are published with the award decision")
+    permissions.can_read_results(actor, tender).enforce()
     mine = session.scalar(select(OpenedBid).where(OpenedBid.tender_id == tender.id, OpenedBid.supplier_id.in_(supplier_ids)))
     if mine is None:
         raise NotFound("You did not bid for this tender")

@@ -22,7 +22,7 @@ from procurement.core.errors import Conflict, InvalidInput, NotFound, Permission
 from procurement.core.db import on_postgresql
 from procurement.core.access import actor_id, actor_label
 from demand.models import Requirement
-from tenders import pooling, rules, sealing
+from tenders import permissions, pooling, rules, sealing
 from tenders.permissions import can_see_tender, require_agency, visible_tender
 from tenders.models import (
     Amendment,
@@ -148,8 +148,7 @@ class TenderDetails:
 def agency_draft(session: Session, actor: Any, tender_id: int) -> Tender:
     require_agency(actor)
     tender = get_tender(session, actor, tender_id)
-    if tender.status is not TenderStatus.draft:
-        raise Conflict("Criteria, weights, lots and the timeline are frozen at publication; publish an amendment instead")
+    permissions.can_edit_terms(actor, tender).enforce()
     return tender
 
 
@@ -303,8 +302,7 @@ def publish(session: Session, actor: Any, tender_id: int, *, short_period: rules
     lots and items frozen, the tender box's key made. Lots with no confirmed line are left out."""
     require_agency(actor)
     tender = locked(session, tender_id)
-    if not rules.TRANSITIONS.allows(tender.status, TenderStatus.published):
-        raise Conflict(f"A {tender.status.value} tender cannot be published")
+    permissions.can_publish(actor, tender).enforce()
     errors = publication_problems(session, tender, short_period)
     if errors:
         raise InvalidInput("The tender cannot be published yet", field_errors=errors)
@@ -342,8 +340,7 @@ def amend(session: Session, actor: Any, tender_id: int, *, summary: str, new_dea
     four days would remain; bids already in the box must be re-confirmed."""
     require_agency(actor)
     tender = locked(session, tender_id)
-    if tender.status is not TenderStatus.published:
-        raise Conflict("Only a published tender, before its deadline, can be amended")
+    permissions.can_amend(actor, tender).enforce()
     if not summary.strip():
         raise InvalidInput("Say what the amendment changes", field_errors={"summary": ["Describe the change"]})
     if new_deadline is not None and new_deadline < tender.submission_deadline:
@@ -375,8 +372,7 @@ def cancel(session: Session, actor: Any, tender_id: int, reason: str) -> Tender:
     tender = locked(session, tender_id)
     if not reason.strip():
         raise InvalidInput("Give a reason", field_errors={"reason": ["Give the reason for cancelling the tender"]})
-    if tender.status not in rules.ACTIVE:
-        raise Conflict(f"A {tender.status.value} tender cannot be cancelled")
+    permissions.can_cancel(actor, tender).enforce()
     if tender.status is TenderStatus.draft:
         pooling.release_lines(session, actor, tender, "tender cancelled")
     tender.cancel_reason = reason.strip()
@@ -386,8 +382,7 @@ def cancel(session: Session, actor: Any, tender_id: int, reason: str) -> Tender:
 def cancel_draft(session: Session, actor: Any, tender_id: int, reason: str) -> Tender:
     """Abandon a draft: its requirements go back on the board."""
     require_agency(actor)
-    if get_tender(session, actor, tender_id).status is not TenderStatus.draft:
-        raise Conflict("Only a draft tender can be abandoned here")
+    permissions.can_abandon(actor, get_tender(session, actor, tender_id)).enforce()
     return cancel(session, actor, tender_id, reason)
 
 
@@ -395,16 +390,13 @@ def cancel_draft(session: Session, actor: Any, tender_id: int, reason: str) -> T
 # Clarifications ---------------------------------------------------------------------------
 
 def ask(session: Session, actor: Any, tender_id: int, question: str) -> Clarification:
-    supplier_ids = sorted(getattr(actor, "supplier_ids", ()) or ())
-    if not supplier_ids or not access.can_bid_for(actor, supplier_ids[0]):
-        raise PermissionDenied("Only suppliers ask clarification questions")
+    permissions.asker(actor).enforce()
     tender = get_tender(session, actor, tender_id)
-    if tender.status is not TenderStatus.published or (tender.clarification_deadline and now() >= tender.clarification_deadline):
-        deadline = f" ({tender.clarification_deadline:%-d %B %Y %H:%M} UTC)" if tender.clarification_deadline else ""
-        raise Conflict(f"The deadline for clarification questions has passed{deadline}")
+    permissions.can_ask(actor, tender).enforce()
+    supplier_id = permissions.own_supplier(actor)
     if not question.strip() or len(question) > 5000:
         raise InvalidInput("Enter your question", field_errors={"question": ["Enter a question of at most 5,000 characters"]})
-    clarification = Clarification(tender_id=tender.id, supplier_id=supplier_ids[0], asked_by_id=actor_id(actor),
+    clarification = Clarification(tender_id=tender.id, supplier_id=supplier_id, asked_by_id=actor_id(actor),
                                   question=question.strip())
     session.add(clarification)
     session.flush()
@@ -419,8 +411,7 @@ def answer(session: Session, actor: Any, clarification_id: int, text: str) -> Cl
         raise NotFound("No such question")
     get_tender(session, actor, clarification.tender_id)
     tender = locked(session, clarification.tender_id)  # past its deadline it closes first
-    if tender.status is not TenderStatus.published:
-        raise Conflict("Questions are answered while the tender is open")
+    permissions.can_answer_questions(actor, tender).enforce()
     if not text.strip():
         raise InvalidInput("Enter the answer", field_errors={"answer": ["Enter the answer"]})
     clarification.answer, clarification.answered_at = text.strip(), now()

@@ -16,13 +16,12 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm import Session
 
-from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.clock import now
-from procurement.core.errors import Conflict, PermissionDenied
+from procurement.core.errors import Conflict
 from procurement.core.db import on_postgresql
 from procurement.core.access import actor_id
-from tenders import sealing
+from tenders import permissions, sealing
 from tenders.lifecycle import get_tender, locked, move
 from tenders.models import (
     Bid,
@@ -37,19 +36,12 @@ from tenders.models import (
 )
 
 
-def _agency(actor: Any) -> None:
-    if not access.can_open_tenders(actor):
-        raise PermissionDenied("Only agency staff open the tender box")
-
-
 def request_opening(session: Session, actor: Any, tender_id: int) -> Tender:
     """The first agency user asks to open; a second must confirm."""
-    _agency(actor)
+    permissions.opener(actor).enforce()
     get_tender(session, actor, tender_id)
     tender = locked(session, tender_id)
-    if tender.status is not TenderStatus.closed:
-        raise Conflict("The box opens only after the deadline, once" if tender.status is TenderStatus.published
-                       else f"A {tender.status.value} tender cannot be opened")
+    permissions.can_request_opening(actor, tender).enforce()
     tender.opening_requested_by_id, tender.opening_requested_at = actor_id(actor), now()
     record_event(session, actor, "tender.opening_requested", subject=tender)
     return tender
@@ -64,15 +56,10 @@ class OpeningResult:
 
 def confirm_opening(session: Session, actor: Any, tender_id: int) -> OpeningResult:
     """The second agency user confirms, and the box is opened."""
-    _agency(actor)
+    permissions.opener(actor).enforce()
     get_tender(session, actor, tender_id)
     tender = locked(session, tender_id)
-    if tender.status is not TenderStatus.closed:
-        raise Conflict(f"A {tender.status.value} tender cannot be opened")
-    if tender.opening_requested_by_id is None:
-        raise Conflict("Opening needs a request from one agency user and confirmation by another")
-    if tender.opening_requested_by_id == actor_id(actor):
-        raise Conflict("A second, different agency user must confirm the opening")
+    permissions.can_confirm_opening(actor, tender).enforce()
     result = open_box(session, tender)
     tender.opened_by_id, tender.opened_at = actor_id(actor), now()
     move(session, actor, tender, TenderStatus.opened, "tender.opened", bids=result.opened, corrupt=result.corrupt,
@@ -186,7 +173,7 @@ NULL = "\\N"  # COPY's text format for NULL
 
 def opened_bids(session: Session, actor: Any, tender_id: int) -> list[OpenedBid]:
     """After opening, the agency sees the opened bids (never before)."""
-    _agency(actor)
+    permissions.opener(actor).enforce()
     tender = get_tender(session, actor, tender_id)
     if tender.opened_at is None:
         raise Conflict("The tender box has not been opened")

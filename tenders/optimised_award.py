@@ -28,7 +28,7 @@ from demand.board import linked_offer_prices
 from procurement.parties.models import Organisation
 from suppliers.models import Supplier
 from tenders import award_model as am
-from tenders import award_record, evaluation, lifecycle, optimiser, ranking, saving_shares
+from tenders import award_record, evaluation, lifecycle, optimiser, permissions, ranking, saving_shares
 from tenders.models import (AwardDecision, BidBundle, BidLine, LineStatus, Lot, OpenedBid, OptimisedAward, Tender,
                             TenderStatus)
 
@@ -209,8 +209,7 @@ def problem_for(setting: Setting, organisations: frozenset | None = None) -> am.
 
 def request_optimisation(session: Session, actor: Any, tender_id: int) -> Job:
     tender = evaluation.agency_tender(session, actor, tender_id, TenderStatus.evaluation)
-    if not tender.award_optimised:
-        raise Conflict("This tender's published rules do not allow an award optimised across lots")
+    permissions.can_optimise(actor, tender).enforce()
     job = request_job(session, actor, "optimise_award", "tender", tender.id)
     record_event(session, actor, "award.optimisation_requested", subject=tender, details={"job_id": job.id})
     return job
@@ -360,13 +359,11 @@ def adopt(session: Session, actor: Any, tender_id: int, award_id: int) -> Optimi
     """The lead evaluator adopts the optimised award as the recommendation for every lot it
     awards; a second agency user then approves each lot as usual."""
     tender = evaluation.agency_tender(session, actor, tender_id, TenderStatus.evaluation)
-    if not evaluation.declared_evaluator(session, actor, tender).is_lead:
-        raise Conflict("Only the lead evaluator recommends the award")
+    mine = evaluation.declared_evaluator(session, actor, tender)
     award = session.get(OptimisedAward, award_id)
     if award is None or award.tender_id != tender.id:
         raise NotFound("No such optimised award")
-    if award.status not in ("optimal", "feasible") or award.total is None:
-        raise Conflict("This optimisation found no award to adopt")
+    permissions.can_adopt_optimised(actor, tender, mine, award).enforce()
     if session.scalar(select(AwardDecision.id).where(AwardDecision.lot_id.in_([l.id for l in tender.lots]),
                                                      AwardDecision.approved_at.is_not(None))):
         raise Conflict("A lot's award is already approved; the optimised award can no longer be adopted")

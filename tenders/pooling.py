@@ -17,14 +17,14 @@ from catalogue.rules import cpv_prefix
 from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.clock import now, today
-from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from procurement.core.errors import InvalidInput, NotFound, PermissionDenied
 from procurement.core.access import actor_id
 from demand.board import BoardFilter, build_pools, parse_pool_key, requirements_in_pools, aggregate
 from demand.models import Requirement, RequirementStatus
 from demand.services import move_requirement
 from procurement.parties.models import CpvCode
 from tenders.models import LineStatus, Lot, LotLine, Tender, TenderStatus
-from tenders.permissions import require_agency, visible_tender, visible_tenders
+from tenders.permissions import can_answer_line, can_close_confirmation, require_agency, visible_tender, visible_tenders
 
 OPEN_LINE = (LineStatus.pending, LineStatus.confirmed)
 
@@ -124,22 +124,13 @@ def list_tenders(session: Session, actor: Any) -> list[Tender]:
                                 .order_by(Tender.created_at.desc(), Tender.id.desc())))
 
 
-def _open_for_answers(tender: Tender) -> None:
-    if tender.status is not TenderStatus.draft or tender.confirmation_closed_at is not None:
-        raise Conflict("Confirmation for this tender has closed")
-    if today() > tender.confirm_by:
-        raise Conflict(f"Lines had to be confirmed by {tender.confirm_by:%-d %B %Y}")
-
-
 def respond(session: Session, actor: Any, line_id: int, *, confirm: bool) -> LotLine:
     """A buyer confirms their organisation's line (it now counts, and the requirement is
     committed) or declines it (the requirement goes back on the board)."""
     line = session.get(LotLine, line_id)
     if line is None or not access.can_act_for_organisation(actor, line.organisation_id):
         raise NotFound("No such line")
-    _open_for_answers(line.lot.tender)
-    if line.status is not LineStatus.pending:
-        raise Conflict(f"This line is already {line.status.value}")
+    can_answer_line(actor, line).enforce()
     line.status = LineStatus.confirmed if confirm else LineStatus.declined
     line.responded_by_id, line.responded_at = actor_id(actor), now()
     requirement = session.get(Requirement, line.requirement_id)
@@ -161,11 +152,8 @@ def close_confirmation(session: Session, actor: Any, tender_id: int) -> Tender:
     are what was confirmed. Once the date has passed, or when every line is answered."""
     require_agency(actor)
     tender = visible_tender(session, actor, tender_id)
-    if tender.status is not TenderStatus.draft or tender.confirmation_closed_at is not None:
-        raise Conflict("Confirmation for this tender has already closed")
+    can_close_confirmation(actor, tender).enforce()
     pending = [line for lot in tender.lots for line in lot.lines if line.status is LineStatus.pending]
-    if pending and today() <= tender.confirm_by:
-        raise Conflict(f"Buyers have until {tender.confirm_by:%-d %B %Y} to confirm {len(pending)} line(s)")
     for line in pending:
         line.status, line.responded_at = LineStatus.dropped, now()
         requirement = session.get(Requirement, line.requirement_id)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from .errors import Conflict, PermissionDenied
+
 BUYER, SUPPLIER, AGENCY, ADMIN = "buyer", "supplier", "agency", "admin"
 
 
@@ -35,6 +37,45 @@ class Actor(Protocol):
     organisation_ids: frozenset[int]
     supplier_ids: frozenset[int]
     audit_label: str
+
+
+class Verdict:
+    """A predicate's answer about one act: true when it may be done; otherwise why not, and
+    whether it is refused for who asks (403) or for the state the object is in (409).
+    Services `enforce()` it; views hand it to templates, which only ask whether it is true."""
+
+    __slots__ = ("reason", "forbidden")
+
+    def __init__(self, reason: str = "", forbidden: bool = False):
+        self.reason, self.forbidden = reason, forbidden
+
+    def __bool__(self) -> bool:
+        return not self.reason
+
+    def __repr__(self) -> str:
+        return "Verdict(allowed)" if self else f"Verdict({'forbidden' if self.forbidden else 'refused'}: {self.reason})"
+
+    def enforce(self) -> None:
+        if self.reason:
+            raise (PermissionDenied if self.forbidden else Conflict)(self.reason)
+
+
+ALLOWED = Verdict()
+
+
+def refused(reason: str) -> Verdict:
+    """Not now: the object's state does not allow it (409)."""
+    return Verdict(reason)
+
+
+def forbidden(reason: str) -> Verdict:
+    """Not this user: the act is not theirs (403)."""
+    return Verdict(reason, forbidden=True)
+
+
+def first_refusal(*verdicts: Verdict) -> Verdict:
+    """The first refusal among `verdicts`, in order; ALLOWED when none refuses."""
+    return next((v for v in verdicts if not v), ALLOWED)
 
 
 def actor_id(actor: Any) -> int | None:

@@ -100,8 +100,8 @@ def test_split_award_adopted_approved_and_contracted(session, world):
         # by baseline 54,000 : 81,000; Shapley: alone groups save 6,000 and 9,000 of 13,000
         assert shares == {"54000.00": ("5200.00", "5000.00"), "81000.00": ("7800.00", "8000.00")}
 
-        with pytest.raises(Conflict):
-            optimised_award.adopt(session, panelist, tender.id, award.id)  # not the lead
+        with pytest.raises(PermissionDenied):
+            optimised_award.adopt(session, panelist, tender.id, award.id)  # not the lead (as for a recommendation by hand: 403)
         optimised_award.adopt(session, lead, tender.id, award.id)
         evaluation.approve(session, panelist, tender.id, tender.lots[0].id)
         assert tender.status is TenderStatus.award_proposed

@@ -74,6 +74,11 @@ class Offer(Base):
 
     catalogue_item: Mapped[Optional[CatalogueItem]] = relationship()
 
+    @property
+    def status_note(self) -> str:
+        """What a reader is told of the offer's status: nothing when it is published."""
+        return "" if self.status is OfferStatus.published else self.status.value
+
     __table_args__ = (
         UniqueConstraint("supplier_id", "sku"),
         Index("ix_offer_gtin", "gtin"),

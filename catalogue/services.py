@@ -24,6 +24,7 @@ from catalogue.prices import PriceUnavailable, Quote, breaks_from_json, breaks_t
 from catalogue.rules import gtin_is_valid, parse_breaks, parse_cpv, parse_money, parse_vat_rate, part_number_key
 from catalogue.spreadsheets import FileProblem, csv_text, store_upload
 from procurement.core import access
+from procurement.core.access import ALLOWED, Verdict, forbidden, refused
 from procurement.core.audit import record_event
 from procurement.core.clock import now
 from procurement.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -176,9 +177,17 @@ def update_offer(session: Session, actor: Any, offer_id: int, data: OfferInput) 
     return offer
 
 
+def can_withdraw_offer(actor: Any, offer: Offer) -> Verdict:
+    """The supplier's own staff withdraw a published or draft offer (withdrawing it again
+    changes nothing)."""
+    if not access.can_manage_offers_of(actor, offer.supplier_id):
+        return forbidden("Only the supplier's own staff can change its offers")
+    return refused("The offer is withdrawn") if offer.status is OfferStatus.withdrawn else ALLOWED
+
+
 def withdraw_offer(session: Session, actor: Any, offer_id: int) -> Offer:
     offer = _own_offer(session, actor, offer_id)
-    if offer.status is not OfferStatus.withdrawn:
+    if can_withdraw_offer(actor, offer):
         offer.status, offer.updated_at = OfferStatus.withdrawn, now()
         record_event(session, actor, "offer.withdrawn", subject=offer)
     return offer

@@ -55,6 +55,7 @@ def offer(offer_id: int) -> Any:
         "catalogue/offer.html", offer=found, breaks=breaks_from_json(found.price_breaks),
         history=services.price_history(db.session, page_actor(), offer_id),
         can_manage=access.can_manage_offers_of(current_user, found.supplier_id), withdraw_form=ConfirmForm(),
+        can_withdraw=services.can_withdraw_offer(page_actor(), found),
     )
 
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from procurement.parties.auth import api_actor, token_required
 from procurement.core import access
 from procurement.core.db import db
-from procurement.core.errors import Conflict, NotFound, PermissionDenied
-from procurement.core.jobrecords import Job, JobStatus, retry_job
+from procurement.core.errors import NotFound, PermissionDenied
+from procurement.core.jobrecords import Job, retry_job
 from tenders.lifecycle import readable_documents
 from dashboards import documents
 from procurement.core.documents import storage
@@ -86,6 +86,5 @@ class JobRetry(MethodView):
         job = db.session.get(Job, job_id)
         if job is None:
             raise NotFound("No such job")
-        if job.status is not JobStatus.failed:
-            raise Conflict(f"Job {job.id} is {job.status.value}: only a failed job is retried")
+        access.can_retry_job(api_actor(), job).enforce()
         return retry_job(db.session, job)

@@ -35,6 +35,7 @@ def jobs() -> Any:
     require(access.can_view_jobs(current_user))
     found = db.session.scalars(select(Job).order_by(Job.id.desc()).limit(200)).all()
     return render_template("documents/jobs.html", jobs=found, kinds=KINDS, button=ConfirmForm(),
+                           can_retry=lambda job: access.can_retry_job(current_user, job),
                            subjects=documents.job_subjects(db.session, list(found)))
 
 
@@ -59,9 +60,9 @@ def retry(job_id: int) -> Any:
     if job is None:
         raise NotFound("No such job")
     if ConfirmForm().validate_on_submit():
-        if job.status is JobStatus.failed:
+        if verdict := access.can_retry_job(current_user, job):
             retry_job(db.session, job)
             flash(f"Job {job.id} asked for again", "success")
         else:
-            flash(f"Job {job.id} is {job.status.value}: only a failed job is retried", "error")
+            flash(verdict.reason, "error")
     return redirect(url_for("documents.jobs"))

@@ -89,6 +89,11 @@ class RequirementUpload(Base):
     errors: Mapped[list["RequirementUploadError"]] = relationship(
         cascade="all, delete-orphan", order_by="RequirementUploadError.id")
 
+    @property
+    def written(self) -> bool:
+        """Every row became a requirement (otherwise nothing was written)."""
+        return self.status is UploadStatus.done
+
 
 class RequirementUploadError(Base):
     __tablename__ = "requirement_upload_error"

@@ -16,7 +16,7 @@ from procurement.core.audit import record_event
 from procurement.core.clock import now, today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from procurement.core.access import actor_id
-from demand import rules
+from demand import permissions, rules
 from demand.signals import requirement_leaving
 from demand.models import Requirement, RequirementStatus
 from procurement.parties.models import CpvCode
@@ -154,15 +154,13 @@ def get_requirement(session: Session, actor: Any, requirement_id: int) -> Requir
 
 def _own(session: Session, actor: Any, requirement_id: int) -> Requirement:
     requirement = get_requirement(session, actor, requirement_id)
-    if not access.can_act_for_organisation(actor, requirement.organisation_id):
-        raise PermissionDenied("Only the organisation's own buyers change its requirements")
+    permissions.own_buyer(actor, requirement).enforce()
     return requirement
 
 
 def update_requirement(session: Session, actor: Any, requirement_id: int, data: RequirementInput) -> Requirement:
     requirement = _own(session, actor, requirement_id)
-    if requirement.status not in rules.BUYER_EDITABLE:
-        raise Conflict(f"A {requirement.status.value} requirement can no longer be edited")
+    permissions.can_edit(actor, requirement).enforce()
     values = _checked(session, data)
     changed = {k: str(v) for k, v in values.items() if getattr(requirement, k) != v}
     for name, value in values.items():
@@ -191,8 +189,7 @@ def move_requirement(session: Session, actor: Any, requirement: Requirement, tar
 
 def submit_requirement(session: Session, actor: Any, requirement_id: int) -> Requirement:
     requirement = _own(session, actor, requirement_id)
-    if requirement.status is not RequirementStatus.draft:
-        raise Conflict(f"Only a draft can be submitted; this one is {requirement.status.value}")
+    permissions.can_submit(actor, requirement).enforce()
     try:
         rules.check_needed_by(requirement.needed_by, today())
     except ValueError as exc:
@@ -204,8 +201,7 @@ def submit_requirement(session: Session, actor: Any, requirement_id: int) -> Req
 def withdraw_requirement(session: Session, actor: Any, requirement_id: int, reason: str = "") -> Requirement:
     """A buyer takes back their organisation's requirement, until it is committed to a tender."""
     requirement = _own(session, actor, requirement_id)
-    if requirement.status not in rules.BUYER_WITHDRAWABLE:
-        raise Conflict(f"A {requirement.status.value} requirement can only be withdrawn by the agency")
+    permissions.can_withdraw(actor, requirement).enforce()
     requirement_leaving.send(requirement, session=session)
     return move_requirement(session, actor, requirement, RequirementStatus.withdrawn, "requirement.withdrawn", reason)
 
@@ -216,8 +212,7 @@ def agency_withdraw(session: Session, actor: Any, requirement_id: int, reason: s
     if not access.can_stop_requirements(actor):
         raise PermissionDenied("Only the agency withdraws committed requirements")
     requirement = get_requirement(session, actor, requirement_id)
-    if requirement.status not in rules.AGENCY_WITHDRAWABLE:
-        raise Conflict(f"A {requirement.status.value} requirement is withdrawn by its own buyers")
+    permissions.can_agency_withdraw(actor, requirement).enforce()
     if not reason.strip():
         raise InvalidInput("Give a reason", field_errors={"reason": ["Give the reason for the withdrawal"]})
     requirement_leaving.send(requirement, session=session)
@@ -228,8 +223,7 @@ def cancel_requirement(session: Session, actor: Any, requirement_id: int, reason
     if not access.can_stop_requirements(actor):
         raise PermissionDenied("Only the agency cancels requirements")
     requirement = get_requirement(session, actor, requirement_id)
-    if requirement.status not in rules.AGENCY_CANCELLABLE:
-        raise Conflict(f"A {requirement.status.value} requirement cannot be cancelled")
+    permissions.can_cancel(actor, requirement).enforce()
     if not reason.strip():
         raise InvalidInput("Give a reason", field_errors={"reason": ["Give the reason for the cancellation"]})
     requirement_leaving.send(requirement, session=session)
@@ -238,6 +232,7 @@ def cancel_requirement(session: Session, actor: Any, requirement_id: int, reason
 
 def mark_fulfilled(session: Session, actor: Any, requirement_id: int) -> Requirement:
     requirement = _own(session, actor, requirement_id)
+    permissions.can_mark_fulfilled(actor, requirement).enforce()
     return move_requirement(session, actor, requirement, RequirementStatus.fulfilled, "requirement.fulfilled")
 
 

@@ -15,6 +15,7 @@ from procurement.core.db import db
 from procurement.core.errors import InvalidInput
 from procurement.core.http import undone_if_refused
 from procurement.core.webforms import apply_errors
+from demand.permissions import RequirementActions
 from demand import board as boards
 from demand import rules, services, uploads
 from demand.forms import FormTenderForm, ReasonForm, RequirementForm, UploadForm
@@ -90,7 +91,8 @@ def requirement(requirement_id: int) -> Any:
     found = services.get_requirement(db.session, page_actor(), requirement_id)
     own = access.can_act_for_organisation(current_user, found.organisation_id)
     return render_template(
-        "demand/requirement.html", requirement=found, own=own, rules=rules, button=ConfirmForm(),
+        "demand/requirement.html", requirement=found, own=own, rules=rules, may=RequirementActions(page_actor(), found),
+        button=ConfirmForm(),
         reason_form=ReasonForm(), agency=access.can_stop_requirements(current_user),
     )
 

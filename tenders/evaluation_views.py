@@ -18,6 +18,7 @@ from procurement.parties.forms import ConfirmForm
 from procurement.parties.models import Membership, Role, User
 from tenders import award_record, evaluation, lifecycle, scoring
 from tenders.lifecycle import get_tender
+from tenders.permissions import TenderActions, own_supplier
 from tenders.models import AwardDecision, TenderStatus
 
 bp = Blueprint("evaluation", __name__, template_folder="templates")
@@ -66,7 +67,6 @@ def workspace(tender_id: int) -> Any:
     agency_users = db.session.execute(select(User.id, User.full_name).join(Membership).where(
         Membership.role == Role.agency).order_by(User.full_name)).all()
     names = dict(agency_users)
-    evaluating = tender.status is TenderStatus.evaluation
     seen = evaluation.visible_marks(db.session, actor, tender_id) if declared else []
     decisions = {d.lot_id: d for d in db.session.scalars(select(AwardDecision).where(
         AwardDecision.lot_id.in_([l.id for l in tender.lots])))}
@@ -80,7 +80,7 @@ def workspace(tender_id: int) -> Any:
         all_marks=seen,
         rankings=evaluation.rankings(db.session, actor, tender_id) if tender.opened_at and tender.status is not TenderStatus.opened else [],
         decisions=decisions, awards=award_record.lot_awards(db.session, tender),
-        standstill=evaluation.standstill_of(db.session, tender), evaluating=evaluating,
+        standstill=evaluation.standstill_of(db.session, tender), may=TenderActions(actor, tender, mine=mine, panel=members),
         savings=evaluation.savings(db.session, actor, tender_id) if tender.status in (TenderStatus.awarded, TenderStatus.complete) else [],
         button=ConfirmForm(), formulas=scoring.FORMULAS, documents=lifecycle.readable_documents(db.session, actor, tender_id),
         pack_job=db.session.scalar(select(Job).where(Job.kind == "award_pack", Job.subject_id == tender.id)
@@ -210,9 +210,10 @@ def awards() -> Any:
 def results(tender_id: int) -> Any:
     require(access.has_role(current_user, access.SUPPLIER))
     tender = get_tender(db.session, page_actor(), tender_id)
-    summary = evaluation.assessment_summary(db.session, page_actor(), tender_id) \
-        if tender.status in (TenderStatus.standstill, TenderStatus.awarded, TenderStatus.complete) else None
-    return render_template("tenders/results.html", tender=tender, summary=summary,
+    may = TenderActions(page_actor(), tender)
+    summary = evaluation.assessment_summary(db.session, page_actor(), tender_id) if may.read_results else None
+    return render_template("tenders/results.html", tender=tender, summary=summary, may=may,
+                           supplier_id=own_supplier(page_actor()),
                            checks=evaluation.supplier_checks(db.session, page_actor(), tender_id), button=ConfirmForm(),
                            documents=lifecycle.readable_documents(db.session, page_actor(), tender_id))
 

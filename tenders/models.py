@@ -119,6 +119,12 @@ class Tender(Base):
         return self.status
 
     @property
+    def forming(self) -> bool:
+        """A draft: being formed from pools, its buyers confirming their lines (for display;
+        what may be done is asked of tenders.permissions)."""
+        return self.status is TenderStatus.draft
+
+    @property
     def stage(self) -> str:
         """The status as people read it, the deadline and standstill's end taken into account
         (computed, never stored)."""

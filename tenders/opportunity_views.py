@@ -13,6 +13,7 @@ from procurement.core.db import db
 from procurement.core.http import undone_if_refused
 from demand.rules import quantity_text
 from procurement.parties.forms import ConfirmForm
+from tenders.permissions import TenderActions, can_read_results
 from tenders import bidding, lifecycle
 from tenders.forms import QuestionForm, UploadScheduleForm
 
@@ -29,7 +30,8 @@ def index() -> Any:
         error, cpv = "Enter an 8-digit CPV code", ""
     found = lifecycle.opportunities(db.session, page_actor(), cpv.split("-")[0] or None)
     history = bidding.bid_history(db.session, page_actor()) if access.has_role(current_user, access.SUPPLIER) else []
-    return render_template("tenders/opportunities.html", tenders=found, cpv=cpv, error=error, history=history)
+    return render_template("tenders/opportunities.html", tenders=found, cpv=cpv, error=error, history=history,
+                           results_readable=lambda tender: can_read_results(page_actor(), tender))
 
 
 @bp.route("/<int:tender_id>")
@@ -38,7 +40,8 @@ def detail(tender_id: int) -> Any:
     require(access.can_view_opportunities(current_user))
     tender = lifecycle.get_tender(db.session, page_actor(), tender_id)
     mine = bidding.my_bid(db.session, page_actor(), tender_id) if access.has_role(current_user, access.SUPPLIER) else None
-    return render_template("tenders/opportunity.html", tender=tender, mine=mine, question_form=QuestionForm(),
+    may = TenderActions(page_actor(), tender, bid=mine.bid if mine else None)
+    return render_template("tenders/opportunity.html", tender=tender, mine=mine, may=may, question_form=QuestionForm(),
                            questions=lifecycle.clarifications(db.session, page_actor(), tender_id),
                            quantity_text=quantity_text)
 
@@ -118,7 +121,8 @@ def bid(tender_id: int) -> Any:
     lines = entered if problems else bidding.draft_lines(draft)
     answers = {q["criterion"]: q for q in (content if problems else draft or {}).get("quality", [])}
     bundles = "; ".join("+".join(str(n) for n in b["lots"]) + ":" + b["discount_percent"] for b in (draft or {}).get("bundles", []))
-    return render_template("tenders/bid.html", tender=tender, mine=mine, lines=lines, answers=answers, bundles=bundles,
+    may = TenderActions(page_actor(), tender, bid=mine.bid)
+    return render_template("tenders/bid.html", tender=tender, mine=mine, may=may, lines=lines, answers=answers, bundles=bundles,
                            problems=problems, button=ConfirmForm(), upload_form=UploadScheduleForm(), tiers_text=bidding.tiers_text,
                            quantity_text=quantity_text)
 

@@ -15,7 +15,8 @@ from procurement.core.db import db
 from procurement.core.errors import Conflict, InvalidInput
 from tenders.evaluation_views import run_posted
 from procurement.parties.forms import ConfirmForm
-from tenders import optimised_award
+from tenders import evaluation, optimised_award
+from tenders.permissions import TenderActions
 
 bp = Blueprint("optimised", __name__, template_folder="templates")
 
@@ -29,7 +30,8 @@ def _back(tender_id: int) -> Any:
 def page(tender_id: int) -> Any:
     require(access.can_manage_tenders(current_user))
     tender, award, job = optimised_award.view(db.session, page_actor(), tender_id)
-    return render_template("tenders/optimised.html", tender=tender, award=award, job=job, button=ConfirmForm(),
+    may = TenderActions(page_actor(), tender, mine=evaluation.evaluator_of(db.session, page_actor(), tender))
+    return render_template("tenders/optimised.html", tender=tender, award=award, job=job, button=ConfirmForm(), may=may,
                            rules=optimised_award.describe_rules(tender))
 
 

@@ -142,6 +142,13 @@ def can_abandon(actor: Any, tender: Tender) -> Verdict:
     return ALLOWED
 
 
+def can_run(actor: Any, tender: Tender) -> Verdict:
+    """The agency runs a tender past its draft: questions, amendments, the box, cancelling."""
+    if not access.can_manage_tenders(actor):
+        return forbidden(RUNS_TENDERS)
+    return refused("The tender is a draft") if tender.status is TenderStatus.draft else ALLOWED
+
+
 def can_cancel(actor: Any, tender: Tender) -> Verdict:
     """Any tender not yet awarded can be cancelled, with a reason (a draft is abandoned)."""
     if not access.can_manage_tenders(actor):
@@ -461,6 +468,10 @@ class TenderActions:
         return can_abandon(self.actor, self.tender)
 
     @cached_property
+    def run(self) -> Verdict:
+        return can_run(self.actor, self.tender)
+
+    @cached_property
     def cancel(self) -> Verdict:
         """Cancelling a running tender (a draft is abandoned instead)."""
         return can_cancel(self.actor, self.tender) if not self.abandon else refused("A draft is abandoned")
@@ -507,6 +518,10 @@ class TenderActions:
     @cached_property
     def start_evaluation(self) -> Verdict:
         return can_start_evaluation(self.actor, self.tender)
+
+    @cached_property
+    def evaluating(self) -> Verdict:
+        return in_phase(self.actor, self.tender, TenderStatus.evaluation)
 
     @cached_property
     def declare(self) -> Verdict:

@@ -28,6 +28,7 @@ from procurement.parties.models import Organisation
 
 from suppliers.models import Supplier
 from tenders import bidding, lifecycle, opening, pooling, rules
+from tenders.permissions import TenderActions
 from tenders.forms import AmendForm, AnswerForm, DetailsForm, DocumentForm, PublishForm
 
 CRITERIA_SLOTS = 5
@@ -89,11 +90,12 @@ def tender(tender_id: int) -> Any:
         local = to_london(found.submission_deadline)
         details_form.deadline_date.data, details_form.deadline_time.data = local.date(), f"{local:%H:%M}"
     details_form.expected_award.data = found.expected_award_on
+    may = TenderActions(page_actor(), found)
     return render_template(
         "tenders/tender.html", tender=found, agency=agency, lots=[pooling.lot_summary(lot, own) for lot in found.lots],
         button=ConfirmForm(), reason_form=ReasonForm(), quantity_text=quantity_text, details_form=details_form,
         document_form=DocumentForm(), publish_form=PublishForm(), amend_form=AmendForm(), answer_form=AnswerForm(),
-        criteria_slots=CRITERIA_SLOTS, problems=lifecycle.publication_problems(db.session, found) if agency and found.status.value == "draft" else {},
+        criteria_slots=CRITERIA_SLOTS, may=may, problems=lifecycle.publication_problems(db.session, found) if may.prepare else {},
         questions=lifecycle.clarifications(db.session, page_actor(), tender_id),
         documents=lifecycle.readable_documents(db.session, page_actor(), tender_id),
         bids_in_box=bidding.box_facts(db.session, page_actor(), tender_id) if agency else None)

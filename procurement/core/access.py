@@ -235,3 +235,13 @@ def can_open_tenders(user: Any) -> bool:
 def can_view_jobs(user: Any) -> bool:
     """Background jobs, their state and errors, are watched and retried by the agency."""
     return has_role(user, AGENCY)
+
+
+def can_retry_job(user: Any, job: Any) -> Verdict:
+    """The agency asks again for a failed job (and only a failed one)."""
+    if not can_view_jobs(user):
+        return forbidden("Jobs are watched by the agency")
+    status = getattr(job.status, "value", job.status)
+    if status != "failed":
+        return refused(f"Job {job.id} is {status}: only a failed job is retried")
+    return ALLOWED

@@ -12,7 +12,7 @@ from procurement.core.errors import NotFound
 from procurement.parties.models import Organisation
 from suppliers.models import Supplier
 from tenders.lifecycle import may_read_document
-from tenders.models import Lot, OpenedBid, Tender
+from tenders.models import Lot, OpenedBid, Tender, TenderParticipant
 
 
 def get_document(session: Session, actor: Any, document_id: int) -> Document:
@@ -33,10 +33,10 @@ def job_subjects(session: Session, jobs: list[Any]) -> dict[int, str]:
     bids = {i: f"{name}'s tender for {tenders.get(t, '?')}" for i, t, name in session.execute(
         select(OpenedBid.id, OpenedBid.tender_id, Supplier.legal_name).join(Supplier, Supplier.id == OpenedBid.supplier_id)
         .where(OpenedBid.id.in_(ids("opened_bid"))))}
-    # An order summary's subject holds the tender and the organisation (tender id x 1,000,000 + organisation id).
-    keyed = {j.subject_id: divmod(j.subject_id, 1_000_000) for j in jobs if j.subject_type == "organisation"}
-    organisations = dict(session.execute(select(Organisation.id, Organisation.name)
-                                         .where(Organisation.id.in_({o for _, o in keyed.values()}))).all())
+    participants = {i: f"{name}, {tenders.get(t, '?')}" for i, t, name in session.execute(
+        select(TenderParticipant.id, TenderParticipant.tender_id, Organisation.name)
+        .join(Organisation, Organisation.id == TenderParticipant.organisation_id)
+        .where(TenderParticipant.id.in_(ids("tender_participant"))))}
     out = {}
     for job in jobs:
         if job.subject_type == "tender":
@@ -45,9 +45,8 @@ def job_subjects(session: Session, jobs: list[Any]) -> dict[int, str]:
             out[job.id] = lots.get(job.subject_id, "a lot")
         elif job.subject_type == "opened_bid":
             out[job.id] = bids.get(job.subject_id, "a tender")
-        elif job.subject_type == "organisation":
-            tender_id, organisation_id = keyed[job.subject_id]
-            out[job.id] = f"{organisations.get(organisation_id, 'an organisation')}, {tenders.get(tender_id, '?')}"
+        elif job.subject_type == "tender_participant":
+            out[job.id] = participants.get(job.subject_id, "an organisation")
         elif job.subject_type == "report_request":
             out[job.id] = f"savings report request {job.subject_id}"
         else:

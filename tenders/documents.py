@@ -24,7 +24,7 @@ from procurement.core.pdf import render_pdf
 from procurement.parties.models import Organisation
 from suppliers.models import Supplier
 from tenders import award_record, evaluation, scoring
-from tenders.models import Contract, LineStatus, Lot, LotLine, OpenedBid, Tender
+from tenders.models import Contract, LineStatus, Lot, LotLine, OpenedBid, Tender, TenderParticipant
 
 PACK_JOB = JobOptions(timeout=1800, retries=3, retry_intervals=(5, 30, 120), failure_ttl=7 * 24 * 3600)
 
@@ -36,6 +36,7 @@ def make_award_pack(session: Session, job: Job, progress: Progress) -> dict[str,
     assert tender is not None
     if evaluation.standstill_of(session, tender) is None:
         raise ValueError(f"{tender.reference} has no published award decision")
+    evaluation.take_part(session, tender)  # tenders decided before participants were recorded
     wanted = pack_contents(session, tender)
     asked = []
     for n, (document_kind, subject_id) in enumerate(wanted, start=1):
@@ -54,10 +55,12 @@ def pack_contents(session: Session, tender: Tender) -> list[tuple[str, int]]:
                              .order_by(OpenedBid.id)).all()
     organisation_ids = sorted({line.organisation_id for lot in tender.lots for line in lot.lines
                                if line.status is LineStatus.confirmed})
+    participants = dict(session.execute(select(TenderParticipant.organisation_id, TenderParticipant.id)
+                                        .where(TenderParticipant.tender_id == tender.id)).all())
     awarded = award_record.lot_awards(session, tender, approved_only=True)
     wanted = [("award_notice", lot.id) for lot in tender.lots if lot.id in awarded]  # a lot left unawarded has none
     wanted += [("assessment_letter", opened_id) for opened_id in opened]
-    wanted += [("order_summary", _subject_key(tender, "order_summary", org_id)) for org_id in organisation_ids]
+    wanted += [("order_summary", participants[org_id]) for org_id in organisation_ids if org_id in participants]
     if session.scalar(select(Contract.id).where(Contract.lot_id.in_([l.id for l in tender.lots]))):
         wanted.append(("contract_award_notice", tender.id))
     return wanted
@@ -107,8 +110,8 @@ def _subject_of(session: Session, document_kind: str, subject_id: int) -> tuple[
         opened = session.get(OpenedBid, subject_id)
         return session.get(Tender, opened.tender_id), opened
     if document_kind == "order_summary":
-        tender_id, organisation_id = divmod(subject_id, 1_000_000)
-        return session.get(Tender, tender_id), session.get(Organisation, organisation_id)
+        participant = session.get(TenderParticipant, subject_id)
+        return participant.tender, participant.organisation
     tender = session.get(Tender, subject_id)
     return tender, tender
 
@@ -121,13 +124,9 @@ JOB_KINDS = [Kind("award_pack", "Award pack", make_award_pack, PACK_JOB)] + [
                         ("order_summary", "Order summary"), ("contract_award_notice", "Contract award notice"))]
 
 
-SUBJECT_TYPES = {"award_notice": "lot", "assessment_letter": "opened_bid", "order_summary": "organisation",
+SUBJECT_TYPES = {"award_notice": "lot", "assessment_letter": "opened_bid", "order_summary": "tender_participant",
                  "contract_award_notice": "tender"}
 
-
-def _subject_key(tender: Tender, document_kind: str, subject_id: int) -> int:
-    """An organisation's order summary is per tender: its subject id combines both."""
-    return tender.id * 1_000_000 + subject_id if document_kind == "order_summary" else subject_id
 
 
 def _render(session: Session, tender: Tender, standstill: Any, document_kind: str, subject: Any) -> tuple[str, str, dict[str, Any]]:

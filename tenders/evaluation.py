@@ -36,6 +36,7 @@ from tenders.models import (
     Contract,
     Criterion,
     Evaluator,
+    LineStatus,
     Lot,
     LowPriceCheck,
     LowPriceMessage,
@@ -44,6 +45,7 @@ from tenders.models import (
     QualityResponse,
     Standstill,
     Tender,
+    TenderParticipant,
     TenderStatus,
 )
 from suppliers.models import Supplier
@@ -363,10 +365,21 @@ def publish_decision(session: Session, actor: Any, tender_id: int) -> Standstill
         shares = award_record.record_award(session, tender, lot, decision, chosen, entries)
         if any(s.opened_bid_id not in eligible for s in shares):
             raise Conflict(f"A tender awarded part of lot {lot.number} is no longer eligible: recommend the lot again")
+    take_part(session, tender)
     move(session, actor, tender, TenderStatus.standstill, "tender.decision_published",
          standstill_ends=standstill.ends_on.isoformat())
     request_award_pack(session, actor, tender)
     return standstill
+
+
+def take_part(session: Session, tender: Tender) -> None:
+    """A participant row for each organisation with a confirmed line, once (at the decision's
+    publication, before the pack is asked for)."""
+    have = set(session.scalars(select(TenderParticipant.organisation_id).where(TenderParticipant.tender_id == tender.id)))
+    for organisation_id in sorted({line.organisation_id for lot in tender.lots for line in lot.lines
+                                   if line.status is LineStatus.confirmed} - have):
+        session.add(TenderParticipant(tender_id=tender.id, organisation_id=organisation_id))
+    session.flush()
 
 
 def rebuild_award_records(session: Session, actor: Any) -> list[str]:

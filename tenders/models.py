@@ -504,6 +504,22 @@ class Standstill(Base):
     working_days_left_at_pause: Mapped[Optional[int]]
 
 
+class TenderParticipant(Base):
+    """An organisation taking part in a joint tender (its lines confirmed into a lot): the
+    subject of what is made for it alone, such as its order summary."""
+
+    __tablename__ = "tender_participant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+
+    tender: Mapped[Tender] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+
+    __table_args__ = (UniqueConstraint("tender_id", "organisation_id"),)
+
+
 class Contract(Base):
     __tablename__ = "contract"
 

@@ -44,3 +44,48 @@ def test_models_and_migrations_agree(backend, tmp_path):
     finally:
         engine.dispose()
     assert differences == []
+
+
+def test_order_summaries_keyed_the_old_way_move_onto_participants(backend, tmp_path):
+    """0013: a job and a document keyed tender id x 1,000,000 + organisation id come to name
+    the tender's participant row, and downgrading gives the old keys back."""
+    from datetime import date
+
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from procurement.core.documents import Document
+    from procurement.core.jobrecords import Job
+    from procurement.parties.models import Organisation
+    from tenders.models import Tender
+
+    url = fresh_database_url(backend, "ljp_test_migrations", tmp_path)
+    migrate.upgrade(url, "0012_award_record")
+    migrate.import_all_models()
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            borough = Organisation(name="Test Borough", kind="london_borough")
+            tender = Tender(reference="LC-2026-0099", title="Laptops", confirm_by=date(2026, 12, 20))
+            session.add_all([borough, tender])
+            session.flush()
+            old = tender.id * 1_000_000 + borough.id
+            session.add(Job(kind="order_summary", subject_type="organisation", subject_id=old))
+            session.add(Document(kind="order_summary", subject_type="organisation", subject_id=old, title="t",
+                                 file_name="f.pdf", stored_path="x", size=1, sha256="0" * 64))
+            session.commit()
+            ids = (tender.id, borough.id)
+        migrate.upgrade(url)
+        with engine.connect() as connection:
+            participant = connection.execute(text("SELECT id, tender_id, organisation_id FROM tender_participant")).all()
+            assert [tuple(p[1:]) for p in participant] == [ids]
+            for table in ("job", "document"):
+                keyed = connection.execute(text(f"SELECT subject_type, subject_id FROM {table}")).all()
+                assert [tuple(k) for k in keyed] == [("tender_participant", participant[0][0])], table
+        migrate.downgrade(url, "0012_award_record")
+        with engine.connect() as connection:
+            for table in ("job", "document"):
+                keyed = connection.execute(text(f"SELECT subject_type, subject_id FROM {table}")).all()
+                assert [tuple(k) for k in keyed] == [("organisation", old)], table
+    finally:
+        engine.dispose()

@@ -78,16 +78,54 @@ class DetailsSchema(Schema):
                              metadata={"description": "lot number -> the lot's title, as suppliers see it"})
 
 
+WEIGHT, PASS_MARK = "the weight is a whole number from 1 to 100", "the pass mark is a whole number from 0 to 5"
+
+
 class CriterionSchema(Schema):
-    name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
-    weight = fields.Int(required=True, validate=validate.Range(min=1, max=100))
-    descriptors = fields.List(fields.Str(validate=validate.Length(max=500)), required=True,
-                              metadata={"description": "six: what marks 0 to 5 mean"})
-    pass_mark = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=0, max=5))
+    """A quality criterion, from the API or the criteria form (crit-N-name, crit-N-weight,
+    crit-N-descriptors a line each, crit-N-pass)."""
+
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=200, error="enter a name of at most 200 characters"))
+    weight = fields.Int(required=True, validate=validate.Range(min=1, max=100, error=WEIGHT),
+                        error_messages={"invalid": WEIGHT, "required": WEIGHT, "null": WEIGHT})
+    descriptors = fields.List(fields.Str(validate=validate.Length(max=500, error="each mark's descriptor is at most 500 characters")),
+                              required=True, validate=validate.Length(max=20), metadata={"description": "six: what marks 0 to 5 mean"})
+    pass_mark = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=0, max=5, error=PASS_MARK),
+                           error_messages={"invalid": PASS_MARK})
 
 
 class CriteriaSchema(Schema):
     criteria = fields.List(fields.Nested(CriterionSchema), required=True, validate=validate.Length(max=20))
+
+
+MARK = "Marks are whole numbers from 0 to 5"
+
+
+class ScoreSchema(Schema):
+    """A mark, or a moderated score, entered in the evaluation form (score-B-C with why-B-C;
+    cons-B-C with rationale-B-C): bid B's response to criterion C."""
+
+    opened_bid = fields.Int(required=True, validate=validate.Range(min=1))
+    criterion = fields.Int(required=True, validate=validate.Range(min=1))
+    score = fields.Int(required=True, validate=validate.Range(min=0, max=5, error=MARK), error_messages={"invalid": MARK})
+    text = fields.Str(load_default="", validate=validate.Length(max=20000, error="A justification is at most 20,000 characters"))
+
+
+class ScoresSchema(Schema):
+    scores = fields.List(fields.Nested(ScoreSchema), load_default=list, validate=validate.Length(max=5000))
+
+
+CHOOSE_EVALUATORS, CHOOSE_LEAD = "Choose the evaluators from the list", "Choose the lead evaluator"
+
+
+class PanelSchema(Schema):
+    """The evaluation panel, as the form names it (an `evaluator` checkbox a user, and `lead`)."""
+
+    evaluators = fields.List(fields.Int(validate=validate.Range(min=1, max=2**31 - 1, error=CHOOSE_EVALUATORS),
+                                        error_messages={"invalid": CHOOSE_EVALUATORS}),
+                             load_default=list, validate=validate.Length(max=100, error="Name at most 100 evaluators"))
+    lead = fields.Int(required=True, validate=validate.Range(min=1, max=2**31 - 1, error=CHOOSE_LEAD),
+                      error_messages={"required": CHOOSE_LEAD, "null": CHOOSE_LEAD, "invalid": CHOOSE_LEAD})
 
 
 class PublishSchema(Schema):

@@ -19,7 +19,9 @@ from tenders.schemas import (
     AmendmentSchema,
     AnswerSchema,
     AwardRulesSchema,
+    BidContentOutSchema,
     BidContentSchema,
+    BidInput,
     BoxFactSchema,
     ClarificationSchema,
     CriteriaSchema,
@@ -319,7 +321,7 @@ class MyBid(MethodView):
 class Draft(MethodView):
     decorators = [token_required]
 
-    @suppliers_blp.response(200, BidContentSchema)
+    @suppliers_blp.response(200, BidContentOutSchema)
     def get(self, tender_id: int) -> Any:
         """Your saved draft (until you submit it)"""
         draft = bidding.read_draft(db.session, api_actor(), tender_id)
@@ -327,7 +329,7 @@ class Draft(MethodView):
 
     @suppliers_blp.arguments(BidContentSchema)
     @suppliers_blp.response(200, MyBidSchema)
-    def put(self, data: dict[str, Any], tender_id: int) -> Any:
+    def put(self, data: BidInput, tender_id: int) -> Any:
         """Save a draft (checked as far as it goes)"""
         bidding.save_draft(db.session, api_actor(), tender_id, data)
         return bidding.my_bid(db.session, api_actor(), tender_id)
@@ -343,7 +345,7 @@ class Schedule(MethodView):
         schedule = bidding.schedule_from_csv(_file().read(bidding.MAX_SCHEDULE_BYTES + 1))
         draft = bidding.read_draft(db.session, api_actor(), tender_id)
         bidding.save_draft(db.session, api_actor(), tender_id,
-                           bidding.merge_schedule(bidding.as_raw(draft) if draft else None, schedule))
+                           bidding.merge_schedule(draft, schedule))
         return bidding.my_bid(db.session, api_actor(), tender_id)
 
 
@@ -354,10 +356,10 @@ class Submit(MethodView):
     @suppliers_blp.arguments(SubmitSchema)
     @suppliers_blp.response(201, ReceiptSchema)
     @suppliers_blp.alt_response(409, description="The deadline has passed: nothing was stored")
-    def post(self, data: dict[str, Any], tender_id: int) -> Any:
+    def post(self, data: BidInput, tender_id: int) -> Any:
         """Submit (or replace) your bid: the given JSON, or with no body your saved draft"""
-        raw = data if request.get_data() and any(data.get(k) for k in ("lots", "bundles", "quality")) else None
-        return bidding.submit(db.session, api_actor(), tender_id, raw)
+        given = data if request.get_data() and (data.lots or data.bundles or data.quality) else None
+        return bidding.submit(db.session, api_actor(), tender_id, given)
 
 
 @suppliers_blp.route("/<int:tender_id>/bid/withdraw")

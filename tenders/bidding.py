@@ -8,16 +8,16 @@ opened: suppliers keep their own copy (the price schedule file) to prepare a rep
 from __future__ import annotations
 
 import base64
-import binascii
 import csv
 import hashlib
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from flask import current_app
+from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -31,13 +31,12 @@ from procurement.core.clock import now, today
 from procurement.core.errors import InvalidInput, NotFound, PermissionDenied
 from procurement.core.access import actor_id
 from demand.rules import quantity_text
-from tenders import permissions, rules, sealing
+from tenders import permissions, sealing
 from tenders.lifecycle import get_tender, locked, open_for_bids
 from tenders.models import Bid, BidStatus, BidVersion, LotItem, Tender, TenderStatus, VersionState
+from tenders.schemas import BidContentSchema, BidInput, LotPrices, bid_problems
 
-MAX_ATTACHMENT_BYTES = 2 * 1024 * 1024
 MAX_SCHEDULE_BYTES = 20 * 1024 * 1024
-MAX_ATTACHMENTS = 5
 # A bid's lines are kept compact: one array a line, in this order (the opening reads 600,000
 # of them; arrays parse about twice as fast as objects).
 LINE_FIELDS = ("lot", "item", "unit_price", "offer_id", "capacity", "tiers", "offer_sku")
@@ -68,122 +67,55 @@ def _items(tender: Tender) -> dict[tuple[int, int], LotItem]:
     return {(lot.number, item.number): item for lot in tender.lots for item in lot.items}
 
 
-def validate(session: Session, tender: Tender, supplier_id: int, raw: Any, *, complete: bool) -> dict[str, Any]:
-    """The bid as canonical content, or BidProblems listing each problem. `complete` (for
-    submission) also asks for every item of every covered lot and an answer to every criterion."""
+def validate(session: Session, tender: Tender, supplier_id: int, bid: BidInput, *, complete: bool) -> dict[str, Any]:
+    """The bid (loaded by `BidContentSchema`) as canonical content, or BidProblems listing what
+    does not fit this tender and catalogue. `complete` (for submission) also asks for every item
+    of every covered lot and an answer to every criterion."""
     problems: list[str] = []
-    if not isinstance(raw, dict):
-        raise BidProblems(["The bid must be an object with 'lots', 'bundles' and 'quality'"])
     items = _items(tender)
     lots_in_tender = {lot.number for lot in tender.lots}
     lines_out: list[dict[str, Any]] = []
     covered: set[int] = set()
-    seen: set[tuple[int, int]] = set()
     to_match: list[tuple[str, LotItem, Decimal, str]] = []
-    for n, lot_entry in enumerate(raw.get("lots") or [], start=1):
-        if not isinstance(lot_entry, dict) or not isinstance(lot_entry.get("lot"), int) or isinstance(lot_entry.get("lot"), bool):
-            problems.append(f"lots[{n}]: give the lot number")
+    for lot_prices in bid.lots:
+        if lot_prices.lot not in lots_in_tender:
+            problems.append(f"lot {lot_prices.lot}: there is no such lot in this tender")
             continue
-        lot_number = lot_entry["lot"]
-        if lot_number not in lots_in_tender:
-            problems.append(f"lot {lot_number}: there is no such lot in this tender")
-            continue
-        covered.add(lot_number)
-        for m, entry in enumerate(lot_entry.get("items") or [], start=1):
-            where = f"lot {lot_number}, item {entry.get('item') if isinstance(entry, dict) else m}"
-            if not isinstance(entry, dict) or not isinstance(entry.get("item"), int):
-                problems.append(f"lot {lot_number}, line {m}: give the item number")
-                continue
-            item = items.get((lot_number, entry["item"]))
+        covered.add(lot_prices.lot)
+        for entry in lot_prices.items:
+            where = f"lot {lot_prices.lot}, item {entry.item}"
+            item = items.get((lot_prices.lot, entry.item))
             if item is None:
                 problems.append(f"{where}: there is no such item in this lot")
                 continue
-            if (lot_number, item.number) in seen:
-                problems.append(f"{where}: priced twice")
-                continue
-            seen.add((lot_number, item.number))
-            line: dict[str, Any] = {"lot": lot_number, "item": item.number}
-            try:
-                price = rules.parse_price(entry.get("unit_price"), "unit price")
-                line["unit_price"] = str(price)
-            except ValueError as exc:
-                problems.append(f"{where}: {exc}")
-                continue
-            capacity = entry.get("capacity")
-            if capacity not in (None, ""):
-                try:
-                    value = Decimal(str(capacity).replace(",", ""))
-                    if not value.is_finite() or value <= 0:
-                        raise ValueError
-                    line["capacity"] = quantity_text(value)
-                except (ValueError, ArithmeticError):
-                    problems.append(f"{where}: the capacity must be a positive number of units")
-            tiers = entry.get("tiers") or []
-            try:
-                if isinstance(tiers, str):
-                    parsed = rules.parse_tiers(tiers)
-                else:
-                    parsed = rules.check_tiers([(int(t["min_quantity"]), None if t.get("max_quantity") in (None, "") else int(t["max_quantity"]),
-                                                 rules.parse_price(t.get("unit_price"), "tier price")) for t in tiers])
-                line["tiers"] = [[low, high, str(price)] for low, high, price in parsed]
-            except (ValueError, KeyError, TypeError) as exc:
-                problems.append(f"{where}: tiers: {exc}")
-            sku = str(entry.get("offer_sku") or "").strip()
-            if sku:
-                line["offer_sku"] = sku[:64]
-                to_match.append((where, item, price, sku[:64]))
+            line: dict[str, Any] = {"lot": lot_prices.lot, "item": item.number, "unit_price": str(entry.unit_price),
+                                    "tiers": [[low, high, str(price)] for low, high, price in entry.tiers]}
+            if entry.capacity is not None:
+                line["capacity"] = quantity_text(entry.capacity)
+            if entry.offer_sku:
+                line["offer_sku"] = entry.offer_sku
+                to_match.append((where, item, entry.unit_price, entry.offer_sku))
             lines_out.append(line)
     if complete:
         if not covered:
             problems.append("The bid covers no lot: price at least one lot")
+        priced = {(line["lot"], line["item"]) for line in lines_out}
         for (lot_number, item_number), item in sorted(items.items()):
-            if lot_number in covered and (lot_number, item_number) not in seen:
+            if lot_number in covered and (lot_number, item_number) not in priced:
                 problems.append(f"lot {lot_number}, item {item_number} ({item.description}): missing; a bid for a lot prices all its items")
     problems += _check_offers(session, supplier_id, to_match, lines_out)
-    bundles_out = []
-    for n, bundle in enumerate(raw.get("bundles") or [], start=1):
-        try:
-            lots = sorted({int(x) for x in bundle["lots"]})
-            discount = Decimal(str(bundle["discount_percent"]))
-        except (KeyError, TypeError, ValueError, ArithmeticError):
-            problems.append(f"bundle {n}: give 'lots' (two or more) and 'discount_percent'")
-            continue
-        if len(lots) < 2 or not set(lots) <= covered:
-            problems.append(f"bundle {n}: name two or more lots that this bid covers")
-        elif not discount.is_finite() or not Decimal(0) < discount < Decimal(100) or discount != discount.quantize(Decimal("0.01")):
-            problems.append(f"bundle {n}: the discount must be a percentage above 0 and below 100, to 2 places")
-        else:
-            bundles_out.append({"lots": lots, "discount_percent": str(discount)})
+    bundles_out = [{"lots": list(b.lots), "discount_percent": str(b.discount_percent)} for b in bid.bundles]
     quality_out = []
     criteria = {c.number: c for c in tender.criteria}
-    answered: set[int] = set()
-    for n, response in enumerate(raw.get("quality") or [], start=1):
-        number = response.get("criterion") if isinstance(response, dict) else None
-        if number not in criteria:
-            problems.append(f"quality[{n}]: there is no criterion {number}")
-            continue
-        text = str(response.get("text") or "").strip()
-        if len(text) > 20000:
-            problems.append(f"criterion {number}: the answer is longer than 20,000 characters")
-        attachments = []
-        for k, attachment in enumerate((response.get("attachments") or [])[:MAX_ATTACHMENTS + 1], start=1):
-            try:
-                data = base64.b64decode(attachment["content_base64"], validate=True)
-                name = str(attachment["filename"]).replace("/", "_").replace("\\", "_")[:200]
-            except (KeyError, TypeError, binascii.Error, ValueError):
-                problems.append(f"criterion {number}, attachment {k}: give 'filename' and base64 'content_base64'")
-                continue
-            if k > MAX_ATTACHMENTS:
-                problems.append(f"criterion {number}: at most {MAX_ATTACHMENTS} attachments")
-            elif not data or len(data) > MAX_ATTACHMENT_BYTES:
-                problems.append(f"criterion {number}, {name}: attachments are 1 byte to {MAX_ATTACHMENT_BYTES // (1 << 20)} MB")
-            else:
-                attachments.append({"filename": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-                                    "content_base64": base64.b64encode(data).decode()})
-        if text or attachments:
-            answered.add(number)
-            quality_out.append({"criterion": number, "text": text, "attachments": attachments})
+    for n, answer in enumerate(bid.quality, start=1):
+        if answer.criterion not in criteria:
+            problems.append(f"quality[{n}]: there is no criterion {answer.criterion}")
+        elif answer.text or answer.attachments:
+            quality_out.append({"criterion": answer.criterion, "text": answer.text, "attachments": [
+                {"filename": a.filename, "size": len(a.data), "sha256": hashlib.sha256(a.data).hexdigest(),
+                 "content_base64": base64.b64encode(a.data).decode()} for a in answer.attachments]})
     if complete:
+        answered = {q["criterion"] for q in quality_out}
         for number, criterion in sorted(criteria.items()):
             if number not in answered:
                 problems.append(f"criterion {number} ({criterion.name}): no answer")
@@ -247,12 +179,12 @@ def _bid_for(session: Session, tender: Tender, supplier_id: int, create: bool = 
     return bid
 
 
-def save_draft(session: Session, actor: Any, tender_id: int, raw: Any) -> Bid:
+def save_draft(session: Session, actor: Any, tender_id: int, bid_input: BidInput) -> Bid:
     """Keep a draft (checked as far as it goes, sealed at rest) for the supplier to finish."""
     supplier_id = _own_supplier(actor)
     tender = get_tender(session, actor, tender_id)
     permissions.can_bid(actor, tender).enforce()
-    content = validate(session, tender, supplier_id, raw, complete=False)
+    content = validate(session, tender, supplier_id, bid_input, complete=False)
     bid = _bid_for(session, tender, supplier_id, create=True)
     assert bid is not None
     bid.draft_sealed = sealing.seal(_data_key(tender), sealing.canonical(content),
@@ -288,7 +220,7 @@ class Receipt:
                 f"SHA-256 of the canonical bid: {self.digest}\n")
 
 
-def submit(session: Session, actor: Any, tender_id: int, raw: Any = None) -> Receipt:
+def submit(session: Session, actor: Any, tender_id: int, bid_input: BidInput | None = None) -> Receipt:
     """Seal the bid (the given content, or the saved draft) into the box as a new version;
     an earlier version is superseded. Refused at or after the deadline, by the server's
     clock read after the tender is locked, in the transaction that would store it."""
@@ -298,12 +230,12 @@ def submit(session: Session, actor: Any, tender_id: int, raw: Any = None) -> Rec
     permissions.can_bid(actor, tender).enforce()
     bid = _bid_for(session, tender, supplier_id, create=True)
     assert bid is not None
-    if raw is None:
+    if bid_input is None:
         if bid.draft_sealed is None:
             raise InvalidInput("There is no draft to submit", field_errors={"bid": ["Save or upload your bid first"]})
-        raw = as_raw(json.loads(sealing.unseal(_data_key(tender), bid.draft_sealed,
-                                               sealing.bid_context(tender.id, bid.id, "draft"))))
-    content = validate(session, tender, supplier_id, raw, complete=True)
+        bid_input = draft_input(json.loads(sealing.unseal(_data_key(tender), bid.draft_sealed,
+                                                          sealing.bid_context(tender.id, bid.id, "draft"))))
+    content = validate(session, tender, supplier_id, bid_input, complete=True)
     plain = sealing.canonical(content)
     number = (max((v.version for v in bid.versions), default=0)) + 1
     for earlier in bid.versions:
@@ -405,8 +337,9 @@ def schedule_template(session: Session, actor: Any, tender_id: int) -> str:
     return csv_text(rows)
 
 
-def schedule_from_csv(data: bytes) -> dict[str, Any]:
-    """A price schedule file as bid lots and items; problems listed by line."""
+def schedule_from_csv(data: bytes) -> tuple[LotPrices, ...]:
+    """A price schedule file as bid lots and items (loaded by the bid's schema); problems
+    listed by line."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -425,7 +358,7 @@ def schedule_from_csv(data: bytes) -> dict[str, Any]:
         cell = {name: (cells[i].strip() if i < len(cells) else "") for name, i in at.items()}
         if not cell["unit_price"]:
             continue  # an item the bid does not price (a lot left out, or a missing line reported later)
-        if not cell["lot"].isdecimal() or not cell["item"].isdecimal():
+        if not cell["lot"].isdecimal() or not cell["item"].isdecimal() or len(cell["lot"] + cell["item"]) > 16:
             problems.append(f"line {line_number}: lot and item must be numbers")
             continue
         entry = {"item": int(cell["item"]), "unit_price": cell["unit_price"], "offer_sku": cell.get("offer_sku", ""),
@@ -433,13 +366,16 @@ def schedule_from_csv(data: bytes) -> dict[str, Any]:
         lots.setdefault(int(cell["lot"]), []).append(entry)
     if problems:
         raise BidProblems(problems)
-    return {"lots": [{"lot": lot, "items": entries} for lot, entries in sorted(lots.items())]}
+    raw = {"lots": [{"lot": lot, "items": entries} for lot, entries in sorted(lots.items())]}
+    try:
+        return BidContentSchema().load(raw).lots
+    except ValidationError as error:
+        raise BidProblems([text for text, _ in bid_problems(error.messages, raw)]) from None
 
 
-def merge_schedule(draft: dict[str, Any] | None, schedule: dict[str, Any]) -> dict[str, Any]:
+def merge_schedule(draft: dict[str, Any] | None, schedule: tuple[LotPrices, ...]) -> BidInput:
     """An uploaded schedule replaces the draft's prices and keeps its bundles and answers."""
-    draft = draft or {}
-    return {"lots": schedule["lots"], "bundles": draft.get("bundles", []), "quality": draft.get("quality", [])}
+    return replace(draft_input(draft) if draft else BidInput(), lots=schedule)
 
 
 def form_lines(raw: dict[str, Any]) -> dict[tuple[int, int], dict[str, Any]]:
@@ -461,7 +397,7 @@ def tiers_text(line: dict[str, Any]) -> str:
 
 
 def as_raw(content: dict[str, Any]) -> dict[str, Any]:
-    """Canonical content back into the shape `validate` reads (to edit or resubmit a draft)."""
+    """Canonical content back into the shape a bid is given in (to show or edit a draft)."""
     lots: dict[int, list[dict[str, Any]]] = {}
     for line in map(unpack_line, content.get("lines", [])):
         lots.setdefault(line["lot"], []).append({
@@ -470,6 +406,11 @@ def as_raw(content: dict[str, Any]) -> dict[str, Any]:
             "tiers": [{"min_quantity": low, "max_quantity": high, "unit_price": price} for low, high, price in line.get("tiers") or []]})
     return {"lots": [{"lot": lot, "items": items} for lot, items in sorted(lots.items())],
             "bundles": content.get("bundles", []), "quality": content.get("quality", [])}
+
+
+def draft_input(content: dict[str, Any]) -> BidInput:
+    """A saved draft as the values `validate` takes, to submit it or load a schedule into it."""
+    return BidContentSchema().load(as_raw(content))
 
 
 @dataclass(frozen=True)

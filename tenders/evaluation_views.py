@@ -1,10 +1,12 @@
 """Evaluation pages: the agency's workspace; buyers' awards, orders and savings; bidders' results."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from procurement.parties.auth import page_actor, require
@@ -20,6 +22,7 @@ from tenders import award_record, evaluation, lifecycle, scoring
 from tenders.lifecycle import get_tender
 from tenders.permissions import TenderActions, own_supplier
 from tenders.models import AwardDecision, TenderStatus
+from tenders.schemas import PanelSchema, ScoresSchema
 
 bp = Blueprint("evaluation", __name__, template_folder="templates")
 
@@ -91,10 +94,27 @@ def workspace(tender_id: int) -> Any:
 @login_required
 def start(tender_id: int) -> Any:
     require(access.can_manage_tenders(current_user))
-    ids = [int(i) for i in request.form.getlist("evaluator") if i.isdecimal()]
-    lead = request.form.get("lead", "")
-    return _post(tender_id, lambda: evaluation.start_evaluation(db.session, page_actor(), tender_id, ids,
-                                                                int(lead) if lead.isdecimal() else 0), "Evaluation started")
+
+    def act() -> None:
+        panel = _loaded(PanelSchema(), {"evaluators": request.form.getlist("evaluator"), "lead": request.form.get("lead") or None},
+                        "evaluators")
+        evaluation.start_evaluation(db.session, page_actor(), tender_id, panel["evaluators"], panel["lead"])
+
+    return _post(tender_id, act, "Evaluation started")
+
+
+def _loaded(schema: Any, data: dict[str, Any], field: str) -> Any:
+    """`data` loaded by `schema`, or InvalidInput naming each problem once (under `field`)."""
+    try:
+        return schema.load(data)
+    except ValidationError as error:
+        def messages(found: Any) -> list[str]:
+            if isinstance(found, dict):
+                return [m for inner in found.values() for m in messages(inner)]
+            return [str(m) for m in found] if isinstance(found, list) else [str(found)]
+
+        problems = list(dict.fromkeys(messages(error.messages)))
+        raise InvalidInput(problems[0], field_errors={field: problems}) from None
 
 
 @bp.route("/tenders/<int:tender_id>/evaluation/declare", methods=["POST"])
@@ -104,28 +124,27 @@ def declare(tender_id: int) -> Any:
                  "Declaration recorded: you may now read the responses")
 
 
-def _scores(prefix: str) -> list[tuple[int, int, int, str]]:
-    """(opened bid, criterion, score, text) from fields like score-12-3 and why-12-3."""
-    import re
-
-    found = []
+def _scores(prefix: str) -> list[dict[str, Any]]:
+    """The marks (score-B-C with why-B-C) or moderated scores (cons-B-C with rationale-B-C)
+    entered in the form, loaded by ScoresSchema; a score left blank is not entered."""
+    text_key = "why" if prefix == "score" else "rationale"
+    entered = []
     for key, value in request.form.items():
         named = re.fullmatch(rf"{prefix}-(\d{{1,9}})-(\d{{1,9}})", key)
         if named and value.strip():
             bid, criterion = named.groups()
-            text_key = "why" if prefix == "score" else "rationale"
-            if not value.strip().isdecimal():
-                raise InvalidInput("Marks are whole numbers from 0 to 5", field_errors={"score": ["Marks are whole numbers from 0 to 5"]})
-            found.append((int(bid), int(criterion), int(value), request.form.get(f"{text_key}-{bid}-{criterion}", "")))
-    return found
+            entered.append({"opened_bid": bid, "criterion": criterion, "score": value.strip(),
+                            "text": request.form.get(f"{text_key}-{bid}-{criterion}", "")})
+    return _loaded(ScoresSchema(), {"scores": entered}, "score")["scores"]
 
 
 @bp.route("/tenders/<int:tender_id>/evaluation/marks", methods=["POST"])
 @login_required
 def marks(tender_id: int) -> Any:
     def act() -> None:
-        for bid, criterion, score, why in _scores("score"):
-            evaluation.save_mark(db.session, page_actor(), tender_id, bid, criterion, score, why)
+        for entered in _scores("score"):
+            evaluation.save_mark(db.session, page_actor(), tender_id, entered["opened_bid"], entered["criterion"],
+                                 entered["score"], entered["text"])
         if request.form.get("action") == "submit":
             evaluation.submit_marks(db.session, page_actor(), tender_id)
 
@@ -141,8 +160,9 @@ def consensus(tender_id: int) -> Any:
         scores = _scores("cons")
         if not scores:
             raise InvalidInput("Enter at least one moderated score", field_errors={"score": ["Enter at least one moderated score"]})
-        for bid, criterion, score, rationale in scores:
-            evaluation.record_consensus(db.session, page_actor(), tender_id, bid, criterion, score, rationale)
+        for entered in scores:
+            evaluation.record_consensus(db.session, page_actor(), tender_id, entered["opened_bid"], entered["criterion"],
+                                        entered["score"], entered["text"])
 
     return _post(tender_id, act, "Moderated scores recorded")
 

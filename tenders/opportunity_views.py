@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from marshmallow import ValidationError
 
 from procurement.parties.auth import page_actor, require
 from procurement.core import access
@@ -16,6 +17,7 @@ from procurement.parties.forms import ConfirmForm
 from tenders.permissions import TenderActions, can_read_results
 from tenders import bidding, lifecycle
 from tenders.forms import QuestionForm, UploadScheduleForm
+from tenders.schemas import BidContentSchema, bid_problems
 
 bp = Blueprint("opportunities", __name__, url_prefix="/opportunities", template_folder="templates")
 
@@ -58,33 +60,52 @@ def ask(tender_id: int) -> Any:
     return redirect(url_for("opportunities.detail", tender_id=tender_id))
 
 
-def _form_content(tender: Any) -> dict[str, Any]:
-    """The bid form's fields as bid content (problems are found by `bidding.validate`)."""
+def _form_content(tender: Any, draft: dict[str, Any] | None) -> dict[str, Any]:
+    """The bid form's fields as the content `BidContentSchema` loads: price-L-I (with sku-L-I,
+    capacity-L-I, tiers-L-I) prices lot L's item I, and quality-N answers criterion N, its
+    attachments already in the draft kept unless new ones are chosen."""
+    kept = {q["criterion"]: q.get("attachments", []) for q in (draft or {}).get("quality", [])}
     lots = []
     for lot in tender.lots:
-        items = []
-        for item in lot.items:
-            key = f"{lot.number}-{item.number}"
-            price = request.form.get(f"price-{key}", "").strip()
-            if price:
-                items.append({"item": item.number, "unit_price": price, "offer_sku": request.form.get(f"sku-{key}", ""),
-                              "capacity": request.form.get(f"capacity-{key}", ""), "tiers": request.form.get(f"tiers-{key}", "")})
+        keys = {item.number: f"{lot.number}-{item.number}" for item in lot.items}
+        items = [{"item": number, "unit_price": request.form.get(f"price-{key}", "").strip(),
+                  "offer_sku": request.form.get(f"sku-{key}", ""), "capacity": request.form.get(f"capacity-{key}", ""),
+                  "tiers": request.form.get(f"tiers-{key}", "")}
+                 for number, key in keys.items() if request.form.get(f"price-{key}", "").strip()]
         if items:
             lots.append({"lot": lot.number, "items": items})
-    bundles = []
-    for part in [p.strip() for p in request.form.get("bundles", "").split(";") if p.strip()]:
-        names, _, discount = part.partition(":")
-        try:
-            bundles.append({"lots": [int(n) for n in names.replace(" ", "").split("+")], "discount_percent": discount.strip()})
-        except ValueError:
-            bundles.append({"lots": [], "discount_percent": discount})
     quality = []
     for criterion in tender.criteria:
         attachments = [{"filename": f.filename, "content_base64": base64.b64encode(f.read()).decode()}
                        for f in request.files.getlist(f"attachments-{criterion.number}") if f and f.filename]
         quality.append({"criterion": criterion.number, "text": request.form.get(f"quality-{criterion.number}", ""),
-                        "attachments": attachments})
-    return {"lots": lots, "bundles": bundles, "quality": quality}
+                        "attachments": attachments or kept.get(criterion.number, [])})
+    return {"lots": lots, "bundles": request.form.get("bundles", ""), "quality": quality}
+
+
+FIELD_IDS = {"unit_price": "price", "offer_sku": "sku", "capacity": "capacity", "tiers": "tiers"}
+
+
+def _form_problems(error: ValidationError, content: dict[str, Any],
+                   entered: dict[tuple[int, int], dict[str, Any]]) -> list[tuple[str, str | None]]:
+    """The schema's problems with the bid form's field each is about (for the error summary's
+    links), each line's also shown at its field."""
+    found: list[tuple[str, str | None]] = []
+    for text, path in bid_problems(error.messages, content):
+        parts = path.split(".")
+        field = None
+        if parts[0] == "lots" and len(parts) >= 5 and parts[4] in FIELD_IDS:
+            lot = content["lots"][int(parts[1])]
+            key = (lot["lot"], lot["items"][int(parts[3])]["item"])
+            entered[key].setdefault("errors", {})[parts[4]] = text
+            field = f"{FIELD_IDS[parts[4]]}-{key[0]}-{key[1]}"
+        elif parts[0] == "bundles":
+            field = "bundles"
+        elif parts[0] == "quality" and len(parts) >= 2:
+            criterion = content["quality"][int(parts[1])]["criterion"]
+            field = f"attachments-{criterion}" if "attachments" in parts else f"quality-{criterion}"
+        found.append((text, field))
+    return found
 
 
 @bp.route("/<int:tender_id>/bid", methods=["GET", "POST"])
@@ -94,33 +115,33 @@ def bid(tender_id: int) -> Any:
     tender = lifecycle.get_tender(db.session, page_actor(), tender_id)
     mine = bidding.my_bid(db.session, page_actor(), tender_id)
     draft = bidding.read_draft(db.session, page_actor(), tender_id) if tender.wrapped_key else None
-    problems: list[str] = []
+    problems: list[tuple[str, str | None]] = []
     entered: dict[Any, Any] = {}
     content: dict[str, Any] = {}
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             flash("The form expired: try again", "error")
             return redirect(url_for("opportunities.bid", tender_id=tender_id))
-        content = _form_content(tender)
-        if draft:  # attachments already in the draft stay unless new ones are given
-            kept = {q["criterion"]: q.get("attachments", []) for q in draft.get("quality", [])}
-            for response in content["quality"]:
-                response["attachments"] = response["attachments"] or kept.get(response["criterion"], [])
+        content = _form_content(tender, draft)
+        entered = bidding.form_lines(content)
         try:
+            bid_input = BidContentSchema().load(content)
             with undone_if_refused():
                 if request.form.get("action") == "submit":
-                    receipt = bidding.submit(db.session, page_actor(), tender_id, content)
+                    receipt = bidding.submit(db.session, page_actor(), tender_id, bid_input)
                     flash(f"Bid version {receipt.version} is in the box. Keep your receipt.", "success")
                     return redirect(url_for("opportunities.receipt", tender_id=tender_id, version=receipt.version))
-                bidding.save_draft(db.session, page_actor(), tender_id, content)
+                bidding.save_draft(db.session, page_actor(), tender_id, bid_input)
                 flash("Draft saved: only you can read it until you submit", "success")
                 return redirect(url_for("opportunities.bid", tender_id=tender_id))
+        except ValidationError as error:
+            problems = _form_problems(error, content, entered)
         except bidding.BidProblems as error:
-            problems = error.problems
-            entered = bidding.form_lines(content)
+            problems = [(problem, None) for problem in error.problems]
     lines = entered if problems else bidding.draft_lines(draft)
     answers = {q["criterion"]: q for q in (content if problems else draft or {}).get("quality", [])}
-    bundles = "; ".join("+".join(str(n) for n in b["lots"]) + ":" + b["discount_percent"] for b in (draft or {}).get("bundles", []))
+    bundles = content["bundles"] if problems else "; ".join(
+        "+".join(str(n) for n in b["lots"]) + ":" + b["discount_percent"] for b in (draft or {}).get("bundles", []))
     may = TenderActions(page_actor(), tender, bid=mine.bid)
     return render_template("tenders/bid.html", tender=tender, mine=mine, may=may, lines=lines, answers=answers, bundles=bundles,
                            problems=problems, button=ConfirmForm(), upload_form=UploadScheduleForm(), tiers_text=bidding.tiers_text,
@@ -139,7 +160,7 @@ def upload_schedule(tender_id: int) -> Any:
             schedule = bidding.schedule_from_csv(form.file.data.read(bidding.MAX_SCHEDULE_BYTES + 1))
             draft = bidding.read_draft(db.session, page_actor(), tender_id)
             bidding.save_draft(db.session, page_actor(), tender_id,
-                               bidding.merge_schedule(bidding.as_raw(draft) if draft else None, schedule))
+                               bidding.merge_schedule(draft, schedule))
     except bidding.BidProblems as error:
         for problem in error.problems[:50]:
             flash(problem, "error")

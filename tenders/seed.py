@@ -23,6 +23,7 @@ from demand.services import move_requirement
 from procurement.parties.models import User
 from tenders import bidding, lifecycle, pooling
 from tenders.models import LineStatus, Tender
+from tenders.schemas import BidContentSchema
 
 OPEN_TITLE = "Joint laptop and desktop refresh 2027"
 CLOSED_TITLE = "Joint network switches and CRM licences"
@@ -156,7 +157,7 @@ def seed_closed(session: Session, base: datetime) -> dict[str, int]:
         content["quality"] = [{"criterion": 1, "text": "Next-day delivery across London; on-site engineers."},
                               {"criterion": 2, "text": "Two apprenticeships per borough served."}]
         with frozen_at(story_moment(base, 10 - 3 * n, time(15, 30))):
-            bidding.submit(session, user, closed.id, content)
+            bidding.submit(session, user, closed.id, BidContentSchema().load(content))
         submitted += 1
     lifecycle.advance(session, closed)  # its deadline has passed: closed, waiting to be opened
     return {"closed_tenders": 1, "demo_bids": submitted}
@@ -193,7 +194,7 @@ def seed_award(session: Session, base: datetime) -> dict[str, int]:
         if name == "supplier.crm":
             content["bundles"] = [{"lots": [1, 2], "discount_percent": "6"}]
         with frozen_at(deadline - timedelta(days=9 - 2 * n, hours=2)):
-            bidding.submit(session, users[name], tender.id, content)
+            bidding.submit(session, users[name], tender.id, BidContentSchema().load(content))
     opened_on = deadline + timedelta(hours=1)
     with frozen_at(opened_on):
         lifecycle.advance(session, tender)

@@ -30,6 +30,7 @@ from suppliers.models import Supplier
 from tenders import bidding, lifecycle, opening, pooling, rules
 from tenders.permissions import TenderActions
 from tenders.forms import AmendForm, AnswerForm, DetailsForm, DocumentForm, PublishForm
+from tenders.schemas import CriteriaSchema
 
 CRITERIA_SLOTS = 5
 
@@ -211,28 +212,33 @@ def criteria(tender_id: int) -> Any:
     if not ConfirmForm().validate_on_submit():
         flash("The form expired: try again", "error")
         return _back(tender_id)
-    found: list[lifecycle.CriterionInput] = []
-    problems = []
-    for n in range(1, CRITERIA_SLOTS + 1):
-        name = request.form.get(f"crit-{n}-name", "").strip()
-        if not name:
-            continue
-        weight, pass_mark = request.form.get(f"crit-{n}-weight", "").strip(), request.form.get(f"crit-{n}-pass", "").strip()
-        if not weight.isdecimal() or (pass_mark and not pass_mark.isdecimal()):
-            problems.append(f"Criterion {n}: the weight and pass mark are whole numbers")
-            continue
-        found.append(lifecycle.CriterionInput(name, int(weight), request.form.get(f"crit-{n}-descriptors", "").splitlines(),
-                                              int(pass_mark) if pass_mark else None))
+    slots = [n for n in range(1, CRITERIA_SLOTS + 1) if request.form.get(f"crit-{n}-name", "").strip()]
+    entered = {"criteria": [{"name": request.form.get(f"crit-{n}-name", "").strip(),
+                             "weight": request.form.get(f"crit-{n}-weight", "").strip(),
+                             "descriptors": request.form.get(f"crit-{n}-descriptors", "").splitlines(),
+                             "pass_mark": request.form.get(f"crit-{n}-pass", "").strip() or None} for n in slots]}
     try:
         with undone_if_refused():
-            if problems:
-                raise InvalidInput("The criteria are not valid", field_errors={"criteria": problems})
-            lifecycle.set_criteria(db.session, page_actor(), tender_id, found)
+            try:
+                loaded = CriteriaSchema().load(entered)
+            except ValidationError as error:
+                raise InvalidInput("The criteria are not valid", field_errors={"criteria": [
+                    f"Criterion {slots[n]}: {message}" for n, found in error.messages.get("criteria", {}).items()
+                    for messages in found.values() for message in _texts(messages)]}) from None
+            lifecycle.set_criteria(db.session, page_actor(), tender_id,
+                                   [lifecycle.CriterionInput(**c) for c in loaded["criteria"]])
     except InvalidInput as error:
         _flash_errors(error)
     else:
         flash("Criteria saved", "success")
     return _back(tender_id)
+
+
+def _texts(messages: Any) -> list[str]:
+    """A field's messages once each (a list field's are by position)."""
+    if isinstance(messages, dict):
+        return list(dict.fromkeys(m for inner in messages.values() for m in _texts(inner)))
+    return [str(m) for m in messages]
 
 
 @bp.route("/<int:tender_id>/documents", methods=["POST"])

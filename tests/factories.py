@@ -140,6 +140,13 @@ def bid_content(unit_price: str = "740.00", text: str = "We deliver in 10 days",
             "quality": [{"criterion": 1, "text": text}, {"criterion": 2, "text": "Apprenticeships in Hackney"}]}
 
 
+def bid(raw: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+    """Bid content (`raw`, or `bid_content`'s) loaded as the API and the bid form load it."""
+    from tenders.schemas import BidContentSchema
+
+    return BidContentSchema().load(raw if raw is not None else bid_content(**kwargs))
+
+
 def opened_tender(session: Any, prices: tuple[str, ...] = ("740.00", "700.00", "745.00")) -> dict[str, Any]:
     """A published tender with a bid per price (each from a supplier with a matching offer),
     past its deadline and opened by two agency users."""
@@ -157,7 +164,7 @@ def opened_tender(session: Any, prices: tuple[str, ...] = ("740.00", "700.00", "
             create_offer(session, SYSTEM, next(iter(bidder.supplier_ids)), OfferInput(
                 sku="BID-LAP", title="Laptop", cpv_code=world["item"].cpv_code, unit="each", list_price="800.00",
                 price_breaks="100:750.00", status="published"))
-        bidding.submit(session, bidder, tender.id, bid_content(unit_price=price, text=f"Answer {n}", tiers=""))
+        bidding.submit(session, bidder, tender.id, bid(unit_price=price, text=f"Answer {n}", tiers=""))
         bidders.append(bidder)
     after = tender.submission_deadline + timedelta(minutes=1)
     with frozen_at(after):

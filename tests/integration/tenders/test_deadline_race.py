@@ -72,7 +72,7 @@ def test_bids_straddling_the_deadline(race_app):
                 session = factory()
                 try:
                     actor = session.get(User, user_id)
-                    content = factories.bid_content(unit_price=f"{700 + attempt}.{user_id % 100:02d}", sku="")
+                    content = factories.bid(unit_price=f"{700 + attempt}.{user_id % 100:02d}", sku="")
                     receipt = bidding.submit(session, actor, tender_id, content)
                     session.commit()  # acknowledged only once it is stored
                     with lock:

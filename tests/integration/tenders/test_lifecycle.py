@@ -113,7 +113,7 @@ def test_roles_other_than_the_agency_cannot_run_a_tender(session):
 def test_an_amendment_moves_a_near_deadline_and_asks_bids_to_reconfirm(session):
     world = factories.published_tender(session)
     tender = world["tender"]
-    bidding.submit(session, world["bidder"], tender.id, factories.bid_content())
+    bidding.submit(session, world["bidder"], tender.id, factories.bid())
     deadline = tender.submission_deadline
     with frozen_at(deadline - timedelta(days=1)):
         amendment = lifecycle.amend(session, world["agency"], tender.id, summary="Adds a docking station")
@@ -129,7 +129,7 @@ def test_an_amendment_moves_a_near_deadline_and_asks_bids_to_reconfirm(session):
 def test_past_its_deadline_a_tender_reads_closed_and_the_tick_or_the_next_act_closes_it(session):
     world = factories.published_tender(session)
     tender = world["tender"]
-    bidding.submit(session, world["bidder"], tender.id, factories.bid_content())
+    bidding.submit(session, world["bidder"], tender.id, factories.bid())
     with frozen_at(tender.submission_deadline + timedelta(seconds=1)):
         read = lifecycle.get_tender(session, world["bidder"], tender.id)
         assert read.status is T.published and read.effective_status is T.closed  # a read moves nothing
@@ -141,7 +141,7 @@ def test_past_its_deadline_a_tender_reads_closed_and_the_tick_or_the_next_act_cl
     with frozen_at(empty.submission_deadline):
         assert lifecycle.tick(session) >= 1 and empty.status is T.unsuccessful
     acted = factories.published_tender(session)
-    bidding.submit(session, acted["bidder"], acted["tender"].id, factories.bid_content())
+    bidding.submit(session, acted["bidder"], acted["tender"].id, factories.bid())
     with frozen_at(acted["tender"].submission_deadline + timedelta(minutes=5)):
         opening.request_opening(session, acted["agency"], acted["tender"].id)  # the act records the close first
         assert acted["tender"].status is T.closed and acted["tender"].opening_requested_at is not None

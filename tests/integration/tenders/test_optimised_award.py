@@ -45,7 +45,7 @@ def world(session):
             price_breaks="100:750.00", status="published"))
         bidders.append(bidder)
     for bidder, (price, capacity) in zip(bidders, [("700.00", "100"), ("740.00", "500"), ("745.00", "500")]):
-        bidding.submit(session, bidder, tender.id, _bid(price, capacity))
+        bidding.submit(session, bidder, tender.id, factories.bid(_bid(price, capacity)))
     after = tender.submission_deadline + timedelta(minutes=1)
     with frozen_at(after):
         opening.request_opening(session, agency, tender.id)
@@ -241,9 +241,9 @@ def test_an_award_that_leaves_a_lot_where_the_rules_allow_can_be_approved(sessio
         optimised=True, max_lots_per_supplier=1, every_lot=False))
     lifecycle.publish(session, agency, tender.id, master_secret=current_app.config["BID_SEALING_KEY"])
     bidder = factories.user(session, "supplier")
-    bidding.submit(session, bidder, tender.id, {
+    bidding.submit(session, bidder, tender.id, factories.bid({
         "lots": [{"lot": 1, "items": [{"item": 1, "unit_price": "90.00"}]}, {"lot": 2, "items": [{"item": 1, "unit_price": "95.00"}]}],
-        "quality": [{"criterion": 1, "text": "Good support"}]})
+        "quality": [{"criterion": 1, "text": "Good support"}]}))
     after = tender.submission_deadline + timedelta(minutes=1)
     with frozen_at(after):
         opening.request_opening(session, agency, tender.id)

@@ -52,12 +52,12 @@ def test_no_route_reveals_a_sealed_bid(app, session, caplog):
     create_offer(session, factories.SYSTEM, world["supplier_id"], OfferInput(
         sku=SECRET_SKU, title="Secret laptop", cpv_code=world["item"].cpv_code, unit="each", list_price="800.00",
         status="published"))
-    bidding.submit(session, world["bidder"], tender.id, factories.bid_content(unit_price=SECRET_PRICE, text=SECRET_TEXT,
+    bidding.submit(session, world["bidder"], tender.id, factories.bid(unit_price=SECRET_PRICE, text=SECRET_TEXT,
                                                                                sku=SECRET_SKU))
     second = factories.user(session, "supplier")
-    bidding.submit(session, second, tender.id, {"lots": [{"lot": 1, "items": [{"item": 1, "unit_price": "700.01"}]}],
-                                                "quality": [{"criterion": 1, "text": SECRET_TEXT + " B"},
-                                                            {"criterion": 2, "text": "B"}]})
+    bidding.submit(session, second, tender.id, factories.bid({"lots": [{"lot": 1, "items": [{"item": 1, "unit_price": "700.01"}]}],
+                                                              "quality": [{"criterion": 1, "text": SECRET_TEXT + " B"},
+                                                                          {"criterion": 2, "text": "B"}]}))
     session.flush()
     versions = session.query(BidVersion).all()
     key = sealing.unwrap_key(sealing.master_key(current_app.config["BID_SEALING_KEY"]), tender.wrapped_key, tender.id)

@@ -105,9 +105,11 @@ def test_bad_schedules_are_422_by_line(client, session, world):
     csv = b"lot,item,unit_price\n1,1,abc\n1,5,3\n"
     response = client.post(f"/api/v1/opportunities/{world['tender'].id}/bid/schedule", headers=headers,
                            data={"file": (io.BytesIO(csv), "schedule.csv")}, content_type="multipart/form-data")
-    problems = response.get_json()["errors"]["bid"]
-    assert response.status_code == 422 and "lot 1, item 1: 'abc' is not a number" in problems
-    assert "lot 1, item 5: there is no such item in this lot" in problems
+    assert response.status_code == 422 and response.get_json()["errors"]["bid"] == ["lot 1, item 1: 'abc' is not a number"]
+    csv = b"lot,item,unit_price\n1,1,745\n1,5,3\n"  # read, then set against the tender's items
+    response = client.post(f"/api/v1/opportunities/{world['tender'].id}/bid/schedule", headers=headers,
+                           data={"file": (io.BytesIO(csv), "schedule.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 422 and response.get_json()["errors"]["bid"] == ["lot 1, item 5: there is no such item in this lot"]
 
 
 def test_the_whole_path_in_the_browser(app, session):

@@ -1,0 +1,98 @@
+"""Forms whose fields are named by number (price-L-I, score-B-C, crit-N-*, evaluator) are loaded
+by the same schemas as the API: input that is not what the field asks for is shown as a clear
+problem, the page answers (never a 500), and nothing is changed."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from procurement.core.clock import frozen_at
+from tenders.models import Bid, Evaluator, Mark, OpenedBid, TenderStatus
+from tests import factories
+from tests.conftest import csrf_token, fresh_browser, sign_in
+
+
+def test_a_bid_form_problem_is_shown_at_its_field_and_nothing_is_stored(app, session):
+    world = factories.published_tender(session)
+    page = f"/opportunities/{world['tender'].id}/bid"
+    with fresh_browser(app) as browser:
+        sign_in(browser, world["bidder"].email, factories.PASSWORD)
+        response = browser.post(page, data={"csrf_token": csrf_token(browser, page), "price-1-1": "12,50.x",
+                                            "tiers-1-1": "1-99:760; 50-:740", "quality-1": "Fast", "action": "submit"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and "The bid has 2 problems; nothing was stored" in text
+    assert """<a href="#price-1-1">lot 1, item 1: &#39;1250.x&#39; is not a number</a>""" in text
+    assert """<a href="#tiers-1-1">lot 1, item 1: tiers: band 50- overlaps the band before it</a>""" in text
+    assert 'govuk-form-group--error' in text and 'value="12,50.x"' in text and ">Fast</textarea>" in text
+    assert session.scalar(select(func.count()).select_from(Bid)) == 0
+
+
+@pytest.fixture()
+def opened(session):
+    return factories.opened_tender(session)
+
+
+def _post(app, user, url, data, page):
+    with fresh_browser(app) as browser:
+        sign_in(browser, user.email, factories.PASSWORD)
+        response = browser.post(url, data={"csrf_token": csrf_token(browser, page), **data})
+        assert response.status_code == 302, (url, response.status_code)
+        return browser.get(response.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("evaluators, lead, message", [
+    (["x"], None, "Choose the evaluators from the list"),
+    (None, "", "Choose the lead evaluator"),
+    (None, "9" * 40, "Choose the lead evaluator"),
+])
+def test_a_panel_not_chosen_from_the_list_is_refused(app, session, opened, evaluators, lead, message):
+    tender, agency, second = opened["tender"], opened["agency"], opened["second_agency"]
+    page = f"/tenders/{tender.id}/evaluation"
+    data = {"evaluator": evaluators or [str(agency.id), str(second.id)], "lead": str(agency.id) if lead is None else lead}
+    with frozen_at(opened["after"]):
+        shown = _post(app, agency, f"{page}/start", data, page)
+    assert message in shown
+    session.expire_all()
+    assert tender.status is TenderStatus.opened and session.scalars(select(Evaluator)).all() == []
+
+
+@pytest.mark.parametrize("score", ["x", "4.5", "9", "-1", "²", "9" * 5000])
+def test_a_mark_that_is_not_0_to_5_is_refused(app, session, opened, score):
+    from tenders import evaluation
+
+    tender, lead, panelist = opened["tender"], opened["agency"], opened["second_agency"]
+    first = session.scalars(select(OpenedBid).where(OpenedBid.tender_id == tender.id).order_by(OpenedBid.id)).first()
+    page = f"/tenders/{tender.id}/evaluation"
+    with frozen_at(opened["after"]):
+        evaluation.start_evaluation(session, lead, tender.id, [lead.id, panelist.id], lead.id)
+        evaluation.declare(session, lead, tender.id, "No conflict of interest")
+        session.flush()
+        criteria = tender.criteria
+        shown = _post(app, lead, f"{page}/marks", {
+            f"score-{first.id}-{criteria[0].id}": "3", f"why-{first.id}-{criteria[0].id}": "Seen",
+            f"score-{first.id}-{criteria[1].id}": score, f"why-{first.id}-{criteria[1].id}": "Seen", "action": "save"}, page)
+    assert "Marks are whole numbers from 0 to 5" in shown
+    assert session.scalars(select(Mark)).all() == []
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"crit-1-weight": "forty"}, "Criterion 1: the weight is a whole number from 1 to 100"),
+    ({"crit-1-weight": "²"}, "Criterion 1: the weight is a whole number from 1 to 100"),
+    ({"crit-1-weight": "0"}, "Criterion 1: the weight is a whole number from 1 to 100"),
+    ({"crit-2-pass": "3.5"}, "Criterion 2: the pass mark is a whole number from 0 to 5"),
+    ({"crit-2-pass": "6"}, "Criterion 2: the pass mark is a whole number from 0 to 5"),
+    ({"crit-2-descriptors": "\n".join(["x" * 501] * 6)}, "Criterion 2: each mark&#39;s descriptor is at most 500 characters"),
+])
+def test_criteria_that_are_not_whole_numbers_are_refused(app, session, fields, message):
+    world = factories.published_tender(session, publish=False)
+    tender = world["tender"]
+    before = [(c.name, c.weight, c.pass_mark) for c in tender.criteria]
+    data = {f"crit-{n}-{name}": value for n, (name_, weight) in enumerate([("Quality", "30"), ("Social value", "10")], start=1)
+            for name, value in (("name", name_), ("weight", weight), ("descriptors", "\n".join(f"mark {m}" for m in range(6))))}
+    page = f"/tenders/{tender.id}"
+    shown = _post(app, world["agency"], f"{page}/criteria", {**data, **fields}, page)
+    assert message in shown
+    session.expire_all()
+    assert [(c.name, c.weight, c.pass_mark) for c in tender.criteria] == before
+    good = _post(app, world["agency"], f"{page}/criteria", data, page)
+    assert "Criteria saved" in good

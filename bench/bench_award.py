@@ -20,7 +20,7 @@ LIMIT = float(os.environ.get("BENCH_AWARD_LIMIT", "120"))
 
 
 def instance(lots: int, suppliers: int, seed: int) -> Any:
-    from tenders.award_model import Band, Bundle, Lot, Offer, Problem, Rules
+    from tenders.optimisation.award_model import Band, Bundle, Lot, Offer, Problem, Rules
 
     rng = random.Random(seed)
     out_lots = [Lot(f"L{n}", Decimal(rng.randrange(50, 500)), True, f"lot {n}") for n in range(lots)]
@@ -47,8 +47,8 @@ def _first(trace: list[tuple[float, float | None, float | None]], test: Any) -> 
 
 
 def solve_one(lots: int, suppliers: int, seed: int) -> dict[str, Any]:
-    from tenders import optimiser
-    from tenders.award_model import lot_by_lot, price
+    from tenders.optimisation import optimiser
+    from tenders.optimisation.award_model import lot_by_lot, price
 
     problem = instance(lots, suppliers, seed)
     baseline = price(problem, lot_by_lot(problem)).total

@@ -117,7 +117,7 @@ def _setup() -> dict[str, Any]:
     session.add(Standstill(tender_id=tender.id, published_at=now(), ends_on=date.today() + timedelta(days=12)))
     lot = lots[0]
     session.flush()
-    from tenders.evaluation import record_decision_scores
+    from tenders.award.evaluation import record_decision_scores
 
     record_decision_scores(session, tender)
     session.commit()
@@ -149,7 +149,8 @@ def _job_path(state: dict[str, Any], kind_name: str, subject_id: int) -> None:
 
 
 def _html(state: dict[str, Any], kind_name: str, subject_id: int) -> tuple[str, str]:
-    from tenders import documents, evaluation
+    from tenders.award import documents
+    from tenders.award import evaluation
 
     if "html" not in state.setdefault("cache", {}).setdefault(kind_name, {}):
         session = state["session"]

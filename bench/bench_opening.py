@@ -39,7 +39,7 @@ def _setup() -> dict[str, Any]:
     from procurement.seed import load_cpv_codes
     from suppliers.models import Supplier
     from tenders import sealing
-    from tenders.bidding import pack_line
+    from tenders.bidding.bids import pack_line
     from tenders.models import Bid, BidStatus, BidVersion, Criterion, Lot, LotItem, Tender, TenderStatus, VersionState
 
     url = _database()
@@ -112,7 +112,7 @@ def _reset(state: dict[str, Any]) -> None:
 
 def _open(state: dict[str, Any]) -> None:
     from tenders.models import Tender
-    from tenders.opening import open_box
+    from tenders.bidding.opening import open_box
 
     session = state["session"]
     tender = session.get(Tender, state["tender_id"])

@@ -14,7 +14,7 @@ from procurement.core.db import db
 from procurement.parties.auth import page_actor, require
 from procurement.parties.models import Role
 from procurement.parties.services import platform_counts
-from tenders.pooling import lines_to_answer
+from tenders.forming.pooling import lines_to_answer
 
 bp = Blueprint("dashboards", __name__, template_folder="templates")
 

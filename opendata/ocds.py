@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 from procurement.core.audit import AuditEvent
 from procurement.parties.models import CpvCode, Organisation
 from suppliers.models import Supplier
-from tenders.award_record import lot_awards
+from tenders.award.record import lot_awards
 from tenders.models import AwardDecision, BidVersion, Contract, LineStatus, OpenedBid, Standstill, Tender, TenderStatus
-from tenders.ranking import decision_scores, lot_totals
+from tenders.award.ranking import decision_scores, lot_totals
 
 VERSION = "1.1"
 SCHEMA_FILE = Path(__file__).resolve().parent / "data" / "ocds" / "release-schema-bids-lots.json"

@@ -98,14 +98,18 @@ def _wire(app: Flask, api: Api) -> None:
     from suppliers import api as suppliers_api
     from suppliers import views as supplier_views
     from tenders import api as tenders_api
-    from tenders import documents as tender_documents
+    from tenders.award import documents as tender_documents
     from tenders import jobs as tender_jobs
-    from tenders import evaluation_views, opportunity_views, optimised_award, optimised_views, pooling
+    from tenders.award import views as evaluation_views
+    from tenders.bidding import views as opportunity_views
+    from tenders.optimisation import optimised_award
+    from tenders.optimisation import views as optimised_views
+    from tenders.forming import pooling
     from tenders import views as tender_views
 
     for blueprint in (dashboard_views.bp, parties_views.bp, parties_views.admin_bp, supplier_views.bp,
                       catalogue_views.bp, demand_views.bp, tender_views.bp, tender_views.pools_bp,
-                      opportunity_views.bp, evaluation_views.bp, optimised_views.bp, documents_views.bp,
+                      evaluation_views.bp, opportunity_views.bp, optimised_views.bp, documents_views.bp,
                       reports_views.bp, opendata_views.bp):
         app.register_blueprint(blueprint)
     for blueprint in (*parties_api.blueprints, *suppliers_api.blueprints, *catalogue_api.blueprints,

@@ -13,39 +13,16 @@ from procurement.core.errors import InvalidInput, NotFound
 from demand.board import BoardFilter
 from demand.schemas import BoardArgsSchema
 from procurement.core.schemas import JobSchema as JobOutSchema
-from tenders import bidding, evaluation, lifecycle, opening, optimised_award, pooling, rules
-from tenders.schemas import (
-    AmendmentOutSchema,
-    AmendmentSchema,
-    AnswerSchema,
-    AwardRulesSchema,
-    BidContentOutSchema,
-    BidContentSchema,
-    BidInput,
-    BoxFactSchema,
-    ClarificationSchema,
-    CriteriaSchema,
-    DetailsSchema,
-    DocumentSchema,
-    FormTenderSchema,
-    LotLineSchema,
-    MyBidSchema,
-    OpenedBidSchema,
-    OpeningResultSchema,
-    OpportunityArgsSchema,
-    OpportunitySchema,
-    OptimisedAwardSchema,
-    OrderSchema,
-    PublishSchema,
-    RankingSchema,
-    QuestionSchema,
-    CancelSchema,
-    ReceiptSchema,
-    ResultSchema,
-    SavingSchema,
-    SubmitSchema,
-    TenderSchema,
-)
+from tenders import lifecycle, rules
+from tenders.bidding import bids
+from tenders.award import evaluation
+from tenders.bidding import opening
+from tenders.optimisation import optimised_award
+from tenders.forming import pooling
+from tenders.schemas import AmendmentOutSchema, AmendmentSchema, AnswerSchema, AwardRulesSchema, BoxFactSchema, ClarificationSchema, CriteriaSchema, DetailsSchema, DocumentSchema, FormTenderSchema, LotLineSchema, MyBidSchema, OpenedBidSchema, OpeningResultSchema, OpportunityArgsSchema, OpportunitySchema, OptimisedAwardSchema, OrderSchema, PublishSchema, RankingSchema, QuestionSchema, CancelSchema, ReceiptSchema, ResultSchema, SavingSchema, TenderSchema
+from tenders.bidding.content import BidContentOutSchema, BidContentSchema, BidInput, SubmitSchema
+from tenders.forming import publication
+from tenders.bidding import clarifications
 
 blp = Blueprint("tenders_api", __name__, url_prefix="/api/v1/tenders",
                 description="Joint tenders: formed from pools, lines confirmed by their buyers")
@@ -148,7 +125,7 @@ class Details(MethodView):
                 by_lot[name] = {int(k): v for k, v in data.pop(name).items()}
             except ValueError:
                 raise InvalidInput("Lot numbers are whole numbers", field_errors={name: ["Use lot numbers as keys"]}) from None
-        return lifecycle.set_details(db.session, api_actor(), tender_id, lifecycle.TenderDetails(**data, **by_lot))
+        return publication.set_details(db.session, api_actor(), tender_id, publication.TenderDetails(**data, **by_lot))
 
 
 @blp.route("/<int:tender_id>/criteria")
@@ -159,8 +136,8 @@ class Criteria(MethodView):
     @blp.response(200, OpportunitySchema)
     def put(self, data: dict[str, Any], tender_id: int) -> Any:
         """Agency: a draft's quality criteria (weights with the price weight make 100)"""
-        return lifecycle.set_criteria(db.session, api_actor(), tender_id,
-                                      [lifecycle.CriterionInput(**c) for c in data["criteria"]])
+        return publication.set_criteria(db.session, api_actor(), tender_id,
+                                      [publication.CriterionInput(**c) for c in data["criteria"]])
 
 
 @blp.route("/<int:tender_id>/documents")
@@ -171,7 +148,7 @@ class Documents(MethodView):
     def post(self, tender_id: int) -> Any:
         """Agency: add a document to a draft (multipart `file`, form field `title`)"""
         upload = _file()
-        return lifecycle.add_document(db.session, api_actor(), tender_id, title=request.form.get("title", ""),
+        return publication.add_document(db.session, api_actor(), tender_id, title=request.form.get("title", ""),
                                       filename=upload.filename or "", stream=upload.stream)
 
 
@@ -184,7 +161,7 @@ class Publish(MethodView):
     def post(self, data: dict[str, Any], tender_id: int) -> Any:
         """Agency: publish (the minimum tendering period, and any ground for a shorter one, is checked;
         everything is frozen)"""
-        return lifecycle.publish(db.session, api_actor(), tender_id, short_period=rules.ShortPeriod(**data),
+        return publication.publish(db.session, api_actor(), tender_id, short_period=rules.ShortPeriod(**data),
                                  master_secret=current_app.config["BID_SEALING_KEY"])
 
 
@@ -196,7 +173,7 @@ class Amendments(MethodView):
     @blp.response(201, AmendmentOutSchema)
     def post(self, data: dict[str, Any], tender_id: int) -> Any:
         """Agency: publish an amendment (bids in the box must be re-confirmed)"""
-        return lifecycle.amend(db.session, api_actor(), tender_id, summary=data["summary"], new_deadline=data["new_deadline"])
+        return publication.amend(db.session, api_actor(), tender_id, summary=data["summary"], new_deadline=data["new_deadline"])
 
 
 @blp.route("/<int:tender_id>/cancel")
@@ -207,7 +184,7 @@ class Cancel(MethodView):
     @blp.response(200, OpportunitySchema)
     def post(self, data: dict[str, Any], tender_id: int) -> Any:
         """Agency: cancel, with a reason"""
-        return lifecycle.cancel(db.session, api_actor(), tender_id, data["reason"])
+        return publication.cancel(db.session, api_actor(), tender_id, data["reason"])
 
 
 @blp.route("/<int:tender_id>/clarifications")
@@ -216,7 +193,7 @@ class Clarifications(MethodView):
 
     @blp.response(200, ClarificationSchema(many=True))
     def get(self, tender_id: int) -> Any:
-        return lifecycle.clarifications(db.session, api_actor(), tender_id)
+        return clarifications.clarifications(db.session, api_actor(), tender_id)
 
 
 @blp.route("/clarifications/<int:clarification_id>/answer")
@@ -227,7 +204,7 @@ class Answer(MethodView):
     @blp.response(200, ClarificationSchema)
     def post(self, data: dict[str, Any], clarification_id: int) -> Any:
         """Agency: answer a question; published to every supplier without who asked"""
-        return lifecycle.answer(db.session, api_actor(), clarification_id, data["answer"])
+        return clarifications.answer(db.session, api_actor(), clarification_id, data["answer"])
 
 
 @blp.route("/<int:tender_id>/box")
@@ -237,7 +214,7 @@ class Box(MethodView):
     @blp.response(200, BoxFactSchema(many=True))
     def get(self, tender_id: int) -> Any:
         """Agency: what may be known of the box before opening (never contents)"""
-        return bidding.box_facts(db.session, api_actor(), tender_id)
+        return bids.box_facts(db.session, api_actor(), tender_id)
 
 
 @blp.route("/<int:tender_id>/opening/request")
@@ -279,7 +256,7 @@ class Opportunities(MethodView):
     @suppliers_blp.response(200, OpportunitySchema(many=True))
     def get(self, args: dict[str, Any]) -> Any:
         """Published tenders open for bids, optionally under a CPV code"""
-        return lifecycle.opportunities(db.session, api_actor(), (args["cpv"] or "").split("-")[0] or None)
+        return clarifications.opportunities(db.session, api_actor(), (args["cpv"] or "").split("-")[0] or None)
 
 
 @suppliers_blp.route("/<int:tender_id>")
@@ -299,12 +276,12 @@ class Questions(MethodView):
     @suppliers_blp.response(201, ClarificationSchema)
     def post(self, data: dict[str, Any], tender_id: int) -> Any:
         """Ask a clarification question (until the clarification deadline)"""
-        return lifecycle.ask(db.session, api_actor(), tender_id, data["question"])
+        return clarifications.ask(db.session, api_actor(), tender_id, data["question"])
 
     @suppliers_blp.response(200, ClarificationSchema(many=True))
     def get(self, tender_id: int) -> Any:
         """Published answers (and your own questions)"""
-        return lifecycle.clarifications(db.session, api_actor(), tender_id)
+        return clarifications.clarifications(db.session, api_actor(), tender_id)
 
 
 @suppliers_blp.route("/<int:tender_id>/bid")
@@ -314,7 +291,7 @@ class MyBid(MethodView):
     @suppliers_blp.response(200, MyBidSchema)
     def get(self, tender_id: int) -> Any:
         """Your bid's status and receipts (its sealed contents are never returned)"""
-        return bidding.my_bid(db.session, api_actor(), tender_id)
+        return bids.my_bid(db.session, api_actor(), tender_id)
 
 
 @suppliers_blp.route("/<int:tender_id>/bid/draft")
@@ -324,15 +301,15 @@ class Draft(MethodView):
     @suppliers_blp.response(200, BidContentOutSchema)
     def get(self, tender_id: int) -> Any:
         """Your saved draft (until you submit it)"""
-        draft = bidding.read_draft(db.session, api_actor(), tender_id)
-        return bidding.as_raw(draft) if draft else {"lots": [], "bundles": [], "quality": []}
+        draft = bids.read_draft(db.session, api_actor(), tender_id)
+        return bids.as_raw(draft) if draft else {"lots": [], "bundles": [], "quality": []}
 
     @suppliers_blp.arguments(BidContentSchema)
     @suppliers_blp.response(200, MyBidSchema)
     def put(self, data: BidInput, tender_id: int) -> Any:
         """Save a draft (checked as far as it goes)"""
-        bidding.save_draft(db.session, api_actor(), tender_id, data)
-        return bidding.my_bid(db.session, api_actor(), tender_id)
+        bids.save_draft(db.session, api_actor(), tender_id, data)
+        return bids.my_bid(db.session, api_actor(), tender_id)
 
 
 @suppliers_blp.route("/<int:tender_id>/bid/schedule")
@@ -342,11 +319,11 @@ class Schedule(MethodView):
     @suppliers_blp.response(200, MyBidSchema)
     def post(self, tender_id: int) -> Any:
         """Upload the price schedule CSV (multipart `file`) into your draft"""
-        schedule = bidding.schedule_from_csv(_file().read(bidding.MAX_SCHEDULE_BYTES + 1))
-        draft = bidding.read_draft(db.session, api_actor(), tender_id)
-        bidding.save_draft(db.session, api_actor(), tender_id,
-                           bidding.merge_schedule(draft, schedule))
-        return bidding.my_bid(db.session, api_actor(), tender_id)
+        schedule = bids.schedule_from_csv(_file().read(bids.MAX_SCHEDULE_BYTES + 1))
+        draft = bids.read_draft(db.session, api_actor(), tender_id)
+        bids.save_draft(db.session, api_actor(), tender_id,
+                           bids.merge_schedule(draft, schedule))
+        return bids.my_bid(db.session, api_actor(), tender_id)
 
 
 @suppliers_blp.route("/<int:tender_id>/bid/submit")
@@ -359,7 +336,7 @@ class Submit(MethodView):
     def post(self, data: BidInput, tender_id: int) -> Any:
         """Submit (or replace) your bid: the given JSON, or with no body your saved draft"""
         given = data if request.get_data() and (data.lots or data.bundles or data.quality) else None
-        return bidding.submit(db.session, api_actor(), tender_id, given)
+        return bids.submit(db.session, api_actor(), tender_id, given)
 
 
 @suppliers_blp.route("/<int:tender_id>/bid/withdraw")
@@ -368,8 +345,8 @@ class Withdraw(MethodView):
 
     @suppliers_blp.response(200, MyBidSchema)
     def post(self, tender_id: int) -> Any:
-        bidding.withdraw(db.session, api_actor(), tender_id)
-        return bidding.my_bid(db.session, api_actor(), tender_id)
+        bids.withdraw(db.session, api_actor(), tender_id)
+        return bids.my_bid(db.session, api_actor(), tender_id)
 
 
 @suppliers_blp.route("/<int:tender_id>/bid/reconfirm")
@@ -379,8 +356,8 @@ class Reconfirm(MethodView):
     @suppliers_blp.response(200, MyBidSchema)
     def post(self, tender_id: int) -> Any:
         """After an amendment: confirm your bid stands as submitted"""
-        bidding.reconfirm(db.session, api_actor(), tender_id)
-        return bidding.my_bid(db.session, api_actor(), tender_id)
+        bids.reconfirm(db.session, api_actor(), tender_id)
+        return bids.my_bid(db.session, api_actor(), tender_id)
 
 
 # Results ---------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ def rebuild_award_records_command() -> None:
     """Write the award record of decisions published before it was kept (once, after
     upgrading past migration 0012; idempotent)."""
     from procurement.core.access import SystemActor
-    from tenders.evaluation import rebuild_award_records
+    from tenders.award.evaluation import rebuild_award_records
 
     rebuilt = rebuild_award_records(db.session, SystemActor("flask tenders rebuild-award-records"))
     db.session.commit()

@@ -21,17 +21,20 @@ from demand.board import BoardFilter, pool_key
 from demand.models import Requirement, RequirementStatus
 from demand.services import move_requirement
 from procurement.parties.models import User
-from tenders import bidding, lifecycle, pooling
+from tenders import lifecycle
+from tenders.bidding import bids
+from tenders.forming import pooling
 from tenders.models import LineStatus, Tender
-from tenders.schemas import BidContentSchema
+from tenders.bidding.content import BidContentSchema
+from tenders.forming import publication
 
 OPEN_TITLE = "Joint laptop and desktop refresh 2027"
 CLOSED_TITLE = "Joint network switches and CRM licences"
 CRITERIA = [
-    lifecycle.CriterionInput("Delivery, installation and support", 20, [
+    publication.CriterionInput("Delivery, installation and support", 20, [
         "No credible approach", "Major gaps", "Some gaps", "Meets the requirement",
         "Meets it with some added value", "Exceeds it with clear evidence"], pass_mark=2),
-    lifecycle.CriterionInput("Social value in London", 10, [
+    publication.CriterionInput("Social value in London", 10, [
         "None offered", "Vague commitments", "Some measurable commitments", "Clear, measurable commitments",
         "Strong commitments with a delivery plan", "Exceptional, evidenced commitments"]),
 ]
@@ -76,18 +79,18 @@ def _prepare(session: Session, actor: Any, items: list[CatalogueItem], title: st
                                  f"confirmed into tender {tender.reference}")
     with frozen_at(formed + timedelta(hours=4)):
         pooling.close_confirmation(session, actor, tender.id)
-        lifecycle.set_details(session, actor, tender.id, lifecycle.TenderDetails(
+        publication.set_details(session, actor, tender.id, publication.TenderDetails(
             title=title, description=description, price_weight=70,
             clarification_deadline=deadline - timedelta(days=7), submission_deadline=deadline,
             expected_award_on=deadline.astimezone(LONDON).date() + timedelta(days=21)))
-        lifecycle.set_criteria(session, actor, tender.id, CRITERIA)
+        publication.set_criteria(session, actor, tender.id, CRITERIA)
         if award_rules is not None:
-            from tenders.optimised_award import set_award_rules
+            from tenders.optimisation.optimised_award import set_award_rules
 
             set_award_rules(session, actor, tender.id, award_rules)
-        lifecycle.add_document(session, actor, tender.id, title="Specification", filename="specification.txt",
+        publication.add_document(session, actor, tender.id, title="Specification", filename="specification.txt",
                                stream=io.BytesIO(_specification(title, description, tender).encode()))
-        return lifecycle.publish(session, actor, tender.id, master_secret=current_app.config["BID_SEALING_KEY"])
+        return publication.publish(session, actor, tender.id, master_secret=current_app.config["BID_SEALING_KEY"])
 
 
 def _specification(title: str, description: str, tender: Tender) -> str:
@@ -145,19 +148,19 @@ def seed_closed(session: Session, base: datetime) -> dict[str, int]:
     closed = _prepare(session, SystemActor("seed-demo"), items, CLOSED_TITLE,
                       "48-port PoE+ switches and named-user CRM licences for London boroughs and TfL.",
                       story_moment(base, 40), base - timedelta(hours=2))
-    bids = {"supplier.capnet@demo.londonconnects.example": {"lots": [{"lot": 1, "items": [
+    sealed = {"supplier.capnet@demo.londonconnects.example": {"lots": [{"lot": 1, "items": [
                 {"item": 1, "unit_price": "3050.00", "offer_sku": "CNS-SW48-POE", "capacity": "200"}]}]},
             "supplier.crm@demo.londonconnects.example": {"lots": [{"lot": 2, "items": [
                 {"item": 1, "unit_price": "185.00", "offer_sku": "BCS-CRM-USER", "tiers": "1-999:189.00; 1000-:185.00"}]}]}}
     submitted = 0
-    for n, (email, content) in enumerate(bids.items()):
+    for n, (email, content) in enumerate(sealed.items()):
         user = session.scalar(select(User).where(User.email == email))
         if user is None:
             continue
         content["quality"] = [{"criterion": 1, "text": "Next-day delivery across London; on-site engineers."},
                               {"criterion": 2, "text": "Two apprenticeships per borough served."}]
         with frozen_at(story_moment(base, 10 - 3 * n, time(15, 30))):
-            bidding.submit(session, user, closed.id, BidContentSchema().load(content))
+            bids.submit(session, user, closed.id, BidContentSchema().load(content))
         submitted += 1
     lifecycle.advance(session, closed)  # its deadline has passed: closed, waiting to be opened
     return {"closed_tenders": 1, "demo_bids": submitted}
@@ -173,7 +176,9 @@ def seed_award(session: Session, base: datetime) -> dict[str, int]:
     both lots beats awarding each to its lowest price), approved, the decision published and
     its standstill over: the agency can enter the contracts in the browser, and each borough
     then sees its order and its saving."""
-    from tenders import evaluation, opening, optimised_award
+    from tenders.award import evaluation
+    from tenders.bidding import opening
+    from tenders.optimisation import optimised_award
 
     users = {u.email.split("@")[0]: u for u in session.scalars(select(User).where(User.email.like("%@demo.londonconnects.example")))}
     lead, second = users.get("agency.lead"), users.get("agency.evaluator")
@@ -185,16 +190,16 @@ def seed_award(session: Session, base: datetime) -> dict[str, int]:
     tender = _prepare(session, SystemActor("seed-demo"), items, AWARDED_TITLE,
                       "Cloud contact-centre agent seats and desktop GIS licences for boroughs and the GLA.", formed, deadline,
                       award_rules=optimised_award.AwardRules(optimised=True))
-    bids = {"supplier.capnet": [(1, "335.00")], "supplier.crm": [(1, "352.00"), (2, "1010.00")],
+    sealed = {"supplier.capnet": [(1, "335.00")], "supplier.crm": [(1, "352.00"), (2, "1010.00")],
             "supplier.thames": [(2, "985.00")]}
-    for n, (name, prices) in enumerate(bids.items()):
+    for n, (name, prices) in enumerate(sealed.items()):
         content = {"lots": [{"lot": lot, "items": [{"item": 1, "unit_price": price}]} for lot, price in prices],
                    "quality": [{"criterion": 1, "text": f"{name}: onboarding in four weeks, UK support desk."},
                                {"criterion": 2, "text": f"{name}: local apprenticeships and carbon reporting."}]}
         if name == "supplier.crm":
             content["bundles"] = [{"lots": [1, 2], "discount_percent": "6"}]
         with frozen_at(deadline - timedelta(days=9 - 2 * n, hours=2)):
-            bidding.submit(session, users[name], tender.id, BidContentSchema().load(content))
+            bids.submit(session, users[name], tender.id, BidContentSchema().load(content))
     opened_on = deadline + timedelta(hours=1)
     with frozen_at(opened_on):
         lifecycle.advance(session, tender)

@@ -27,10 +27,15 @@ from procurement.parties.forms import ConfirmForm
 from procurement.parties.models import Organisation
 
 from suppliers.models import Supplier
-from tenders import bidding, lifecycle, opening, pooling, rules
+from tenders import lifecycle, rules
+from tenders.bidding import bids
+from tenders.bidding import opening
+from tenders.forming import pooling
 from tenders.permissions import TenderActions
-from tenders.forms import AmendForm, AnswerForm, DetailsForm, DocumentForm, PublishForm
+from tenders.forming.forms import AmendForm, AnswerForm, DetailsForm, DocumentForm, PublishForm
 from tenders.schemas import CriteriaSchema
+from tenders.forming import publication
+from tenders.bidding import clarifications
 
 CRITERIA_SLOTS = 5
 
@@ -96,10 +101,10 @@ def tender(tender_id: int) -> Any:
         "tenders/tender.html", tender=found, agency=agency, lots=[pooling.lot_summary(lot, own) for lot in found.lots],
         button=ConfirmForm(), reason_form=ReasonForm(), quantity_text=quantity_text, details_form=details_form,
         document_form=DocumentForm(), publish_form=PublishForm(), amend_form=AmendForm(), answer_form=AnswerForm(),
-        criteria_slots=CRITERIA_SLOTS, may=may, problems=lifecycle.publication_problems(db.session, found) if may.prepare else {},
-        questions=lifecycle.clarifications(db.session, page_actor(), tender_id),
+        criteria_slots=CRITERIA_SLOTS, may=may, problems=publication.publication_problems(db.session, found) if may.prepare else {},
+        questions=clarifications.clarifications(db.session, page_actor(), tender_id),
         documents=lifecycle.readable_documents(db.session, page_actor(), tender_id),
-        bids_in_box=bidding.box_facts(db.session, page_actor(), tender_id) if agency else None)
+        bids_in_box=bids.box_facts(db.session, page_actor(), tender_id) if agency else None)
 
 
 @bp.route("/lines/<int:line_id>/<any(confirm, decline):answer>", methods=["POST"])
@@ -132,7 +137,7 @@ def abandon(tender_id: int) -> Any:
     require(access.can_manage_tenders(current_user))
     form = ReasonForm()
     if form.validate_on_submit():
-        lifecycle.cancel_draft(db.session, page_actor(), tender_id, form.reason.data or "")
+        publication.cancel_draft(db.session, page_actor(), tender_id, form.reason.data or "")
         flash("Draft abandoned: its requirements are back on the demand board", "success")
     else:
         flash("Give a reason for abandoning the draft", "error")
@@ -188,7 +193,7 @@ def details(tender_id: int) -> Any:
                 titles[int(number)] = raw
             else:
                 errors.setdefault("lot_titles", []).append(f"There is no lot {number[:20]}")
-    data = lifecycle.TenderDetails(
+    data = publication.TenderDetails(
         title=form.title.data or "", description=form.description.data or "", price_weight=form.price_weight.data or 0,
         clarification_deadline=_moment(form.clarification_date.data, form.clarification_time.data, "clarification_time", errors),
         submission_deadline=_moment(form.deadline_date.data, form.deadline_time.data, "deadline_time", errors),
@@ -197,7 +202,7 @@ def details(tender_id: int) -> Any:
         with undone_if_refused():
             if errors:
                 raise InvalidInput("The details are not valid", field_errors=errors)
-            lifecycle.set_details(db.session, page_actor(), tender_id, data)
+            publication.set_details(db.session, page_actor(), tender_id, data)
     except InvalidInput as error:
         _flash_errors(error)
     else:
@@ -225,8 +230,8 @@ def criteria(tender_id: int) -> Any:
                 raise InvalidInput("The criteria are not valid", field_errors={"criteria": [
                     f"Criterion {slots[n]}: {message}" for n, found in error.messages.get("criteria", {}).items()
                     for messages in found.values() for message in _texts(messages)]}) from None
-            lifecycle.set_criteria(db.session, page_actor(), tender_id,
-                                   [lifecycle.CriterionInput(**c) for c in loaded["criteria"]])
+            publication.set_criteria(db.session, page_actor(), tender_id,
+                                   [publication.CriterionInput(**c) for c in loaded["criteria"]])
     except InvalidInput as error:
         _flash_errors(error)
     else:
@@ -249,7 +254,7 @@ def add_document(tender_id: int) -> Any:
     if form.validate_on_submit():
         try:
             with undone_if_refused():
-                lifecycle.add_document(db.session, page_actor(), tender_id, title=form.title.data or "",
+                publication.add_document(db.session, page_actor(), tender_id, title=form.title.data or "",
                                        filename=form.file.data.filename or "", stream=form.file.data.stream,
 )
         except InvalidInput as error:
@@ -264,7 +269,7 @@ def add_document(tender_id: int) -> Any:
 @bp.route("/documents/<int:document_id>")
 @login_required
 def document(document_id: int) -> Any:
-    found = lifecycle.get_document(db.session, page_actor(), document_id)
+    found = publication.get_document(db.session, page_actor(), document_id)
     return send_file(storage().path(found.stored_path), as_attachment=True, download_name=found.filename)
 
 
@@ -284,7 +289,7 @@ def publish(tender_id: int) -> Any:
                                planned_notice_reference=form.planned_notice_reference.data or "")
     try:
         with undone_if_refused():
-            found = lifecycle.publish(db.session, page_actor(), tender_id, short_period=period,
+            found = publication.publish(db.session, page_actor(), tender_id, short_period=period,
                                       master_secret=current_app.config["BID_SEALING_KEY"])
     except InvalidInput as error:
         _flash_errors(error)
@@ -311,7 +316,7 @@ def amend(tender_id: int) -> Any:
         with undone_if_refused():
             if errors:
                 raise InvalidInput("The amendment is not valid", field_errors=errors)
-            amendment = lifecycle.amend(db.session, page_actor(), tender_id, summary=form.summary.data or "",
+            amendment = publication.amend(db.session, page_actor(), tender_id, summary=form.summary.data or "",
                                         new_deadline=deadline, document=document)
     except InvalidInput as error:
         _flash_errors(error)
@@ -327,7 +332,7 @@ def cancel(tender_id: int) -> Any:
     require(access.can_manage_tenders(current_user))
     form = ReasonForm()
     if form.validate_on_submit():
-        lifecycle.cancel(db.session, page_actor(), tender_id, form.reason.data or "")
+        publication.cancel(db.session, page_actor(), tender_id, form.reason.data or "")
         flash("Tender cancelled", "success")
     else:
         flash("Give the reason for cancelling", "error")
@@ -340,7 +345,7 @@ def answer_question(clarification_id: int) -> Any:
     require(access.can_manage_tenders(current_user))
     form = AnswerForm()
     if form.validate_on_submit():
-        found = lifecycle.answer(db.session, page_actor(), clarification_id, form.answer.data or "")
+        found = clarifications.answer(db.session, page_actor(), clarification_id, form.answer.data or "")
         flash("Answer published to every supplier", "success")
         return _back(found.tender_id)
     flash("Enter the answer", "error")
@@ -368,10 +373,10 @@ def open_box(tender_id: int, step: str) -> Any:
 def opened(tender_id: int) -> Any:
     require(access.can_open_tenders(current_user))
     found = lifecycle.get_tender(db.session, page_actor(), tender_id)
-    bids = opening.opened_bids(db.session, page_actor(), tender_id)
-    suppliers = {s.id: s.legal_name for s in db.session.scalars(select(Supplier).where(Supplier.id.in_([b.supplier_id for b in bids])))}
-    return render_template("tenders/opened.html", tender=found, bids=bids, suppliers=suppliers,
-                           lines=opening.line_counts(db.session, bids))
+    opened = opening.opened_bids(db.session, page_actor(), tender_id)
+    suppliers = {s.id: s.legal_name for s in db.session.scalars(select(Supplier).where(Supplier.id.in_([b.supplier_id for b in opened])))}
+    return render_template("tenders/opened.html", tender=found, bids=opened, suppliers=suppliers,
+                           lines=opening.line_counts(db.session, opened))
 
 
 @pools_bp.route("/requirements/pools")

@@ -10,6 +10,7 @@ from procurement.parties.models import Organisation, Role, User
 from procurement.parties.services import create_organisation
 from suppliers.models import Supplier
 from suppliers.services import create_supplier
+from tenders.forming import publication
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -95,7 +96,8 @@ def published_tender(session: Any, *, days: int = 30, short_period: Any = None, 
     from flask import current_app
     from procurement.core.clock import now, today
     from demand.board import BoardFilter
-    from tenders import lifecycle, pooling, rules
+    from tenders import rules
+    from tenders.forming import pooling
 
     item = catalogue_item(session, name=f"Tender laptop {next(_counter)}")
     orgs = [organisation(session) for _ in range(2)]
@@ -108,18 +110,18 @@ def published_tender(session: Any, *, days: int = 30, short_period: Any = None, 
     for buyer, line in zip(buyers, sorted(tender.lots[0].lines, key=lambda l: l.organisation_id)):
         pooling.respond(session, buyer, line.id, confirm=True)
     pooling.close_confirmation(session, agency, tender.id)
-    lifecycle.set_details(session, agency, tender.id, lifecycle.TenderDetails(
+    publication.set_details(session, agency, tender.id, publication.TenderDetails(
         title="Joint laptop tender", description="Laptops for two boroughs", price_weight=60,
         clarification_deadline=now() + timedelta(days=days - 5), submission_deadline=now() + timedelta(days=days),
         expected_award_on=today() + timedelta(days=days + 20), lot_values={1: Decimal("120000.00")}))
-    lifecycle.set_criteria(session, agency, tender.id, [
-        lifecycle.CriterionInput("Delivery and support", 25, [f"mark {n}" for n in range(6)], pass_mark=2),
-        lifecycle.CriterionInput("Social value", 15, [f"mark {n}" for n in range(6)]),
+    publication.set_criteria(session, agency, tender.id, [
+        publication.CriterionInput("Delivery and support", 25, [f"mark {n}" for n in range(6)], pass_mark=2),
+        publication.CriterionInput("Social value", 15, [f"mark {n}" for n in range(6)]),
     ])
-    lifecycle.add_document(session, agency, tender.id, title="Specification", filename="spec.txt",
+    publication.add_document(session, agency, tender.id, title="Specification", filename="spec.txt",
                            stream=io.BytesIO(b"Laptops: 14-inch, 16 GB"))
     if publish:
-        lifecycle.publish(session, agency, tender.id, short_period=short_period or rules.ShortPeriod(),
+        publication.publish(session, agency, tender.id, short_period=short_period or rules.ShortPeriod(),
                           master_secret=current_app.config["BID_SEALING_KEY"])
     bidder = user(session, "supplier")
     supplier_id = next(iter(bidder.supplier_ids))
@@ -142,7 +144,7 @@ def bid_content(unit_price: str = "740.00", text: str = "We deliver in 10 days",
 
 def bid(raw: dict[str, Any] | None = None, **kwargs: Any) -> Any:
     """Bid content (`raw`, or `bid_content`'s) loaded as the API and the bid form load it."""
-    from tenders.schemas import BidContentSchema
+    from tenders.bidding.content import BidContentSchema
 
     return BidContentSchema().load(raw if raw is not None else bid_content(**kwargs))
 
@@ -153,7 +155,8 @@ def opened_tender(session: Any, prices: tuple[str, ...] = ("740.00", "700.00", "
     from datetime import timedelta
     from catalogue.services import OfferInput, create_offer
     from procurement.core.clock import frozen_at
-    from tenders import bidding, opening
+    from tenders.bidding import bids
+    from tenders.bidding import opening
 
     world = published_tender(session)
     tender = world["tender"]
@@ -164,7 +167,7 @@ def opened_tender(session: Any, prices: tuple[str, ...] = ("740.00", "700.00", "
             create_offer(session, SYSTEM, next(iter(bidder.supplier_ids)), OfferInput(
                 sku="BID-LAP", title="Laptop", cpv_code=world["item"].cpv_code, unit="each", list_price="800.00",
                 price_breaks="100:750.00", status="published"))
-        bidding.submit(session, bidder, tender.id, bid(unit_price=price, text=f"Answer {n}", tiers=""))
+        bids.submit(session, bidder, tender.id, bid(unit_price=price, text=f"Answer {n}", tiers=""))
         bidders.append(bidder)
     after = tender.submission_deadline + timedelta(minutes=1)
     with frozen_at(after):
@@ -181,7 +184,7 @@ def panel_marks(session: Any, tender: Any, lead: User, panelist: User, opened: l
                 score: Any = 3, reason: str = "Seen") -> None:
     """The lead starts the evaluation with a panel of two, who each declare, mark every response
     (`score` a number, or a function of the opened bid's position and the criterion) and submit."""
-    from tenders import evaluation
+    from tenders.award import evaluation
 
     mark = score if callable(score) else (lambda n, criterion: score)
     evaluation.start_evaluation(session, lead, tender.id, [lead.id, panelist.id], lead.id)
@@ -202,7 +205,7 @@ def decided_tender(session: Any) -> dict[str, Any]:
     from sqlalchemy import select
 
     from procurement.core.clock import frozen_at
-    from tenders import evaluation
+    from tenders.award import evaluation
     from tenders.models import OpenedBid
 
     world = opened_tender(session)

@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session
 
 from procurement.core.audit import AuditEvent, verify_chain
 from procurement.core.clock import frozen_at
-from tenders import evaluation
+from tenders.award import evaluation
 from tenders.models import Consensus, Evaluator, Mark, OpenedBid
 from tests import factories
 from tests.conftest import csrf_token, fresh_browser, fresh_database_url, sign_in
+from tenders.bidding import clarifications
 
 ROLES = ["anonymous", "buyer", "supplier", "agency", "admin"]
 DEMO = {"buyer": "buyer.camden@demo.londonconnects.example", "supplier": "supplier.thames@demo.londonconnects.example",
@@ -165,7 +166,6 @@ def _demo_ids(session: Any) -> dict[str, Any]:
     from catalogue.models import CatalogueItem, Offer
     from procurement.core.jobrecords import Job
     from procurement.parties.models import ApiToken, User
-    from tenders import lifecycle
     from tenders.models import Lot, LotLine, LowPriceCheck, OptimisedAward, Tender, TenderStatus
 
     users = {role: session.scalar(select(User).where(User.email == email)) for role, email in DEMO.items()}
@@ -176,7 +176,7 @@ def _demo_ids(session: Any) -> dict[str, Any]:
     line = session.scalar(select(LotLine).join(Lot).where(Lot.tender_id == draft.id).order_by(
         (LotLine.organisation_id != buyer_org), LotLine.id).limit(1))
     # The demo has no question and no low-price check: one of each, so their routes find them.
-    question = lifecycle.ask(session, users["supplier"], published.id, "Is next-day delivery required?")
+    question = clarifications.ask(session, users["supplier"], published.id, "Is next-day delivery required?")
     opened = session.scalar(select(OpenedBid).where(OpenedBid.tender_id == decided.id).order_by(OpenedBid.id).limit(1))
     lot = session.scalar(select(Lot).where(Lot.tender_id == decided.id).order_by(Lot.number).limit(1))
     check = LowPriceCheck(opened_bid_id=opened.id, lot_id=lot.id, reason="Far below the other bids")

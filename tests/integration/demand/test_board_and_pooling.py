@@ -12,9 +12,11 @@ from procurement.core.errors import Conflict, InvalidInput, NotFound, Permission
 from demand import board as boards
 from demand.models import Requirement, RequirementStatus as S
 from procurement.parties.models import Partnership
-from tenders import lifecycle, pooling
+from tenders import lifecycle
+from tenders.forming import pooling
 from tenders.models import LineStatus
 from tests import factories
+from tenders.forming import publication
 
 D = Decimal
 
@@ -188,7 +190,7 @@ def test_withdrawing_a_pooled_or_committed_line_takes_it_out_of_the_lot(session,
 
 def test_abandoning_a_draft_puts_its_demand_back(session, demand):
     tender = _form(session, demand)
-    lifecycle.cancel_draft(session, demand["agency"], tender.id, "Re-scoping")
+    publication.cancel_draft(session, demand["agency"], tender.id, "Re-scoping")
     statuses = {session.get(Requirement, l.requirement_id).status for l in tender.lots[0].lines}
     assert statuses == {S.submitted}
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from procurement.core.clock import LONDON, frozen_at, today
 from demand.board import BoardFilter
 from demand.models import Requirement, RequirementStatus
-from tenders import pooling
+from tenders.forming import pooling
 from tenders.models import LineStatus, LotLine, Tender
 from tests import factories
 from tests.conftest import csrf_token, fresh_browser, sign_in

@@ -20,8 +20,9 @@ from opendata import ocds
 from procurement.core.access import SystemActor
 from procurement.core.clock import frozen_at, now
 from procurement.seed import seed_demo
-from tenders import evaluation, lifecycle
+from tenders.award import evaluation
 from tenders.models import Standstill, Tender, TenderStatus
+from tenders.forming import publication
 
 REPO = Path(__file__).resolve().parents[3]
 SHARED = REPO.parent / "shared" / "reference" / "ocds"
@@ -74,8 +75,8 @@ def demo(session):
     agency = SystemActor("test")
     tenders = {t.title: t for t in session.scalars(select(Tender))}
     open_tender = tenders["Joint laptop and desktop refresh 2027"]
-    lifecycle.amend(session, agency, open_tender.id, summary="Delivery addresses corrected in the specification")
-    lifecycle.amend(session, agency, open_tender.id, summary="A site plan added", document=(
+    publication.amend(session, agency, open_tender.id, summary="Delivery addresses corrected in the specification")
+    publication.amend(session, agency, open_tender.id, summary="A site plan added", document=(
         "Site plan", "site-plan.txt", io.BytesIO(b"Loading bays")))
     awarded = tenders["Joint contact-centre seats and GIS licences"]
     standstill = session.scalar(select(Standstill).where(Standstill.tender_id == awarded.id))
@@ -86,7 +87,7 @@ def demo(session):
         assert standstill.ends_on < (now()).date()
         evaluation.enter_contracts(session, lead, awarded.id)
     closed = tenders["Joint network switches and CRM licences"]
-    lifecycle.cancel(session, agency, closed.id, "The requirement has changed: to be tendered again")
+    publication.cancel(session, agency, closed.id, "The requirement has changed: to be tendered again")
     session.flush()
     return tenders
 

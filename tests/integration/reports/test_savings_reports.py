@@ -15,7 +15,7 @@ from procurement.core.jobrecords import JobStatus
 from dashboards import documents as reading
 from procurement.core import documents
 from procurement.core.documents import Document
-from tenders import evaluation
+from tenders.award import evaluation
 from tests import factories
 from tests.conftest import csrf_token, fresh_browser, sign_in
 

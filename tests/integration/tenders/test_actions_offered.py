@@ -83,10 +83,11 @@ def _offered(app: Any, page: str, html: str) -> set[str]:
 
 def _allowed_on_tender_pages(session: Any, actor: Any, tender: Any) -> dict[str, set[str]]:
     """What each tender page should offer `actor`, from the predicates alone."""
-    from tenders import evaluation, optimised_award
+    from tenders.award import evaluation
+    from tenders.optimisation import optimised_award
     from tenders import permissions as p
     from tenders.models import AwardDecision, Bid, Clarification, LowPriceCheck, OpenedBid
-    from tenders.ranking import rank_lot
+    from tenders.award.ranking import rank_lot
 
     t = tender.id
     mine = evaluation.evaluator_of(session, actor, tender)
@@ -245,7 +246,8 @@ def test_the_pages_follow_tenders_through_their_acts(demo: dict[str, Any], reade
     and completed: after each act, every reader's pages offer what the predicates allow."""
     from procurement.core.db import db
     from procurement.parties.models import User
-    from tenders import evaluation, opening
+    from tenders.award import evaluation
+    from tenders.bidding import opening
 
     app = demo["app"]
     closed, decided = demo["ids"]["tenders"]["closed"], demo["ids"]["tenders"]["decided"]

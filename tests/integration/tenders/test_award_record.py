@@ -21,7 +21,8 @@ from procurement.parties.models import Organisation, User
 from reports.savings import ReportQuery, build
 from procurement.seed import seed_demo
 from suppliers.models import Supplier
-from tenders import award_record, evaluation
+from tenders.award import record
+from tenders.award import evaluation
 from tenders.models import AwardBasis, AwardShare, CallOffOrder, Contract, Lot, OpenedBid, Tender
 from tenders.seed import AWARDED_TITLE
 from tests import factories
@@ -50,7 +51,7 @@ def demo(session):
 
 def test_the_demo_award_is_recorded_once_and_every_document_agrees(session, demo):
     tender = demo["tender"]
-    awards = award_record.lot_awards(session, tender)
+    awards = record.lot_awards(session, tender)
     names = {s.id: s.legal_name for s in session.scalars(select(Supplier))}
     crm = next(i for i, n in names.items() if n == "Borough CRM Solutions Ltd")
     lot1, lot2 = (awards[l.id] for l in tender.lots)
@@ -105,7 +106,7 @@ def test_the_demo_award_is_recorded_once_and_every_document_agrees(session, demo
     for organisation_id in {o.organisation_id for o in orders}:
         mine = [o for o in orders if o.organisation_id == organisation_id]
         cost, baseline = sum((o.total for o in mine), Decimal(0)), sum((o.baseline for o in mine), Decimal(0))
-        lines = award_record.tender_lines(session, tender, organisation_id)
+        lines = record.tender_lines(session, tender, organisation_id)
         assert sum((l.cost for l in lines), Decimal(0)) == cost and sum((l.baseline for l in lines), Decimal(0)) == baseline
         name = session.get(Organisation, organisation_id).name
         assert by_organisation[name] == (baseline, cost, baseline - cost)
@@ -152,7 +153,7 @@ def test_the_pages_mark_the_award_and_a_bidder_sees_only_its_lots(app, session, 
 def test_a_ranked_award_is_recorded_with_the_first_tender(session):
     world = factories.decided_tender(session)
     tender = world["tender"]
-    (award,) = award_record.lot_awards(session, tender).values()
+    (award,) = record.lot_awards(session, tender).values()
     (share,) = award.shares
     # AWARD_SCORES: bid 2 (745.00 each, 111,750.00) scores 96.38 and ranks first
     assert share.basis is AwardBasis.ranking and share.opened_bid_id == world["opened"][2].id

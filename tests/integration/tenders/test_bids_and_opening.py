@@ -12,7 +12,9 @@ from sqlalchemy import select
 
 from procurement.core.clock import frozen_at
 from procurement.core.errors import Conflict, NotFound, PermissionDenied
-from tenders import bidding, opening, sealing
+from tenders import sealing
+from tenders.bidding import bids
+from tenders.bidding import opening
 from tenders.models import BidLine, BidStatus, BidVersion, OpenedBid, QualityResponse, TenderStatus, VersionState
 from tests import factories
 
@@ -25,13 +27,13 @@ def world(session):
 
 
 def _problems(call):
-    with pytest.raises(bidding.BidProblems) as caught:
+    with pytest.raises(bids.BidProblems) as caught:
         call()
     return caught.value.problems
 
 
 def test_a_bid_is_sealed_with_a_receipt(session, world):
-    receipt = bidding.submit(session, world["bidder"], world["tender"].id, factories.bid(text=MARK))
+    receipt = bids.submit(session, world["bidder"], world["tender"].id, factories.bid(text=MARK))
     version = session.scalars(select(BidVersion)).one()
     assert receipt.version == 1 and receipt.digest == version.digest and len(receipt.digest) == 64
     assert MARK.encode() not in version.sealed and b"740.00" not in version.sealed
@@ -41,7 +43,7 @@ def test_a_bid_is_sealed_with_a_receipt(session, world):
 def test_every_problem_is_listed_by_line(session, world):
     """What the schema checks is listed first (see tests/unit/tenders/test_bid_schemas.py); then
     everything that needs the tender, each problem by line."""
-    problems = _problems(lambda: bidding.submit(session, world["bidder"], world["tender"].id, factories.bid({
+    problems = _problems(lambda: bids.submit(session, world["bidder"], world["tender"].id, factories.bid({
         "lots": [{"lot": 1, "items": [{"item": 1, "unit_price": "3"}, {"item": 7, "unit_price": "1"}]},
                  {"lot": 9, "items": []}],
         "bundles": [{"lots": [1, 9], "discount_percent": "5"}],
@@ -57,31 +59,31 @@ def test_every_problem_is_listed_by_line(session, world):
 
 
 def test_offers_are_checked_against_the_suppliers_own_catalogue(session, world):
-    above = _problems(lambda: bidding.submit(session, world["bidder"], world["tender"].id,
+    above = _problems(lambda: bids.submit(session, world["bidder"], world["tender"].id,
                                              factories.bid(unit_price="760.00")))
     assert above == ["lot 1, item 1: £760.00 is above your published price of £750.00 for 150 each ('BID-LAP')"]
-    unknown = _problems(lambda: bidding.submit(session, world["bidder"], world["tender"].id,
+    unknown = _problems(lambda: bids.submit(session, world["bidder"], world["tender"].id,
                                                factories.bid(sku="NOT-MINE")))
     assert unknown == ["lot 1, item 1: 'NOT-MINE' is not a published offer of yours"]
     rival = factories.user(session, "supplier")
-    assert "not a published offer of yours" in _problems(lambda: bidding.submit(
+    assert "not a published offer of yours" in _problems(lambda: bids.submit(
         session, rival, world["tender"].id, factories.bid()))[0]
 
 
 def test_drafts_replacements_and_withdrawal(session, world):
     tender_id = world["tender"].id
-    bidding.save_draft(session, world["bidder"], tender_id, factories.bid({"lots": [{"lot": 1, "items": [{"item": 1, "unit_price": "745"}]}]}))
-    assert bidding.unpack_line(bidding.read_draft(session, world["bidder"], tender_id)["lines"][0])["unit_price"] == "745.00"
-    with pytest.raises(bidding.BidProblems):
-        bidding.submit(session, world["bidder"], tender_id)  # the draft answers no criterion
-    first = bidding.submit(session, world["bidder"], tender_id, factories.bid())
-    assert bidding.read_draft(session, world["bidder"], tender_id) is None  # sealed from its author too
-    second = bidding.submit(session, world["bidder"], tender_id, factories.bid(unit_price="735.00"))
-    states = [r.state for r in bidding.my_bid(session, world["bidder"], tender_id).receipts]
+    bids.save_draft(session, world["bidder"], tender_id, factories.bid({"lots": [{"lot": 1, "items": [{"item": 1, "unit_price": "745"}]}]}))
+    assert bids.unpack_line(bids.read_draft(session, world["bidder"], tender_id)["lines"][0])["unit_price"] == "745.00"
+    with pytest.raises(bids.BidProblems):
+        bids.submit(session, world["bidder"], tender_id)  # the draft answers no criterion
+    first = bids.submit(session, world["bidder"], tender_id, factories.bid())
+    assert bids.read_draft(session, world["bidder"], tender_id) is None  # sealed from its author too
+    second = bids.submit(session, world["bidder"], tender_id, factories.bid(unit_price="735.00"))
+    states = [r.state for r in bids.my_bid(session, world["bidder"], tender_id).receipts]
     assert (first.version, second.version) == (1, 2) and states == ["submitted", "superseded"]
     assert first.digest != second.digest
-    bidding.withdraw(session, world["bidder"], tender_id)
-    mine = bidding.my_bid(session, world["bidder"], tender_id)
+    bids.withdraw(session, world["bidder"], tender_id)
+    mine = bids.my_bid(session, world["bidder"], tender_id)
     assert mine.bid.status is BidStatus.withdrawn and {r.state for r in mine.receipts} == {"superseded", "withdrawn"}
 
 
@@ -89,27 +91,27 @@ def test_after_the_deadline_nothing_is_stored(session, world):
     tender = world["tender"]
     with frozen_at(tender.submission_deadline):
         with pytest.raises(Conflict, match="deadline for bids was"):
-            bidding.submit(session, world["bidder"], tender.id, factories.bid())
+            bids.submit(session, world["bidder"], tender.id, factories.bid())
         with pytest.raises(Conflict):
-            bidding.save_draft(session, world["bidder"], tender.id, factories.bid())
+            bids.save_draft(session, world["bidder"], tender.id, factories.bid())
     assert session.scalars(select(BidVersion)).all() == []
 
 
 def test_only_suppliers_bid_and_only_for_themselves(session, world):
     for role in ("buyer", "agency", "admin"):
         with pytest.raises(PermissionDenied):
-            bidding.submit(session, factories.user(session, role), world["tender"].id, factories.bid())
-    bidding.submit(session, world["bidder"], world["tender"].id, factories.bid())
+            bids.submit(session, factories.user(session, role), world["tender"].id, factories.bid())
+    bids.submit(session, world["bidder"], world["tender"].id, factories.bid())
     rival = factories.user(session, "supplier")
-    assert bidding.my_bid(session, rival, world["tender"].id).bid is None
+    assert bids.my_bid(session, rival, world["tender"].id).bid is None
     with pytest.raises(NotFound):
-        bidding.receipt(session, rival, world["tender"].id, 1)
+        bids.receipt(session, rival, world["tender"].id, 1)
 
 
-def _close(session, world, bids=1):
-    for n in range(bids):
+def _close(session, world, count=1):
+    for n in range(count):
         bidder = world["bidder"] if n == 0 else _another_bidder(session, world)
-        bidding.submit(session, bidder, world["tender"].id, factories.bid(text=f"{MARK} {n}"))
+        bids.submit(session, bidder, world["tender"].id, factories.bid(text=f"{MARK} {n}"))
     return frozen_at(world["tender"].submission_deadline + timedelta(minutes=1))
 
 
@@ -127,7 +129,7 @@ def test_opening_needs_the_deadline_and_two_agency_users(session, world):
     tender = world["tender"]
     with pytest.raises(Conflict):
         opening.request_opening(session, world["agency"], tender.id)  # before the deadline
-    with _close(session, world, bids=2):
+    with _close(session, world, count=2):
         for role in ("buyer", "supplier", "admin"):
             with pytest.raises((PermissionDenied, NotFound)):
                 opening.request_opening(session, factories.user(session, role), tender.id)
@@ -150,7 +152,7 @@ def test_opening_needs_the_deadline_and_two_agency_users(session, world):
 
 def test_tampered_bids_are_reported_not_evaluated(session, world):
     tender = world["tender"]
-    with _close(session, world, bids=2):
+    with _close(session, world, count=2):
         versions = session.scalars(select(BidVersion).order_by(BidVersion.id)).all()
         altered = bytearray(versions[0].sealed)
         altered[-1] ^= 1

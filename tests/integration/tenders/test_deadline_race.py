@@ -18,7 +18,7 @@ from procurement.core.clock import now
 from procurement.core.db import db
 from procurement.core.errors import Conflict
 from procurement.parties.models import User
-from tenders import bidding
+from tenders.bidding import bids
 from tenders.models import BidVersion, Tender
 from tests import factories
 from tests.conftest import postgres_database
@@ -73,7 +73,7 @@ def test_bids_straddling_the_deadline(race_app):
                 try:
                     actor = session.get(User, user_id)
                     content = factories.bid(unit_price=f"{700 + attempt}.{user_id % 100:02d}", sku="")
-                    receipt = bidding.submit(session, actor, tender_id, content)
+                    receipt = bids.submit(session, actor, tender_id, content)
                     session.commit()  # acknowledged only once it is stored
                     with lock:
                         acknowledged.append((user_id, receipt.version, receipt.digest))

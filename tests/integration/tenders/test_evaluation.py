@@ -12,7 +12,8 @@ from sqlalchemy import select
 from procurement.core.clock import LONDON, frozen_at
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from demand.models import Requirement, RequirementStatus
-from tenders import evaluation, scoring
+from tenders.award import evaluation
+from tenders.award import scoring
 from tenders.models import OpenedBid, TenderStatus
 from tests import factories
 

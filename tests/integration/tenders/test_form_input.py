@@ -58,7 +58,7 @@ def test_a_panel_not_chosen_from_the_list_is_refused(app, session, opened, evalu
 
 @pytest.mark.parametrize("score", ["x", "4.5", "9", "-1", "²", "9" * 5000])
 def test_a_mark_that_is_not_0_to_5_is_refused(app, session, opened, score):
-    from tenders import evaluation
+    from tenders.award import evaluation
 
     tender, lead, panelist = opened["tender"], opened["agency"], opened["second_agency"]
     first = session.scalars(select(OpenedBid).where(OpenedBid.tender_id == tender.id).order_by(OpenedBid.id)).first()

@@ -14,14 +14,18 @@ from procurement.core.audit import AuditEvent
 from procurement.core.clock import frozen_at, now, today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from procurement.core.documents import storage
-from tenders import bidding, lifecycle, opening, rules
+from tenders import lifecycle, rules
+from tenders.bidding import bids
+from tenders.bidding import opening
 from tenders.models import ShortPeriodGround as G
 from tenders.models import TenderStatus as T
 from tests import factories
+from tenders.forming import publication
+from tenders.bidding import clarifications
 
 
 def _publish(session, world, period=rules.ShortPeriod()):
-    return lifecycle.publish(session, world["agency"], world["tender"].id, short_period=period,
+    return publication.publish(session, world["agency"], world["tender"].id, short_period=period,
                              master_secret=current_app.config["BID_SEALING_KEY"])
 
 
@@ -43,9 +47,9 @@ def test_publication_freezes_lots_and_items_from_confirmed_lines(session):
     (item,) = tender.lots[0].items
     assert item.quantity == 150 and item.catalogue_item_id == world["item"].id
     with pytest.raises(Conflict, match="frozen"):
-        lifecycle.set_criteria(session, world["agency"], tender.id, [])
+        publication.set_criteria(session, world["agency"], tender.id, [])
     with pytest.raises(Conflict, match="frozen"):
-        lifecycle.set_details(session, world["agency"], tender.id, lifecycle.TenderDetails(title="New"))
+        publication.set_details(session, world["agency"], tender.id, publication.TenderDetails(title="New"))
 
 
 def test_the_minimum_tendering_period(session):
@@ -92,12 +96,12 @@ def test_a_planned_procurement_notice_from_40_days_to_a_year_before(session):
 
 def test_weights_criteria_documents_and_confirmation_are_checked(session):
     world = factories.published_tender(session, publish=False)
-    lifecycle.set_criteria(session, world["agency"], world["tender"].id,
-                           [lifecycle.CriterionInput("Support", 30, [str(n) for n in range(6)])])
+    publication.set_criteria(session, world["agency"], world["tender"].id,
+                           [publication.CriterionInput("Support", 30, [str(n) for n in range(6)])])
     errors = pytest.raises(InvalidInput, _publish, session, world).value.field_errors
     assert "add up to 100" in errors["criteria"][0]
-    bad = pytest.raises(InvalidInput, lifecycle.set_criteria, session, world["agency"], world["tender"].id,
-                        [lifecycle.CriterionInput("Support", 40, ["only one"], pass_mark=9)]).value.field_errors
+    bad = pytest.raises(InvalidInput, publication.set_criteria, session, world["agency"], world["tender"].id,
+                        [publication.CriterionInput("Support", 40, ["only one"], pass_mark=9)]).value.field_errors
     assert len(bad["criteria"]) == 2
 
 
@@ -105,43 +109,43 @@ def test_roles_other_than_the_agency_cannot_run_a_tender(session):
     world = factories.published_tender(session, publish=False)
     for role in ("buyer", "supplier", "admin"):
         with pytest.raises((PermissionDenied, NotFound)):
-            lifecycle.publish(session, factories.user(session, role), world["tender"].id, master_secret="x")
+            publication.publish(session, factories.user(session, role), world["tender"].id, master_secret="x")
         with pytest.raises((PermissionDenied, NotFound)):
-            lifecycle.cancel(session, factories.user(session, role), world["tender"].id, "no")
+            publication.cancel(session, factories.user(session, role), world["tender"].id, "no")
 
 
 def test_an_amendment_moves_a_near_deadline_and_asks_bids_to_reconfirm(session):
     world = factories.published_tender(session)
     tender = world["tender"]
-    bidding.submit(session, world["bidder"], tender.id, factories.bid())
+    bids.submit(session, world["bidder"], tender.id, factories.bid())
     deadline = tender.submission_deadline
     with frozen_at(deadline - timedelta(days=1)):
-        amendment = lifecycle.amend(session, world["agency"], tender.id, summary="Adds a docking station")
+        amendment = publication.amend(session, world["agency"], tender.id, summary="Adds a docking station")
         assert amendment.new_deadline == now() + timedelta(days=4) and tender.submission_deadline > deadline
-        mine = bidding.my_bid(session, world["bidder"], tender.id).bid
+        mine = bids.my_bid(session, world["bidder"], tender.id).bid
         assert mine.needs_reconfirmation
-        bidding.reconfirm(session, world["bidder"], tender.id)
+        bids.reconfirm(session, world["bidder"], tender.id)
         assert not mine.needs_reconfirmation
     with pytest.raises(InvalidInput):
-        lifecycle.amend(session, world["agency"], tender.id, summary="Earlier", new_deadline=deadline - timedelta(days=9))
+        publication.amend(session, world["agency"], tender.id, summary="Earlier", new_deadline=deadline - timedelta(days=9))
 
 
 def test_past_its_deadline_a_tender_reads_closed_and_the_tick_or_the_next_act_closes_it(session):
     world = factories.published_tender(session)
     tender = world["tender"]
-    bidding.submit(session, world["bidder"], tender.id, factories.bid())
+    bids.submit(session, world["bidder"], tender.id, factories.bid())
     with frozen_at(tender.submission_deadline + timedelta(seconds=1)):
         read = lifecycle.get_tender(session, world["bidder"], tender.id)
         assert read.status is T.published and read.effective_status is T.closed  # a read moves nothing
         assert read.stage == "Closed: the deadline has passed"
-        assert lifecycle.opportunities(session, world["bidder"]) == []
+        assert clarifications.opportunities(session, world["bidder"]) == []
         assert lifecycle.tick(session) == 1 and tender.status is T.closed and tender.closed_at == tender.submission_deadline
         assert lifecycle.tick(session) == 0  # already moved: idempotent
     empty = factories.published_tender(session)["tender"]
     with frozen_at(empty.submission_deadline):
         assert lifecycle.tick(session) >= 1 and empty.status is T.unsuccessful
     acted = factories.published_tender(session)
-    bidding.submit(session, acted["bidder"], acted["tender"].id, factories.bid())
+    bids.submit(session, acted["bidder"], acted["tender"].id, factories.bid())
     with frozen_at(acted["tender"].submission_deadline + timedelta(minutes=5)):
         opening.request_opening(session, acted["agency"], acted["tender"].id)  # the act records the close first
         assert acted["tender"].status is T.closed and acted["tender"].opening_requested_at is not None
@@ -165,41 +169,41 @@ def test_moves_out_of_turn_are_refused(session):
     world = factories.published_tender(session)
     with pytest.raises(Conflict):
         _publish(session, world)
-    lifecycle.cancel(session, world["agency"], world["tender"].id, "Budget withdrawn")
+    publication.cancel(session, world["agency"], world["tender"].id, "Budget withdrawn")
     with pytest.raises(Conflict):
-        lifecycle.cancel(session, world["agency"], world["tender"].id, "again")
+        publication.cancel(session, world["agency"], world["tender"].id, "again")
     with pytest.raises(InvalidInput):
-        lifecycle.cancel(session, world["agency"], factories.published_tender(session)["tender"].id, " ")
+        publication.cancel(session, world["agency"], factories.published_tender(session)["tender"].id, " ")
 
 
 def test_clarifications_are_answered_to_all_without_the_asker(session):
     world = factories.published_tender(session)
     tender = world["tender"]
-    asked = lifecycle.ask(session, world["bidder"], tender.id, "Is a docking station included?")
+    asked = clarifications.ask(session, world["bidder"], tender.id, "Is a docking station included?")
     other = factories.user(session, "supplier")
-    assert lifecycle.clarifications(session, other, tender.id) == []  # not answered yet
-    lifecycle.answer(session, world["agency"], asked.id, "No.")
-    seen = lifecycle.clarifications(session, other, tender.id)
+    assert clarifications.clarifications(session, other, tender.id) == []  # not answered yet
+    clarifications.answer(session, world["agency"], asked.id, "No.")
+    seen = clarifications.clarifications(session, other, tender.id)
     assert [c.answer for c in seen] == ["No."]
     with frozen_at(tender.clarification_deadline):
         with pytest.raises(Conflict, match="clarification"):
-            lifecycle.ask(session, world["bidder"], tender.id, "Late question")
+            clarifications.ask(session, world["bidder"], tender.id, "Late question")
     with pytest.raises(PermissionDenied):
-        lifecycle.ask(session, world["buyers"][0], tender.id, "Buyer question")
-    unanswered = lifecycle.ask(session, world["bidder"], tender.id, "Is setup included?")
+        clarifications.ask(session, world["buyers"][0], tender.id, "Buyer question")
+    unanswered = clarifications.ask(session, world["bidder"], tender.id, "Is setup included?")
     with frozen_at(tender.submission_deadline):  # not yet moved by the tick: the answer closes it first
         with pytest.raises(Conflict, match="while the tender is open"):
-            lifecycle.answer(session, world["agency"], unanswered.id, "Too late")
+            clarifications.answer(session, world["agency"], unanswered.id, "Too late")
     assert not unanswered.answer and unanswered.answered_at is None
 
 
 def test_documents_are_kept_in_the_one_store_with_their_digest(session):
     world = factories.published_tender(session, publish=False)
-    document = lifecycle.add_document(session, world["agency"], world["tender"].id, title="Pricing schedule",
+    document = publication.add_document(session, world["agency"], world["tender"].id, title="Pricing schedule",
                                       filename="../../etc/passwd", stream=io.BytesIO(b"x,y"))
     stored = storage().path(document.stored_path)  # refused if outside the store
     assert document.filename == "passwd" and stored.read_bytes() == b"x,y"
     assert document.sha256 == hashlib.sha256(b"x,y").hexdigest() and stored.name.endswith("-passwd")
     with pytest.raises(InvalidInput):
-        lifecycle.add_document(session, world["agency"], world["tender"].id, title="Empty", filename="e.txt",
+        publication.add_document(session, world["agency"], world["tender"].id, title="Empty", filename="e.txt",
                                stream=io.BytesIO(b""))

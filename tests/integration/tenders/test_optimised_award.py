@@ -13,10 +13,15 @@ from sqlalchemy import select
 
 from procurement.core.clock import frozen_at, now
 from procurement.core.errors import Conflict, InvalidInput, PermissionDenied
-from tenders import award_record, bidding, evaluation, lifecycle, opening, optimised_award
+from tenders.award import record
+from tenders.bidding import bids
+from tenders.award import evaluation
+from tenders.bidding import opening
+from tenders.optimisation import optimised_award
 from tenders.models import CallOffOrder, Contract, OpenedBid, TenderStatus
 from tests import factories
 from tests.conftest import csrf_token, fresh_browser, sign_in
+from tenders.forming import publication
 
 RULES = optimised_award.AwardRules(optimised=True, max_suppliers_per_lot=2, min_share_percent=Decimal(20))
 
@@ -36,7 +41,7 @@ def world(session):
     tender, agency = made["tender"], made["agency"]
     factories.linked_offer(session, made["item"], "800.00", "100:750.00")  # what each would pay alone
     optimised_award.set_award_rules(session, agency, tender.id, RULES)
-    lifecycle.publish(session, agency, tender.id, master_secret=current_app.config["BID_SEALING_KEY"])
+    publication.publish(session, agency, tender.id, master_secret=current_app.config["BID_SEALING_KEY"])
     bidders = [made["bidder"]]
     for _ in range(2):
         bidder = factories.user(session, "supplier")
@@ -45,7 +50,7 @@ def world(session):
             price_breaks="100:750.00", status="published"))
         bidders.append(bidder)
     for bidder, (price, capacity) in zip(bidders, [("700.00", "100"), ("740.00", "500"), ("745.00", "500")]):
-        bidding.submit(session, bidder, tender.id, factories.bid(_bid(price, capacity)))
+        bids.submit(session, bidder, tender.id, factories.bid(_bid(price, capacity)))
     after = tender.submission_deadline + timedelta(minutes=1)
     with frozen_at(after):
         opening.request_opening(session, agency, tender.id)
@@ -146,7 +151,7 @@ def test_recommending_by_hand_drops_the_adoption(session, world):
         award = optimised_award.optimise(session, tender, time_limit=10)
         optimised_award.adopt(session, lead, tender.id, award.id)
         evaluation.recommend(session, lead, tender.id, tender.lots[0].id, "Lowest price for the whole lot")
-    assert award_record.adopted(session, tender) is None
+    assert record.adopted(session, tender) is None
 
 
 PAGES = [
@@ -218,7 +223,7 @@ def test_an_award_that_leaves_a_lot_where_the_rules_allow_can_be_approved(sessio
 
     from procurement.core.clock import today
     from demand.board import BoardFilter
-    from tenders import pooling
+    from tenders.forming import pooling
 
     agency, second = factories.user(session, "agency"), factories.user(session, "agency")
     buyer = factories.user(session, "buyer")
@@ -231,17 +236,17 @@ def test_an_award_that_leaves_a_lot_where_the_rules_allow_can_be_approved(sessio
         for line in lot.lines:
             pooling.respond(session, buyer, line.id, confirm=True)
     pooling.close_confirmation(session, agency, tender.id)
-    lifecycle.set_details(session, agency, tender.id, lifecycle.TenderDetails(
+    publication.set_details(session, agency, tender.id, publication.TenderDetails(
         title="Two lots", description="Two lots", price_weight=60, clarification_deadline=now() + timedelta(days=25),
         submission_deadline=now() + timedelta(days=30), expected_award_on=None, lot_values={}))
-    lifecycle.set_criteria(session, agency, tender.id, [lifecycle.CriterionInput("Support", 40, [f"m{n}" for n in range(6)])])
-    lifecycle.add_document(session, agency, tender.id, title="Specification", filename="spec.txt",
+    publication.set_criteria(session, agency, tender.id, [publication.CriterionInput("Support", 40, [f"m{n}" for n in range(6)])])
+    publication.add_document(session, agency, tender.id, title="Specification", filename="spec.txt",
                            stream=io.BytesIO(b"Two lots"))
     optimised_award.set_award_rules(session, agency, tender.id, optimised_award.AwardRules(
         optimised=True, max_lots_per_supplier=1, every_lot=False))
-    lifecycle.publish(session, agency, tender.id, master_secret=current_app.config["BID_SEALING_KEY"])
+    publication.publish(session, agency, tender.id, master_secret=current_app.config["BID_SEALING_KEY"])
     bidder = factories.user(session, "supplier")
-    bidding.submit(session, bidder, tender.id, factories.bid({
+    bids.submit(session, bidder, tender.id, factories.bid({
         "lots": [{"lot": 1, "items": [{"item": 1, "unit_price": "90.00"}]}, {"lot": 2, "items": [{"item": 1, "unit_price": "95.00"}]}],
         "quality": [{"criterion": 1, "text": "Good support"}]}))
     after = tender.submission_deadline + timedelta(minutes=1)

@@ -9,7 +9,8 @@ from typing import Any
 
 from flask import current_app
 
-from tenders import bidding, sealing
+from tenders import sealing
+from tenders.bidding import bids
 from tenders.models import BidVersion
 from tests import factories
 from tests.conftest import fresh_browser, sign_in
@@ -52,10 +53,10 @@ def test_no_route_reveals_a_sealed_bid(app, session, caplog):
     create_offer(session, factories.SYSTEM, world["supplier_id"], OfferInput(
         sku=SECRET_SKU, title="Secret laptop", cpv_code=world["item"].cpv_code, unit="each", list_price="800.00",
         status="published"))
-    bidding.submit(session, world["bidder"], tender.id, factories.bid(unit_price=SECRET_PRICE, text=SECRET_TEXT,
+    bids.submit(session, world["bidder"], tender.id, factories.bid(unit_price=SECRET_PRICE, text=SECRET_TEXT,
                                                                                sku=SECRET_SKU))
     second = factories.user(session, "supplier")
-    bidding.submit(session, second, tender.id, factories.bid({"lots": [{"lot": 1, "items": [{"item": 1, "unit_price": "700.01"}]}],
+    bids.submit(session, second, tender.id, factories.bid({"lots": [{"lot": 1, "items": [{"item": 1, "unit_price": "700.01"}]}],
                                                               "quality": [{"criterion": 1, "text": SECRET_TEXT + " B"},
                                                                           {"criterion": 2, "text": "B"}]}))
     session.flush()

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from procurement.core.clock import frozen_at, now, to_london
-from tenders import bidding
+from tenders.bidding import bids
 from tenders.models import OpenedBid, Tender, TenderStatus
 from tests import factories
 from tests.conftest import csrf_token, fresh_browser, sign_in
@@ -142,7 +142,7 @@ def test_the_whole_path_in_the_browser(app, session):
             "action": "submit"})
         assert response.status_code == 302 and "/receipts/1" in response.headers["Location"]
         receipt = browser.get(response.headers["Location"]).get_data(as_text=True)
-        digest = bidding.my_bid(session, world["bidder"], tender.id).receipts[0].digest
+        digest = bids.my_bid(session, world["bidder"], tender.id).receipts[0].digest
         assert digest in receipt and "745.00" not in browser.get(f"/opportunities/{tender.id}/bid").get_data(as_text=True)
     after = tender.submission_deadline + timedelta(minutes=5)
     with frozen_at(after):
@@ -185,8 +185,8 @@ def test_the_whole_path_through_the_api(client, session):
         assert client.post(f"/api/v1/tenders/{tender_id}/opening/confirm", headers=agency).status_code == 409
         result = client.post(f"/api/v1/tenders/{tender_id}/opening/confirm", headers=second)
         assert result.status_code == 200 and result.get_json() == {"opened": 1, "corrupt": 0, "lines": 1}
-    bids = client.get(f"/api/v1/tenders/{tender_id}/opened-bids", headers=agency).get_json()
-    assert bids[0]["intact"] and bids[0]["digest"] == receipt.get_json()["digest"]
+    opened = client.get(f"/api/v1/tenders/{tender_id}/opened-bids", headers=agency).get_json()
+    assert opened[0]["intact"] and opened[0]["digest"] == receipt.get_json()["digest"]
 
 
 def test_a_draft_from_a_schedule_without_offers_shows_empty_fields_and_submits(app, session):

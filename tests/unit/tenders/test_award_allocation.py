@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tenders.award_record import Part, _split
+from tenders.award.record import Part, _split
 
 
 @pytest.mark.parametrize("quantities, shares, expected", [

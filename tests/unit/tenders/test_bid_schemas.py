@@ -7,7 +7,7 @@ from decimal import Decimal as D
 import pytest
 from marshmallow import ValidationError
 
-from tenders.schemas import Attachment, BidContentSchema, BidInput, Bundle, Tier, bid_problems
+from tenders.bidding.content import Attachment, BidContentSchema, BidInput, Bundle, Tier, bid_problems
 
 
 def _load(raw):

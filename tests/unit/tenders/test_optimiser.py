@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tenders import optimiser
-from tenders.award_model import (Band, Bundle, Lot, Offer, Problem, Rules, leave_cost, lot_by_lot, price,
+from tenders.optimisation import optimiser
+from tenders.optimisation.award_model import (Band, Bundle, Lot, Offer, Problem, Rules, leave_cost, lot_by_lot, price,
                                  share_out, share_weighted_score, violations)
-from tenders.saving_shares import proportional, shapley
+from tenders.optimisation.saving_shares import proportional, shapley
 
 
 # -- brute force ------------------------------------------------------------------------

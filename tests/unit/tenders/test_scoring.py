@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tenders import scoring
+from tenders.award import scoring
 
 D = Decimal
 T0 = datetime(2026, 11, 1, 12, tzinfo=timezone.utc)

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from tenders import scoring
+from tenders.award import scoring
 
 WORKED_EXAMPLES = [
     # Mon 1 Feb 2027 is day 1; 1-5 and 8-10 February: the 8th is Wed 10.

@@ -34,7 +34,7 @@ from demand.rules import quantity_text
 from tenders import permissions, sealing
 from tenders.lifecycle import get_tender, locked, open_for_bids
 from tenders.models import Bid, BidStatus, BidVersion, LotItem, Tender, TenderStatus, VersionState
-from tenders.schemas import BidContentSchema, BidInput, LotPrices, bid_problems
+from tenders.bidding.content import BidContentSchema, BidInput, LotPrices, bid_problems
 
 MAX_SCHEDULE_BYTES = 20 * 1024 * 1024
 # A bid's lines are kept compact: one array a line, in this order (the opening reads 600,000

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from tenders.award_model import Key, Problem, best_single_supplier, lot_by_lot, price, violations
+from tenders.optimisation.award_model import Key, Problem, best_single_supplier, lot_by_lot, price, violations
 
 
 @dataclass

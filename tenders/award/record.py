@@ -17,8 +17,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from suppliers.models import Supplier
-from tenders import scoring
-from tenders.ranking import decision_scores, lot_totals, rank_lot
+from tenders.award import scoring
+from tenders.award.ranking import decision_scores, lot_totals, rank_lot
 from tenders.models import (AwardBasis, AwardDecision, AwardShare, LineStatus, Lot, OpenedBid,
                             OptimisedAward, Tender)
 from procurement.core.money import PENNY, pennies

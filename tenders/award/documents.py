@@ -23,7 +23,9 @@ from procurement.core.documents import Document
 from procurement.core.pdf import render_pdf
 from procurement.parties.models import Organisation
 from suppliers.models import Supplier
-from tenders import award_record, evaluation, scoring
+from tenders.award import record
+from tenders.award import evaluation
+from tenders.award import scoring
 from tenders.models import Contract, LineStatus, Lot, LotLine, OpenedBid, Tender, TenderParticipant
 
 PACK_JOB = JobOptions(timeout=1800, retries=3, retry_intervals=(5, 30, 120), failure_ttl=7 * 24 * 3600)
@@ -57,7 +59,7 @@ def pack_contents(session: Session, tender: Tender) -> list[tuple[str, int]]:
                                if line.status is LineStatus.confirmed})
     participants = dict(session.execute(select(TenderParticipant.organisation_id, TenderParticipant.id)
                                         .where(TenderParticipant.tender_id == tender.id)).all())
-    awarded = award_record.lot_awards(session, tender, approved_only=True)
+    awarded = record.lot_awards(session, tender, approved_only=True)
     wanted = [("award_notice", lot.id) for lot in tender.lots if lot.id in awarded]  # a lot left unawarded has none
     wanted += [("assessment_letter", opened_id) for opened_id in opened]
     wanted += [("order_summary", participants[org_id]) for org_id in organisation_ids if org_id in participants]
@@ -133,7 +135,7 @@ def _render(session: Session, tender: Tender, standstill: Any, document_kind: st
     common = {"tender": tender, "standstill": standstill, "produced": now()}
     if document_kind == "award_notice":
         lot = subject
-        award = award_record.lot_awards(session, tender)[lot.id]
+        award = record.lot_awards(session, tender)[lot.id]
         names = list(session.scalars(select(Organisation.name).distinct()
                                      .join(LotLine, LotLine.organisation_id == Organisation.id)
                                      .where(LotLine.lot_id == lot.id, LotLine.status == LineStatus.confirmed)
@@ -159,7 +161,7 @@ def _render(session: Session, tender: Tender, standstill: Any, document_kind: st
         organisation = subject
         rows = order_rows(session, tender, organisation.id)
         cost, baseline = sum((r.cost for r in rows), Decimal(0)), sum((r.baseline for r in rows), Decimal(0))
-        optimised = award_record.adopted(session, tender)
+        optimised = record.adopted(session, tender)
         share = next((o for o in (optimised.result.get("organisations") or []) if o["id"] == organisation.id), None) if optimised else None
         title = f"Order summary: {tender.reference}, {organisation.name}"
         html = render_template("tenders/pdf/order_summary.html", title=title, reference=tender.reference,
@@ -196,8 +198,8 @@ def order_rows(session: Session, tender: Tender, organisation_id: int) -> list[O
     """What the organisation buys under the recorded award: the same lines its orders will hold."""
     names = dict(session.execute(select(Supplier.id, Supplier.legal_name)).all())
     lots = {l.id: l for l in tender.lots}
-    grouped: dict[tuple[int, int, int, Decimal], list[award_record.OrderLine]] = defaultdict(list)
-    for line in award_record.tender_lines(session, tender, organisation_id):
+    grouped: dict[tuple[int, int, int, Decimal], list[record.OrderLine]] = defaultdict(list)
+    for line in record.tender_lines(session, tender, organisation_id):
         grouped[(lots[line.lot_id].number, line.lot_item_id, line.supplier_id, line.unit_price)].append(line)
     items = {i.id: i.description for l in tender.lots for i in l.items}
     return [OrderRow(lot, items[item], names.get(supplier, "?"), sum((l.quantity for l in found), Decimal(0)), unit,

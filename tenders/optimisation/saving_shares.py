@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Callable, Hashable, Mapping, Sequence
 
-from tenders.award_model import PENNY, share_out
+from tenders.optimisation.award_model import PENNY, share_out
 
 EXACT_UP_TO = 12
 Worth = Callable[[frozenset], Decimal]

@@ -22,8 +22,9 @@ from procurement.core.access import actor_id
 from demand.models import Requirement, RequirementStatus
 from demand.services import move_requirement
 from procurement.parties.models import Membership, Role
-from tenders import award_record, scoring
-from tenders.ranking import LotRanking, decision_scores, flag_low_prices, intact_bids, rank_lot
+from tenders.award import record
+from tenders.award import scoring
+from tenders.award.ranking import LotRanking, decision_scores, flag_low_prices, intact_bids, rank_lot
 from tenders.lifecycle import get_tender, locked, move
 from tenders import permissions
 from tenders.permissions import EVALUATES, require_agency
@@ -302,7 +303,7 @@ def recommend(session: Session, actor: Any, tender_id: int, lot_id: int, advanta
         raise InvalidInput("Say why it wins", field_errors={"advantages": ["Describe the winning bid's relative advantages"]})
     decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
     permissions.can_recommend(actor, tender, evaluator_of(session, actor, tender), decision).enforce()
-    if award_record.adopted(session, tender) is not None:
+    if record.adopted(session, tender) is not None:
         if session.scalar(select(AwardDecision.id).where(AwardDecision.lot_id.in_([l.id for l in tender.lots]),
                                                          AwardDecision.approved_at.is_not(None))):
             raise Conflict("A lot of the adopted optimised award is approved; it can no longer be replaced by hand")
@@ -315,9 +316,9 @@ def recommend(session: Session, actor: Any, tender_id: int, lot_id: int, advanta
         session.add(decision)
     decision.opened_bid_id, decision.advantages = ranking.winner.bid, advantages.strip()
     decision.recommended_by_id, decision.recommended_at = actor_id(actor), now()
-    award_record.drop_adoption(session, tender)
+    record.drop_adoption(session, tender)
     session.flush()
-    award_record.record_award(session, tender, lot, decision, None, ranking.entries)
+    record.record_award(session, tender, lot, decision, None, ranking.entries)
     record_event(session, actor, "award.recommended", subject=tender, details={
         "lot": lot.number, "opened_bid": ranking.winner.bid, "score": str(ranking.winner.score)})
     return decision
@@ -335,9 +336,9 @@ def approve(session: Session, actor: Any, tender_id: int, lot_id: int) -> AwardD
     record_event(session, actor, "award.approved", subject=tender, details={"lot_id": lot_id})
     decisions = {d.lot_id: d for d in session.scalars(select(AwardDecision).where(
         AwardDecision.lot_id.in_([l.id for l in tender.lots])))}
-    adopted = award_record.adopted(session, tender)
+    adopted = record.adopted(session, tender)
     if adopted is not None:  # the optimised award may leave a lot unawarded, where the rules allow
-        awardable = [l for l in tender.lots if award_record.allocation_of(adopted, l.id)]
+        awardable = [l for l in tender.lots if record.allocation_of(adopted, l.id)]
     else:
         awardable = [l for l in tender.lots if rank_lot(session, tender, l).winner is not None]
     if all(l.id in decisions and decisions[l.id].approved_at for l in awardable):
@@ -352,7 +353,7 @@ def publish_decision(session: Session, actor: Any, tender_id: int) -> Standstill
     standstill = Standstill(tender_id=tender.id, published_at=now(), ends_on=scoring.standstill_ends(today()))
     session.add(standstill)
     record_decision_scores(session, tender)
-    chosen, decided = award_record.adopted(session, tender), decision_scores(session, tender)
+    chosen, decided = record.adopted(session, tender), decision_scores(session, tender)
     for lot in tender.lots:  # the record, with the scores as decided
         decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
         if decision is None:
@@ -362,7 +363,7 @@ def publish_decision(session: Session, actor: Any, tender_id: int) -> Standstill
         if chosen is None and (not entries or entries[0].bid != decision.opened_bid_id or decision.opened_bid_id not in eligible):
             raise Conflict(f"Lot {lot.number}'s recommendation is no longer its first-ranked eligible tender "
                            "(its scores or a low-price decision changed): recommend it again")
-        shares = award_record.record_award(session, tender, lot, decision, chosen, entries)
+        shares = record.record_award(session, tender, lot, decision, chosen, entries)
         if any(s.opened_bid_id not in eligible for s in shares):
             raise Conflict(f"A tender awarded part of lot {lot.number} is no longer eligible: recommend the lot again")
     take_part(session, tender)
@@ -391,12 +392,12 @@ def rebuild_award_records(session: Session, actor: Any) -> list[str]:
     published = session.scalars(select(Tender).join(Standstill, Standstill.tender_id == Tender.id).order_by(Tender.id))
     for tender in published:
         recorded = set(session.scalars(select(AwardShare.lot_id).where(AwardShare.lot_id.in_([l.id for l in tender.lots]))))
-        decided, chosen = decision_scores(session, tender), award_record.adopted(session, tender)
+        decided, chosen = decision_scores(session, tender), record.adopted(session, tender)
         for lot in tender.lots:
             decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
             if decision is None or lot.id in recorded:
                 continue
-            award_record.record_award(session, tender, lot, decision, chosen, decided.get(lot.id, []))
+            record.record_award(session, tender, lot, decision, chosen, decided.get(lot.id, []))
             rebuilt.append(f"{tender.reference} lot {lot.number}")
             record_event(session, actor, "award.record_rebuilt", subject=tender, details={"lot": lot.number})
     return rebuilt
@@ -466,11 +467,11 @@ def enter_contracts(session: Session, actor: Any, tender_id: int) -> list[Contra
     standstill = standstill_of(session, tender)
     permissions.can_enter_contracts(actor, tender, standstill).enforce()
     contracts = []
-    for award in award_record.lot_awards(session, tender, approved_only=True).values():
+    for award in record.lot_awards(session, tender, approved_only=True).values():
         if not award.shares:
             raise Conflict(f"Lot {award.lot.number}'s approved award has no record (a decision published before "
                            "records were kept): an administrator rebuilds it with `flask tenders rebuild-award-records`")
-        lines = award_record.lines_of(award.lot, award.shares)
+        lines = record.lines_of(award.lot, award.shares)
         for part, share in enumerate(award.shares):
             suffix = "" if len(award.shares) == 1 else "ABCDEFGHIJ"[part]
             contract = _contract(session, actor, tender, award.lot, share,
@@ -485,12 +486,12 @@ def enter_contracts(session: Session, actor: Any, tender_id: int) -> list[Contra
 
 
 def _contract(session: Session, actor: Any, tender: Tender, lot: Lot, share: Any,
-              lines: list[award_record.OrderLine], suffix: str) -> Contract:
+              lines: list[record.OrderLine], suffix: str) -> Contract:
     """A contract for an awarded share of a lot, with an order per organisation: its lines as
     the award record allocates them."""
     contract = Contract(lot_id=lot.id, supplier_id=share.supplier_id, opened_bid_id=share.opened_bid_id, value=Decimal(0),
                         entered_by_id=actor_id(actor))
-    by_organisation: dict[int, list[award_record.OrderLine]] = defaultdict(list)
+    by_organisation: dict[int, list[record.OrderLine]] = defaultdict(list)
     for line in lines:
         by_organisation[line.organisation_id].append(line)
     for n, (organisation_id, found) in enumerate(sorted(by_organisation.items()), start=1):
@@ -572,7 +573,7 @@ class AwardedTender:
     """An awarded tender as a bidder's summary names it (regulation 31): the supplier's name,
     postal and email address and identifier, and each score with its explanation."""
 
-    share: Any            # award_record.AwardShare
+    share: Any            # record.AwardShare
     supplier: Supplier
     entry: scoring.Entry | None
     marks: list[Assessed]
@@ -582,7 +583,7 @@ class AwardedTender:
 class LotResult:
     lot: Lot
     own: scoring.Entry
-    own_share: Any        # award_record.AwardShare, when this bidder is awarded (a share of) the lot
+    own_share: Any        # record.AwardShare, when this bidder is awarded (a share of) the lot
     marks: list[Assessed]
     awarded: list[AwardedTender]
     explanation: str      # the award's basis, in words
@@ -611,7 +612,7 @@ def summary_for(session: Session, tender: Tender, mine: OpenedBid) -> list[LotRe
     """A bidder's own scores and reasons for each lot it bid for (and no other), the awarded
     tenders' suppliers with their scores and explanations, the basis of the award and, when
     this bidder is not awarded, why."""
-    awards = award_record.lot_awards(session, tender)
+    awards = record.lot_awards(session, tender)
     wanted = {mine.id} | {s.opened_bid_id for a in awards.values() for s in a.shares}
     consensus = {(c.opened_bid_id, c.criterion_id): c for c in session.scalars(
         select(Consensus).where(Consensus.opened_bid_id.in_(wanted)))}
@@ -651,7 +652,7 @@ def not_awarded_because(tender: Tender, own: scoring.Entry, award: Any) -> str:
         return f"Your tender could not be awarded: {own.excluded}."
     if award is None or not award.shares:
         return "This lot is not awarded."
-    if award.basis is award_record.AwardBasis.optimised:
+    if award.basis is record.AwardBasis.optimised:
         return ("Your tender is not part of the optimised award across lots, which costs least across all the lots "
                 "under the published award rules.")
     return "Your tender is not the most advantageous tender: it is not ranked first on this lot."

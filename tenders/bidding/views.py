@@ -15,11 +15,13 @@ from procurement.core.http import undone_if_refused
 from demand.rules import quantity_text
 from procurement.parties.forms import ConfirmForm
 from tenders.permissions import TenderActions, can_read_results
-from tenders import bidding, lifecycle
-from tenders.forms import QuestionForm, UploadScheduleForm
-from tenders.schemas import BidContentSchema, bid_problems
+from tenders import lifecycle
+from tenders.bidding import bids
+from tenders.forming.forms import QuestionForm, UploadScheduleForm
+from tenders.bidding.content import BidContentSchema, bid_problems
+from tenders.bidding import clarifications
 
-bp = Blueprint("opportunities", __name__, url_prefix="/opportunities", template_folder="templates")
+bp = Blueprint("opportunities", __name__, url_prefix="/opportunities", template_folder="../templates")
 
 
 @bp.route("/")
@@ -30,8 +32,8 @@ def index() -> Any:
     error = None
     if cpv and not (len(cpv.split("-")[0]) == 8 and cpv.split("-")[0].isdecimal()):
         error, cpv = "Enter an 8-digit CPV code", ""
-    found = lifecycle.opportunities(db.session, page_actor(), cpv.split("-")[0] or None)
-    history = bidding.bid_history(db.session, page_actor()) if access.has_role(current_user, access.SUPPLIER) else []
+    found = clarifications.opportunities(db.session, page_actor(), cpv.split("-")[0] or None)
+    history = bids.bid_history(db.session, page_actor()) if access.has_role(current_user, access.SUPPLIER) else []
     return render_template("tenders/opportunities.html", tenders=found, cpv=cpv, error=error, history=history,
                            results_readable=lambda tender: can_read_results(page_actor(), tender))
 
@@ -41,10 +43,10 @@ def index() -> Any:
 def detail(tender_id: int) -> Any:
     require(access.can_view_opportunities(current_user))
     tender = lifecycle.get_tender(db.session, page_actor(), tender_id)
-    mine = bidding.my_bid(db.session, page_actor(), tender_id) if access.has_role(current_user, access.SUPPLIER) else None
+    mine = bids.my_bid(db.session, page_actor(), tender_id) if access.has_role(current_user, access.SUPPLIER) else None
     may = TenderActions(page_actor(), tender, bid=mine.bid if mine else None)
     return render_template("tenders/opportunity.html", tender=tender, mine=mine, may=may, question_form=QuestionForm(),
-                           questions=lifecycle.clarifications(db.session, page_actor(), tender_id),
+                           questions=clarifications.clarifications(db.session, page_actor(), tender_id),
                            quantity_text=quantity_text)
 
 
@@ -53,7 +55,7 @@ def detail(tender_id: int) -> Any:
 def ask(tender_id: int) -> Any:
     form = QuestionForm()
     if form.validate_on_submit():
-        lifecycle.ask(db.session, page_actor(), tender_id, form.question.data or "")
+        clarifications.ask(db.session, page_actor(), tender_id, form.question.data or "")
         flash("Question sent: the answer will be published to every supplier, without your name", "success")
     else:
         flash("Enter your question", "error")
@@ -113,8 +115,8 @@ def _form_problems(error: ValidationError, content: dict[str, Any],
 def bid(tender_id: int) -> Any:
     require(access.has_role(current_user, access.SUPPLIER))
     tender = lifecycle.get_tender(db.session, page_actor(), tender_id)
-    mine = bidding.my_bid(db.session, page_actor(), tender_id)
-    draft = bidding.read_draft(db.session, page_actor(), tender_id) if tender.wrapped_key else None
+    mine = bids.my_bid(db.session, page_actor(), tender_id)
+    draft = bids.read_draft(db.session, page_actor(), tender_id) if tender.wrapped_key else None
     problems: list[tuple[str, str | None]] = []
     entered: dict[Any, Any] = {}
     content: dict[str, Any] = {}
@@ -123,28 +125,28 @@ def bid(tender_id: int) -> Any:
             flash("The form expired: try again", "error")
             return redirect(url_for("opportunities.bid", tender_id=tender_id))
         content = _form_content(tender, draft)
-        entered = bidding.form_lines(content)
+        entered = bids.form_lines(content)
         try:
             bid_input = BidContentSchema().load(content)
             with undone_if_refused():
                 if request.form.get("action") == "submit":
-                    receipt = bidding.submit(db.session, page_actor(), tender_id, bid_input)
+                    receipt = bids.submit(db.session, page_actor(), tender_id, bid_input)
                     flash(f"Bid version {receipt.version} is in the box. Keep your receipt.", "success")
                     return redirect(url_for("opportunities.receipt", tender_id=tender_id, version=receipt.version))
-                bidding.save_draft(db.session, page_actor(), tender_id, bid_input)
+                bids.save_draft(db.session, page_actor(), tender_id, bid_input)
                 flash("Draft saved: only you can read it until you submit", "success")
                 return redirect(url_for("opportunities.bid", tender_id=tender_id))
         except ValidationError as error:
             problems = _form_problems(error, content, entered)
-        except bidding.BidProblems as error:
+        except bids.BidProblems as error:
             problems = [(problem, None) for problem in error.problems]
-    lines = entered if problems else bidding.draft_lines(draft)
+    lines = entered if problems else bids.draft_lines(draft)
     answers = {q["criterion"]: q for q in (content if problems else draft or {}).get("quality", [])}
     bundles = content["bundles"] if problems else "; ".join(
         "+".join(str(n) for n in b["lots"]) + ":" + b["discount_percent"] for b in (draft or {}).get("bundles", []))
     may = TenderActions(page_actor(), tender, bid=mine.bid)
     return render_template("tenders/bid.html", tender=tender, mine=mine, may=may, lines=lines, answers=answers, bundles=bundles,
-                           problems=problems, button=ConfirmForm(), upload_form=UploadScheduleForm(), tiers_text=bidding.tiers_text,
+                           problems=problems, button=ConfirmForm(), upload_form=UploadScheduleForm(), tiers_text=bids.tiers_text,
                            quantity_text=quantity_text)
 
 
@@ -157,11 +159,11 @@ def upload_schedule(tender_id: int) -> Any:
         return redirect(url_for("opportunities.bid", tender_id=tender_id))
     try:
         with undone_if_refused():
-            schedule = bidding.schedule_from_csv(form.file.data.read(bidding.MAX_SCHEDULE_BYTES + 1))
-            draft = bidding.read_draft(db.session, page_actor(), tender_id)
-            bidding.save_draft(db.session, page_actor(), tender_id,
-                               bidding.merge_schedule(draft, schedule))
-    except bidding.BidProblems as error:
+            schedule = bids.schedule_from_csv(form.file.data.read(bids.MAX_SCHEDULE_BYTES + 1))
+            draft = bids.read_draft(db.session, page_actor(), tender_id)
+            bids.save_draft(db.session, page_actor(), tender_id,
+                               bids.merge_schedule(draft, schedule))
+    except bids.BidProblems as error:
         for problem in error.problems[:50]:
             flash(problem, "error")
     else:
@@ -173,7 +175,7 @@ def upload_schedule(tender_id: int) -> Any:
 @login_required
 def schedule_template(tender_id: int) -> Any:
     require(access.can_view_opportunities(current_user))
-    return Response(bidding.schedule_template(db.session, page_actor(), tender_id), mimetype="text/csv",
+    return Response(bids.schedule_template(db.session, page_actor(), tender_id), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=price-schedule-{tender_id}.csv"})
 
 
@@ -183,10 +185,10 @@ def bid_action(tender_id: int, action: str) -> Any:
     require(access.has_role(current_user, access.SUPPLIER))
     if ConfirmForm().validate_on_submit():
         if action == "withdraw":
-            bidding.withdraw(db.session, page_actor(), tender_id)
+            bids.withdraw(db.session, page_actor(), tender_id)
             flash("Your bid is withdrawn. You may submit again until the deadline.", "success")
         else:
-            bidding.reconfirm(db.session, page_actor(), tender_id)
+            bids.reconfirm(db.session, page_actor(), tender_id)
             flash("Your bid is re-confirmed as it stands", "success")
     return redirect(url_for("opportunities.bid", tender_id=tender_id))
 
@@ -194,13 +196,13 @@ def bid_action(tender_id: int, action: str) -> Any:
 @bp.route("/<int:tender_id>/receipts/<int:version>")
 @login_required
 def receipt(tender_id: int, version: int) -> Any:
-    found = bidding.receipt(db.session, page_actor(), tender_id, version)
+    found = bids.receipt(db.session, page_actor(), tender_id, version)
     return render_template("tenders/receipt.html", receipt=found, tender_id=tender_id)
 
 
 @bp.route("/<int:tender_id>/receipts/<int:version>.txt")
 @login_required
 def receipt_text(tender_id: int, version: int) -> Any:
-    found = bidding.receipt(db.session, page_actor(), tender_id, version)
+    found = bids.receipt(db.session, page_actor(), tender_id, version)
     return Response(found.text(), mimetype="text/plain",
                     headers={"Content-Disposition": f"attachment; filename=receipt-{found.reference}-v{version}.txt"})

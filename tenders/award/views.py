@@ -18,13 +18,16 @@ from procurement.core.jobrecords import Job
 
 from procurement.parties.forms import ConfirmForm
 from procurement.parties.models import Membership, Role, User
-from tenders import award_record, evaluation, lifecycle, scoring
+from tenders import lifecycle
+from tenders.award import record
+from tenders.award import evaluation
+from tenders.award import scoring
 from tenders.lifecycle import get_tender
 from tenders.permissions import TenderActions, own_supplier
 from tenders.models import AwardDecision, TenderStatus
 from tenders.schemas import PanelSchema, ScoresSchema
 
-bp = Blueprint("evaluation", __name__, template_folder="templates")
+bp = Blueprint("evaluation", __name__, template_folder="../templates")
 
 
 def _back(tender_id: int) -> Any:
@@ -82,7 +85,7 @@ def workspace(tender_id: int) -> Any:
         marks={(m.opened_bid_id, m.criterion_id): m for e, m in seen if e.id == mine.id},
         all_marks=seen,
         rankings=evaluation.rankings(db.session, actor, tender_id) if tender.opened_at and tender.status is not TenderStatus.opened else [],
-        decisions=decisions, awards=award_record.lot_awards(db.session, tender),
+        decisions=decisions, awards=record.lot_awards(db.session, tender),
         standstill=evaluation.standstill_of(db.session, tender), may=TenderActions(actor, tender, mine=mine, panel=members),
         savings=evaluation.savings(db.session, actor, tender_id) if tender.status in (TenderStatus.awarded, TenderStatus.complete) else [],
         button=ConfirmForm(), formulas=scoring.FORMULAS, documents=lifecycle.readable_documents(db.session, actor, tender_id),

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from procurement.core.clock import now
 from suppliers.models import Supplier
-from tenders import scoring
+from tenders.award import scoring
 from tenders.models import BidLine, BidVersion, Consensus, DecisionScore, Lot, LowPriceCheck, OpenedBid, Tender
 
 

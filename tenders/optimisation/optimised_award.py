@@ -27,10 +27,16 @@ from demand import rules as demand_rules
 from demand.board import linked_offer_prices
 from procurement.parties.models import Organisation
 from suppliers.models import Supplier
-from tenders import award_model as am
-from tenders import award_record, evaluation, lifecycle, optimiser, permissions, ranking, saving_shares
+from tenders.optimisation import award_model as am
+from tenders import permissions
+from tenders.award import record
+from tenders.award import evaluation
+from tenders.optimisation import optimiser
+from tenders.award import ranking
+from tenders.optimisation import saving_shares
 from tenders.models import (AwardDecision, BidBundle, BidLine, LineStatus, Lot, OpenedBid, OptimisedAward, Tender,
                             TenderStatus)
+from tenders.forming import publication
 
 OPTIMISE_JOB = JobOptions(timeout=1800, retries=1, retry_intervals=(30,), failure_ttl=7 * 24 * 3600)
 PERCENT = Decimal(100)
@@ -50,7 +56,7 @@ class AwardRules:
 
 def set_award_rules(session: Session, actor: Any, tender_id: int, data: AwardRules) -> Tender:
     """Set on the draft; published with the tender and frozen with it."""
-    tender = lifecycle.agency_draft(session, actor, tender_id)
+    tender = publication.agency_draft(session, actor, tender_id)
     errors: dict[str, list[str]] = {}
     lots = len(tender.lots) or 1
     if not 1 <= data.max_suppliers_per_lot <= 10:
@@ -192,7 +198,7 @@ def problem_for(setting: Setting, organisations: frozenset | None = None) -> am.
                               for low, high, p in tiers)
                 offers.append(am.Offer(bid, lot.id, unit_price, bands, capacity, setting.quality.get(bid, Decimal(0))))
             else:
-                from tenders.scoring import unit_price_at
+                from tenders.award.scoring import unit_price_at
 
                 per_percent = sum((unit_price_at(priced[i][0], priced[i][1], q) * q for i, q in items), Decimal(0)) / PERCENT
                 caps = [priced[i][2] * PERCENT / q for i, q in items if priced[i][2] is not None]
@@ -392,7 +398,7 @@ def adopt(session: Session, actor: Any, tender_id: int, award_id: int) -> Optimi
     for lot in tender.lots:
         decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
         if decision is not None:
-            award_record.record_award(session, tender, lot, decision, award, ranking.rank_lot(session, tender, lot).entries)
+            record.record_award(session, tender, lot, decision, award, ranking.rank_lot(session, tender, lot).entries)
     record_event(session, actor, "award.optimised_adopted", subject=tender,
                  details={"optimised_award": award.id, "total": str(award.total)})
     return award

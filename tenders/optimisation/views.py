@@ -13,12 +13,13 @@ from procurement.parties.auth import page_actor, require
 from procurement.core import access
 from procurement.core.db import db
 from procurement.core.errors import Conflict, InvalidInput
-from tenders.evaluation_views import run_posted
+from tenders.award.views import run_posted
 from procurement.parties.forms import ConfirmForm
-from tenders import evaluation, optimised_award
+from tenders.award import evaluation
+from tenders.optimisation import optimised_award
 from tenders.permissions import TenderActions
 
-bp = Blueprint("optimised", __name__, template_folder="templates")
+bp = Blueprint("optimised", __name__, template_folder="../templates")
 
 
 def _back(tender_id: int) -> Any:

@@ -30,8 +30,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from tenders.award_explained import Comparison, compare, infeasibility_reasons, quick_award
-from tenders.award_model import (Allocation, Key, Lot, Offer, Problem, Rules, leave_cost,
+from tenders.optimisation.explained import Comparison, compare, infeasibility_reasons, quick_award
+from tenders.optimisation.award_model import (Allocation, Key, Lot, Offer, Problem, Rules, leave_cost,
                                  lowest_unit_price, price, share_weighted_score, unit_score, violations)
 
 COST, SCORE = "cost", "score"

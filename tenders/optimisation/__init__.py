@@ -1,0 +1,1 @@
+"""Optimisation: an award optimised across lots (tier prices, bundles, capacities), worked out by HiGHS."""

@@ -146,3 +146,49 @@ def test_while_queued_the_page_shows_the_jobs_state(committed_app, supplier_user
         assert import_progress(record)["note"] == "12,000 of 50,000 rows checked"
         assert record.state == "running" and import_progress(record)["progress"] == 24
         session.rollback()  # nothing committed, nothing enqueued
+
+
+def test_the_import_page_shows_the_running_job_and_its_reads_write_nothing(committed_app, supplier_user):
+    """While the job runs, the page, its progress.json and the API read the job row; none of
+    them writes (a read never writes)."""
+    from sqlalchemy import event, update
+
+    from procurement.parties.models import User
+
+    user_id, _ = supplier_user
+    record = upload(committed_app, user_id, csv_bytes(GOOD))
+    with committed_app.app_context():  # back to mid-run: no outcome yet, the job a quarter through
+        db.session.execute(update(CatalogueImport).where(CatalogueImport.id == record.id).values(outcome=None))
+        db.session.execute(update(Job).where(Job.id == record.job_id).values(
+            status=JobStatus.running, progress=24, progress_note="12,000 of 50,000 rows checked"))
+        db.session.commit()
+        email = db.session.get(User, user_id).email
+        token = factories.token_for(db.session, db.session.get(User, user_id))
+        db.session.commit()
+        engine = db.bound(committed_app).engine
+        with fresh_browser(committed_app) as browser:
+            sign_in(browser, email, factories.PASSWORD)
+            seen = []
+
+            def record_statement(conn, cursor, statement, *args):
+                seen.append(statement)
+
+            event.listen(engine, "before_cursor_execute", record_statement)
+            try:
+                page = browser.get(f"/catalogue/imports/{record.id}").get_data(as_text=True)
+                live = browser.get(f"/catalogue/imports/{record.id}/progress.json").get_json()
+                listed = browser.get("/catalogue/imports").get_data(as_text=True)
+                api = browser.get(f"/api/v1/catalogue/imports/{record.id}",
+                                  headers={"Authorization": f"Bearer {token}"}).get_json()
+            finally:
+                event.remove(engine, "before_cursor_execute", record_statement)
+    assert 'data-finished="false"' in page and "Running" in page and "12,000 of 50,000 rows checked" in page
+    assert 'value="24"' in page and "offers added" not in page
+    assert live == {"status": "running", "progress": 24, "note": "12,000 of 50,000 rows checked", "message": "",
+                    "finished": False}
+    assert "Running" in listed
+    assert (api["status"], api["outcome"], api["progress"], api["progress_note"]) == (
+        "running", None, 24, "12,000 of 50,000 rows checked")
+    written = [s for s in seen if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+               and not s.lstrip().startswith("UPDATE api_token SET last_used_at")]
+    assert any("FROM job" in s for s in seen) and written == []

@@ -99,7 +99,7 @@ def _reset_offers(state: dict[str, Any]) -> None:
 
 
 def _import(state: dict[str, Any]) -> None:
-    from catalogue.importing import begin_import, run_import
+    from catalogue.importing import run_import
     from catalogue.services import start_import
     from procurement.core.access import SystemActor
 
@@ -110,11 +110,9 @@ def _import(state: dict[str, Any]) -> None:
                               stream=stream, mode="all_or_nothing", upload_dir=state["folder"] / "uploads",
                               max_bytes=1 << 32, enqueue=False)
     session.commit()
-    begin_import(session, record.id)
-    session.commit()
     record = run_import(session, record.id)
     session.commit()
-    assert record.status.value == "done" and record.offers_created == ROWS, record.message
+    assert record.state == "done" and record.offers_created == ROWS, record.message
     state["rates"].append(ROWS / (time.perf_counter() - start))
 
 

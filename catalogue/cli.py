@@ -23,7 +23,7 @@ catalogue_cli = AppGroup("catalogue", help="The shared catalogue.")
               show_default=True)
 def import_command(file: Path, supplier: str, mode: str) -> None:
     """Import FILE (CSV or XLSX) into SUPPLIER's catalogue."""
-    from catalogue.importing import begin_import, run_import
+    from catalogue.importing import estimate_rows, run_import
     from catalogue.services import start_import
     from suppliers.models import Supplier
 
@@ -42,23 +42,22 @@ def import_command(file: Path, supplier: str, mode: str) -> None:
         click.echo(f"Error: {error.message}", err=True)
         sys.exit(2)
     session.commit()
-    begin_import(session, record.id)
-    session.commit()
-    with click.progressbar(length=record.rows_total or 0, label=f"Importing {file.name}",
-                           show_pos=True) as bar:
+    # In this process, with no job row: the bar is the progress, the import row the result.
+    with click.progressbar(length=estimate_rows(Path(record.stored_path), record.file_format) or 0,
+                           label=f"Importing {file.name}", show_pos=True) as bar:
         seen = [0]
 
-        def report(done: int, _total: int | None) -> None:
+        def report(done: int, _estimated: int | None) -> None:
             bar.update(done - seen[0])
             seen[0] = done
 
         record = run_import(session, record.id, report)
         bar.update(max(0, record.rows_done - seen[0]))
     session.commit()
-    click.echo(f"{record.status.value}: {record.message}")
+    click.echo(f"{record.state}: {record.message}")
     if record.rows_invalid:
         click.echo(f"{record.rows_invalid} rows with errors; report: flask catalogue errors {record.id}")
-    sys.exit(0 if record.status.value == "done" else 1)
+    sys.exit(0 if record.state == "done" else 1)
 
 
 @catalogue_cli.command("errors")

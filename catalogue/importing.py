@@ -3,7 +3,8 @@
 
 All-or-nothing (the default) merges only when no row is bad; "valid rows" merges the good
 ones. Either way the bad rows are reported (row, column, message). Re-importing the same file
-changes nothing; a changed price is updated and kept in the price history.
+changes nothing; a changed price is updated and kept in the price history. The job that runs
+an import is catalogue/jobs.py's; the CLI and the benchmark call run_import in-process.
 """
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from sqlalchemy import Engine, bindparam, select, text, update
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
-from catalogue.models import CatalogueImport, ImportMode, ImportStatus
+from catalogue.models import CatalogueImport, ImportMode, ImportOutcome
 from catalogue.rows import STAGE_FIELDS, RowValidator, header_positions
 from catalogue.spreadsheets import FileProblem, count_csv_rows, iter_rows, xlsx_row_count
+from procurement.core.access import SystemActor
+from procurement.core.audit import record_event
 from procurement.core.clock import now
 from procurement.core.db import on_postgresql, UTCDateTime
 from procurement.parties.models import CpvCode
@@ -108,6 +111,15 @@ class _Stager:
                              [dict(zip(_STAGED, _sqlite_values(r))) for r in self.rows])
         self.rows.clear()
 
+    def abort(self, exc: BaseException) -> None:
+        """Cancel an open COPY (the server then fails the transaction, which the caller rolls
+        back); without this the connection would still be copying and refuse the rollback."""
+        if self._copy is not None:
+            self._copy_cm.__exit__(type(exc), exc, exc.__traceback__)
+            self._copy = None
+            self._cursor.close()
+        self.rows.clear()
+
     def finish(self) -> None:
         if self._copy is not None:
             self._copy_cm.__exit__(None, None, None)
@@ -166,30 +178,39 @@ def _merge(session: Session, record: CatalogueImport, actor_id: int | None, acto
     return created, changed - created
 
 
-def begin_import(session: Session, import_id: int) -> CatalogueImport | None:
-    """Mark the import running (the job commits this at once). None if it already finished:
-    running the job twice changes nothing."""
+def run_import(
+    session: Session, import_id: int, report_progress: Callable[[int, int | None], None] | None = None
+) -> CatalogueImport:
+    """Validate, stage and merge the import's file in the caller's transaction (the caller
+    commits), and record its outcome. `report_progress(rows_checked, rows_estimated)` is called
+    every PROGRESS_EVERY_SECONDS while rows are checked. Idempotent: an import that already has
+    an outcome is returned as it is. A file that turns out unreadable past its header is the
+    import's outcome (failed, with the reason), not an error: trying again would not help."""
     record = session.get(CatalogueImport, import_id)
     if record is None:
         raise LookupError(f"no catalogue import {import_id}")
-    if record.status in (ImportStatus.done, ImportStatus.rejected):
-        return None
-    record.status, record.started_at, record.message = ImportStatus.running, now(), ""
-    record.rows_done = 0
-    record.rows_total = estimate_rows(Path(record.stored_path), record.file_format)
+    if record.outcome is not None:
+        return record
+    started = now()
+    try:
+        with session.begin_nested():
+            _stage_and_merge(session, record, report_progress)
+    except FileProblem as problem:
+        record.outcome, record.message = ImportOutcome.failed, str(problem)
+        record.rows_done = record.rows_invalid = record.rows_total = 0
+    record.started_at, record.finished_at = started, now()
+    record_event(session, SystemActor("job:catalogue_import"), f"catalogue_import.{record.outcome.value}",
+                 subject=record, details={"rows": record.rows_done, "invalid": record.rows_invalid,
+                                          "created": record.offers_created, "updated": record.offers_updated})
     session.flush()
     return record
 
 
-def run_import(
-    session: Session, import_id: int, report_progress: Callable[[int, int | None], None] | None = None
-) -> CatalogueImport:
-    """Validate, stage and merge, in the caller's transaction (the caller commits). Until the
-    merge nothing here writes to the main tables, so progress can be written alongside."""
-    record = session.get(CatalogueImport, import_id)
-    if record is None:
-        raise LookupError(f"no catalogue import {import_id}")
+def _stage_and_merge(
+    session: Session, record: CatalogueImport, report_progress: Callable[[int, int | None], None] | None
+) -> None:
     path = Path(record.stored_path)
+    estimated = estimate_rows(path, record.file_format)
     codes = session.execute(select(CpvCode.code, CpvCode.check_digit)).all()
     check_digits = {code: digit for code, digit in codes}
     rows = iter_rows(path, record.file_format)
@@ -198,18 +219,22 @@ def run_import(
     stager = _Stager(session)
     done = 0
     last_report = time.monotonic()
-    for row_number, cells in enumerate(rows, start=2):
-        if not any(c.strip() for c in cells if c):
-            continue  # blank lines are not rows
-        staged, errors = validator.validate(cells)
-        if errors:
-            stager.add_errors(row_number, validator.sku_of(cells), errors)
-        else:
-            stager.add_row(row_number, staged)
-        done += 1
-        if report_progress and time.monotonic() - last_report > PROGRESS_EVERY_SECONDS:
-            report_progress(done, record.rows_total)
-            last_report = time.monotonic()
+    try:
+        for row_number, cells in enumerate(rows, start=2):
+            if not any(c.strip() for c in cells if c):
+                continue  # blank lines are not rows
+            staged, errors = validator.validate(cells)
+            if errors:
+                stager.add_errors(row_number, validator.sku_of(cells), errors)
+            else:
+                stager.add_row(row_number, staged)
+            done += 1
+            if report_progress and time.monotonic() - last_report > PROGRESS_EVERY_SECONDS:
+                report_progress(done, estimated)
+                last_report = time.monotonic()
+    except BaseException as exc:
+        stager.abort(exc)
+        raise
     if done == 0:
         stager.add_errors(1, None, [("file", "has no data rows under the header")])
     stager.finish()
@@ -221,7 +246,7 @@ def run_import(
     """), {"import_id": record.id})
     record.rows_done, record.rows_invalid, record.rows_total = done, invalid, done
     if invalid and record.mode is ImportMode.all_or_nothing:
-        record.status = ImportStatus.rejected
+        record.outcome = ImportOutcome.rejected
         record.message = (f"{invalid} of {done} rows have errors, so nothing was imported. "
                           "Correct them and upload the file again, or import only the valid rows.")
     else:
@@ -229,10 +254,9 @@ def run_import(
         valid = done - invalid
         record.offers_created, record.offers_updated = created, updated
         record.offers_unchanged = valid - created - updated
-        record.status = ImportStatus.done
+        record.outcome = ImportOutcome.done
         record.message = (f"{created} offers added, {updated} updated, {record.offers_unchanged} unchanged"
                           + (f"; {invalid} rows with errors were left out" if invalid else ""))
-    record.finished_at = now()
     if on_postgresql(session) and done >= ANALYZE_AFTER_ROWS:
         # Fresh statistics, or the planner misjudges searches over the new rows; and the new
         # rows moved out of the full-text index's pending list, which every search scans.
@@ -240,26 +264,3 @@ def run_import(
         session.execute(text("SELECT gin_clean_pending_list('ix_offer_search')"))
     session.execute(text("DROP TABLE IF EXISTS offer_stage"))
     session.flush()
-    return record
-
-
-def progress_reporter(session: Session, engine: Engine, import_id: int) -> Callable[[int, int | None], None]:
-    """Writes how far `session`'s import has got. On PostgreSQL on a connection of its own, so
-    pages see it while the import runs. SQLite has one writer at a time and the import is it
-    (the job begins as a writer, see db.writing): a second connection would wait for the
-    import's transaction and give up ("database is locked"), or, had the import begun by
-    reading, its commit would stop the import from writing at all. There progress goes into
-    the import's own transaction, as the shared job code does, and shows when that commits."""
-    progress = update(CatalogueImport).where(CatalogueImport.id == import_id)
-
-    if engine.dialect.name != "postgresql":
-        def report_in_transaction(done: int, total: int | None) -> None:
-            session.execute(progress.values(rows_done=done, rows_total=total))
-
-        return report_in_transaction
-
-    def report(done: int, total: int | None) -> None:
-        with engine.begin() as connection:
-            connection.execute(progress.values(rows_done=done, rows_total=total))
-
-    return report

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from procurement.core.clock import now
 from procurement.core.db import Base, ExactDecimal, str_enum
+from procurement.core.jobrecords import Job
 
 
 class OfferStatus(str, enum.Enum):
@@ -24,12 +25,12 @@ class ImportMode(str, enum.Enum):
     valid_rows = "valid_rows"
 
 
-class ImportStatus(str, enum.Enum):
-    queued = "queued"
-    running = "running"
+class ImportOutcome(str, enum.Enum):
+    """What came of an import. Whether it is still queued or running is its job's to say."""
+
     done = "done"          # rows written (or nothing to change)
     rejected = "rejected"  # all-or-nothing and some row was bad: nothing written
-    failed = "failed"      # the job itself failed
+    failed = "failed"      # the file could not be read past its header: nothing written
 
 
 class CatalogueItem(Base):
@@ -106,7 +107,8 @@ class OfferPriceChange(Base):
 
 
 class CatalogueImport(Base):
-    """One uploaded file; the row is the job's source of truth and its live progress."""
+    """One uploaded file and, once its job has run, the result: rows, offers and outcome. Its job
+    row (kind "catalogue_import") says whether it is queued or running and how far it has got."""
 
     __tablename__ = "catalogue_import"
 
@@ -118,7 +120,8 @@ class CatalogueImport(Base):
     stored_path: Mapped[str] = mapped_column(String(500))
     file_format: Mapped[str] = mapped_column(String(4))
     mode: Mapped[ImportMode] = mapped_column(str_enum(ImportMode, "import_mode"))
-    status: Mapped[ImportStatus] = mapped_column(str_enum(ImportStatus, "import_status"), default=ImportStatus.queued)
+    job_id: Mapped[Optional[int]] = mapped_column(ForeignKey("job.id", ondelete="SET NULL"), index=True)
+    outcome: Mapped[Optional[ImportOutcome]] = mapped_column(str_enum(ImportOutcome, "import_outcome"))
     rows_total: Mapped[Optional[int]]
     rows_done: Mapped[int] = mapped_column(default=0)
     rows_invalid: Mapped[int] = mapped_column(default=0)
@@ -129,6 +132,16 @@ class CatalogueImport(Base):
     created_at: Mapped[datetime] = mapped_column(default=now)
     started_at: Mapped[Optional[datetime]]
     finished_at: Mapped[Optional[datetime]]
+
+    job: Mapped[Optional[Job]] = relationship()
+
+    @property
+    def state(self) -> str:
+        """The outcome once there is one; until then the job's status (queued, running, or failed
+        and waiting to be tried again). An import run in-process by the CLI has no job."""
+        if self.outcome is not None:
+            return self.outcome.value
+        return self.job.status.value if self.job is not None else "pending"
 
 
 class ImportRowError(Base):

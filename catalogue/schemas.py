@@ -120,7 +120,13 @@ class ImportSchema(Schema):
     supplier_id = fields.Int()
     filename = fields.Str()
     mode = fields.Enum(ImportMode, by_value=True)
-    status = fields.Function(lambda r: r.status.value)
+    status = fields.Str(attribute="state", metadata={
+        "description": "queued, running or failed (the job's, until there is an outcome), then done, rejected or failed"})
+    outcome = fields.Function(lambda r: r.outcome.value if r.outcome else None, allow_none=True)
+    job_id = fields.Int(allow_none=True)
+    progress = fields.Function(lambda r: 100 if r.outcome else r.job.progress if r.job else 0,
+                               metadata={"description": "Percent, from the import's job"})
+    progress_note = fields.Function(lambda r: "" if r.outcome or r.job is None else r.job.progress_note)
     rows_total = fields.Int(allow_none=True)
     rows_done = fields.Int()
     rows_invalid = fields.Int()

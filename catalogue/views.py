@@ -158,16 +158,15 @@ def _upload_dir() -> Path:
 @login_required
 def import_status(import_id: int) -> Any:
     record = services.get_import(db.session, page_actor(), import_id)
-    return render_template("catalogue/import.html", record=record)
+    return render_template("catalogue/import.html", record=record, live=services.import_progress(record))
 
 
 @bp.route("/imports/<int:import_id>/progress.json")
 @login_required
 def import_progress(import_id: int) -> Any:
-    """Polled by the import page for its live status (read-only)."""
-    record = services.get_import(db.session, page_actor(), import_id)
-    return {"status": record.status.value, "rows_done": record.rows_done, "rows_total": record.rows_total,
-            "message": record.message, "finished": record.finished_at is not None}
+    """Polled by the import page for its live status: the job row's progress, then the
+    import row's result (read-only)."""
+    return services.import_progress(services.get_import(db.session, page_actor(), import_id))
 
 
 @bp.route("/imports/<int:import_id>/errors.csv")

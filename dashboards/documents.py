@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalogue.models import CatalogueImport
 from procurement.core.documents import Document
 from procurement.core.errors import NotFound
 from procurement.parties.models import Organisation
@@ -37,6 +38,9 @@ def job_subjects(session: Session, jobs: list[Any]) -> dict[int, str]:
         select(TenderParticipant.id, TenderParticipant.tender_id, Organisation.name)
         .join(Organisation, Organisation.id == TenderParticipant.organisation_id)
         .where(TenderParticipant.id.in_(ids("tender_participant"))))}
+    imports = {i: f"{supplier}'s catalogue file {filename}" for i, filename, supplier in session.execute(
+        select(CatalogueImport.id, CatalogueImport.filename, Supplier.legal_name)
+        .join(Supplier, Supplier.id == CatalogueImport.supplier_id).where(CatalogueImport.id.in_(ids("catalogue_import"))))}
     out = {}
     for job in jobs:
         if job.subject_type == "tender":
@@ -47,6 +51,8 @@ def job_subjects(session: Session, jobs: list[Any]) -> dict[int, str]:
             out[job.id] = bids.get(job.subject_id, "a tender")
         elif job.subject_type == "tender_participant":
             out[job.id] = participants.get(job.subject_id, "an organisation")
+        elif job.subject_type == "catalogue_import":
+            out[job.id] = imports.get(job.subject_id, "a catalogue import")
         elif job.subject_type == "report_request":
             out[job.id] = f"savings report request {job.subject_id}"
         else:

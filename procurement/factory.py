@@ -81,6 +81,7 @@ def _wire(app: Flask, api: Api) -> None:
     """The composition root: every package's pages and API, the signals between domains and
     the job kinds, wired here and nowhere else (nothing below imports this module)."""
     from catalogue import api as catalogue_api
+    from catalogue import jobs as catalogue_jobs
     from catalogue import views as catalogue_views
     from dashboards import documents_api, documents_views
     from dashboards import views as dashboard_views
@@ -126,7 +127,8 @@ def _wire(app: Flask, api: Api) -> None:
     csrf.exempt(_api_not_found)
     cli.register(app)
     requirement_leaving.connect(pooling.requirement_left)
-    register_kinds(*tender_documents.JOB_KINDS, *optimised_award.JOB_KINDS, *savings.JOB_KINDS)
+    register_kinds(*catalogue_jobs.JOB_KINDS, *tender_documents.JOB_KINDS, *optimised_award.JOB_KINDS,
+                   *savings.JOB_KINDS)
     register_tasks(*tender_jobs.SCHEDULED)
     if app.config["SCHEDULE_IN_PROCESS"] and not app.config.get("REDIS_URL") and not app.testing:
         @app.before_request

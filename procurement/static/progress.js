@@ -1,18 +1,21 @@
-// Live status of a background job: polls its progress URL and updates the page (and its
-// aria-live region) until the job has finished, then reloads once to show the result.
+// Live status of a catalogue import: polls its progress URL (the import's job row until the
+// import has its outcome) and updates the page's aria-live region until it has finished, then
+// reloads once to show the result.
 const box = document.getElementById("import-progress");
 if (box && box.dataset.finished !== "true") {
   const bar = box.querySelector("progress");
   const status = box.querySelector("[data-field=status]");
-  const rows = box.querySelector("[data-field=rows]");
+  const note = box.querySelector("[data-field=note]");
+  const message = box.querySelector("[data-field=message]");
   const poll = async () => {
     const response = await fetch(box.dataset.progressUrl, { headers: { Accept: "application/json" } });
     if (!response.ok) return;
     const p = await response.json();
     status.textContent = p.status.charAt(0).toUpperCase() + p.status.slice(1);
-    rows.textContent = p.rows_done.toLocaleString("en-GB") + (p.rows_total == null ? "" : " of " + p.rows_total.toLocaleString("en-GB"));
-    if (p.rows_total) { bar.max = p.rows_total; }
-    bar.value = p.rows_done;
+    note.textContent = p.note ? ": " + p.note : "";
+    if (message) { message.textContent = p.message; }
+    bar.value = p.progress;
+    bar.textContent = p.progress + "%";
     if (p.finished) { window.location.reload(); } else { setTimeout(poll, 1000); }
   };
   setTimeout(poll, 1000);

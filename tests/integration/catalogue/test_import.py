@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from catalogue.models import CatalogueImport, ImportRowError, ImportStatus, Offer, OfferPriceChange, OfferStatus
+from catalogue.models import CatalogueImport, ImportRowError, ImportOutcome, Offer, OfferPriceChange, OfferStatus
 from catalogue.services import import_errors_csv, start_import
 from procurement.core.db import db
 from procurement.core.errors import InvalidInput, PermissionDenied
@@ -64,7 +64,7 @@ def offers_of(app, supplier_id):
 def test_a_good_file_is_imported(committed_app, supplier_user):
     user_id, supplier_id = supplier_user
     record = upload(committed_app, user_id, csv_bytes(GOOD))
-    assert record.status is ImportStatus.done, record.message
+    assert record.outcome is ImportOutcome.done, record.message
     assert (record.rows_done, record.rows_invalid, record.offers_created) == (3, 0, 3)
     offers = offers_of(committed_app, supplier_id)
     laptop = offers["LAP-1"]
@@ -114,7 +114,7 @@ def test_all_or_nothing_writes_nothing_and_reports_every_bad_row(committed_app, 
     user_id, supplier_id = supplier_user
     rows = GOOD + [row for row, _ in BAD_ROWS]
     record = upload(committed_app, user_id, csv_bytes(rows))
-    assert record.status is ImportStatus.rejected and record.rows_invalid == len(BAD_ROWS)
+    assert record.outcome is ImportOutcome.rejected and record.rows_invalid == len(BAD_ROWS)
     assert offers_of(committed_app, supplier_id) == {}
     with committed_app.app_context():
         errors = db.session.execute(select(ImportRowError.row_number, ImportRowError.column)
@@ -125,7 +125,7 @@ def test_all_or_nothing_writes_nothing_and_reports_every_bad_row(committed_app, 
 def test_valid_rows_mode_imports_the_good_ones(committed_app, supplier_user):
     user_id, supplier_id = supplier_user
     record = upload(committed_app, user_id, csv_bytes(GOOD + [row for row, _ in BAD_ROWS]), mode="valid_rows")
-    assert record.status is ImportStatus.done and record.offers_created == 3
+    assert record.outcome is ImportOutcome.done and record.offers_created == 3
     assert set(offers_of(committed_app, supplier_id)) == {"LAP-1", "MON-1", "CRM-1"}
 
 
@@ -154,7 +154,7 @@ def test_an_xlsx_file_is_imported(committed_app, supplier_user, tmp_path):
     path = tmp_path / "offers.xlsx"
     workbook.save(path)
     record = upload(committed_app, user_id, path.read_bytes(), filename="offers.xlsx")
-    assert record.status is ImportStatus.done, record.message
+    assert record.outcome is ImportOutcome.done, record.message
     assert offers_of(committed_app, supplier_id)["LAP-1"].list_price == Decimal("812.50")
 
 
@@ -210,6 +210,7 @@ def test_upload_through_the_api_then_follow_the_job(committed_app, supplier_user
     import_id = response.get_json()["id"]
     status = client.get(f"/api/v1/catalogue/imports/{import_id}", headers=headers).get_json()
     assert status["status"] == "done" and status["rows_done"] == 4 and status["rows_invalid"] == 1
+    assert status["outcome"] == "done" and status["progress"] == 100 and status["job_id"] is not None
     report = client.get(f"/api/v1/catalogue/imports/{import_id}/errors", headers=headers)
     assert report.mimetype == "text/csv" and "5,cpv_code," in report.get_data(as_text=True)
     refused = client.post("/api/v1/catalogue/imports", headers=headers, content_type="multipart/form-data",
@@ -234,8 +235,9 @@ def test_upload_through_the_page_shows_the_result(committed_app, supplier_user):
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "3 offers added" in page
     progress = client.get(response.headers["Location"] + "/progress.json").get_json()
-    assert progress == {"status": "done", "rows_done": 3, "rows_total": 3, "message": progress["message"],
+    assert progress == {"status": "done", "progress": 100, "note": "3 rows checked", "message": progress["message"],
                         "finished": True}
+    assert "3 offers added" in progress["message"]
     empty = client.post("/catalogue/imports", content_type="multipart/form-data", data={
         "csrf_token": token, "mode": "all_or_nothing", "file": (io.BytesIO(b""), "offers.csv")})
     assert empty.status_code == 200 and "The file is empty" in empty.get_data(as_text=True)
@@ -261,7 +263,7 @@ def test_many_bad_rows_and_repeated_skus_are_all_reported(committed_app, supplie
     rows = [[f"R-{n % 4000}", "x", "", "", "", "", "30213100" if n % 2 else "bad", "each", "1", "", "", "", "", "", ""]
             for n in range(6000)]
     record = upload(committed_app, user_id, csv_bytes(rows), mode="valid_rows")
-    assert record.status is ImportStatus.done and record.rows_done == 6000
+    assert record.outcome is ImportOutcome.done and record.rows_done == 6000
     with committed_app.app_context():
         messages = db.session.scalars(select(ImportRowError.message).where(
             ImportRowError.import_id == record.id, ImportRowError.row_number == 4002)).all()
@@ -272,38 +274,39 @@ def test_many_bad_rows_and_repeated_skus_are_all_reported(committed_app, supplie
 
 def test_progress_written_while_the_import_holds_its_transaction(committed_app, supplier_user, monkeypatch, backend):
     """Progress after every row, so every report falls inside the import's open transaction
-    (as on a busy machine, where staging outlasts the reporting interval). On SQLite progress
-    written from a second connection made the import fail with "database is locked"; on
-    PostgreSQL a page must see it while the import runs."""
+    (as on a busy machine, where staging outlasts the reporting interval). It goes to the
+    import's job row through the job system's one progress writer: on SQLite a second
+    connection writing it would make the import fail with "database is locked"; on PostgreSQL
+    a page must see it while the import runs."""
     from sqlalchemy import create_engine
 
     from catalogue import importing, jobs
+    from procurement.core.jobrecords import Job
 
     monkeypatch.setattr(importing, "PROGRESS_EVERY_SECONDS", -1.0)
-    # A page's view of the row: a plain engine of its own, outside the job's writer context.
+    # A page's view of the job row: a plain engine of its own, outside the job's writer context.
     page = create_engine(committed_app.config["DATABASE_URL"])
-    reporter, seen = jobs.progress_reporter, []
+    rows_checked, seen = jobs.rows_checked, []
 
-    def watched_reporter(session, engine, import_id):
-        report = reporter(session, engine, import_id)
-
-        def watched(done, total):
-            report(done, total)
+    def watched_rows_checked(progress):
+        def watched(done, estimated):
+            report(done, estimated)
             with page.connect() as connection:
-                seen.append((done, connection.scalar(
-                    select(CatalogueImport.rows_done).where(CatalogueImport.id == import_id))))
+                seen.append((done, connection.scalar(select(Job.progress_note).where(
+                    Job.kind == "catalogue_import").order_by(Job.id.desc()).limit(1))))
 
+        report = rows_checked(progress)
         return watched
 
-    monkeypatch.setattr(jobs, "progress_reporter", watched_reporter)
+    monkeypatch.setattr(jobs, "rows_checked", watched_rows_checked)
     user_id, _ = supplier_user
     rows = GOOD + [["B-1", "Bad CPV", "", "", "", "", "12345678", "each", "10", "", "", "", "", "", ""]]
     try:
         record = upload(committed_app, user_id, csv_bytes(rows), mode="valid_rows")
     finally:
         page.dispose()
-    assert record.status is ImportStatus.done, record.message
+    assert record.outcome is ImportOutcome.done, record.message
     assert (record.rows_done, record.rows_invalid, record.offers_created) == (4, 1, 3)
     assert [done for done, _ in seen] == [1, 2, 3, 4]
     if backend == "postgresql":
-        assert [visible for _, visible in seen] == [1, 2, 3, 4]
+        assert [note for _, note in seen] == [f"{n} of 4 rows checked" for n in (1, 2, 3, 4)]

@@ -89,3 +89,40 @@ def test_order_summaries_keyed_the_old_way_move_onto_participants(backend, tmp_p
                 assert [tuple(k) for k in keyed] == [("organisation", old)], table
     finally:
         engine.dispose()
+
+
+def test_unfinished_catalogue_imports_get_a_job_row_and_finished_ones_keep_their_outcome(backend, tmp_path):
+    """0014: an import still queued or running gets a queued job row (for the sweeper to hand
+    to RQ); one finished keeps its outcome; and back down, each gets its status again."""
+    from sqlalchemy import text
+
+    url = fresh_database_url(backend, "ljp_test_migrations", tmp_path)
+    migrate.upgrade(url, "0013_tender_participant")
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO supplier (id, legal_name, is_sme, is_voluntary_sector, contact_name, contact_email, created_at)"
+                " VALUES (1, 'Acme', true, false, 'A', 'a@example.org', '2026-12-01 10:00:00')"))
+            for import_id, status in [(1, "queued"), (2, "running"), (3, "done"), (4, "rejected")]:
+                connection.execute(text(
+                    "INSERT INTO catalogue_import (id, supplier_id, uploaded_by_label, filename, stored_path, file_format,"
+                    " mode, status, rows_done, rows_invalid, offers_created, offers_updated, offers_unchanged, message,"
+                    " created_at) VALUES (:id, 1, 'someone', 'f.csv', '/x/f.csv', 'csv', 'all_or_nothing', :status,"
+                    " 0, 0, 0, 0, 0, '', '2026-12-01 10:00:00')"), {"id": import_id, "status": status})
+        migrate.upgrade(url)
+        with engine.connect() as connection:
+            imports = connection.execute(text(
+                "SELECT catalogue_import.id, outcome, job.kind, job.subject_id, job.status FROM catalogue_import"
+                " LEFT JOIN job ON job.id = catalogue_import.job_id ORDER BY catalogue_import.id")).all()
+        assert [tuple(row) for row in imports] == [
+            (1, None, "catalogue_import", 1, "queued"), (2, None, "catalogue_import", 2, "queued"),
+            (3, "done", None, None, None), (4, "rejected", None, None, None)]
+        migrate.downgrade(url, "0013_tender_participant")
+        with engine.connect() as connection:
+            statuses = connection.execute(text("SELECT id, status FROM catalogue_import ORDER BY id")).all()
+            jobs = connection.execute(text("SELECT count(*) FROM job")).scalar()
+        assert [tuple(row) for row in statuses] == [(1, "queued"), (2, "queued"), (3, "done"), (4, "rejected")]
+        assert jobs == 0
+    finally:
+        engine.dispose()

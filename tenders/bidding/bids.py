@@ -255,14 +255,19 @@ def submit(session: Session, actor: Any, tender_id: int, bid_input: BidInput | N
     return _receipt(tender, bid, version)
 
 
-def withdraw(session: Session, actor: Any, tender_id: int) -> Bid:
+def _submitted_bid(session: Session, actor: Any, tender_id: int, may: Any) -> tuple[Tender, Bid]:
+    """The actor's bid in the locked tender, once `may(actor, tender, bid)` allows the act."""
     supplier_id = _own_supplier(actor)
-    get_tender(session, actor, tender_id)
+    get_tender(session, actor, tender_id)  # visibility (locked() then makes the clock's moves)
     tender = locked(session, tender_id)
-    permissions.can_bid(actor, tender).enforce()
     bid = _bid_for(session, tender, supplier_id)
-    permissions.can_withdraw_bid(actor, tender, bid).enforce()
+    may(actor, tender, bid).enforce()
     assert bid is not None
+    return tender, bid
+
+
+def withdraw(session: Session, actor: Any, tender_id: int) -> Bid:
+    tender, bid = _submitted_bid(session, actor, tender_id, permissions.can_withdraw_bid)
     for version in bid.versions:
         if version.state is VersionState.submitted:
             version.state = VersionState.withdrawn
@@ -273,13 +278,7 @@ def withdraw(session: Session, actor: Any, tender_id: int) -> Bid:
 
 def reconfirm(session: Session, actor: Any, tender_id: int) -> Bid:
     """After an amendment: the supplier confirms its bid stands as submitted."""
-    supplier_id = _own_supplier(actor)
-    get_tender(session, actor, tender_id)
-    tender = locked(session, tender_id)
-    permissions.can_bid(actor, tender).enforce()
-    bid = _bid_for(session, tender, supplier_id)
-    permissions.can_reconfirm_bid(actor, tender, bid).enforce()
-    assert bid is not None
+    tender, bid = _submitted_bid(session, actor, tender_id, permissions.can_reconfirm_bid)
     bid.needs_reconfirmation, bid.updated_at = False, now()
     record_event(session, actor, "bid.reconfirmed", subject=bid, details={"tender_id": tender.id})
     return bid

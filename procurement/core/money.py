@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 PENNY = Decimal("0.01")
 TENTH = Decimal("0.1")
+MOST = Decimal("999999999999.99")  # the largest amount a money column (NUMERIC(14, 2)) holds
 
 
 def pennies(amount: Decimal) -> Decimal:

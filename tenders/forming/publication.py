@@ -12,6 +12,7 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from procurement.core.money import MOST, in_pennies
 from procurement.core.audit import record_event
 from procurement.core.clock import now
 from procurement.core.documents import storage
@@ -83,6 +84,9 @@ def set_details(session: Session, actor: Any, tender_id: int, data: TenderDetail
             errors.setdefault("lot_values", []).append(f"There is no lot {number}")
         elif value is not None and (not value.is_finite() or value <= 0):
             errors.setdefault("lot_values", []).append(f"Lot {number}: the estimated value must be more than 0")
+        elif value is not None and (value > MOST or not in_pennies(value)):
+            errors.setdefault("lot_values", []).append(
+                f"Lot {number}: the estimated value must be in pounds and pence, at most £{MOST:,}")
     for number, title in data.lot_titles.items():
         if number not in lots:
             errors.setdefault("lot_titles", []).append(f"There is no lot {number}")

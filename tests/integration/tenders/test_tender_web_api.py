@@ -228,7 +228,9 @@ def test_the_agency_names_each_lot_as_suppliers_will_see_it(app, session):
         for fields, message in (({"lot-title-1": "   "}, "Lot 1: enter a title of at most 200 characters"),
                                 ({"lot-title-1": "x" * 201}, "Lot 1: enter a title"),
                                 ({"lot-title-x": "Laptops"}, "There is no lot x"),
-                                ({"lot-value-1": "NaN"}, "Lot 1: the estimated value must be more than 0")):
+                                ({"lot-value-1": "NaN"}, "Lot 1: the estimated value must be more than 0"),
+                                ({"lot-value-1": "1e999999"}, "Lot 1: the estimated value must be in pounds and pence"),
+                                ({"lot-value-1": "120000.005"}, "Lot 1: the estimated value must be in pounds and pence")):
             response = browser.post(f"/tenders/{tender.id}/details", data={"csrf_token": token, **_details(**fields)})
             assert response.status_code == 302
             assert message in browser.get(f"/tenders/{tender.id}").get_data(as_text=True)

@@ -21,14 +21,9 @@ NOT_YET_REWRITTEN = {
     "dashboards/templates/documents/jobs.html",
     "demand/templates/demand/requirement.html",
     "tenders/templates/tenders/awards.html",
-    "tenders/templates/tenders/bid.html",
-    "tenders/templates/tenders/opportunities.html",
-    "tenders/templates/tenders/opportunity.html",
     "tenders/templates/tenders/pdf/assessment_letter.html",
     "tenders/templates/tenders/pdf/contract_award_notice.html",
     "tenders/templates/tenders/pools.html",
-    "tenders/templates/tenders/receipt.html",
-    "tenders/templates/tenders/results.html",
 }
 
 

@@ -20,8 +20,6 @@ NOT_YET_REWRITTEN = {
     "catalogue/templates/catalogue/offer.html",
     "dashboards/templates/documents/jobs.html",
     "demand/templates/demand/requirement.html",
-    "tenders/templates/tenders/pdf/assessment_letter.html",
-    "tenders/templates/tenders/pdf/contract_award_notice.html",
 }
 
 

@@ -17,9 +17,6 @@ LONGEST = 160
 NOT_YET_REWRITTEN = {
     "catalogue/templates/catalogue/import.html",
     "catalogue/templates/catalogue/imports.html",
-    "catalogue/templates/catalogue/offer.html",
-    "dashboards/templates/documents/jobs.html",
-    "demand/templates/demand/requirement.html",
 }
 
 

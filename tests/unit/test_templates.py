@@ -17,26 +17,6 @@ LONGEST = 160
 NOT_YET_REWRITTEN = {
     "catalogue/templates/catalogue/import.html",
     "catalogue/templates/catalogue/imports.html",
-    "catalogue/templates/catalogue/offer.html",
-    "dashboards/templates/documents/jobs.html",
-    "demand/templates/demand/requirement.html",
-    "tenders/templates/tenders/_prepare.html",
-    "tenders/templates/tenders/_running.html",
-    "tenders/templates/tenders/_summary.html",
-    "tenders/templates/tenders/awards.html",
-    "tenders/templates/tenders/bid.html",
-    "tenders/templates/tenders/evaluation.html",
-    "tenders/templates/tenders/index.html",
-    "tenders/templates/tenders/opened.html",
-    "tenders/templates/tenders/opportunities.html",
-    "tenders/templates/tenders/opportunity.html",
-    "tenders/templates/tenders/optimised.html",
-    "tenders/templates/tenders/pdf/assessment_letter.html",
-    "tenders/templates/tenders/pdf/contract_award_notice.html",
-    "tenders/templates/tenders/pools.html",
-    "tenders/templates/tenders/receipt.html",
-    "tenders/templates/tenders/results.html",
-    "tenders/templates/tenders/tender.html",
 }
 
 

@@ -4,7 +4,7 @@ every bid acknowledged (201 with a receipt) before the deadline is in the box ex
 with the receipt's digest; every later one is refused (409) and stored nowhere; no 5xx.
 Latencies of the submissions are kept for the report.
 
-Used bounded by the test suite (tests/integration/tenders/test_deadline_rush.py) and in full by
+Used bounded by the test suite (tests/integration/tenders/bidding/test_deadline_rush.py) and in full by
 the benchmark (bench/bench_rush.py: 200 suppliers, 200-line bids, 60 s, 50 late)."""
 from __future__ import annotations
 

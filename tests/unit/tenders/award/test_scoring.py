@@ -103,7 +103,7 @@ def test_abnormally_low_at_its_edges(total, others, reason, present):
 
 
 # Standstill: 8 working days beginning with the day of publication, without weekends and any
-# part of the UK's bank holidays (tests/unit/tenders/test_standstill_law.py has the law's examples).
+# part of the UK's bank holidays (tests/unit/tenders/award/test_standstill_law.py has the law's examples).
 STANDSTILL = [
     (date(2026, 12, 18), date(2026, 12, 31)),  # Christmas (25th), Boxing Day (Mon 28th)
     (date(2027, 12, 22), date(2028, 1, 6)),   # substitute days 27-28 Dec 2027, Mon 3 and (Scotland) Tue 4 Jan 2028

@@ -41,7 +41,7 @@ def test_a_bid_is_sealed_with_a_receipt(session, world):
 
 
 def test_every_problem_is_listed_by_line(session, world):
-    """What the schema checks is listed first (see tests/unit/tenders/test_bid_schemas.py); then
+    """What the schema checks is listed first (see tests/unit/tenders/bidding/test_bid_schemas.py); then
     everything that needs the tender, each problem by line."""
     problems = _problems(lambda: bids.submit(session, world["bidder"], world["tender"].id, factories.bid({
         "lots": [{"lot": 1, "items": [{"item": 1, "unit_price": "3"}, {"item": 7, "unit_price": "1"}]},

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from catalogue.models import CatalogueItem, Offer, OfferStatus
 from catalogue.rules import cpv_prefix, part_number_key
 from catalogue.search import Candidate, batch_text_candidates
+from procurement.core.access import Actor
 from procurement.core import access
 from procurement.core.errors import PermissionDenied
 
@@ -79,7 +80,7 @@ def _similarity(description: str, offer: Candidate) -> float:
     return fuzz.token_set_ratio(description.lower(), candidate.lower()) / 100.0
 
 
-def match_lines(session: Session, actor: Any, lines: Sequence[Line], *, supplier_id: int | None = None) -> list[LineResult]:
+def match_lines(session: Session, actor: Actor, lines: Sequence[Line], *, supplier_id: int | None = None) -> list[LineResult]:
     """Best match (and alternatives) for each line. With `supplier_id`, only that supplier's
     published offers count (a bid's lines); otherwise any published offer (a requirement's)."""
     if not access.can_browse_catalogue(actor):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from catalogue.models import Offer, OfferStatus
 from catalogue.rules import cpv_prefix
+from procurement.core.access import Actor
 from procurement.core import access
 from procurement.core.errors import PermissionDenied
 from procurement.core.db import on_postgresql
@@ -93,7 +94,7 @@ def _full_text(statement: Select, postgres: bool, pg_query: str, fts5_query: str
     return statement.join(fts, fts.c.id == Offer.id), fts.c.score.asc()  # bm25: lower is better
 
 
-def _visibility(actor: Any, status: OfferStatus | None) -> Any:
+def _visibility(actor: Actor, status: OfferStatus | None) -> Any:
     """Published offers for everyone; others only to their own supplier, the agency and admins."""
     wanted = [status] if status else list(OfferStatus)
     if access.has_role(actor, "agency") or access.has_role(actor, "admin"):
@@ -105,7 +106,7 @@ def _visibility(actor: Any, status: OfferStatus | None) -> Any:
     return published
 
 
-def search_offers(session: Session, actor: Any, query: SearchQuery) -> SearchPage:
+def search_offers(session: Session, actor: Actor, query: SearchQuery) -> SearchPage:
     if not access.can_browse_catalogue(actor):
         raise PermissionDenied("Sign in to search the catalogue")
     postgres = on_postgresql(session)

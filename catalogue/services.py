@@ -24,7 +24,7 @@ from catalogue.prices import PriceUnavailable, Quote, breaks_from_json, breaks_t
 from catalogue.rules import gtin_is_valid, parse_breaks, parse_cpv, parse_money, parse_vat_rate, part_number_key
 from catalogue.spreadsheets import FileProblem, csv_text, store_upload
 from procurement.core import access
-from procurement.core.access import ALLOWED, Verdict, forbidden, refused
+from procurement.core.access import ALLOWED, Actor, Verdict, forbidden, refused
 from procurement.core.audit import record_event
 from procurement.core.clock import now
 from procurement.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -34,7 +34,7 @@ from procurement.parties.models import CpvCode
 
 # Offers -----------------------------------------------------------------------------------
 
-def own_supplier_id(actor: Any) -> int:
+def own_supplier_id(actor: Actor) -> int:
     """The supplier whose catalogue the acting user keeps (supplier staff work for one)."""
     ids = sorted(getattr(actor, "supplier_ids", ()) or ())
     if not ids or not access.can_manage_offers_of(actor, ids[0]):
@@ -124,7 +124,7 @@ def _validated(session: Session, data: OfferInput) -> dict[str, Any]:
     return values
 
 
-def create_offer(session: Session, actor: Any, supplier_id: int, data: OfferInput) -> Offer:
+def create_offer(session: Session, actor: Actor, supplier_id: int, data: OfferInput) -> Offer:
     if not access.can_manage_offers_of(actor, supplier_id):
         raise PermissionDenied("Only the supplier's own staff can add its offers")
     values = _validated(session, data)
@@ -137,7 +137,7 @@ def create_offer(session: Session, actor: Any, supplier_id: int, data: OfferInpu
     return offer
 
 
-def _record_price_change(session: Session, actor: Any, offer: Offer, new_price: Decimal, new_breaks: list) -> None:
+def _record_price_change(session: Session, actor: Actor, offer: Offer, new_price: Decimal, new_breaks: list) -> None:
     if offer.list_price != new_price or breaks_from_json(offer.price_breaks) != breaks_from_json(new_breaks):
         session.add(OfferPriceChange(
             offer_id=offer.id, changed_by_id=actor_id(actor),
@@ -146,7 +146,7 @@ def _record_price_change(session: Session, actor: Any, offer: Offer, new_price: 
         ))
 
 
-def get_offer(session: Session, actor: Any, offer_id: int) -> Offer:
+def get_offer(session: Session, actor: Actor, offer_id: int) -> Offer:
     offer = session.get(Offer, offer_id)
     # Someone else's unpublished offer is reported as missing: its existence is not theirs to know.
     if offer is None or not access.can_view_offer(actor, offer):
@@ -154,14 +154,14 @@ def get_offer(session: Session, actor: Any, offer_id: int) -> Offer:
     return offer
 
 
-def _own_offer(session: Session, actor: Any, offer_id: int) -> Offer:
+def _own_offer(session: Session, actor: Actor, offer_id: int) -> Offer:
     offer = get_offer(session, actor, offer_id)
     if not access.can_manage_offers_of(actor, offer.supplier_id):
         raise PermissionDenied("Only the supplier's own staff can change its offers")
     return offer
 
 
-def update_offer(session: Session, actor: Any, offer_id: int, data: OfferInput) -> Offer:
+def update_offer(session: Session, actor: Actor, offer_id: int, data: OfferInput) -> Offer:
     offer = _own_offer(session, actor, offer_id)
     values = _validated(session, data)
     if values["sku"] != offer.sku and session.scalar(
@@ -177,7 +177,7 @@ def update_offer(session: Session, actor: Any, offer_id: int, data: OfferInput) 
     return offer
 
 
-def can_withdraw_offer(actor: Any, offer: Offer) -> Verdict:
+def can_withdraw_offer(actor: Actor, offer: Offer) -> Verdict:
     """The supplier's own staff withdraw a published or draft offer (withdrawing it again
     changes nothing)."""
     if not access.can_manage_offers_of(actor, offer.supplier_id):
@@ -185,7 +185,7 @@ def can_withdraw_offer(actor: Any, offer: Offer) -> Verdict:
     return refused("The offer is withdrawn") if offer.status is OfferStatus.withdrawn else ALLOWED
 
 
-def withdraw_offer(session: Session, actor: Any, offer_id: int) -> Offer:
+def withdraw_offer(session: Session, actor: Actor, offer_id: int) -> Offer:
     offer = _own_offer(session, actor, offer_id)
     if can_withdraw_offer(actor, offer):
         offer.status, offer.updated_at = OfferStatus.withdrawn, now()
@@ -193,7 +193,7 @@ def withdraw_offer(session: Session, actor: Any, offer_id: int) -> Offer:
     return offer
 
 
-def list_own_offers(session: Session, actor: Any, supplier_id: int, page: int = 1, per_page: int = 50) -> tuple[list[Offer], int]:
+def list_own_offers(session: Session, actor: Actor, supplier_id: int, page: int = 1, per_page: int = 50) -> tuple[list[Offer], int]:
     if not access.can_manage_offers_of(actor, supplier_id):
         raise PermissionDenied("You can only list your own company's offers")
     base = select(Offer).where(Offer.supplier_id == supplier_id)
@@ -202,7 +202,7 @@ def list_own_offers(session: Session, actor: Any, supplier_id: int, page: int = 
     return list(offers), total or 0
 
 
-def price_history(session: Session, actor: Any, offer_id: int) -> list[OfferPriceChange]:
+def price_history(session: Session, actor: Actor, offer_id: int) -> list[OfferPriceChange]:
     offer = get_offer(session, actor, offer_id)
     return list(session.scalars(select(OfferPriceChange).where(OfferPriceChange.offer_id == offer.id)
                                 .order_by(OfferPriceChange.changed_at.desc(), OfferPriceChange.id.desc())))
@@ -210,7 +210,7 @@ def price_history(session: Session, actor: Any, offer_id: int) -> list[OfferPric
 
 # Catalogue items ----------------------------------------------------------------------------
 
-def create_item(session: Session, actor: Any, *, name: str, cpv_code: str, unit: str, key_attributes: str = "") -> CatalogueItem:
+def create_item(session: Session, actor: Actor, *, name: str, cpv_code: str, unit: str, key_attributes: str = "") -> CatalogueItem:
     if not access.can_curate_catalogue_items(actor):
         raise PermissionDenied("Only e-agency staff curate catalogue items")
     errors: dict[str, list[str]] = {}
@@ -233,7 +233,7 @@ def create_item(session: Session, actor: Any, *, name: str, cpv_code: str, unit:
     return item
 
 
-def get_item(session: Session, actor: Any, item_id: int) -> CatalogueItem:
+def get_item(session: Session, actor: Actor, item_id: int) -> CatalogueItem:
     if not access.can_browse_catalogue(actor):
         raise PermissionDenied("Sign in to see the catalogue")
     item = session.get(CatalogueItem, item_id)
@@ -242,13 +242,13 @@ def get_item(session: Session, actor: Any, item_id: int) -> CatalogueItem:
     return item
 
 
-def list_items(session: Session, actor: Any) -> list[CatalogueItem]:
+def list_items(session: Session, actor: Actor) -> list[CatalogueItem]:
     if not access.can_browse_catalogue(actor):
         raise PermissionDenied("Sign in to see the catalogue")
     return list(session.scalars(select(CatalogueItem).order_by(CatalogueItem.name)))
 
 
-def link_offer(session: Session, actor: Any, item_id: int, offer_id: int | None) -> Offer:
+def link_offer(session: Session, actor: Actor, item_id: int, offer_id: int | None) -> Offer:
     """Link an offer to a catalogue item."""
     if not access.can_curate_catalogue_items(actor):
         raise PermissionDenied("Only e-agency staff link offers to catalogue items")
@@ -269,7 +269,7 @@ class Comparison:
     unavailable: str | None
 
 
-def compare_offers(session: Session, actor: Any, item_id: int, quantity: int, on: date) -> list[Comparison]:
+def compare_offers(session: Session, actor: Actor, item_id: int, quantity: int, on: date) -> list[Comparison]:
     """The published offers linked to an item, priced at `quantity` on date `on`, cheapest first."""
     from suppliers.models import Supplier
 
@@ -292,7 +292,7 @@ def compare_offers(session: Session, actor: Any, item_id: int, quantity: int, on
 # Imports ------------------------------------------------------------------------------------
 
 def start_import(
-    session: Session, actor: Any, *, supplier_id: int, filename: str, stream: IO[bytes], mode: str,
+    session: Session, actor: Actor, *, supplier_id: int, filename: str, stream: IO[bytes], mode: str,
     upload_dir: Path, max_bytes: int, enqueue: bool = True,
 ) -> CatalogueImport:
     """Check and store an uploaded file, record the import and ask for its job (a job row,
@@ -327,14 +327,14 @@ def start_import(
     return record
 
 
-def get_import(session: Session, actor: Any, import_id: int) -> CatalogueImport:
+def get_import(session: Session, actor: Actor, import_id: int) -> CatalogueImport:
     record = session.get(CatalogueImport, import_id)
     if record is None or not access.can_view_import(actor, record):
         raise NotFound("No such import")
     return record
 
 
-def list_imports(session: Session, actor: Any, supplier_id: int) -> list[CatalogueImport]:
+def list_imports(session: Session, actor: Actor, supplier_id: int) -> list[CatalogueImport]:
     if not (access.can_manage_offers_of(actor, supplier_id) or access.has_role(actor, "agency")):
         raise PermissionDenied("You can only see your own company's imports")
     return list(session.scalars(select(CatalogueImport).where(CatalogueImport.supplier_id == supplier_id)
@@ -358,7 +358,7 @@ def import_progress(record: CatalogueImport) -> dict[str, Any]:
             "message": JOB_FAILED if state == "failed" else "", "finished": state == "failed"}
 
 
-def import_errors_csv(session: Session, actor: Any, import_id: int) -> str:
+def import_errors_csv(session: Session, actor: Actor, import_id: int) -> str:
     record = get_import(session, actor, import_id)
     rows: list[list[object]] = [["row", "column", "message"]]
     rows += [[e.row_number, e.column, e.message] for e in session.scalars(

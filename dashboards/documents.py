@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue.models import CatalogueImport
+from procurement.core.access import Actor
 from procurement.core.documents import Document
 from procurement.core.errors import NotFound
 from procurement.parties.models import Organisation
@@ -16,7 +17,7 @@ from tenders.lifecycle import may_read_document
 from tenders.models import Lot, OpenedBid, Tender, TenderParticipant
 
 
-def get_document(session: Session, actor: Any, document_id: int) -> Document:
+def get_document(session: Session, actor: Actor, document_id: int) -> Document:
     document = session.get(Document, document_id)
     if document is None or not may_read_document(session, actor, document):
         raise NotFound("No such document")

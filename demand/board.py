@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from catalogue.models import CatalogueItem, Offer, OfferStatus
 from catalogue.prices import breaks_from_json
+from procurement.core.access import Actor
 from procurement.core import access
 from procurement.core.clock import today
 from procurement.core.errors import InvalidInput, PermissionDenied
@@ -203,7 +204,7 @@ def build_pools(session: Session, groups: dict[str, _Group], on: date, *, names:
     return pools
 
 
-def demand_board(session: Session, actor: Any, board: BoardFilter) -> list[Pool]:
+def demand_board(session: Session, actor: Actor, board: BoardFilter) -> list[Pool]:
     """Every pool on the board, filtered and sorted (the agency's view)."""
     if not access.can_view_demand_board(actor):
         raise PermissionDenied("Only the agency sees the demand board")
@@ -225,7 +226,7 @@ class OwnShare:
     own_saving: Decimal | None
 
 
-def pools_for_organisation(session: Session, actor: Any, organisation_id: int, depth: str = "class") -> list[OwnShare]:
+def pools_for_organisation(session: Session, actor: Actor, organisation_id: int, depth: str = "class") -> list[OwnShare]:
     if not access.can_act_for_organisation(actor, organisation_id):
         raise PermissionDenied("You can only see your own organisation's pools")
     board = BoardFilter(depth=depth)

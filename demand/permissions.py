@@ -4,23 +4,22 @@ the requirement's status. Services `enforce()` the verdict; the requirement page
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
 
 from demand import rules
 from demand.models import Requirement, RequirementStatus
 from procurement.core import access
-from procurement.core.access import ALLOWED, Verdict, forbidden, refused
+from procurement.core.access import ALLOWED, Actor, Verdict, forbidden, refused
 
 OWN_BUYERS = "Only the organisation's own buyers change its requirements"
 
 
-def own_buyer(actor: Any, requirement: Requirement) -> Verdict:
+def own_buyer(actor: Actor, requirement: Requirement) -> Verdict:
     if not access.can_act_for_organisation(actor, requirement.organisation_id):
         return forbidden(OWN_BUYERS)
     return ALLOWED
 
 
-def can_edit(actor: Any, requirement: Requirement) -> Verdict:
+def can_edit(actor: Actor, requirement: Requirement) -> Verdict:
     if not (verdict := own_buyer(actor, requirement)):
         return verdict
     if requirement.status not in rules.BUYER_EDITABLE:
@@ -28,7 +27,7 @@ def can_edit(actor: Any, requirement: Requirement) -> Verdict:
     return ALLOWED
 
 
-def can_submit(actor: Any, requirement: Requirement) -> Verdict:
+def can_submit(actor: Actor, requirement: Requirement) -> Verdict:
     if not (verdict := own_buyer(actor, requirement)):
         return verdict
     if requirement.status is not RequirementStatus.draft:
@@ -36,7 +35,7 @@ def can_submit(actor: Any, requirement: Requirement) -> Verdict:
     return ALLOWED
 
 
-def can_withdraw(actor: Any, requirement: Requirement) -> Verdict:
+def can_withdraw(actor: Actor, requirement: Requirement) -> Verdict:
     """A buyer takes back their organisation's requirement, until it is committed to a tender."""
     if not (verdict := own_buyer(actor, requirement)):
         return verdict
@@ -45,7 +44,7 @@ def can_withdraw(actor: Any, requirement: Requirement) -> Verdict:
     return ALLOWED
 
 
-def can_mark_fulfilled(actor: Any, requirement: Requirement) -> Verdict:
+def can_mark_fulfilled(actor: Actor, requirement: Requirement) -> Verdict:
     if not (verdict := own_buyer(actor, requirement)):
         return verdict
     if not rules.TRANSITIONS.allows(requirement.status, RequirementStatus.fulfilled):
@@ -53,7 +52,7 @@ def can_mark_fulfilled(actor: Any, requirement: Requirement) -> Verdict:
     return ALLOWED
 
 
-def can_agency_withdraw(actor: Any, requirement: Requirement) -> Verdict:
+def can_agency_withdraw(actor: Actor, requirement: Requirement) -> Verdict:
     if not access.can_stop_requirements(actor):
         return forbidden("Only the agency withdraws committed requirements")
     if requirement.status not in rules.AGENCY_WITHDRAWABLE:
@@ -61,7 +60,7 @@ def can_agency_withdraw(actor: Any, requirement: Requirement) -> Verdict:
     return ALLOWED
 
 
-def can_cancel(actor: Any, requirement: Requirement) -> Verdict:
+def can_cancel(actor: Actor, requirement: Requirement) -> Verdict:
     if not access.can_stop_requirements(actor):
         return forbidden("Only the agency cancels requirements")
     if requirement.status not in rules.AGENCY_CANCELLABLE:
@@ -72,7 +71,7 @@ def can_cancel(actor: Any, requirement: Requirement) -> Verdict:
 class RequirementActions:
     """What the acting user may do to one requirement now, for its page."""
 
-    def __init__(self, actor: Any, requirement: Requirement):
+    def __init__(self, actor: Actor, requirement: Requirement):
         self.actor, self.requirement = actor, requirement
 
     @cached_property

@@ -15,7 +15,7 @@ from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.clock import now, today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from procurement.core.access import actor_id
+from procurement.core.access import Actor, actor_id
 from demand import permissions, rules
 from demand.signals import requirement_leaving
 from demand.models import Requirement, RequirementStatus
@@ -120,7 +120,7 @@ def _checked(session: Session, data: RequirementInput) -> dict[str, Any]:
     return values
 
 
-def organisation_for(actor: Any, organisation_id: int | None) -> int:
+def organisation_for(actor: Actor, organisation_id: int | None) -> int:
     own = sorted(getattr(actor, "organisation_ids", ()) or ())
     chosen = organisation_id or (own[0] if len(own) == 1 else None)
     if chosen is None and own:
@@ -130,7 +130,7 @@ def organisation_for(actor: Any, organisation_id: int | None) -> int:
     return chosen
 
 
-def create_requirement(session: Session, actor: Any, data: RequirementInput, *, submit: bool = False) -> Requirement:
+def create_requirement(session: Session, actor: Actor, data: RequirementInput, *, submit: bool = False) -> Requirement:
     organisation_id = organisation_for(actor, data.organisation_id)
     values = _checked(session, data)
     requirement = Requirement(organisation_id=organisation_id, raised_by_id=actor_id(actor),
@@ -144,7 +144,7 @@ def create_requirement(session: Session, actor: Any, data: RequirementInput, *, 
     return requirement
 
 
-def get_requirement(session: Session, actor: Any, requirement_id: int) -> Requirement:
+def get_requirement(session: Session, actor: Actor, requirement_id: int) -> Requirement:
     requirement = session.get(Requirement, requirement_id)
     # Another organisation's requirement is reported as missing: not theirs to know of.
     if requirement is None or not access.can_view_requirement(actor, requirement):
@@ -152,13 +152,13 @@ def get_requirement(session: Session, actor: Any, requirement_id: int) -> Requir
     return requirement
 
 
-def _own(session: Session, actor: Any, requirement_id: int) -> Requirement:
+def _own(session: Session, actor: Actor, requirement_id: int) -> Requirement:
     requirement = get_requirement(session, actor, requirement_id)
     permissions.own_buyer(actor, requirement).enforce()
     return requirement
 
 
-def update_requirement(session: Session, actor: Any, requirement_id: int, data: RequirementInput) -> Requirement:
+def update_requirement(session: Session, actor: Actor, requirement_id: int, data: RequirementInput) -> Requirement:
     requirement = _own(session, actor, requirement_id)
     permissions.can_edit(actor, requirement).enforce()
     values = _checked(session, data)
@@ -171,7 +171,7 @@ def update_requirement(session: Session, actor: Any, requirement_id: int, data: 
     return requirement
 
 
-def move_requirement(session: Session, actor: Any, requirement: Requirement, target: RequirementStatus, action: str,
+def move_requirement(session: Session, actor: Actor, requirement: Requirement, target: RequirementStatus, action: str,
                      reason: str = "") -> Requirement:
     """Change a requirement's status if the rules allow it, and audit the move. Callers check
     who may make it."""
@@ -187,7 +187,7 @@ def move_requirement(session: Session, actor: Any, requirement: Requirement, tar
     return requirement
 
 
-def submit_requirement(session: Session, actor: Any, requirement_id: int) -> Requirement:
+def submit_requirement(session: Session, actor: Actor, requirement_id: int) -> Requirement:
     requirement = _own(session, actor, requirement_id)
     permissions.can_submit(actor, requirement).enforce()
     try:
@@ -198,7 +198,7 @@ def submit_requirement(session: Session, actor: Any, requirement_id: int) -> Req
     return move_requirement(session, actor, requirement, RequirementStatus.submitted, "requirement.submitted")
 
 
-def withdraw_requirement(session: Session, actor: Any, requirement_id: int, reason: str = "") -> Requirement:
+def withdraw_requirement(session: Session, actor: Actor, requirement_id: int, reason: str = "") -> Requirement:
     """A buyer takes back their organisation's requirement, until it is committed to a tender."""
     requirement = _own(session, actor, requirement_id)
     permissions.can_withdraw(actor, requirement).enforce()
@@ -206,7 +206,7 @@ def withdraw_requirement(session: Session, actor: Any, requirement_id: int, reas
     return move_requirement(session, actor, requirement, RequirementStatus.withdrawn, "requirement.withdrawn", reason)
 
 
-def agency_withdraw(session: Session, actor: Any, requirement_id: int, reason: str) -> Requirement:
+def agency_withdraw(session: Session, actor: Actor, requirement_id: int, reason: str) -> Requirement:
     """The agency withdraws a committed requirement at its organisation's request: the line
     leaves its lot, and the reason is kept and audited."""
     if not access.can_stop_requirements(actor):
@@ -219,7 +219,7 @@ def agency_withdraw(session: Session, actor: Any, requirement_id: int, reason: s
     return move_requirement(session, actor, requirement, RequirementStatus.withdrawn, "requirement.withdrawn_by_agency", reason.strip())
 
 
-def cancel_requirement(session: Session, actor: Any, requirement_id: int, reason: str) -> Requirement:
+def cancel_requirement(session: Session, actor: Actor, requirement_id: int, reason: str) -> Requirement:
     if not access.can_stop_requirements(actor):
         raise PermissionDenied("Only the agency cancels requirements")
     requirement = get_requirement(session, actor, requirement_id)
@@ -230,13 +230,13 @@ def cancel_requirement(session: Session, actor: Any, requirement_id: int, reason
     return move_requirement(session, actor, requirement, RequirementStatus.cancelled, "requirement.cancelled", reason.strip())
 
 
-def mark_fulfilled(session: Session, actor: Any, requirement_id: int) -> Requirement:
+def mark_fulfilled(session: Session, actor: Actor, requirement_id: int) -> Requirement:
     requirement = _own(session, actor, requirement_id)
     permissions.can_mark_fulfilled(actor, requirement).enforce()
     return move_requirement(session, actor, requirement, RequirementStatus.fulfilled, "requirement.fulfilled")
 
 
-def list_requirements(session: Session, actor: Any, *, organisation_id: int | None = None,
+def list_requirements(session: Session, actor: Actor, *, organisation_id: int | None = None,
                       status: RequirementStatus | None = None, page: int = 1, per_page: int = 50) -> tuple[list[Requirement], int]:
     """A buyer's organisations' requirements; the agency's view of any organisation's."""
     statement = select(Requirement)

@@ -16,7 +16,7 @@ from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.clock import now, today
 from procurement.core.errors import InvalidInput, NotFound
-from procurement.core.access import actor_id
+from procurement.core.access import Actor, actor_id
 from demand.models import (
     Requirement,
     RequirementStatus,
@@ -76,7 +76,7 @@ def _row_input(cells: list[str], positions: dict[str, int], organisation_id: int
     ), problems
 
 
-def upload_requirements(session: Session, actor: Any, *, organisation_id: int | None, filename: str,
+def upload_requirements(session: Session, actor: Actor, *, organisation_id: int | None, filename: str,
                         stream: IO[bytes], max_bytes: int, submit: bool = True) -> RequirementUpload:
     """Check every row; write them all (as submitted requirements, or drafts) or none.
     The upload and its error report are kept either way. A file that is not CSV or XLSX,
@@ -146,7 +146,7 @@ def _check_rows(session: Session, rows: Any, positions: dict[str, int], organisa
     return values, errors, total
 
 
-def get_upload(session: Session, actor: Any, upload_id: int) -> RequirementUpload:
+def get_upload(session: Session, actor: Actor, upload_id: int) -> RequirementUpload:
     upload = session.get(RequirementUpload, upload_id)
     if upload is None or not (access.can_act_for_organisation(actor, upload.organisation_id)
                               or access.has_role(actor, access.AGENCY)):

@@ -15,7 +15,7 @@ from sqlalchemy import Date, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from procurement.core import access
-from procurement.core.access import actor_label, SystemActor
+from procurement.core.access import Actor, SystemActor, actor_label
 from procurement.core.clock import now, to_london
 from procurement.core.db import Base
 from procurement.core.errors import Conflict, InvalidInput, PermissionDenied
@@ -134,7 +134,7 @@ def check(query: ReportQuery) -> None:
         raise InvalidInput("The report is not valid", field_errors=errors)
 
 
-def may_see(actor: Any, query: ReportQuery) -> bool:
+def may_see(actor: Actor, query: ReportQuery) -> bool:
     """The agency sees every report; a buyer its own organisation's."""
     if access.has_role(actor, access.AGENCY):
         return True
@@ -142,7 +142,7 @@ def may_see(actor: Any, query: ReportQuery) -> bool:
         access.can_act_for_organisation(actor, query.organisation_id)
 
 
-def build(session: Session, actor: Any, query: ReportQuery) -> Report:
+def build(session: Session, actor: Actor, query: ReportQuery) -> Report:
     check(query)
     if not may_see(actor, query):
         raise PermissionDenied("Savings reports are for the agency, and each organisation's for its buyers")
@@ -322,7 +322,7 @@ def _check_subjects(session: Session, query: ReportQuery) -> None:
         raise InvalidInput("The report is not valid", field_errors=errors)
 
 
-def request_pdf(session: Session, actor: Any, query: ReportQuery) -> Any:
+def request_pdf(session: Session, actor: Actor, query: ReportQuery) -> Any:
     """Ask for the report as a PDF: a job, handed over once this transaction commits."""
     check(query)
     if not may_see(actor, query):

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from procurement.core.access import Actor
 from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -23,7 +23,7 @@ def normalise_vat_number(value: str) -> str:
 
 
 def create_supplier(
-    session: Session, actor: Any, *, legal_name: str, contact_name: str, contact_email: str,
+    session: Session, actor: Actor, *, legal_name: str, contact_name: str, contact_email: str,
     companies_house_number: str | None = None, is_sme: bool = False,
     is_voluntary_sector: bool = False, vat_number: str | None = None,
     contact_phone: str | None = None, postal_address: str = "",
@@ -67,13 +67,13 @@ def create_supplier(
     return supplier
 
 
-def list_suppliers(session: Session, actor: Any) -> list[Supplier]:
+def list_suppliers(session: Session, actor: Actor) -> list[Supplier]:
     if not access.can_list_suppliers(actor):
         raise PermissionDenied("You cannot see the supplier directory")
     return list(session.scalars(select(Supplier).order_by(Supplier.legal_name)))
 
 
-def get_supplier(session: Session, actor: Any, supplier_id: int) -> Supplier:
+def get_supplier(session: Session, actor: Actor, supplier_id: int) -> Supplier:
     supplier = session.get(Supplier, supplier_id)
     if supplier is None:
         raise NotFound("No such supplier")

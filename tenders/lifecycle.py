@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from procurement.core.access import Actor
 from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.clock import now
@@ -50,7 +51,7 @@ def _close_at_deadline(session: Session, tender: Tender) -> None:
         move(session, clock, tender, TenderStatus.unsuccessful, "tender.unsuccessful", reason="no bids by the deadline")
 
 
-def move(session: Session, actor: Any, tender: Tender, target: TenderStatus, action: str, **details: Any) -> Tender:
+def move(session: Session, actor: Actor, tender: Tender, target: TenderStatus, action: str, **details: Any) -> Tender:
     if not rules.TRANSITIONS.allows(tender.status, target):
         raise Conflict(f"A {tender.status.value.replace('_', ' ')} tender cannot become {target.value.replace('_', ' ')}")
     previous = tender.status
@@ -80,7 +81,7 @@ def tick(session: Session) -> int:
     return len(due)
 
 
-def get_tender(session: Session, actor: Any, tender_id: int) -> Tender:
+def get_tender(session: Session, actor: Actor, tender_id: int) -> Tender:
     """The agency sees every tender; buyers those their organisation takes part in; suppliers
     published ones (and later states). A read: it moves nothing. Past its deadline a tender is
     shown closed (`Tender.effective_status`) until the tick or the next act records the move."""
@@ -93,7 +94,7 @@ def open_for_bids() -> ColumnElement[bool]:
                 or_(Tender.submission_deadline.is_(None), Tender.submission_deadline > now()))
 
 
-def may_read_document(session: Session, actor: Any, document: Document) -> bool:
+def may_read_document(session: Session, actor: Actor, document: Document) -> bool:
     """A document addressed to the actor, or one for every party to a tender the actor may see."""
     if audience_allows(actor, document):
         return True
@@ -103,6 +104,6 @@ def may_read_document(session: Session, actor: Any, document: Document) -> bool:
     return bool(tender and can_see_tender(session, actor, tender))
 
 
-def readable_documents(session: Session, actor: Any, tender_id: int) -> list[Document]:
+def readable_documents(session: Session, actor: Actor, tender_id: int) -> list[Document]:
     found = session.scalars(select(Document).where(Document.tender_id == tender_id).order_by(Document.kind, Document.id))
     return [d for d in found if may_read_document(session, actor, d)]

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from procurement.core import access
-from procurement.core.access import ALLOWED, Verdict, actor_id, forbidden, refused
+from procurement.core.access import ALLOWED, Actor, Verdict, actor_id, forbidden, refused
 from procurement.core.clock import now, today
 from procurement.core.errors import NotFound
 from tenders import rules
@@ -39,11 +39,11 @@ RUNS_TENDERS = "Only the agency runs joint tenders"
 EVALUATES = "Only agency staff evaluate and award"
 
 
-def require_agency(actor: Any, message: str = RUNS_TENDERS) -> None:
+def require_agency(actor: Actor, message: str = RUNS_TENDERS) -> None:
     agency(actor, message).enforce()
 
 
-def agency(actor: Any, message: str = RUNS_TENDERS) -> Verdict:
+def agency(actor: Actor, message: str = RUNS_TENDERS) -> Verdict:
     return ALLOWED if access.can_manage_tenders(actor) else forbidden(message)
 
 
@@ -53,7 +53,7 @@ def _words(status: TenderStatus) -> str:
 
 # Seeing a tender ----------------------------------------------------------------------------
 
-def visible_tenders(actor: Any) -> ColumnElement[bool]:
+def visible_tenders(actor: Actor) -> ColumnElement[bool]:
     """The tenders an actor may see, as a condition on Tender."""
     if access.can_manage_tenders(actor):
         return true()
@@ -66,13 +66,13 @@ def visible_tenders(actor: Any) -> ColumnElement[bool]:
     return or_(*seen) if seen else false()
 
 
-def can_see_tender(session: Session, actor: Any, tender: Tender) -> bool:
+def can_see_tender(session: Session, actor: Actor, tender: Tender) -> bool:
     if access.can_manage_tenders(actor):
         return True
     return session.scalar(select(Tender.id).where(Tender.id == tender.id, visible_tenders(actor))) is not None
 
 
-def visible_tender(session: Session, actor: Any, tender_id: int) -> Tender:
+def visible_tender(session: Session, actor: Actor, tender_id: int) -> Tender:
     """The tender, or NotFound when it does not exist or the actor may not see it (its
     existence is private too). Reads only."""
     tender = session.get(Tender, tender_id)
@@ -83,7 +83,7 @@ def visible_tender(session: Session, actor: Any, tender_id: int) -> Tender:
 
 # Forming: the buyers' confirmation and the draft --------------------------------------------
 
-def can_answer_line(actor: Any, line: LotLine) -> Verdict:
+def can_answer_line(actor: Actor, line: LotLine) -> Verdict:
     """A buyer of the line's organisation confirms or declines it while confirmation is open."""
     if not access.can_act_for_organisation(actor, line.organisation_id):
         return forbidden("Only a buyer of the line's organisation answers for it")
@@ -97,7 +97,7 @@ def can_answer_line(actor: Any, line: LotLine) -> Verdict:
     return ALLOWED
 
 
-def can_close_confirmation(actor: Any, tender: Tender) -> Verdict:
+def can_close_confirmation(actor: Actor, tender: Tender) -> Verdict:
     """Unanswered lines drop out once every line is answered or the date has passed."""
     if not access.can_manage_tenders(actor):
         return forbidden(RUNS_TENDERS)
@@ -109,7 +109,7 @@ def can_close_confirmation(actor: Any, tender: Tender) -> Verdict:
     return ALLOWED
 
 
-def can_edit_terms(actor: Any, tender: Tender) -> Verdict:
+def can_edit_terms(actor: Actor, tender: Tender) -> Verdict:
     """Details, criteria, lots and documents change only while the tender is a draft."""
     if not access.can_manage_tenders(actor):
         return forbidden(RUNS_TENDERS)
@@ -118,7 +118,7 @@ def can_edit_terms(actor: Any, tender: Tender) -> Verdict:
     return ALLOWED
 
 
-def can_prepare_publication(actor: Any, tender: Tender) -> Verdict:
+def can_prepare_publication(actor: Actor, tender: Tender) -> Verdict:
     """The draft's terms are prepared for publication once lot quantities are confirmed."""
     verdict = can_edit_terms(actor, tender)
     if verdict and tender.confirmation_closed_at is None:
@@ -126,7 +126,7 @@ def can_prepare_publication(actor: Any, tender: Tender) -> Verdict:
     return verdict
 
 
-def can_publish(actor: Any, tender: Tender) -> Verdict:
+def can_publish(actor: Actor, tender: Tender) -> Verdict:
     if not access.can_manage_tenders(actor):
         return forbidden(RUNS_TENDERS)
     if not rules.TRANSITIONS.allows(tender.status, TenderStatus.published):
@@ -134,7 +134,7 @@ def can_publish(actor: Any, tender: Tender) -> Verdict:
     return ALLOWED
 
 
-def can_abandon(actor: Any, tender: Tender) -> Verdict:
+def can_abandon(actor: Actor, tender: Tender) -> Verdict:
     if not access.can_manage_tenders(actor):
         return forbidden(RUNS_TENDERS)
     if tender.status is not TenderStatus.draft:
@@ -142,14 +142,14 @@ def can_abandon(actor: Any, tender: Tender) -> Verdict:
     return ALLOWED
 
 
-def can_run(actor: Any, tender: Tender) -> Verdict:
+def can_run(actor: Actor, tender: Tender) -> Verdict:
     """The agency runs a tender past its draft: questions, amendments, the box, cancelling."""
     if not access.can_manage_tenders(actor):
         return forbidden(RUNS_TENDERS)
     return refused("The tender is a draft") if tender.status is TenderStatus.draft else ALLOWED
 
 
-def can_cancel(actor: Any, tender: Tender) -> Verdict:
+def can_cancel(actor: Actor, tender: Tender) -> Verdict:
     """Any tender not yet awarded can be cancelled, with a reason (a draft is abandoned)."""
     if not access.can_manage_tenders(actor):
         return forbidden(RUNS_TENDERS)
@@ -160,7 +160,7 @@ def can_cancel(actor: Any, tender: Tender) -> Verdict:
 
 # Published: questions, amendments, bids -----------------------------------------------------
 
-def can_amend(actor: Any, tender: Tender) -> Verdict:
+def can_amend(actor: Actor, tender: Tender) -> Verdict:
     if not access.can_manage_tenders(actor):
         return forbidden(RUNS_TENDERS)
     if tender.effective_status is not TenderStatus.published:
@@ -168,7 +168,7 @@ def can_amend(actor: Any, tender: Tender) -> Verdict:
     return ALLOWED
 
 
-def can_answer_questions(actor: Any, tender: Tender) -> Verdict:
+def can_answer_questions(actor: Actor, tender: Tender) -> Verdict:
     if not access.can_manage_tenders(actor):
         return forbidden(RUNS_TENDERS)
     if tender.effective_status is not TenderStatus.published:
@@ -176,20 +176,20 @@ def can_answer_questions(actor: Any, tender: Tender) -> Verdict:
     return ALLOWED
 
 
-def own_supplier(actor: Any) -> int | None:
+def own_supplier(actor: Actor) -> int | None:
     """The supplier a supplier user acts for (its first), or None."""
     ids = sorted(getattr(actor, "supplier_ids", ()) or ()) if access.has_role(actor, access.SUPPLIER) else []
     return ids[0] if ids else None
 
 
-def asker(actor: Any) -> Verdict:
+def asker(actor: Actor) -> Verdict:
     supplier_id = own_supplier(actor)
     if supplier_id is None or not access.can_bid_for(actor, supplier_id):
         return forbidden("Only suppliers ask clarification questions")
     return ALLOWED
 
 
-def can_ask(actor: Any, tender: Tender) -> Verdict:
+def can_ask(actor: Actor, tender: Tender) -> Verdict:
     if not (verdict := asker(actor)):
         return verdict
     deadline = tender.clarification_deadline
@@ -199,14 +199,14 @@ def can_ask(actor: Any, tender: Tender) -> Verdict:
     return ALLOWED
 
 
-def bidder(actor: Any) -> Verdict:
+def bidder(actor: Actor) -> Verdict:
     supplier_id = own_supplier(actor)
     if supplier_id is None or not access.can_bid_for(actor, supplier_id):
         return forbidden("Only suppliers bid")
     return ALLOWED
 
 
-def can_bid(actor: Any, tender: Tender) -> Verdict:
+def can_bid(actor: Actor, tender: Tender) -> Verdict:
     """A supplier prepares, submits, replaces and withdraws its bid until the deadline."""
     if not (verdict := bidder(actor)):
         return verdict
@@ -218,21 +218,21 @@ def can_bid(actor: Any, tender: Tender) -> Verdict:
     return ALLOWED
 
 
-def can_withdraw_bid(actor: Any, tender: Tender, bid: Bid | None) -> Verdict:
+def can_withdraw_bid(actor: Actor, tender: Tender, bid: Bid | None) -> Verdict:
     verdict = can_bid(actor, tender)
     if verdict and (bid is None or bid.status is not BidStatus.submitted):
         return refused("You have no submitted bid to withdraw")
     return verdict
 
 
-def can_reconfirm_bid(actor: Any, tender: Tender, bid: Bid | None) -> Verdict:
+def can_reconfirm_bid(actor: Actor, tender: Tender, bid: Bid | None) -> Verdict:
     verdict = can_bid(actor, tender)
     if verdict and (bid is None or not bid.needs_reconfirmation):
         return refused("Your bid does not need re-confirming")
     return verdict
 
 
-def can_read_results(actor: Any, tender: Tender) -> Verdict:
+def can_read_results(actor: Actor, tender: Tender) -> Verdict:
     """A bidder reads its assessment summary from the decision's publication on."""
     if own_supplier(actor) is None:
         return forbidden("Assessment summaries are for the bidders")
@@ -243,11 +243,11 @@ def can_read_results(actor: Any, tender: Tender) -> Verdict:
 
 # The tender box -----------------------------------------------------------------------------
 
-def opener(actor: Any) -> Verdict:
+def opener(actor: Actor) -> Verdict:
     return ALLOWED if access.can_open_tenders(actor) else forbidden("Only agency staff open the tender box")
 
 
-def _opens(actor: Any, tender: Tender) -> Verdict:
+def _opens(actor: Actor, tender: Tender) -> Verdict:
     if not (verdict := opener(actor)):
         return verdict
     status = tender.effective_status
@@ -257,14 +257,14 @@ def _opens(actor: Any, tender: Tender) -> Verdict:
     return ALLOWED
 
 
-def can_request_opening(actor: Any, tender: Tender) -> Verdict:
+def can_request_opening(actor: Actor, tender: Tender) -> Verdict:
     verdict = _opens(actor, tender)
     if verdict and tender.opening_requested_by_id is not None:
         return refused("The opening is already requested: a second, different agency user confirms it")
     return verdict
 
 
-def can_confirm_opening(actor: Any, tender: Tender) -> Verdict:
+def can_confirm_opening(actor: Actor, tender: Tender) -> Verdict:
     verdict = _opens(actor, tender)
     if not verdict:
         return verdict
@@ -277,7 +277,7 @@ def can_confirm_opening(actor: Any, tender: Tender) -> Verdict:
 
 # Evaluation and award -----------------------------------------------------------------------
 
-def in_phase(actor: Any, tender: Tender, *states: TenderStatus) -> Verdict:
+def in_phase(actor: Actor, tender: Tender, *states: TenderStatus) -> Verdict:
     """An agency act of the evaluation and award, allowed in `states` (any, if none)."""
     if not access.can_manage_tenders(actor):
         return forbidden(EVALUATES)
@@ -286,18 +286,18 @@ def in_phase(actor: Any, tender: Tender, *states: TenderStatus) -> Verdict:
     return ALLOWED
 
 
-def can_start_evaluation(actor: Any, tender: Tender) -> Verdict:
+def can_start_evaluation(actor: Actor, tender: Tender) -> Verdict:
     return in_phase(actor, tender, TenderStatus.opened)
 
 
-def is_evaluator(actor: Any, tender: Tender, mine: Evaluator | None) -> Verdict:
+def is_evaluator(actor: Actor, tender: Tender, mine: Evaluator | None) -> Verdict:
     """Agency staff named on this tender's panel (`mine` is their panel row, or None)."""
     if not access.can_manage_tenders(actor):
         return forbidden(EVALUATES)
     return ALLOWED if mine is not None else forbidden("Only the tender's evaluators do this")
 
 
-def declared(actor: Any, tender: Tender, mine: Evaluator | None) -> Verdict:
+def declared(actor: Actor, tender: Tender, mine: Evaluator | None) -> Verdict:
     """An evaluator who has declared no conflict of interest: only they see the responses."""
     verdict = is_evaluator(actor, tender, mine)
     if verdict and mine is not None and mine.declared_at is None:
@@ -305,28 +305,28 @@ def declared(actor: Any, tender: Tender, mine: Evaluator | None) -> Verdict:
     return verdict
 
 
-def _evaluating(actor: Any, tender: Tender, mine: Evaluator | None, declared_first: bool = True) -> Verdict:
+def _evaluating(actor: Actor, tender: Tender, mine: Evaluator | None, declared_first: bool = True) -> Verdict:
     verdict = in_phase(actor, tender, TenderStatus.evaluation)
     if not verdict:
         return verdict
     return declared(actor, tender, mine) if declared_first else is_evaluator(actor, tender, mine)
 
 
-def can_declare(actor: Any, tender: Tender, mine: Evaluator | None) -> Verdict:
+def can_declare(actor: Actor, tender: Tender, mine: Evaluator | None) -> Verdict:
     verdict = _evaluating(actor, tender, mine, declared_first=False)
     if verdict and mine is not None and mine.declared_at is not None:
         return refused("You have declared")
     return verdict
 
 
-def can_mark(actor: Any, tender: Tender, mine: Evaluator | None) -> Verdict:
+def can_mark(actor: Actor, tender: Tender, mine: Evaluator | None) -> Verdict:
     verdict = _evaluating(actor, tender, mine)
     if verdict and mine is not None and mine.marks_submitted_at is not None:
         return refused("Your marks are submitted; the lead's moderation records any change")
     return verdict
 
 
-def can_moderate(actor: Any, tender: Tender, mine: Evaluator | None, panel: Iterable[Evaluator]) -> Verdict:
+def can_moderate(actor: Actor, tender: Tender, mine: Evaluator | None, panel: Iterable[Evaluator]) -> Verdict:
     verdict = _evaluating(actor, tender, mine)
     if verdict and mine is not None and not mine.is_lead:
         return forbidden("Only the lead evaluator records the moderated score")
@@ -335,14 +335,14 @@ def can_moderate(actor: Any, tender: Tender, mine: Evaluator | None, panel: Iter
     return verdict
 
 
-def can_decide_low_price(actor: Any, tender: Tender, mine: Evaluator | None, check: LowPriceCheck) -> Verdict:
+def can_decide_low_price(actor: Actor, tender: Tender, mine: Evaluator | None, check: LowPriceCheck) -> Verdict:
     verdict = _evaluating(actor, tender, mine)
     if verdict and check.decision:
         return refused("This check is decided")
     return verdict
 
 
-def can_write_about_low_price(actor: Any, tender: Tender, mine: Evaluator | None, check: LowPriceCheck,
+def can_write_about_low_price(actor: Actor, tender: Tender, mine: Evaluator | None, check: LowPriceCheck,
                               supplier_id: int) -> Verdict:
     """The evaluators ask the bidder to explain an abnormally low total, and the bidder
     answers, while the evaluation lasts and the check is undecided."""
@@ -355,7 +355,7 @@ def can_write_about_low_price(actor: Any, tender: Tender, mine: Evaluator | None
     return verdict
 
 
-def can_recommend(actor: Any, tender: Tender, mine: Evaluator | None, decision: AwardDecision | None,
+def can_recommend(actor: Actor, tender: Tender, mine: Evaluator | None, decision: AwardDecision | None,
                   has_winner: bool = True) -> Verdict:
     verdict = _evaluating(actor, tender, mine)
     if verdict and mine is not None and not mine.is_lead:
@@ -367,7 +367,7 @@ def can_recommend(actor: Any, tender: Tender, mine: Evaluator | None, decision: 
     return verdict
 
 
-def can_approve(actor: Any, tender: Tender, decision: AwardDecision | None) -> Verdict:
+def can_approve(actor: Actor, tender: Tender, decision: AwardDecision | None) -> Verdict:
     """A second agency user, not the one who recommended, approves a lot's recommendation."""
     verdict = in_phase(actor, tender, TenderStatus.evaluation)
     if verdict and decision is None:
@@ -379,25 +379,25 @@ def can_approve(actor: Any, tender: Tender, decision: AwardDecision | None) -> V
     return verdict
 
 
-def can_publish_decision(actor: Any, tender: Tender) -> Verdict:
+def can_publish_decision(actor: Actor, tender: Tender) -> Verdict:
     return in_phase(actor, tender, TenderStatus.award_proposed)
 
 
-def can_record_challenge(actor: Any, tender: Tender, standstill: Standstill | None) -> Verdict:
+def can_record_challenge(actor: Actor, tender: Tender, standstill: Standstill | None) -> Verdict:
     verdict = in_phase(actor, tender, TenderStatus.standstill)
     if verdict and standstill is not None and standstill.paused_at is not None:
         return refused("Standstill is already paused by a challenge")
     return verdict
 
 
-def can_lift_challenge(actor: Any, tender: Tender, standstill: Standstill | None) -> Verdict:
+def can_lift_challenge(actor: Actor, tender: Tender, standstill: Standstill | None) -> Verdict:
     verdict = in_phase(actor, tender, TenderStatus.standstill)
     if verdict and (standstill is None or standstill.paused_at is None):
         return refused("Standstill is not paused")
     return verdict
 
 
-def can_enter_contracts(actor: Any, tender: Tender, standstill: Standstill | None, on: date | None = None) -> Verdict:
+def can_enter_contracts(actor: Actor, tender: Tender, standstill: Standstill | None, on: date | None = None) -> Verdict:
     """After standstill, with no challenge open."""
     if not access.can_manage_tenders(actor):
         return forbidden(EVALUATES)
@@ -412,26 +412,26 @@ def can_enter_contracts(actor: Any, tender: Tender, standstill: Standstill | Non
     return ALLOWED
 
 
-def can_complete(actor: Any, tender: Tender) -> Verdict:
+def can_complete(actor: Actor, tender: Tender) -> Verdict:
     return in_phase(actor, tender, TenderStatus.awarded)
 
 
-def can_make_award_pack(actor: Any, tender: Tender) -> Verdict:
+def can_make_award_pack(actor: Actor, tender: Tender) -> Verdict:
     return in_phase(actor, tender, *RESULTS_PUBLISHED)
 
 
-def can_set_optimisation_rules(actor: Any, tender: Tender) -> Verdict:
+def can_set_optimisation_rules(actor: Actor, tender: Tender) -> Verdict:
     return can_edit_terms(actor, tender)
 
 
-def can_optimise(actor: Any, tender: Tender) -> Verdict:
+def can_optimise(actor: Actor, tender: Tender) -> Verdict:
     verdict = in_phase(actor, tender, TenderStatus.evaluation)
     if verdict and not tender.award_optimised:
         return refused("This tender's published rules do not allow an award optimised across lots")
     return verdict
 
 
-def can_adopt_optimised(actor: Any, tender: Tender, mine: Evaluator | None, award: Any) -> Verdict:
+def can_adopt_optimised(actor: Actor, tender: Tender, mine: Evaluator | None, award: Any) -> Verdict:
     """The lead adopts a found optimised award, before any lot's award is approved."""
     verdict = _evaluating(actor, tender, mine)
     if verdict and mine is not None and not mine.is_lead:
@@ -447,7 +447,7 @@ class TenderActions:
     """What the acting user may do to one tender now, for its pages: each attribute is the
     verdict of the predicate above. Per-record acts (a line, a lot, a check) are methods."""
 
-    def __init__(self, actor: Any, tender: Tender, *, mine: Evaluator | None = None,
+    def __init__(self, actor: Actor, tender: Tender, *, mine: Evaluator | None = None,
                  panel: Iterable[Evaluator] = (), bid: Bid | None = None):
         self.actor, self.tender, self.mine, self.panel, self.bid = actor, tender, mine, list(panel), bid
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue.models import CatalogueItem
-from procurement.core.access import SystemActor
+from procurement.core.access import Actor, SystemActor
 from procurement.core.clock import LONDON, frozen_at, now, today
 from demand.board import BoardFilter, pool_key
 from demand.models import Requirement, RequirementStatus
@@ -62,7 +62,7 @@ def next_working(moment: datetime) -> datetime:
     return local
 
 
-def _prepare(session: Session, actor: Any, items: list[CatalogueItem], title: str, description: str,
+def _prepare(session: Session, actor: Actor, items: list[CatalogueItem], title: str, description: str,
              formed: datetime, deadline: datetime, award_rules: Any = None) -> Tender:
     """Form a tender from the items' pools on `formed`, its buyers confirming within the hour;
     the agency sets it up and publishes it that afternoon, bids due by `deadline`."""

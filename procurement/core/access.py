@@ -78,12 +78,12 @@ def first_refusal(*verdicts: Verdict) -> Verdict:
     return next((v for v in verdicts if not v), ALLOWED)
 
 
-def actor_id(actor: Any) -> int | None:
+def actor_id(actor: Actor) -> int | None:
     """The acting user's id, for who-did-it columns; None for the system (or nobody)."""
     return getattr(actor, "id", None)
 
 
-def actor_label(actor: Any) -> str:
+def actor_label(actor: Actor) -> str:
     return getattr(actor, "audit_label", "system")
 
 

@@ -15,7 +15,7 @@ from typing import Any, Optional
 from sqlalchemy import JSON, ForeignKey, String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from procurement.core.access import SystemActor, actor_id
+from procurement.core.access import Actor, SystemActor, actor_id
 from procurement.core.clock import now
 from procurement.core.db import Base, db, on_postgresql
 
@@ -82,7 +82,7 @@ def _json_safe(details: dict[str, Any]) -> dict[str, Any]:
 
 def record_event(
     session: Session,
-    actor: Any,
+    actor: Actor,
     action: str,
     subject: Any = None,
     *,

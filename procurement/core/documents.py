@@ -2,6 +2,8 @@
 Saving is once per (kind, subject, version): a second run replaces the file and keeps the row."""
 from __future__ import annotations
 
+from procurement.core.access import Actor
+
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
@@ -67,7 +69,7 @@ def save(session: Session, *, kind: str, subject_type: str, subject_id: int, ver
     return document
 
 
-def audience_allows(actor: Any, document: Document) -> bool:
+def audience_allows(actor: Actor, document: Document) -> bool:
     """The agency, the supplier or organisation a document is addressed to. A document for every
     party to a tender (audience_public) is for whoever may see the tender: its domain says who."""
     if access.has_role(actor, access.AGENCY):

@@ -19,7 +19,7 @@ from .clock import now
 from .db import Base, db, str_enum, writing
 from .jobs import JobOptions, dispatch, enqueue_after_commit
 from procurement.core.db import on_postgresql
-from procurement.core.access import actor_id, actor_label
+from procurement.core.access import Actor, actor_id, actor_label
 
 log = logging.getLogger("procurement.jobs")
 
@@ -77,7 +77,7 @@ def register_kinds(*kinds: Kind) -> None:
         KINDS[found.name] = found
 
 
-def request_job(session: Session, actor: Any, kind_name: str, subject_type: str, subject_id: int) -> Job:
+def request_job(session: Session, actor: Actor, kind_name: str, subject_type: str, subject_id: int) -> Job:
     """A job row in the caller's transaction, enqueued after it commits. If the same job is
     already queued or running, that one is returned."""
     if kind_name not in KINDS:

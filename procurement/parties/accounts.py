@@ -22,7 +22,7 @@ from procurement.core.security import (
     token_digest,
     verify_password,
 )
-from procurement.core.access import actor_id
+from procurement.core.access import Actor, actor_id
 from procurement.parties.models import ApiToken, Membership, Organisation, Role, SignInAttempt, User, lower_email
 from suppliers.models import Supplier
 
@@ -160,7 +160,7 @@ def _describe(grants: Iterable[Any]) -> list[dict[str, Any]]:
 
 
 def create_user(
-    session: Session, actor: Any, *, email: str, full_name: str, password: str,
+    session: Session, actor: Actor, *, email: str, full_name: str, password: str,
     grants: Iterable[RoleGrant],
 ) -> User:
     if not access.can_manage_accounts(actor):
@@ -189,7 +189,7 @@ def create_user(
     return user
 
 
-def set_user_roles(session: Session, actor: Any, user: User, grants: Iterable[RoleGrant]) -> User:
+def set_user_roles(session: Session, actor: Actor, user: User, grants: Iterable[RoleGrant]) -> User:
     if not access.can_manage_accounts(actor):
         raise PermissionDenied("Only administrators can change roles")
     grants = _check_grants(session, grants)
@@ -203,7 +203,7 @@ def set_user_roles(session: Session, actor: Any, user: User, grants: Iterable[Ro
     return user
 
 
-def set_user_active(session: Session, actor: Any, user: User, active: bool) -> User:
+def set_user_active(session: Session, actor: Actor, user: User, active: bool) -> User:
     if not access.can_manage_accounts(actor):
         raise PermissionDenied("Only administrators can activate or deactivate accounts")
     if actor_id(actor) == user.id and not active:
@@ -215,7 +215,7 @@ def set_user_active(session: Session, actor: Any, user: User, active: bool) -> U
     return user
 
 
-def set_password(session: Session, actor: Any, user: User, password: str) -> None:
+def set_password(session: Session, actor: Actor, user: User, password: str) -> None:
     if not (access.can_manage_accounts(actor) or actor_id(actor) == user.id):
         raise PermissionDenied("You cannot change this password")
     if problems := password_problems(password, user.email):
@@ -231,7 +231,7 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
-def list_users(session: Session, actor: Any) -> list[User]:
+def list_users(session: Session, actor: Actor) -> list[User]:
     if not access.can_manage_accounts(actor):
         raise PermissionDenied("Only administrators can list accounts")
     return list(session.scalars(select(User).order_by(User.email)))
@@ -242,7 +242,7 @@ def list_users(session: Session, actor: Any) -> list[User]:
 MAX_TOKEN_DAYS = 366
 
 
-def create_api_token(session: Session, actor: Any, *, name: str, days: int) -> tuple[ApiToken, str]:
+def create_api_token(session: Session, actor: Actor, *, name: str, days: int) -> tuple[ApiToken, str]:
     """A new token for the acting user; the plain token is returned once and never stored."""
     if not access.can_manage_own_tokens(actor) or actor_id(actor) is None:
         raise PermissionDenied("Sign in to create an API token")
@@ -265,7 +265,7 @@ def create_api_token(session: Session, actor: Any, *, name: str, days: int) -> t
     return token, plain
 
 
-def list_own_tokens(session: Session, actor: Any) -> list[ApiToken]:
+def list_own_tokens(session: Session, actor: Actor) -> list[ApiToken]:
     if not access.can_manage_own_tokens(actor):
         raise PermissionDenied("Sign in to see your API tokens")
     return list(
@@ -275,7 +275,7 @@ def list_own_tokens(session: Session, actor: Any) -> list[ApiToken]:
     )
 
 
-def revoke_api_token(session: Session, actor: Any, token_id: int) -> ApiToken:
+def revoke_api_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
     token = session.get(ApiToken, token_id)
     # Someone else's token is reported as missing: its existence is not theirs to know.
     if token is None or not access.can_revoke_token(actor, token):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from procurement.core.access import Actor
 from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -29,7 +30,7 @@ def _choice(enum_class: Any, value: Any, field: str, errors: dict[str, list[str]
 
 
 def create_organisation(
-    session: Session, actor: Any, *, name: str, kind: str, gss_code: str | None = None,
+    session: Session, actor: Actor, *, name: str, kind: str, gss_code: str | None = None,
     org_identifier: str | None = None, partnership: str | None = None,
     annual_savings_target: Any = None,
 ) -> Organisation:
@@ -78,13 +79,13 @@ def create_organisation(
     return organisation
 
 
-def list_organisations(session: Session, actor: Any) -> list[Organisation]:
+def list_organisations(session: Session, actor: Actor) -> list[Organisation]:
     if not access.can_list_organisations(actor):
         raise PermissionDenied("Sign in to see organisations")
     return list(session.scalars(select(Organisation).order_by(Organisation.name)))
 
 
-def get_organisation(session: Session, actor: Any, organisation_id: int) -> Organisation:
+def get_organisation(session: Session, actor: Actor, organisation_id: int) -> Organisation:
     organisation = session.get(Organisation, organisation_id)
     if organisation is None:
         raise NotFound("No such organisation")
@@ -105,7 +106,7 @@ def platform_counts(session: Session) -> dict[str, int]:
     }
 
 
-def search_cpv(session: Session, actor: Any, query: str = "", limit: int = 50) -> list[CpvCode]:
+def search_cpv(session: Session, actor: Actor, query: str = "", limit: int = 50) -> list[CpvCode]:
     """CPV codes whose code starts with, or whose description contains, the query."""
     if not access.can_view_cpv_codes(actor):
         raise PermissionDenied("Sign in to search CPV codes")

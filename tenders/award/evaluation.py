@@ -18,7 +18,7 @@ from procurement.core.audit import record_event
 from procurement.core.clock import now, today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from procurement.core.money import percent_of
-from procurement.core.access import actor_id
+from procurement.core.access import Actor, actor_id
 from demand.models import Requirement, RequirementStatus
 from demand.services import move_requirement
 from procurement.parties.models import Membership, Role
@@ -53,7 +53,7 @@ from suppliers.models import Supplier
 
 
 
-def agency_tender(session: Session, actor: Any, tender_id: int, *states: TenderStatus) -> Tender:
+def agency_tender(session: Session, actor: Actor, tender_id: int, *states: TenderStatus) -> Tender:
     require_agency(actor, EVALUATES)
     tender = get_tender(session, actor, tender_id)
     permissions.in_phase(actor, tender, *states).enforce()
@@ -62,7 +62,7 @@ def agency_tender(session: Session, actor: Any, tender_id: int, *states: TenderS
 
 # The panel ---------------------------------------------------------------------------------
 
-def start_evaluation(session: Session, actor: Any, tender_id: int, evaluator_ids: list[int], lead_id: int) -> Tender:
+def start_evaluation(session: Session, actor: Actor, tender_id: int, evaluator_ids: list[int], lead_id: int) -> Tender:
     """Name the panel (two or more agency users, one the lead) and start evaluating."""
     tender = agency_tender(session, actor, tender_id, TenderStatus.opened)
     ids = list(dict.fromkeys(evaluator_ids))
@@ -87,13 +87,13 @@ def panel(session: Session, tender: Tender) -> list[Evaluator]:
     return list(session.scalars(select(Evaluator).where(Evaluator.tender_id == tender.id).order_by(Evaluator.id)))
 
 
-def evaluator_of(session: Session, actor: Any, tender: Tender) -> Evaluator | None:
+def evaluator_of(session: Session, actor: Actor, tender: Tender) -> Evaluator | None:
     """The actor's row on the tender's panel, or None."""
     return session.scalar(select(Evaluator).where(Evaluator.tender_id == tender.id,
                                                   Evaluator.user_id == actor_id(actor)))
 
 
-def me(session: Session, actor: Any, tender: Tender) -> Evaluator:
+def me(session: Session, actor: Actor, tender: Tender) -> Evaluator:
     found = evaluator_of(session, actor, tender)
     permissions.is_evaluator(actor, tender, found).enforce()
     assert found is not None
@@ -105,7 +105,7 @@ def bidder_names(session: Session, tender: Tender) -> list[str]:
                                 .where(OpenedBid.tender_id == tender.id).order_by(Supplier.legal_name)))
 
 
-def declare(session: Session, actor: Any, tender_id: int, statement: str) -> Evaluator:
+def declare(session: Session, actor: Actor, tender_id: int, statement: str) -> Evaluator:
     """No conflict of interest with the named bidders: declared before any response is seen."""
     tender = agency_tender(session, actor, tender_id, TenderStatus.evaluation)
     evaluator = me(session, actor, tender)
@@ -118,7 +118,7 @@ def declare(session: Session, actor: Any, tender_id: int, statement: str) -> Eva
     return evaluator
 
 
-def declared_evaluator(session: Session, actor: Any, tender: Tender) -> Evaluator:
+def declared_evaluator(session: Session, actor: Actor, tender: Tender) -> Evaluator:
     evaluator = evaluator_of(session, actor, tender)
     permissions.declared(actor, tender, evaluator).enforce()
     assert evaluator is not None
@@ -132,7 +132,7 @@ class Response:
     answers: dict[int, QualityResponse]
 
 
-def responses(session: Session, actor: Any, tender_id: int) -> list[Response]:
+def responses(session: Session, actor: Actor, tender_id: int) -> list[Response]:
     tender = agency_tender(session, actor, tender_id)
     declared_evaluator(session, actor, tender)
     names = dict(session.execute(select(Supplier.id, Supplier.legal_name)).all())
@@ -152,7 +152,7 @@ def _response(session: Session, tender: Tender, opened_bid_id: int, criterion_id
     return opened, criterion
 
 
-def save_mark(session: Session, actor: Any, tender_id: int, opened_bid_id: int, criterion_id: int, score: int,
+def save_mark(session: Session, actor: Actor, tender_id: int, opened_bid_id: int, criterion_id: int, score: int,
               justification: str) -> Mark:
     tender = agency_tender(session, actor, tender_id, TenderStatus.evaluation)
     evaluator = declared_evaluator(session, actor, tender)
@@ -179,7 +179,7 @@ def save_mark(session: Session, actor: Any, tender_id: int, opened_bid_id: int, 
     return mark
 
 
-def submit_marks(session: Session, actor: Any, tender_id: int) -> Evaluator:
+def submit_marks(session: Session, actor: Actor, tender_id: int) -> Evaluator:
     tender = agency_tender(session, actor, tender_id, TenderStatus.evaluation)
     evaluator = declared_evaluator(session, actor, tender)
     wanted = {(o.id, c.id) for o in intact_bids(session, tender) for c in tender.criteria}
@@ -192,7 +192,7 @@ def submit_marks(session: Session, actor: Any, tender_id: int) -> Evaluator:
     return evaluator
 
 
-def visible_marks(session: Session, actor: Any, tender_id: int) -> list[tuple[Evaluator, Mark]]:
+def visible_marks(session: Session, actor: Actor, tender_id: int) -> list[tuple[Evaluator, Mark]]:
     """Blind marking: an evaluator sees only their own marks until they have submitted them;
     then the submitted marks of the whole panel."""
     tender = agency_tender(session, actor, tender_id)
@@ -204,7 +204,7 @@ def visible_marks(session: Session, actor: Any, tender_id: int) -> list[tuple[Ev
     return [(e, m) for e, m in rows if e.id == evaluator.id or e.marks_submitted_at is not None]
 
 
-def record_consensus(session: Session, actor: Any, tender_id: int, opened_bid_id: int, criterion_id: int, score: int,
+def record_consensus(session: Session, actor: Actor, tender_id: int, opened_bid_id: int, criterion_id: int, score: int,
                      rationale: str) -> Consensus:
     tender = agency_tender(session, actor, tender_id, TenderStatus.evaluation)
     evaluator = declared_evaluator(session, actor, tender)
@@ -227,7 +227,7 @@ def record_consensus(session: Session, actor: Any, tender_id: int, opened_bid_id
 
 # Prices, ranking and abnormally low totals ---------------------------------------------------
 
-def rankings(session: Session, actor: Any, tender_id: int) -> list[LotRanking]:
+def rankings(session: Session, actor: Actor, tender_id: int) -> list[LotRanking]:
     tender = agency_tender(session, actor, tender_id)
     return [rank_lot(session, tender, lot) for lot in tender.lots]
 
@@ -243,7 +243,7 @@ def _check(session: Session, check_id: int) -> tuple[LowPriceCheck, OpenedBid, T
     return check, opened, tender
 
 
-def write_about_low_price(session: Session, actor: Any, check_id: int, text: str) -> LowPriceMessage:
+def write_about_low_price(session: Session, actor: Actor, check_id: int, text: str) -> LowPriceMessage:
     """The evaluators ask the supplier to explain; the supplier answers, in one thread."""
     check, opened, tender = _check(session, check_id)
     supplier_side = access.can_bid_for(actor, opened.supplier_id)
@@ -263,7 +263,7 @@ def write_about_low_price(session: Session, actor: Any, check_id: int, text: str
     return message
 
 
-def decide_low_price(session: Session, actor: Any, check_id: int, accept: bool, reason: str) -> LowPriceCheck:
+def decide_low_price(session: Session, actor: Actor, check_id: int, accept: bool, reason: str) -> LowPriceCheck:
     check, _opened, tender = _check(session, check_id)
     agency_tender(session, actor, tender.id, TenderStatus.evaluation)
     permissions.can_decide_low_price(actor, tender, declared_evaluator(session, actor, tender), check).enforce()
@@ -276,7 +276,7 @@ def decide_low_price(session: Session, actor: Any, check_id: int, accept: bool, 
     return check
 
 
-def supplier_checks(session: Session, actor: Any, tender_id: int) -> list[LowPriceCheck]:
+def supplier_checks(session: Session, actor: Actor, tender_id: int) -> list[LowPriceCheck]:
     """A supplier's own checks (to read and answer)."""
     supplier_ids = set(getattr(actor, "supplier_ids", ()) or ()) if access.has_role(actor, access.SUPPLIER) else set()
     if not supplier_ids:
@@ -287,7 +287,7 @@ def supplier_checks(session: Session, actor: Any, tender_id: int) -> list[LowPri
 
 # The award ---------------------------------------------------------------------------------
 
-def recommend(session: Session, actor: Any, tender_id: int, lot_id: int, advantages: str) -> AwardDecision:
+def recommend(session: Session, actor: Actor, tender_id: int, lot_id: int, advantages: str) -> AwardDecision:
     """The lead recommends the top-ranked eligible bid for a lot, with its relative advantages."""
     tender = agency_tender(session, actor, tender_id, TenderStatus.evaluation)
     permissions.can_recommend(actor, tender, declared_evaluator(session, actor, tender), None).enforce()
@@ -324,7 +324,7 @@ def recommend(session: Session, actor: Any, tender_id: int, lot_id: int, advanta
     return decision
 
 
-def approve(session: Session, actor: Any, tender_id: int, lot_id: int) -> AwardDecision:
+def approve(session: Session, actor: Actor, tender_id: int, lot_id: int) -> AwardDecision:
     """A second agency user approves; once every awardable lot is approved the award is proposed."""
     tender = agency_tender(session, actor, tender_id, TenderStatus.evaluation)
     decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot_id))
@@ -346,7 +346,7 @@ def approve(session: Session, actor: Any, tender_id: int, lot_id: int) -> AwardD
     return decision
 
 
-def publish_decision(session: Session, actor: Any, tender_id: int) -> Standstill:
+def publish_decision(session: Session, actor: Actor, tender_id: int) -> Standstill:
     """Publish the decision to the bidders (each gets its assessment summary); standstill runs
     8 working days."""
     tender = agency_tender(session, actor, tender_id, TenderStatus.award_proposed)
@@ -383,7 +383,7 @@ def take_part(session: Session, tender: Tender) -> None:
     session.flush()
 
 
-def rebuild_award_records(session: Session, actor: Any) -> list[str]:
+def rebuild_award_records(session: Session, actor: Actor) -> list[str]:
     """The award record of every published decision that has none (decisions published before
     the record existed, migration 0012), rebuilt from the decision itself: the recommended
     bid, the scores as decided and the adopted optimised award. Idempotent: a lot that has a
@@ -413,13 +413,13 @@ def record_decision_scores(session: Session, tender: Tender) -> None:
     session.flush()
 
 
-def ask_for_award_pack(session: Session, actor: Any, tender_id: int) -> Any:
+def ask_for_award_pack(session: Session, actor: Actor, tender_id: int) -> Any:
     """The agency asks again for the award pack (what exists is kept); once the decision is published."""
     tender = agency_tender(session, actor, tender_id, *permissions.RESULTS_PUBLISHED)
     return request_award_pack(session, actor, tender)
 
 
-def request_award_pack(session: Session, actor: Any, tender: Tender) -> Any:
+def request_award_pack(session: Session, actor: Actor, tender: Tender) -> Any:
     """The award pack is made by a background job, handed over once this transaction commits."""
     from procurement.core.jobrecords import request_job
 
@@ -432,7 +432,7 @@ def standstill_of(session: Session, tender: Tender) -> Standstill | None:
     return session.scalar(select(Standstill).where(Standstill.tender_id == tender.id))
 
 
-def challenge(session: Session, actor: Any, tender_id: int, note: str) -> Standstill:
+def challenge(session: Session, actor: Actor, tender_id: int, note: str) -> Standstill:
     """A recorded challenge pauses standstill: no contract until it is lifted."""
     tender = agency_tender(session, actor, tender_id, TenderStatus.standstill)
     standstill = standstill_of(session, tender)
@@ -447,7 +447,7 @@ def challenge(session: Session, actor: Any, tender_id: int, note: str) -> Stands
     return standstill
 
 
-def lift_challenge(session: Session, actor: Any, tender_id: int) -> Standstill:
+def lift_challenge(session: Session, actor: Actor, tender_id: int) -> Standstill:
     """The challenge is resolved: standstill resumes with the working days it had left."""
     tender = agency_tender(session, actor, tender_id, TenderStatus.standstill)
     standstill = standstill_of(session, tender)
@@ -459,7 +459,7 @@ def lift_challenge(session: Session, actor: Any, tender_id: int) -> Standstill:
     return standstill
 
 
-def enter_contracts(session: Session, actor: Any, tender_id: int) -> list[Contract]:
+def enter_contracts(session: Session, actor: Actor, tender_id: int) -> list[Contract]:
     """After standstill (and no open challenge): a contract per awarded lot, and a call-off
     order per organisation from its confirmed lines at the awarded unit prices."""
     require_agency(actor, EVALUATES)
@@ -485,7 +485,7 @@ def enter_contracts(session: Session, actor: Any, tender_id: int) -> list[Contra
     return contracts
 
 
-def _contract(session: Session, actor: Any, tender: Tender, lot: Lot, share: Any,
+def _contract(session: Session, actor: Actor, tender: Tender, lot: Lot, share: Any,
               lines: list[record.OrderLine], suffix: str) -> Contract:
     """A contract for an awarded share of a lot, with an order per organisation: its lines as
     the award record allocates them."""
@@ -510,7 +510,7 @@ def _contract(session: Session, actor: Any, tender: Tender, lot: Lot, share: Any
     return contract
 
 
-def complete(session: Session, actor: Any, tender_id: int) -> Tender:
+def complete(session: Session, actor: Actor, tender_id: int) -> Tender:
     tender = agency_tender(session, actor, tender_id, TenderStatus.awarded)
     return move(session, actor, tender, TenderStatus.complete, "tender.completed")
 
@@ -535,7 +535,7 @@ class Saving:
         return percent_of(self.saving, self.baseline)
 
 
-def savings(session: Session, actor: Any, tender_id: int) -> list[Saving]:
+def savings(session: Session, actor: Actor, tender_id: int) -> list[Saving]:
     """Per organisation and lot; the agency sees all, a buyer their own organisations'."""
     tender = get_tender(session, actor, tender_id)
     agency = access.can_manage_tenders(actor)
@@ -549,7 +549,7 @@ def savings(session: Session, actor: Any, tender_id: int) -> list[Saving]:
             for o, _c, lot in rows if agency or o.organisation_id in own]
 
 
-def organisation_orders(session: Session, actor: Any) -> list[tuple[CallOffOrder, Contract, Lot, Tender, str]]:
+def organisation_orders(session: Session, actor: Actor) -> list[tuple[CallOffOrder, Contract, Lot, Tender, str]]:
     """A buyer's organisations' orders: what each buys, from whom, for how much, and its saving."""
     own = set(getattr(actor, "organisation_ids", ()) or ()) if access.has_role(actor, access.BUYER) else set()
     if not own:
@@ -595,7 +595,7 @@ class LotResult:
         return self.own_share is not None
 
 
-def assessment_summary(session: Session, actor: Any, tender_id: int) -> list[LotResult]:
+def assessment_summary(session: Session, actor: Actor, tender_id: int) -> list[LotResult]:
     """The signed-in bidder's assessment summary, from the decision's publication on."""
     supplier_ids = set(getattr(actor, "supplier_ids", ()) or ()) if access.has_role(actor, access.SUPPLIER) else set()
     if not supplier_ids:

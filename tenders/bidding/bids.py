@@ -29,7 +29,7 @@ from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.clock import now, today
 from procurement.core.errors import InvalidInput, NotFound, PermissionDenied
-from procurement.core.access import actor_id
+from procurement.core.access import Actor, actor_id
 from demand.rules import quantity_text
 from tenders import permissions, sealing
 from tenders.lifecycle import get_tender, locked, open_for_bids
@@ -51,7 +51,7 @@ class BidProblems(InvalidInput):
         self.problems = problems
 
 
-def _own_supplier(actor: Any) -> int:
+def _own_supplier(actor: Actor) -> int:
     permissions.bidder(actor).enforce()
     supplier_id = permissions.own_supplier(actor)
     assert supplier_id is not None
@@ -179,7 +179,7 @@ def _bid_for(session: Session, tender: Tender, supplier_id: int, create: bool = 
     return bid
 
 
-def save_draft(session: Session, actor: Any, tender_id: int, bid_input: BidInput) -> Bid:
+def save_draft(session: Session, actor: Actor, tender_id: int, bid_input: BidInput) -> Bid:
     """Keep a draft (checked as far as it goes, sealed at rest) for the supplier to finish."""
     supplier_id = _own_supplier(actor)
     tender = get_tender(session, actor, tender_id)
@@ -194,7 +194,7 @@ def save_draft(session: Session, actor: Any, tender_id: int, bid_input: BidInput
     return bid
 
 
-def read_draft(session: Session, actor: Any, tender_id: int) -> dict[str, Any] | None:
+def read_draft(session: Session, actor: Actor, tender_id: int) -> dict[str, Any] | None:
     """The supplier's own draft, for its own pages only."""
     supplier_id = _own_supplier(actor)
     tender = get_tender(session, actor, tender_id)
@@ -220,7 +220,7 @@ class Receipt:
                 f"SHA-256 of the canonical bid: {self.digest}\n")
 
 
-def submit(session: Session, actor: Any, tender_id: int, bid_input: BidInput | None = None) -> Receipt:
+def submit(session: Session, actor: Actor, tender_id: int, bid_input: BidInput | None = None) -> Receipt:
     """Seal the bid (the given content, or the saved draft) into the box as a new version;
     an earlier version is superseded. Refused at or after the deadline, by the server's
     clock read after the tender is locked, in the transaction that would store it."""
@@ -255,7 +255,7 @@ def submit(session: Session, actor: Any, tender_id: int, bid_input: BidInput | N
     return _receipt(tender, bid, version)
 
 
-def _submitted_bid(session: Session, actor: Any, tender_id: int, may: Any) -> tuple[Tender, Bid]:
+def _submitted_bid(session: Session, actor: Actor, tender_id: int, may: Any) -> tuple[Tender, Bid]:
     """The actor's bid in the locked tender, once `may(actor, tender, bid)` allows the act."""
     supplier_id = _own_supplier(actor)
     get_tender(session, actor, tender_id)  # visibility (locked() then makes the clock's moves)
@@ -266,7 +266,7 @@ def _submitted_bid(session: Session, actor: Any, tender_id: int, may: Any) -> tu
     return tender, bid
 
 
-def withdraw(session: Session, actor: Any, tender_id: int) -> Bid:
+def withdraw(session: Session, actor: Actor, tender_id: int) -> Bid:
     tender, bid = _submitted_bid(session, actor, tender_id, permissions.can_withdraw_bid)
     for version in bid.versions:
         if version.state is VersionState.submitted:
@@ -276,7 +276,7 @@ def withdraw(session: Session, actor: Any, tender_id: int) -> Bid:
     return bid
 
 
-def reconfirm(session: Session, actor: Any, tender_id: int) -> Bid:
+def reconfirm(session: Session, actor: Actor, tender_id: int) -> Bid:
     """After an amendment: the supplier confirms its bid stands as submitted."""
     tender, bid = _submitted_bid(session, actor, tender_id, permissions.can_reconfirm_bid)
     bid.needs_reconfirmation, bid.updated_at = False, now()
@@ -296,7 +296,7 @@ class MyBid:
     has_draft: bool
 
 
-def bid_history(session: Session, actor: Any) -> list[tuple[Tender, Bid]]:
+def bid_history(session: Session, actor: Actor) -> list[tuple[Tender, Bid]]:
     """The supplier's bids on tenders no longer open for bids, newest first: where to find each
     one's results once the deadline has passed."""
     supplier_id = _own_supplier(actor)
@@ -307,7 +307,7 @@ def bid_history(session: Session, actor: Any) -> list[tuple[Tender, Bid]]:
         .order_by(Tender.submission_deadline.desc()))]
 
 
-def my_bid(session: Session, actor: Any, tender_id: int) -> MyBid:
+def my_bid(session: Session, actor: Actor, tender_id: int) -> MyBid:
     """What a supplier may know of its own bid: its status and each version's receipt."""
     supplier_id = _own_supplier(actor)
     tender = get_tender(session, actor, tender_id)
@@ -317,7 +317,7 @@ def my_bid(session: Session, actor: Any, tender_id: int) -> MyBid:
     return MyBid(bid, [_receipt(tender, bid, v) for v in reversed(bid.versions)], bid.draft_sealed is not None)
 
 
-def receipt(session: Session, actor: Any, tender_id: int, version: int) -> Receipt:
+def receipt(session: Session, actor: Actor, tender_id: int, version: int) -> Receipt:
     found = my_bid(session, actor, tender_id)
     for r in found.receipts:
         if r.version == version:
@@ -327,7 +327,7 @@ def receipt(session: Session, actor: Any, tender_id: int, version: int) -> Recei
 
 # The price schedule as a CSV file ------------------------------------------------------------
 
-def schedule_template(session: Session, actor: Any, tender_id: int) -> str:
+def schedule_template(session: Session, actor: Actor, tender_id: int) -> str:
     tender = get_tender(session, actor, tender_id)
     rows: list[list[object]] = [SCHEDULE_COLUMNS]
     for lot in tender.lots:
@@ -422,7 +422,7 @@ class BoxFact:
     digest: str
 
 
-def box_facts(session: Session, actor: Any, tender_id: int) -> list[BoxFact]:
+def box_facts(session: Session, actor: Actor, tender_id: int) -> list[BoxFact]:
     """What the agency may know of the box before opening: who, when, which version, how big
     and its digest. Never its contents."""
     from suppliers.models import Supplier

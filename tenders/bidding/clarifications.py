@@ -2,7 +2,6 @@
 suppliers."""
 from __future__ import annotations
 
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,7 +10,7 @@ from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.clock import now
 from procurement.core.errors import InvalidInput, NotFound, PermissionDenied
-from procurement.core.access import actor_id
+from procurement.core.access import Actor, actor_id
 from tenders import permissions
 from tenders.permissions import require_agency
 from tenders.models import (
@@ -23,7 +22,7 @@ from tenders.models import (
 from tenders.lifecycle import get_tender, locked, open_for_bids
 
 
-def ask(session: Session, actor: Any, tender_id: int, question: str) -> Clarification:
+def ask(session: Session, actor: Actor, tender_id: int, question: str) -> Clarification:
     permissions.asker(actor).enforce()
     tender = get_tender(session, actor, tender_id)
     permissions.can_ask(actor, tender).enforce()
@@ -38,7 +37,7 @@ def ask(session: Session, actor: Any, tender_id: int, question: str) -> Clarific
     return clarification
 
 
-def answer(session: Session, actor: Any, clarification_id: int, text: str) -> Clarification:
+def answer(session: Session, actor: Actor, clarification_id: int, text: str) -> Clarification:
     require_agency(actor)
     clarification = session.get(Clarification, clarification_id)
     if clarification is None:
@@ -55,7 +54,7 @@ def answer(session: Session, actor: Any, clarification_id: int, text: str) -> Cl
     return clarification
 
 
-def clarifications(session: Session, actor: Any, tender_id: int) -> list[Clarification]:
+def clarifications(session: Session, actor: Actor, tender_id: int) -> list[Clarification]:
     """Answered questions for everyone who may see the tender, without who asked; the agency
     also sees unanswered ones; a supplier also its own unanswered ones."""
     tender = get_tender(session, actor, tender_id)
@@ -66,7 +65,7 @@ def clarifications(session: Session, actor: Any, tender_id: int) -> list[Clarifi
     return [c for c in found if c.answered_at or agency or c.supplier_id in own]
 
 
-def opportunities(session: Session, actor: Any, cpv: str | None = None) -> list[Tender]:
+def opportunities(session: Session, actor: Actor, cpv: str | None = None) -> list[Tender]:
     """Published tenders open for bids, by the clock."""
     if not access.can_view_opportunities(actor):
         raise PermissionDenied("Opportunities are for suppliers")

@@ -20,7 +20,7 @@ from procurement.core.audit import record_event
 from procurement.core.clock import now
 from procurement.core.errors import Conflict
 from procurement.core.db import on_postgresql
-from procurement.core.access import actor_id
+from procurement.core.access import Actor, actor_id
 from tenders import permissions, sealing
 from tenders.lifecycle import get_tender, locked, move
 from tenders.models import (
@@ -36,7 +36,7 @@ from tenders.models import (
 )
 
 
-def request_opening(session: Session, actor: Any, tender_id: int) -> Tender:
+def request_opening(session: Session, actor: Actor, tender_id: int) -> Tender:
     """The first agency user asks to open; a second must confirm."""
     permissions.opener(actor).enforce()
     get_tender(session, actor, tender_id)
@@ -54,7 +54,7 @@ class OpeningResult:
     lines: int
 
 
-def confirm_opening(session: Session, actor: Any, tender_id: int) -> OpeningResult:
+def confirm_opening(session: Session, actor: Actor, tender_id: int) -> OpeningResult:
     """The second agency user confirms, and the box is opened."""
     permissions.opener(actor).enforce()
     get_tender(session, actor, tender_id)
@@ -171,7 +171,7 @@ def _line_writer(session: Session) -> Iterator[LineWriter]:
 NULL = "\\N"  # COPY's text format for NULL
 
 
-def opened_bids(session: Session, actor: Any, tender_id: int) -> list[OpenedBid]:
+def opened_bids(session: Session, actor: Actor, tender_id: int) -> list[OpenedBid]:
     """After opening, the agency sees the opened bids (never before)."""
     permissions.opener(actor).enforce()
     tender = get_tender(session, actor, tender_id)

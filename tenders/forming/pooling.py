@@ -18,7 +18,7 @@ from procurement.core import access
 from procurement.core.audit import record_event
 from procurement.core.clock import now, today
 from procurement.core.errors import InvalidInput, NotFound, PermissionDenied
-from procurement.core.access import actor_id
+from procurement.core.access import Actor, actor_id
 from demand.board import BoardFilter, build_pools, parse_pool_key, requirements_in_pools, aggregate
 from demand.models import Requirement, RequirementStatus
 from demand.services import move_requirement
@@ -49,7 +49,7 @@ def _common_cpv(session: Session, codes: list[str]) -> str:
     return codes[0]
 
 
-def form_tender(session: Session, actor: Any, *, board: BoardFilter, pool_keys: list[str], title: str,
+def form_tender(session: Session, actor: Actor, *, board: BoardFilter, pool_keys: list[str], title: str,
                 confirm_by: date | None, merge: bool = False, description: str = "") -> Tender:
     """A draft tender with one lot per chosen pool (or one lot for them all), its lines the
     pools' submitted requirements, each now pooled and waiting for its buyers' answer."""
@@ -114,7 +114,7 @@ def form_tender(session: Session, actor: Any, *, board: BoardFilter, pool_keys: 
     return tender
 
 
-def list_tenders(session: Session, actor: Any) -> list[Tender]:
+def list_tenders(session: Session, actor: Actor) -> list[Tender]:
     if access.can_manage_tenders(actor):
         return list(session.scalars(select(Tender).order_by(Tender.created_at.desc(), Tender.id.desc())))
     own = getattr(actor, "organisation_ids", frozenset()) if access.has_role(actor, access.BUYER) else frozenset()
@@ -124,7 +124,7 @@ def list_tenders(session: Session, actor: Any) -> list[Tender]:
                                 .order_by(Tender.created_at.desc(), Tender.id.desc())))
 
 
-def respond(session: Session, actor: Any, line_id: int, *, confirm: bool) -> LotLine:
+def respond(session: Session, actor: Actor, line_id: int, *, confirm: bool) -> LotLine:
     """A buyer confirms their organisation's line (it now counts, and the requirement is
     committed) or declines it (the requirement goes back on the board)."""
     line = session.get(LotLine, line_id)
@@ -147,7 +147,7 @@ def respond(session: Session, actor: Any, line_id: int, *, confirm: bool) -> Lot
     return line
 
 
-def close_confirmation(session: Session, actor: Any, tender_id: int) -> Tender:
+def close_confirmation(session: Session, actor: Actor, tender_id: int) -> Tender:
     """Unconfirmed lines drop out (their requirements go back on the board); lot quantities
     are what was confirmed. Once the date has passed, or when every line is answered."""
     require_agency(actor)
@@ -167,7 +167,7 @@ def close_confirmation(session: Session, actor: Any, tender_id: int) -> Tender:
     return tender
 
 
-def release_lines(session: Session, actor: Any, tender: Tender, why: str) -> None:
+def release_lines(session: Session, actor: Actor, tender: Tender, why: str) -> None:
     """A draft's pending and confirmed lines are withdrawn and their requirements go back on
     the demand board."""
     for lot in tender.lots:
@@ -188,7 +188,7 @@ def requirement_left(requirement: Requirement, *, session: Session) -> None:
         line.status, line.responded_at = LineStatus.withdrawn, now()
 
 
-def lines_to_answer(session: Session, actor: Any) -> list[LotLine]:
+def lines_to_answer(session: Session, actor: Actor) -> list[LotLine]:
     """The buyer's organisations' lines still waiting for an answer."""
     own = getattr(actor, "organisation_ids", frozenset()) if access.has_role(actor, access.BUYER) else frozenset()
     if not own:
@@ -208,7 +208,7 @@ class TenderView:
     lots: list[dict[str, Any]]
 
 
-def tender_view(session: Session, actor: Any, tender_id: int) -> TenderView:
+def tender_view(session: Session, actor: Actor, tender_id: int) -> TenderView:
     tender = visible_tender(session, actor, tender_id)
     own = None if access.can_manage_tenders(actor) else frozenset(actor.organisation_ids)
     return TenderView(tender, [lot_summary(lot, own) for lot in tender.lots])

@@ -17,7 +17,7 @@ from procurement.core.audit import record_event
 from procurement.core.clock import now
 from procurement.core.documents import storage
 from procurement.core.errors import InvalidInput, NotFound
-from procurement.core.access import actor_label
+from procurement.core.access import Actor, actor_label
 from demand.models import Requirement
 from tenders import permissions, rules, sealing
 from tenders.forming import pooling
@@ -60,14 +60,14 @@ class TenderDetails:
     lot_titles: dict[int, str] = field(default_factory=dict)  # lot number -> the lot's name, as suppliers see it
 
 
-def agency_draft(session: Session, actor: Any, tender_id: int) -> Tender:
+def agency_draft(session: Session, actor: Actor, tender_id: int) -> Tender:
     require_agency(actor)
     tender = get_tender(session, actor, tender_id)
     permissions.can_edit_terms(actor, tender).enforce()
     return tender
 
 
-def set_details(session: Session, actor: Any, tender_id: int, data: TenderDetails) -> Tender:
+def set_details(session: Session, actor: Actor, tender_id: int, data: TenderDetails) -> Tender:
     tender = agency_draft(session, actor, tender_id)
     errors: dict[str, list[str]] = {}
     if not data.title.strip() or len(data.title.strip()) > 200:
@@ -108,7 +108,7 @@ def set_details(session: Session, actor: Any, tender_id: int, data: TenderDetail
     return tender
 
 
-def set_criteria(session: Session, actor: Any, tender_id: int, criteria: list[CriterionInput]) -> Tender:
+def set_criteria(session: Session, actor: Actor, tender_id: int, criteria: list[CriterionInput]) -> Tender:
     tender = agency_draft(session, actor, tender_id)
     errors: list[str] = []
     for n, c in enumerate(criteria, start=1):
@@ -135,7 +135,7 @@ def set_criteria(session: Session, actor: Any, tender_id: int, criteria: list[Cr
 
 
 def _store_document(tender: Tender, title: str, filename: str, stream: IO[bytes],
-                    actor: Any, amendment_number: int | None = None) -> TenderDocument:
+                    actor: Actor, amendment_number: int | None = None) -> TenderDocument:
     """Into the one document store (written atomically); its row keeps the digest."""
     safe = Path(filename or "document").name[:200] or "document"
     if not title.strip():
@@ -154,7 +154,7 @@ def _store_document(tender: Tender, title: str, filename: str, stream: IO[bytes]
     return document
 
 
-def add_document(session: Session, actor: Any, tender_id: int, *, title: str, filename: str,
+def add_document(session: Session, actor: Actor, tender_id: int, *, title: str, filename: str,
                  stream: IO[bytes]) -> TenderDocument:
     tender = agency_draft(session, actor, tender_id)
     document = _store_document(tender, title, filename, stream, actor)
@@ -164,7 +164,7 @@ def add_document(session: Session, actor: Any, tender_id: int, *, title: str, fi
     return document
 
 
-def get_document(session: Session, actor: Any, document_id: int) -> TenderDocument:
+def get_document(session: Session, actor: Actor, document_id: int) -> TenderDocument:
     document = session.get(TenderDocument, document_id)
     if document is None:
         raise NotFound("No such document")
@@ -214,7 +214,7 @@ def publication_problems(session: Session, tender: Tender,
     return errors
 
 
-def publish(session: Session, actor: Any, tender_id: int, *, short_period: rules.ShortPeriod = rules.ShortPeriod(),
+def publish(session: Session, actor: Actor, tender_id: int, *, short_period: rules.ShortPeriod = rules.ShortPeriod(),
             master_secret: str) -> Tender:
     """Publish: the timeline, the ground for a short tendering period, and the weights checked;
     lots and items frozen, the tender box's key made. Lots with no confirmed line are left out."""
@@ -252,7 +252,7 @@ def _record_short_period(tender: Tender, period: rules.ShortPeriod) -> None:
     tender.planned_notice_reference = period.planned_notice_reference.strip()[:100] if notice else ""
 
 
-def amend(session: Session, actor: Any, tender_id: int, *, summary: str, new_deadline: datetime | None = None,
+def amend(session: Session, actor: Actor, tender_id: int, *, summary: str, new_deadline: datetime | None = None,
           document: tuple[str, str, IO[bytes]] | None = None) -> Amendment:
     """A formal amendment: published to every supplier; the deadline moves out if fewer than
     four days would remain; bids already in the box must be re-confirmed."""
@@ -285,7 +285,7 @@ def amend(session: Session, actor: Any, tender_id: int, *, summary: str, new_dea
     return amendment
 
 
-def cancel(session: Session, actor: Any, tender_id: int, reason: str) -> Tender:
+def cancel(session: Session, actor: Actor, tender_id: int, reason: str) -> Tender:
     require_agency(actor)
     tender = locked(session, tender_id)
     if not reason.strip():
@@ -297,7 +297,7 @@ def cancel(session: Session, actor: Any, tender_id: int, reason: str) -> Tender:
     return move(session, actor, tender, TenderStatus.cancelled, "tender.cancelled", reason=reason.strip())
 
 
-def cancel_draft(session: Session, actor: Any, tender_id: int, reason: str) -> Tender:
+def cancel_draft(session: Session, actor: Actor, tender_id: int, reason: str) -> Tender:
     """Abandon a draft: its requirements go back on the board."""
     require_agency(actor)
     permissions.can_abandon(actor, get_tender(session, actor, tender_id)).enforce()

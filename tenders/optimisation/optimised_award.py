@@ -22,7 +22,7 @@ from procurement.core.clock import now, today
 from procurement.core.errors import Conflict, InvalidInput, NotFound
 from procurement.core.jobrecords import Job, Kind, Progress, request_job
 from procurement.core.jobs import JobOptions
-from procurement.core.access import actor_id
+from procurement.core.access import Actor, actor_id
 from demand import rules as demand_rules
 from demand.board import linked_offer_prices
 from procurement.parties.models import Organisation
@@ -54,7 +54,7 @@ class AwardRules:
     every_lot: bool = True
 
 
-def set_award_rules(session: Session, actor: Any, tender_id: int, data: AwardRules) -> Tender:
+def set_award_rules(session: Session, actor: Actor, tender_id: int, data: AwardRules) -> Tender:
     """Set on the draft; published with the tender and frozen with it."""
     tender = publication.agency_draft(session, actor, tender_id)
     errors: dict[str, list[str]] = {}
@@ -213,7 +213,7 @@ def problem_for(setting: Setting, organisations: frozenset | None = None) -> am.
 
 # The job --------------------------------------------------------------------------------
 
-def request_optimisation(session: Session, actor: Any, tender_id: int) -> Job:
+def request_optimisation(session: Session, actor: Actor, tender_id: int) -> Job:
     tender = evaluation.agency_tender(session, actor, tender_id, TenderStatus.evaluation)
     permissions.can_optimise(actor, tender).enforce()
     job = request_job(session, actor, "optimise_award", "tender", tender.id)
@@ -352,7 +352,7 @@ def organisation_costs(setting: Setting, problem: am.Problem, allocation: am.All
 
 # Adoption, and contracts from an adopted award -----------------------------------------------
 
-def latest(session: Session, actor: Any, tender_id: int) -> OptimisedAward | None:
+def latest(session: Session, actor: Actor, tender_id: int) -> OptimisedAward | None:
     return _newest(session, evaluation.agency_tender(session, actor, tender_id))
 
 
@@ -361,7 +361,7 @@ def _newest(session: Session, tender: Tender) -> OptimisedAward | None:
                            .order_by(OptimisedAward.id.desc())).first()
 
 
-def adopt(session: Session, actor: Any, tender_id: int, award_id: int) -> OptimisedAward:
+def adopt(session: Session, actor: Actor, tender_id: int, award_id: int) -> OptimisedAward:
     """The lead evaluator adopts the optimised award as the recommendation for every lot it
     awards; a second agency user then approves each lot as usual."""
     tender = evaluation.agency_tender(session, actor, tender_id, TenderStatus.evaluation)
@@ -404,7 +404,7 @@ def adopt(session: Session, actor: Any, tender_id: int, award_id: int) -> Optimi
     return award
 
 
-def view(session: Session, actor: Any, tender_id: int) -> tuple[Tender, OptimisedAward | None, Job | None]:
+def view(session: Session, actor: Actor, tender_id: int) -> tuple[Tender, OptimisedAward | None, Job | None]:
     """The agency's page: the tender, its newest optimised award and the job working on one."""
     tender = evaluation.agency_tender(session, actor, tender_id)
     job = session.scalars(select(Job).where(Job.kind == "optimise_award", Job.subject_type == "tender",

@@ -52,17 +52,25 @@ def can_mark_fulfilled(actor: Actor, requirement: Requirement) -> Verdict:
     return ALLOWED
 
 
+WITHDRAWS, CANCELS = "withdraws committed requirements", "cancels requirements"
+
+
+def stopper(actor: Actor, act: str) -> Verdict:
+    """The agency stops requirements (`act` says how), each with a reason."""
+    return ALLOWED if access.can_stop_requirements(actor) else forbidden(f"Only the agency {act}")
+
+
 def can_agency_withdraw(actor: Actor, requirement: Requirement) -> Verdict:
-    if not access.can_stop_requirements(actor):
-        return forbidden("Only the agency withdraws committed requirements")
+    if not (verdict := stopper(actor, WITHDRAWS)):
+        return verdict
     if requirement.status not in rules.AGENCY_WITHDRAWABLE:
         return refused(f"A {requirement.status.value} requirement is withdrawn by its own buyers")
     return ALLOWED
 
 
 def can_cancel(actor: Actor, requirement: Requirement) -> Verdict:
-    if not access.can_stop_requirements(actor):
-        return forbidden("Only the agency cancels requirements")
+    if not (verdict := stopper(actor, CANCELS)):
+        return verdict
     if requirement.status not in rules.AGENCY_CANCELLABLE:
         return refused(f"A {requirement.status.value} requirement cannot be cancelled")
     return ALLOWED

@@ -206,28 +206,30 @@ def withdraw_requirement(session: Session, actor: Actor, requirement_id: int, re
     return move_requirement(session, actor, requirement, RequirementStatus.withdrawn, "requirement.withdrawn", reason)
 
 
-def agency_withdraw(session: Session, actor: Actor, requirement_id: int, reason: str) -> Requirement:
-    """The agency withdraws a committed requirement at its organisation's request: the line
-    leaves its lot, and the reason is kept and audited."""
-    if not access.can_stop_requirements(actor):
-        raise PermissionDenied("Only the agency withdraws committed requirements")
+def _stop(session: Session, actor: Actor, requirement_id: int, reason: str, *, act: str, may: Any,
+          target: RequirementStatus, action: str, missing: str) -> Requirement:
+    """The agency stops a requirement with a reason, kept and audited; its line, if any,
+    leaves its lot (the tenders domain hears `requirement_leaving`)."""
+    permissions.stopper(actor, act).enforce()
     requirement = get_requirement(session, actor, requirement_id)
-    permissions.can_agency_withdraw(actor, requirement).enforce()
+    may(actor, requirement).enforce()
     if not reason.strip():
-        raise InvalidInput("Give a reason", field_errors={"reason": ["Give the reason for the withdrawal"]})
+        raise InvalidInput("Give a reason", field_errors={"reason": [missing]})
     requirement_leaving.send(requirement, session=session)
-    return move_requirement(session, actor, requirement, RequirementStatus.withdrawn, "requirement.withdrawn_by_agency", reason.strip())
+    return move_requirement(session, actor, requirement, target, action, reason.strip())
+
+
+def agency_withdraw(session: Session, actor: Actor, requirement_id: int, reason: str) -> Requirement:
+    """The agency withdraws a committed requirement at its organisation's request."""
+    return _stop(session, actor, requirement_id, reason, act=permissions.WITHDRAWS, may=permissions.can_agency_withdraw,
+                 target=RequirementStatus.withdrawn, action="requirement.withdrawn_by_agency",
+                 missing="Give the reason for the withdrawal")
 
 
 def cancel_requirement(session: Session, actor: Actor, requirement_id: int, reason: str) -> Requirement:
-    if not access.can_stop_requirements(actor):
-        raise PermissionDenied("Only the agency cancels requirements")
-    requirement = get_requirement(session, actor, requirement_id)
-    permissions.can_cancel(actor, requirement).enforce()
-    if not reason.strip():
-        raise InvalidInput("Give a reason", field_errors={"reason": ["Give the reason for the cancellation"]})
-    requirement_leaving.send(requirement, session=session)
-    return move_requirement(session, actor, requirement, RequirementStatus.cancelled, "requirement.cancelled", reason.strip())
+    return _stop(session, actor, requirement_id, reason, act=permissions.CANCELS, may=permissions.can_cancel,
+                 target=RequirementStatus.cancelled, action="requirement.cancelled",
+                 missing="Give the reason for the cancellation")
 
 
 def mark_fulfilled(session: Session, actor: Actor, requirement_id: int) -> Requirement:

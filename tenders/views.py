@@ -16,7 +16,7 @@ from procurement.core.clock import london_moment, to_london
 from procurement.core.db import db
 from procurement.core.documents import storage
 from procurement.core.errors import InvalidInput
-from procurement.core.http import undone_if_refused
+from procurement.core.http import local_path, undone_if_refused
 from demand import board as boards
 from demand import rules as demand_rules
 from demand.board import BoardFilter
@@ -116,9 +116,7 @@ def answer(line_id: int, answer: str) -> Any:
         return redirect(url_for("pools.mine"))
     line = pooling.respond(db.session, page_actor(), line_id, confirm=answer == "confirm")
     flash(f"Line {'confirmed' if answer == 'confirm' else 'declined'} for {line.lot.tender.reference}, lot {line.lot.number}", "success")
-    target = request.form.get("next", "")
-    local = target.startswith("/") and not target.startswith("//") and "\\" not in target
-    return redirect(target if local else url_for("pools.mine"))
+    return redirect(local_path(request.form.get("next")) or url_for("pools.mine"))
 
 
 @bp.route("/<int:tender_id>/close-confirmation", methods=["POST"])

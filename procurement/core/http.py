@@ -7,6 +7,7 @@ import uuid
 from contextlib import contextmanager
 from http import HTTPStatus
 from typing import Any, Iterator
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -17,6 +18,19 @@ from .errors import DomainError
 log = logging.getLogger("procurement")
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def local_path(target: str | None) -> str | None:
+    """`target` if it is a path on this site (for a `next` after signing in, or a form's way
+    back), else None. No scheme or host, no `//` or backslash a browser reads as another host,
+    and no whitespace or control character (a browser drops a tab from `/\t/evil.example`,
+    leaving `//evil.example`; a CR or LF would split the Location header)."""
+    if not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc else target
 
 
 def is_api_request() -> bool:

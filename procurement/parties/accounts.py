@@ -45,15 +45,19 @@ class LockoutPolicy:
         return timedelta(minutes=self.minutes)
 
 
-def _failures_since_last_success(session: Session, column: Any, value: str, since: Any) -> list:
-    last_success = session.scalar(
-        select(func.max(SignInAttempt.attempted_at)).where(column == value, SignInAttempt.succeeded)
-    )
+def _failures(session: Session, column: Any, value: str, since: Any, *, reset_by_success: bool) -> list:
+    """Failed attempts in the window for an account (since its own last success) or for an
+    address (every one: a success from an address resets nothing, or one valid account would
+    let that address spray passwords at every other)."""
     query = select(SignInAttempt.attempted_at).where(
         column == value, SignInAttempt.succeeded.is_(False), SignInAttempt.attempted_at > since
     )
-    if last_success is not None:
-        query = query.where(SignInAttempt.attempted_at > last_success)
+    if reset_by_success:
+        last_success = session.scalar(
+            select(func.max(SignInAttempt.attempted_at)).where(column == value, SignInAttempt.succeeded)
+        )
+        if last_success is not None:
+            query = query.where(SignInAttempt.attempted_at > last_success)
     return list(session.scalars(query))
 
 
@@ -70,11 +74,11 @@ def sign_in(
             end
             for end in (
                 lockout_ends(
-                    _failures_since_last_success(session, SignInAttempt.email, email, since),
+                    _failures(session, SignInAttempt.email, email, since, reset_by_success=True),
                     at, limit=policy.attempts, window=policy.window,
                 ),
                 lockout_ends(
-                    _failures_since_last_success(session, SignInAttempt.ip_address, ip_address, since),
+                    _failures(session, SignInAttempt.ip_address, ip_address, since, reset_by_success=False),
                     at, limit=policy.attempts, window=policy.window,
                 ),
             )

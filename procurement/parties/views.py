@@ -13,6 +13,7 @@ from procurement.parties.accounts import LockoutPolicy, RoleGrant, SignInRefused
 from procurement.parties.auth import page_actor, require
 from procurement.core import access
 from procurement.core.db import db
+from procurement.core.http import local_path
 from procurement.core.errors import InvalidInput
 from procurement.core.http import undone_if_refused
 from procurement.core.webforms import apply_errors
@@ -40,9 +41,7 @@ admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("dashboards.home")
+    return local_path(target) or url_for("dashboards.home")
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

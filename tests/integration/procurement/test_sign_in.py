@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from procurement.parties.accounts import SIGN_IN_FAILED
@@ -57,6 +58,21 @@ def test_five_failures_from_one_address_lock_other_accounts_too(client, session)
     assert "Too many failed attempts" in page
 
 
+def test_a_success_from_an_address_does_not_reset_its_failures(client, session):
+    """Issue 18, finding 4: one valid account let its address try passwords without end, each
+    success resetting the address's count."""
+    factories.user(session, "buyer", email="mine@borough.example")
+    factories.user(session, "buyer", email="victim@borough.example")
+    with frozen_at(now()):
+        for n in range(4):
+            sign_in(client, f"victim@borough.example", f"guess {n} of many")
+            assert sign_in(client, "mine@borough.example", factories.PASSWORD).status_code == 302
+            client.post("/sign-out", data={"csrf_token": csrf_token(client, "/")})
+        sign_in(client, "someone@borough.example", "one more guess")  # the address's fifth failure
+        page = sign_in(client, "victim@borough.example", factories.PASSWORD).get_data(as_text=True)
+    assert "Too many failed attempts" in page
+
+
 def test_a_deactivated_account_cannot_sign_in(client, session, system):
     from procurement.parties.accounts import set_user_active
 
@@ -79,9 +95,12 @@ def test_forms_without_a_csrf_token_are_refused(client, session):
     assert response.status_code == 400
 
 
-def test_sign_in_does_not_redirect_off_site(client, session):
+@pytest.mark.parametrize("target", ["//evil.example/", "/%09/evil.example", "/%0d%0a/evil.example", "/%5Cevil.example"])
+def test_sign_in_does_not_redirect_off_site(client, session, target):
+    """Issue 18, finding 2: `/%09/evil.example` led to `Location: //evil.example`, and a CR LF
+    to a 500 after signing the user in."""
     factories.user(session, "agency", email="a@agency.example")
     token = csrf_token(client)
-    response = client.post("/sign-in?next=//evil.example/", data={
+    response = client.post(f"/sign-in?next={target}", data={
         "csrf_token": token, "email": "a@agency.example", "password": factories.PASSWORD})
-    assert response.headers["Location"] == "/"
+    assert response.status_code == 302 and response.headers["Location"] == "/"

@@ -28,6 +28,7 @@ from catalogue.schemas import (
 )
 from catalogue.search import SearchQuery, search_offers
 from procurement.parties.auth import api_actor, token_required
+from procurement.core.http import accepts_up_to
 from procurement.core.clock import now, to_london
 from procurement.core.db import db
 from procurement.core.errors import InvalidInput
@@ -150,6 +151,7 @@ class ItemOffers(MethodView):
 class Imports(MethodView):
     decorators = [token_required]
 
+    @accepts_up_to("CATALOGUE_BODY_MAX_BYTES")
     @blp.arguments(ImportUploadSchema, location="form")
     @blp.response(202, ImportSchema)
     @blp.alt_response(422, description="The file is not CSV or XLSX, is empty, too big or has a bad header")

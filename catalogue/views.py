@@ -20,7 +20,7 @@ from procurement.core import access
 from procurement.core.clock import now, to_london
 from procurement.core.db import db
 from procurement.core.errors import InvalidInput
-from procurement.core.http import undone_if_refused
+from procurement.core.http import accepts_up_to, undone_if_refused
 from procurement.core.webforms import apply_errors
 from procurement.parties.forms import ConfirmForm
 
@@ -129,6 +129,7 @@ def withdraw_offer(offer_id: int) -> Any:
 
 
 @bp.route("/imports", methods=["GET", "POST"])
+@accepts_up_to("CATALOGUE_BODY_MAX_BYTES")
 @login_required
 def imports() -> Any:
     supplier_id = services.own_supplier_id(page_actor())

@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from procurement.parties.auth import api_actor, token_required
+from procurement.core.http import accepts_up_to
 from procurement.core.db import db
 from procurement.core.errors import InvalidInput, NotFound
 from demand.board import BoardFilter
@@ -304,6 +305,7 @@ class Draft(MethodView):
         draft = bids.read_draft(db.session, api_actor(), tender_id)
         return bids.as_raw(draft) if draft else {"lots": [], "bundles": [], "quality": []}
 
+    @accepts_up_to("BID_BODY_MAX_BYTES")
     @suppliers_blp.arguments(BidContentSchema)
     @suppliers_blp.response(200, MyBidSchema)
     def put(self, data: BidInput, tender_id: int) -> Any:
@@ -330,6 +332,7 @@ class Schedule(MethodView):
 class Submit(MethodView):
     decorators = [token_required]
 
+    @accepts_up_to("BID_BODY_MAX_BYTES")
     @suppliers_blp.arguments(SubmitSchema)
     @suppliers_blp.response(201, ReceiptSchema)
     @suppliers_blp.alt_response(409, description="The deadline has passed: nothing was stored")

@@ -87,6 +87,11 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
         LOCKOUT_MINUTES=int(env.get("LOCKOUT_MINUTES", "15")),
         CATALOGUE_IMPORT_MAX_BYTES=int(env.get("CATALOGUE_IMPORT_MAX_BYTES", str(512 * 1024 * 1024))),
         REQUIREMENT_UPLOAD_MAX_BYTES=int(env.get("REQUIREMENT_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024))),
+        # Request bodies, by kind: a form or JSON; a form with files (tender documents of 20 MB,
+        # quality attachments); a bid's JSON (five 2 MB attachments as base64); a catalogue file.
+        BODY_MAX_BYTES=int(env.get("BODY_MAX_BYTES", str(1024 * 1024))),
+        UPLOAD_MAX_BYTES=int(env.get("UPLOAD_MAX_BYTES", str(25 * 1024 * 1024))),
+        BID_BODY_MAX_BYTES=int(env.get("BID_BODY_MAX_BYTES", str(16 * 1024 * 1024))),
         JOB_SWEEP_SECONDS=int(env.get("JOB_SWEEP_SECONDS", "60")),
         # Without Redis the web process runs the schedule (tenders closing at their deadline)
         # in a thread of its own; with Redis, `flask cron` does, beside the workers.
@@ -107,5 +112,6 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
     )
     settings.update(overrides)
     # Uploads larger than the import limit are cut off by the server, not read into memory.
-    settings.setdefault("MAX_CONTENT_LENGTH", settings["CATALOGUE_IMPORT_MAX_BYTES"] + (1 << 20))
+    settings.setdefault("CATALOGUE_BODY_MAX_BYTES", settings["CATALOGUE_IMPORT_MAX_BYTES"] + (1 << 20))
+    settings.setdefault("MAX_CONTENT_LENGTH", settings["CATALOGUE_BODY_MAX_BYTES"])
     return settings

@@ -6,11 +6,12 @@ import re
 import uuid
 from contextlib import contextmanager
 from http import HTTPStatus
-from typing import Any, Iterator
+import json
+from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 from .db import db
 from .errors import DomainError
@@ -108,6 +109,49 @@ def _nul_field(incoming: Any) -> str | None:
     return None
 
 
+JSON_MAX_DEPTH = 32  # objects and lists within each other; the deepest bid is 6
+
+
+def accepts_up_to(config_key: str) -> Callable[[Any], Any]:
+    """Mark a view (or an API method) as taking a body of up to `app.config[config_key]`
+    bytes; every other request is held to BODY_MAX_BYTES (UPLOAD_MAX_BYTES for a file)."""
+    def mark(view: Any) -> Any:
+        view.body_limit_key = config_key
+        return view
+    return mark
+
+
+def _body_limit(app: Flask) -> int:
+    view = app.view_functions.get(request.endpoint or "")
+    method = getattr(getattr(view, "view_class", None), request.method.lower(), None)
+    key = getattr(view, "body_limit_key", None) or getattr(method, "body_limit_key", None)
+    if key is None:
+        key = "UPLOAD_MAX_BYTES" if request.mimetype == "multipart/form-data" else "BODY_MAX_BYTES"
+    return int(app.config[key])
+
+
+def json_depth_error(body: bytes) -> str | None:
+    """Why a JSON body is refused before anything parses it for real: nested deeper than
+    JSON_MAX_DEPTH (100,000 brackets made the parser raise RecursionError), else None. A body
+    that is not JSON at all is left for the schema to name."""
+    try:
+        value = json.loads(body)
+    except RecursionError:
+        return f"The JSON is nested more than {JSON_MAX_DEPTH} levels deep"
+    except ValueError:
+        return None
+    frontier, depth = ([value] if isinstance(value, (dict, list)) else []), 0
+    while frontier:
+        depth += 1
+        if depth > JSON_MAX_DEPTH:
+            break
+        frontier = [child for node in frontier for child in (node.values() if isinstance(node, dict) else node)
+                    if isinstance(child, (dict, list))]
+    else:
+        return None
+    return f"The JSON is nested more than {JSON_MAX_DEPTH} levels deep"
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         from flask import has_request_context
@@ -130,6 +174,19 @@ def init_http(app: Flask) -> None:
     def _assign_request_id() -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+    def _limit_the_body() -> None:
+        """Every request's body has a ceiling by its kind (a file upload, a catalogue file, a
+        bid's JSON with its attachments, anything else), enforced as it is read (413); a JSON
+        body's depth is checked before any parser recurses into it (400)."""
+        request.max_content_length = _body_limit(app)
+        if request.is_json and request.content_length != 0:
+            problem = json_depth_error(request.get_data(cache=True))
+            if problem:
+                raise BadRequest(problem)
+
+    # First of all, before anything (CSRF protection, the NUL check) reads the body.
+    app.before_request_funcs.setdefault(None, []).insert(0, _limit_the_body)
 
     @app.before_request
     def _refuse_nul_characters() -> Any:

@@ -4,13 +4,14 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any, Callable
 
-from flask import abort, g, request
+from flask import abort, g, request, session
 from flask_login import LoginManager, current_user
 
-from procurement.parties.accounts import user_for_api_token
+from procurement.parties.accounts import session_user, user_for_api_token
 from procurement.core.db import db
 from procurement.parties.models import User
 
+SESSION_KEY = "sid"  # the cookie's session token
 login_manager = LoginManager()
 login_manager.login_view = "procurement.sign_in"
 login_manager.login_message = "Sign in to see this page"
@@ -20,10 +21,11 @@ login_manager.session_protection = "strong"
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
+    """The user only while the session the cookie names is live on the server (sign-out, a
+    password change or deactivation ends it)."""
     if not user_id.isdecimal():
         return None
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    return session_user(db.session, int(user_id), session.get(SESSION_KEY))
 
 
 def page_actor() -> Any:

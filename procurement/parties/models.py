@@ -199,6 +199,21 @@ class ApiToken(Base):
         return self.revoked_at is None and at < self.expires_at and self.user.active
 
 
+class UserSession(Base):
+    """A signed-in browser: its cookie holds a random token, this row its SHA-256. The server
+    ends a session by marking it ended (sign-out, a password change, deactivation), and the
+    cookie then signs nobody in."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    ended_at: Mapped[Optional[datetime]]
+    ended_because: Mapped[str] = mapped_column(String(40), default="")
+
+
 class SignInAttempt(Base):
     """Every sign-in attempt, so lockout works across any number of web processes."""
 

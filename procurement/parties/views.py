@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from procurement.parties import accounts
 from procurement.parties.accounts import LockoutPolicy, RoleGrant, SignInRefused
-from procurement.parties.auth import page_actor, require
+from procurement.parties.auth import SESSION_KEY, page_actor, require
 from procurement.core import access
 from procurement.core.db import db
 from procurement.core.http import local_path
@@ -61,7 +61,9 @@ def sign_in() -> Any:
             form.form_errors.append(refused.message)
             form.password.data = ""
         else:
+            token = accounts.start_session(db.session, user)
             login_user(user)
+            session[SESSION_KEY] = token
             flash(f"Signed in as {user.email}", "success")
             return redirect(_safe_next(request.args.get("next")))
     return render_template("procurement/sign_in.html", form=form)
@@ -73,6 +75,7 @@ def sign_out() -> Any:
     form = SignOutForm()
     if form.validate_on_submit():
         accounts.record_sign_out(db.session, page_actor())
+        accounts.end_session(db.session, session.pop(SESSION_KEY, None), "signed out")
         logout_user()
         flash("You have signed out", "success")
     return redirect(url_for("dashboards.home"))

@@ -25,6 +25,44 @@ def test_a_user_signs_in_and_out(client, session):
     assert "sign_in.succeeded" in actions and "sign_out" in actions
 
 
+def test_an_old_cookie_signs_nobody_in_once_its_session_is_ended(client, session, system):
+    """Issue 18, finding 3: sessions were signed cookies alone, so a cookie copied before
+    sign-out still worked. Now the server ends the session: on sign-out, on a password change
+    and when an administrator deactivates the account."""
+    from flask import g
+
+    from procurement.parties.accounts import set_password, set_user_active
+
+    user = factories.user(session, "buyer", email="kept@camden.example")
+
+    def signed_in_cookie():
+        assert sign_in(client, "kept@camden.example", factories.PASSWORD).status_code == 302
+        return client.get_cookie("session").value
+
+    def signed_in_with(cookie):
+        g.pop("_login_user", None)  # the tests' shared app context would remember the last user
+        client.set_cookie("session", cookie)
+        return client.get("/account/tokens").status_code == 200  # else to the sign-in page
+
+    copied = signed_in_cookie()
+    assert signed_in_with(copied)
+    assert client.post("/sign-out", data={"csrf_token": csrf_token(client, "/")}).status_code == 302
+    assert not signed_in_with(copied)
+
+    copied = signed_in_cookie()
+    set_password(session, system, user, "a new long passphrase for chris")
+    session.flush()
+    assert not signed_in_with(copied)
+
+    client.delete_cookie("session")
+    g.pop("csrf_token", None)
+    assert sign_in(client, "kept@camden.example", "a new long passphrase for chris").status_code == 302
+    copied = client.get_cookie("session").value
+    set_user_active(session, system, user, False)
+    session.flush()
+    assert not signed_in_with(copied)
+
+
 def test_unknown_email_and_wrong_password_get_the_same_message(client, session):
     factories.user(session, "agency", email="known@agency.example")
     wrong = sign_in(client, "known@agency.example", "not the password at all").get_data(as_text=True)

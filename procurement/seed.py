@@ -10,13 +10,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from procurement.parties.accounts import RoleGrant, create_user
+from procurement.core.security import DEMO_PASSWORD
 from procurement.core.access import SystemActor
 from procurement.parties.models import CpvCode, CpvLevel, Organisation, OrganisationKind, Role, User
 from procurement.parties.services import create_organisation, platform_counts
 from suppliers.models import Supplier
 from suppliers.services import create_supplier
 
-DEMO_PASSWORD = "london-demo-2026"  # demo data only; printed by `flask seed-demo`
 AGENCY_NAME = "LondonConnects e-agency"
 
 # The partner bodies of the LondonConnects programme, beside the 33 authorities.
@@ -165,7 +165,7 @@ def _seed_parties(session: Session) -> dict[str, Any]:
             organisation_id = session.scalar(select(Organisation.id).where(Organisation.name == demo.organisation))
         if demo.supplier:
             supplier_id = session.scalar(select(Supplier.id).where(Supplier.legal_name == demo.supplier))
-        create_user(session, actor, email=demo.email, full_name=demo.full_name, password=DEMO_PASSWORD,
+        create_user(session, actor, email=demo.email, full_name=demo.full_name, password=DEMO_PASSWORD, demo=True,
                     grants=[RoleGrant(demo.role, organisation_id, supplier_id)])
         added["users"] += 1
     return added

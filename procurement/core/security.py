@@ -9,9 +9,12 @@ from datetime import datetime, timedelta
 from typing import Iterable
 
 from argon2 import PasswordHasher
+from zxcvbn import zxcvbn
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 MIN_PASSWORD_LENGTH = 12
+MIN_PASSWORD_SCORE = 3  # zxcvbn: 3 is "safely unguessable" (about 10^8 guesses or more)
+DEMO_PASSWORD = "london-demo-2026"  # the demo data's (printed by `flask seed-demo`), refused for anyone else
 MAX_PASSWORD_LENGTH = 256
 TOKEN_PREFIX = "ljp_"
 
@@ -56,8 +59,11 @@ def is_valid_email(email: str) -> bool:
     return len(email) <= 254 and bool(_EMAIL.match(email))
 
 
-def password_problems(password: str, email: str) -> list[str]:
-    """Why a password is not acceptable; empty when it is."""
+def password_problems(password: str, email: str, *, demo: bool = False) -> list[str]:
+    """Why a password is not acceptable; empty when it is. One policy for every way an account
+    is made or its password changed: 12 to 128 characters, not the email address, not the
+    demo's password (outside the demo data), and not easy to guess by zxcvbn's estimate
+    (common and leaked passwords, names, words, repeats, sequences, dates: score 3 of 4)."""
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
         problems.append(f"Password must be at least {MIN_PASSWORD_LENGTH} characters")
@@ -66,6 +72,13 @@ def password_problems(password: str, email: str) -> list[str]:
     lowered, email = password.strip().lower(), email.strip().lower()
     if email and (lowered == email or lowered == email.split("@", 1)[0]):
         problems.append("Password must not be your email address")
+    if not demo and lowered == DEMO_PASSWORD:
+        problems.append("Password must not be the demo data's password")
+    if not problems:
+        guess = zxcvbn(password, user_inputs=[email, *re.split(r"[@.]", email)])
+        if guess["score"] < MIN_PASSWORD_SCORE:
+            hint = guess["feedback"]["warning"] or "Use a longer phrase of unrelated words"
+            problems.append(f"Password is too easy to guess: {hint.rstrip('.')}")
     return problems
 
 

@@ -203,8 +203,9 @@ def _describe(grants: Iterable[Any]) -> list[dict[str, Any]]:
 
 def create_user(
     session: Session, actor: Actor, *, email: str, full_name: str, password: str,
-    grants: Iterable[RoleGrant],
+    grants: Iterable[RoleGrant], demo: bool = False,
 ) -> User:
+    """An account (`demo`: the demo data's, which may use the demo password)."""
     if not access.can_manage_accounts(actor):
         raise PermissionDenied("Only administrators can create accounts")
     email = lower_email(email)
@@ -215,7 +216,7 @@ def create_user(
         errors["email"] = ["An account with this email address already exists"]
     if not full_name.strip():
         errors["full_name"] = ["Enter the person's full name"]
-    if problems := password_problems(password, email):
+    if problems := password_problems(password, email, demo=demo):
         errors["password"] = problems
     if errors:
         raise InvalidInput("The account details are not valid", field_errors=errors)

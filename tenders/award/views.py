@@ -144,11 +144,17 @@ def _scores(prefix: str) -> list[dict[str, Any]]:
 @bp.route("/tenders/<int:tender_id>/evaluation/marks", methods=["POST"])
 @login_required
 def marks(tender_id: int) -> Any:
+    require(access.can_manage_tenders(current_user))
+
     def act() -> None:
-        for entered in _scores("score"):
+        scores = _scores("score")
+        submitting = request.form.get("action") == "submit"
+        if not scores and not submitting:
+            raise InvalidInput("Enter at least one mark", field_errors={"score": ["Enter at least one mark"]})
+        for entered in scores:
             evaluation.save_mark(db.session, page_actor(), tender_id, entered["opened_bid"], entered["criterion"],
                                  entered["score"], entered["text"])
-        if request.form.get("action") == "submit":
+        if submitting:
             evaluation.submit_marks(db.session, page_actor(), tender_id)
 
     return _post(tender_id, act, "Marks saved" + (" and submitted" if request.form.get("action") == "submit" else ""))

@@ -61,3 +61,20 @@ def test_digits_that_are_not_decimal_are_refused_not_a_crash(app, client, sessio
                                 data={"csrf_token": token, "optimised": "yes", "min_share_percent": "NaN"})
         assert response.status_code == 302
         assert "The least share must be a percentage" in browser.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_admin_api_holds_passwords_to_the_one_policy(client, session):
+    """Issue 18, finding 9: the admin API accepted `aaaaaaaaaaaa` and the demo's password."""
+    from procurement.core.security import DEMO_PASSWORD
+
+    admin = {"Authorization": f"Bearer {factories.token_for(session, factories.user(session, 'admin'), days=30)}"}
+    for n, password in enumerate(["aaaaaaaaaaaa", DEMO_PASSWORD, "password1234", "qwertyuiopas"]):
+        response = client.post("/api/v1/users", headers=admin, json={
+            "email": f"weak{n}@borough.example", "full_name": "Weak Password", "password": password,
+            "roles": [{"role": "agency"}]})
+        assert response.status_code == 422, password
+        assert "password" in response.get_json()["errors"], password
+    good = client.post("/api/v1/users", headers=admin, json={
+        "email": "strong@borough.example", "full_name": "Strong Password", "password": "tram lantern quietly orbits",
+        "roles": [{"role": "agency"}]})
+    assert good.status_code == 201, good.get_json()

@@ -96,3 +96,31 @@ def test_criteria_that_are_not_whole_numbers_are_refused(app, session, fields, m
     assert [(c.name, c.weight, c.pass_mark) for c in tender.criteria] == before
     good = _post(app, world["agency"], f"{page}/criteria", data, page)
     assert "Criteria saved" in good
+
+
+@pytest.mark.parametrize("field", ["score-x-1", "score-1-", "score--1-2", "score-1-2-3", "score-99999999999-1", "score-%s-1" % ("9" * 400)])
+def test_a_malformed_marks_field_name_is_ignored_not_a_500(app, session, opened, field):
+    """Issue 18, finding 9: a malformed field name on the marks form gave a 500."""
+    from tenders.award import evaluation
+
+    tender, lead, panelist = opened["tender"], opened["agency"], opened["second_agency"]
+    page = f"/tenders/{tender.id}/evaluation"
+    with frozen_at(opened["after"]):
+        evaluation.start_evaluation(session, lead, tender.id, [lead.id, panelist.id], lead.id)
+        evaluation.declare(session, lead, tender.id, "No conflict of interest")
+        session.flush()
+        shown = _post(app, lead, f"{page}/marks", {field: "3", "action": "save"}, page)
+    assert "Enter at least one mark" in shown
+    assert session.scalars(select(Mark)).all() == []
+
+
+def test_a_supplier_posting_an_empty_marks_form_is_refused_not_told_marks_saved(app, session, opened):
+    """Issue 18, finding 9: a supplier posting an empty marks form was told "Marks saved"."""
+    tender = opened["tender"]
+    supplier = factories.user(session, "supplier", supplier_id=factories.supplier(session).id)
+    with fresh_browser(app) as browser, frozen_at(opened["after"]):
+        sign_in(browser, supplier.email, factories.PASSWORD)
+        token = csrf_token(browser, "/")
+        response = browser.post(f"/tenders/{tender.id}/evaluation/marks", data={"csrf_token": token, "action": "save"})
+        assert response.status_code == 403
+        assert "Marks saved" not in browser.get("/").get_data(as_text=True)

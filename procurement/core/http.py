@@ -7,6 +7,7 @@ import uuid
 from contextlib import contextmanager
 from http import HTTPStatus
 import json
+import secrets
 from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
@@ -32,6 +33,13 @@ def local_path(target: str | None) -> str | None:
         return None
     parts = urlsplit(target)
     return None if parts.scheme or parts.netloc else target
+
+
+def _signed_in() -> bool:
+    """A request made as somebody: a bearer token, or a browser session that signed in."""
+    from flask import session
+
+    return bool(request.headers.get("Authorization")) or "_user_id" in session
 
 
 def is_api_request() -> bool:
@@ -152,6 +160,16 @@ def json_depth_error(body: bytes) -> str | None:
     return f"The JSON is nested more than {JSON_MAX_DEPTH} levels deep"
 
 
+def content_security_policy(nonce: str, *, api_docs: bool = False) -> str:
+    """No inline script but the GOV.UK template's one line, which carries this response's
+    nonce; styles may be inline (the savings charts are SVG with their own style elements).
+    The API's documentation page (Swagger UI's own start-up script) is the one exception."""
+    script = "'self' 'unsafe-inline'" if api_docs else f"'self' 'nonce-{nonce}'"
+    return ("default-src 'self'; " f"script-src {script}; " "style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+            "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         from flask import has_request_context
@@ -174,6 +192,12 @@ def init_http(app: Flask) -> None:
     def _assign_request_id() -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.csp_nonce = secrets.token_urlsafe(16)  # a new one for every response
+
+    @app.context_processor
+    def _csp_nonce() -> dict[str, str]:
+        """The nonce the GOV.UK template puts on its one inline script (`cspNonce`)."""
+        return {"cspNonce": g.get("csp_nonce", "")}
 
     def _limit_the_body() -> None:
         """Every request's body has a ceiling by its kind (a file upload, a catalogue file, a
@@ -214,6 +238,13 @@ def init_http(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        docs = f"{app.config.get('OPENAPI_URL_PREFIX', '')}/{app.config.get('OPENAPI_SWAGGER_UI_PATH', '')}"
+        response.headers.setdefault("Content-Security-Policy", content_security_policy(
+            g.get("csp_nonce") or secrets.token_urlsafe(16), api_docs=request.path.rstrip("/") == docs.rstrip("/")))
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if _signed_in() and not request.path.startswith(("/static/", "/assets/")):
+            response.headers["Cache-Control"] = "no-store"  # a signed-in page or file is nobody else's
         return response
 
     @app.errorhandler(HTTPException)

@@ -259,7 +259,12 @@ class _Tender:
         return out
 
     def bids(self) -> dict[str, Any]:
+        """Bid statistics and each bid's tenderer and status; a value only for a bid that won
+        (the award's): losing bidders' prices, and the lowest and highest with public
+        quantities, would give competitors their unit prices (Find a Tender's UK6 publishes
+        the award and bid counts, not rivals' prices)."""
         parties, _ = self._bid_parties
+        winning = {award["relatedBid"] for award in self.awards("pending")}
         scores = decision_scores(self.session, self.tender)
         submitted = dict(self.session.execute(select(BidVersion.bid_id, BidVersion.submitted_at).where(
             BidVersion.bid_id.in_([o.bid_id for o in self.opened]), BidVersion.submitted_at.is_not(None))).all())
@@ -275,18 +280,15 @@ class _Tender:
             statistics += [{"id": f"lot-{lot.number}-bids", "measure": "bids", "value": len(totals), "relatedLot": f"lot-{lot.number}"},
                            {"id": f"lot-{lot.number}-validBids", "measure": "validBids", "value": len(valid),
                             "relatedLot": f"lot-{lot.number}"}]
-            if valid:
-                statistics += [{"id": f"lot-{lot.number}-lowest", "measure": "lowestValidBidValue", "value": float(min(valid)),
-                                "currency": "GBP", "relatedLot": f"lot-{lot.number}"},
-                               {"id": f"lot-{lot.number}-highest", "measure": "highestValidBidValue", "value": float(max(valid)),
-                                "currency": "GBP", "relatedLot": f"lot-{lot.number}"}]
             for opened in self.opened:
                 if opened.id not in totals:
                     continue
                 entry = eligible.get(opened.id)
-                details.append({"id": f"bid-{opened.id}-lot-{lot.number}", "date": rfc3339(submitted.get(opened.bid_id)),
+                bid_id = f"bid-{opened.id}-lot-{lot.number}"
+                details.append({"id": bid_id, "date": rfc3339(submitted.get(opened.bid_id)),
                                 "status": "valid" if entry is None or entry.eligible else "disqualified",
-                                "tenderers": [_ref(parties[opened.supplier_id])], "value": gbp(totals[opened.id]),
+                                "tenderers": [_ref(parties[opened.supplier_id])],
+                                **({"value": gbp(totals[opened.id])} if bid_id in winning else {}),
                                 "relatedLots": [f"lot-{lot.number}"]})
         return {"statistics": statistics, "details": details}
 

@@ -157,7 +157,12 @@ def test_the_awarded_tender_in_ocds(session, demo, validators):
     assert {a["status"] for a in compiled["awards"]} == {"active"} and len(compiled["contracts"]) == 2
     assert sum(c["value"]["amount"] for c in compiled["contracts"]) == pytest.approx(160758.80)
     assert {c["value"]["currency"] for c in compiled["contracts"]} == {"GBP"}
-    assert {s["measure"] for s in compiled["bids"]["statistics"]} >= {"bids", "validBids", "lowestValidBidValue"}
+    assert {s["measure"] for s in compiled["bids"]["statistics"]} == {"bids", "smeBids", "validBids"}
+    # Issue 18, finding 1: no losing bidder's price, and no lowest or highest (with public
+    # quantities they give unit prices): a value only on a bid an award points at.
+    winning = {a["relatedBid"] for a in compiled["awards"]}
+    assert all(("value" in b) == (b["id"] in winning) for b in compiled["bids"]["details"])
+    assert any(b["id"] not in winning for b in compiled["bids"]["details"])
     text = json.dumps(record)
     for secret in ("onboarding in four weeks", "@demo.londonconnects.example", "contact_email", "apprenticeships"):
         assert secret not in text  # no quality response, no personal data

@@ -323,14 +323,14 @@ def _marks(marks: list) -> list[dict]:
 
 
 class AwardedTenderSchema(Schema):
-    """An awarded tender as a bidder's assessment summary names it (regulation 31)."""
+    """An awarded tender as a bidder's assessment summary names it (regulation 31): who, and
+    its scores, as the bidder's page and letter show it, never its price."""
 
     supplier = fields.Function(lambda a: a.supplier.legal_name)
     identifier = fields.Function(lambda a: a.supplier.org_identifier)
     postal_address = fields.Function(lambda a: a.supplier.postal_address)
     email = fields.Function(lambda a: a.supplier.contact_email)
     share_percent = fields.Function(lambda a: str(a.share.share_percent))
-    value = fields.Function(lambda a: str(a.share.value))
     price_score = fields.Function(lambda a: str(a.share.price_score))
     quality_score = fields.Function(lambda a: str(a.share.quality_score))
     score = fields.Function(lambda a: str(a.share.score))

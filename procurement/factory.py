@@ -108,7 +108,9 @@ def _wire(app: Flask, api: Api) -> None:
     from tenders.forming import pooling
     from tenders import views as tender_views
 
-    for blueprint in (dashboard_views.bp, parties_views.bp, parties_views.admin_bp, supplier_views.bp,
+    from procurement.core import health
+
+    for blueprint in (health.bp, dashboard_views.bp, parties_views.bp, parties_views.admin_bp, supplier_views.bp,
                       catalogue_views.bp, demand_views.bp, tender_views.bp, tender_views.pools_bp,
                       evaluation_views.bp, opportunity_views.bp, optimised_views.bp, documents_views.bp,
                       reports_views.bp, opendata_views.bp):

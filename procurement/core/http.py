@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from http import HTTPStatus
 import json
 import secrets
+import time
 from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from .db import db
 from .errors import DomainError
 
 log = logging.getLogger("procurement")
+requests_log = logging.getLogger("procurement.requests")  # one JSON line per request
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -33,6 +35,22 @@ def local_path(target: str | None) -> str | None:
         return None
     parts = urlsplit(target)
     return None if parts.scheme or parts.netloc else target
+
+
+def request_line(response: Response) -> str:
+    """The request as one JSON line: its id, who (a user id, or none), the route (the URL rule,
+    never the query string), the method, the status and the time taken."""
+    from flask import session
+
+    api_user = g.get("api_user")
+    user_id = getattr(api_user, "id", None) if api_user is not None else session.get("_user_id")
+    started = g.get("started")
+    return json.dumps({
+        "request_id": g.get("request_id", "-"), "user_id": int(user_id) if str(user_id or "").isdecimal() else None,
+        "method": request.method, "route": request.url_rule.rule if request.url_rule else request.path[:200],
+        "status": response.status_code,
+        "ms": round((time.perf_counter() - started) * 1000, 1) if started is not None else None,
+    }, separators=(",", ":"))
 
 
 def _signed_in() -> bool:
@@ -187,12 +205,19 @@ def init_http(app: Flask) -> None:
         handler.addFilter(RequestIdFilter())
         log.addHandler(handler)
     log.setLevel(logging.INFO)
+    if not requests_log.handlers:  # the request lines are JSON alone, for a log collector
+        plain = logging.StreamHandler()
+        plain.setFormatter(logging.Formatter("%(message)s"))
+        requests_log.addHandler(plain)
+        requests_log.propagate = False
+    requests_log.setLevel(logging.INFO)
 
     @app.before_request
     def _assign_request_id() -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         g.csp_nonce = secrets.token_urlsafe(16)  # a new one for every response
+        g.started = time.perf_counter()
 
     @app.context_processor
     def _csp_nonce() -> dict[str, str]:
@@ -245,6 +270,7 @@ def init_http(app: Flask) -> None:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if _signed_in() and not request.path.startswith(("/static/", "/assets/")):
             response.headers["Cache-Control"] = "no-store"  # a signed-in page or file is nobody else's
+        requests_log.info(request_line(response))
         return response
 
     @app.errorhandler(HTTPException)

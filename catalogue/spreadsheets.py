@@ -97,6 +97,25 @@ def count_csv_rows(path: Path) -> int:
     return max(0, lines - 1)
 
 
+# An .xlsx is a zip: what it unpacks to is bounded, before anything unpacks it (a 1.1 MB zip
+# bomb named .xlsx held a web worker on 0.2 GB of sheet XML). Real workbooks unpack to 5 to 30
+# times their size; the zip's own record of each member's size is a ceiling zipfile enforces.
+XLSX_MAX_EXPANSION = 100
+XLSX_MAX_UNPACKED_BYTES = 4 * 1024 ** 3
+
+
+def check_unpacked_size(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise FileProblem(f"The Excel file cannot be read: {exc}") from None
+    ceiling = min(XLSX_MAX_UNPACKED_BYTES, max(50 * 1024 * 1024, XLSX_MAX_EXPANSION * path.stat().st_size))
+    if unpacked > ceiling:
+        raise FileProblem(f"The Excel file unpacks to {_size_text(unpacked)}, more than a workbook of its size "
+                          f"can hold ({_size_text(ceiling)}): save it again from Excel, or upload it as CSV")
+
+
 def iter_rows(path: Path, file_format: str) -> Iterator[list[str]]:
     """Every row (header first) as a list of strings, streamed: memory stays flat."""
     if file_format == "csv":
@@ -108,6 +127,7 @@ def iter_rows(path: Path, file_format: str) -> Iterator[list[str]]:
         return
     from openpyxl import load_workbook
 
+    check_unpacked_size(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -123,6 +143,7 @@ def iter_rows(path: Path, file_format: str) -> Iterator[list[str]]:
 def xlsx_row_count(path: Path) -> int | None:
     from openpyxl import load_workbook
 
+    check_unpacked_size(path)
     workbook = load_workbook(path, read_only=True)
     try:
         rows = workbook.worksheets[0].max_row

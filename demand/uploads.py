@@ -28,6 +28,7 @@ from demand.services import RequirementInput, organisation_for, validate
 from procurement.parties.models import CpvCode
 
 MAX_ROWS = 5000
+MAX_BLANK_ROWS = 1000  # blank rows are skipped, up to this many
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,8 @@ def _check_rows(session: Session, rows: Any, positions: dict[str, int], organisa
     errors: list[tuple[int, str, str]] = []
     total = 0
     for row_number, cells in enumerate(rows, start=2):
+        if row_number > MAX_ROWS + MAX_BLANK_ROWS + 1:  # blank rows count too, as they stream
+            raise FileProblem(f"The file has more than {MAX_ROWS:,} rows; split it into smaller files")
         if not any((c or "").strip() for c in cells):
             continue
         total += 1

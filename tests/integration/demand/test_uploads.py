@@ -111,3 +111,13 @@ def test_uploads_belong_to_their_organisation(session, buyer):
     for role in ("supplier", "agency", "admin"):
         with pytest.raises(PermissionDenied):
             _upload(session, factories.user(session, role), _csv())
+
+
+def test_blank_rows_count_towards_the_row_limit_as_they_stream(session, buyer):
+    """Issue 18, finding 7: blank rows were skipped without counting, so a sheet of them
+    streamed without end."""
+    row = "Laptop,,30213100,,1,each,Camden,%s,900.00," % (today() + timedelta(days=60)).isoformat()
+    stream = io.BytesIO(("\n".join([HEADER, row] + [","] * (uploads.MAX_ROWS + uploads.MAX_BLANK_ROWS + 5)) + "\n").encode())
+    with pytest.raises(InvalidInput, match="more than 5,000 rows"):
+        _upload(session, buyer, stream)
+    assert _count(session, next(iter(buyer.organisation_ids))) == 0

@@ -83,6 +83,10 @@ def test_a_worker_killed_mid_job_is_recovered_and_finishes_once(jobs_app):
             if _documents(app, tender_id) and _running(app):
                 break
             time.sleep(0.01)
+        # Freeze the worker first, so that it forks no new work horse while its processes are
+        # listed (a horse forked after the list, left running, would hold SQLite's write lock
+        # and the sweeper below would find the database locked); then kill the horses and it.
+        os.kill(worker.pid, signal.SIGSTOP)
         for pid in [*_descendants(worker.pid), worker.pid]:  # the job's work horse (its own session) and the worker
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)

@@ -73,11 +73,6 @@ def forbidden(reason: str) -> Verdict:
     return Verdict(reason, forbidden=True)
 
 
-def first_refusal(*verdicts: Verdict) -> Verdict:
-    """The first refusal among `verdicts`, in order; ALLOWED when none refuses."""
-    return next((v for v in verdicts if not v), ALLOWED)
-
-
 def actor_id(actor: Actor) -> int | None:
     """The acting user's id, for who-did-it columns; None for the system (or nobody)."""
     return getattr(actor, "id", None)

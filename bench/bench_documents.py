@@ -180,12 +180,12 @@ def _pages(state: dict[str, Any], kind_name: str) -> str:
     from pypdf import PdfReader
 
     from procurement.core.documents import Document
-    from procurement.core.documents import storage
+    from procurement.core.storage import file_store
 
     document = state["session"].scalars(select(Document).where(Document.kind == kind_name)).first()
     if document is None:
         return ""
-    return f"{len(PdfReader(storage().path(document.stored_path)).pages)} pages, {document.size:,} bytes"
+    return f"{len(PdfReader(file_store().open(document.stored_path)).pages)} pages, {document.size:,} bytes"
 
 
 def _start_workers(state: dict[str, Any], count: int) -> None:

@@ -1,7 +1,6 @@
 """Catalogue API: offers (a supplier's own), items, search, matching and imports."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import Response, current_app, request
@@ -163,7 +162,6 @@ class Imports(MethodView):
         return services.start_import(
             db.session, api_actor(), supplier_id=services.own_supplier_id(api_actor()), filename=upload.filename or "",
             stream=upload.stream, mode=args["mode"],
-            upload_dir=Path(current_app.instance_path) / "uploads" / "catalogue",
             max_bytes=current_app.config["CATALOGUE_IMPORT_MAX_BYTES"])
 
 

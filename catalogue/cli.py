@@ -36,14 +36,13 @@ def import_command(file: Path, supplier: str, mode: str) -> None:
         with file.open("rb") as stream:
             record = start_import(session, SystemActor("cli"), supplier_id=found.id, filename=file.name,
                                   stream=stream, mode=mode, enqueue=False,
-                                  upload_dir=Path(current_app.instance_path) / "uploads" / "catalogue",
                                   max_bytes=current_app.config["CATALOGUE_IMPORT_MAX_BYTES"])
     except DomainError as error:
         click.echo(f"Error: {error.message}", err=True)
         sys.exit(2)
     session.commit()
     # In this process, with no job row: the bar is the progress, the import row the result.
-    with click.progressbar(length=estimate_rows(Path(record.stored_path), record.file_format) or 0,
+    with click.progressbar(length=estimate_rows(file, record.file_format) or 0,
                            label=f"Importing {file.name}", show_pos=True) as bar:
         seen = [0]
 

@@ -23,6 +23,7 @@ from procurement.core.access import SystemActor
 from procurement.core.audit import record_event
 from procurement.core.clock import now
 from procurement.core.db import on_postgresql, UTCDateTime
+from procurement.core.storage import file_store
 from procurement.parties.models import CpvCode
 
 BATCH = 5000
@@ -209,7 +210,12 @@ def run_import(
 def _stage_and_merge(
     session: Session, record: CatalogueImport, report_progress: Callable[[int, int | None], None] | None
 ) -> None:
-    path = Path(record.stored_path)
+    with file_store(session).local_copy(record.stored_path) as path:
+        _stage_and_merge_file(session, record, path, report_progress)
+
+
+def _stage_and_merge_file(session: Session, record: CatalogueImport, path: Path,
+                          report_progress: Callable[[int, int | None], None] | None) -> None:
     estimated = estimate_rows(path, record.file_format)
     codes = session.execute(select(CpvCode.code, CpvCode.check_digit)).all()
     check_digits = {code: digit for code, digit in codes}

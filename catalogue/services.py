@@ -1,6 +1,8 @@
 """Catalogue services: offers, catalogue items, comparisons and starting imports."""
 from __future__ import annotations
 
+import secrets
+import tempfile
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -29,6 +31,7 @@ from procurement.core.audit import record_event
 from procurement.core.clock import now
 from procurement.core.errors import InvalidInput, NotFound, PermissionDenied
 from procurement.core.jobrecords import request_job
+from procurement.core.storage import file_store
 from procurement.core.access import actor_id, actor_label
 from procurement.parties.models import CpvCode
 
@@ -293,7 +296,7 @@ def compare_offers(session: Session, actor: Actor, item_id: int, quantity: int, 
 
 def start_import(
     session: Session, actor: Actor, *, supplier_id: int, filename: str, stream: IO[bytes], mode: str,
-    upload_dir: Path, max_bytes: int, enqueue: bool = True,
+    max_bytes: int, enqueue: bool = True,
 ) -> CatalogueImport:
     """Check and store an uploaded file, record the import and ask for its job (a job row,
     enqueued after commit). Without `enqueue` the caller runs the import itself (the CLI).
@@ -304,24 +307,26 @@ def start_import(
         import_mode = ImportMode(mode or "all_or_nothing")
     except ValueError:
         raise InvalidInput("Choose an import mode", field_errors={"mode": ["Choose all or nothing, or valid rows only"]}) from None
-    try:
-        path, file_format = store_upload(stream, filename, upload_dir, max_bytes)
-    except FileProblem as exc:
-        raise InvalidInput(str(exc), field_errors={"file": [str(exc)]}) from None
-    try:
-        read_header(path, file_format)
-    except FileProblem as exc:
-        path.unlink(missing_ok=True)
-        raise InvalidInput(str(exc), field_errors={"file": [str(exc)]}) from None
+    # Checked in a folder of this request's own, then kept in the store, where the worker
+    # (on this machine or another) reads it.
+    with tempfile.TemporaryDirectory(prefix="ljp-catalogue-") as folder:
+        try:
+            path, file_format = store_upload(stream, filename, Path(folder), max_bytes)
+            read_header(path, file_format)
+        except FileProblem as exc:
+            raise InvalidInput(str(exc), field_errors={"file": [str(exc)]}) from None
+        size = path.stat().st_size
+        with path.open("rb") as received:
+            stored = file_store(session).put(f"uploads/catalogue/{secrets.token_hex(16)}.{file_format}", received)
     record = CatalogueImport(
         supplier_id=supplier_id, uploaded_by_id=actor_id(actor),
         uploaded_by_label=actor_label(actor), filename=(filename or "upload")[:255],
-        stored_path=str(path), file_format=file_format, mode=import_mode,
+        stored_path=stored.key, file_format=file_format, mode=import_mode,
     )
     session.add(record)
     session.flush()
     record_event(session, actor, "catalogue_import.requested", subject=record,
-                 details={"filename": record.filename, "mode": import_mode.value, "bytes": path.stat().st_size})
+                 details={"filename": record.filename, "mode": import_mode.value, "bytes": size})
     if enqueue:
         record.job = request_job(session, actor, "catalogue_import", "catalogue_import", record.id)
     return record

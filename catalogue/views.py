@@ -1,7 +1,6 @@
 """Catalogue pages: search for everyone; offers and imports for suppliers; items for the agency."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
@@ -140,7 +139,7 @@ def imports() -> Any:
             with undone_if_refused():
                 record = services.start_import(
                     db.session, page_actor(), supplier_id=supplier_id, filename=upload.filename or "",
-                    stream=upload.stream, mode=form.mode.data, upload_dir=_upload_dir(),
+                    stream=upload.stream, mode=form.mode.data,
                     max_bytes=current_app.config["CATALOGUE_IMPORT_MAX_BYTES"],
                 )
         except InvalidInput as error:
@@ -149,10 +148,6 @@ def imports() -> Any:
             return redirect(url_for("catalogue.import_status", import_id=record.id))
     return render_template("catalogue/imports.html", form=form, columns=COLUMNS,
                            imports=services.list_imports(db.session, page_actor(), supplier_id))
-
-
-def _upload_dir() -> Path:
-    return Path(current_app.instance_path) / "uploads" / "catalogue"
 
 
 @bp.route("/imports/<int:import_id>")

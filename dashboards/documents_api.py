@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -15,7 +14,8 @@ from procurement.core.errors import NotFound, PermissionDenied
 from procurement.core.jobrecords import Job, retry_job
 from tenders.lifecycle import readable_documents
 from dashboards import documents
-from procurement.core.documents import storage
+from procurement.core.http import send_stored
+from procurement.core.storage import file_store
 from procurement.core.schemas import JobSchema, PdfDocumentSchema
 
 blp = Blueprint("documents_api", __name__, url_prefix="/api/v1",
@@ -45,10 +45,8 @@ class DocumentFile(MethodView):
     @blp.response(200, description="The PDF; its SHA-256 in the X-Content-SHA256 header")
     def get(self, document_id: int) -> Any:
         document = documents.get_document(db.session, api_actor(), document_id)
-        response = send_file(storage().path(document.stored_path), mimetype="application/pdf",
-                             as_attachment=True, download_name=document.file_name)
-        response.headers["X-Content-SHA256"] = document.sha256
-        return response
+        return send_stored(file_store(db.session), document.stored_path, download_name=document.file_name,
+                           size=document.size, sha256=document.sha256, mimetype="application/pdf")
 
 
 @blp.route("/jobs")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -13,7 +13,8 @@ from procurement.core.db import db
 from procurement.core.errors import NotFound
 from procurement.core.jobrecords import KINDS, Job, JobStatus, retry_job
 from dashboards import documents
-from procurement.core.documents import storage
+from procurement.core.http import send_stored
+from procurement.core.storage import file_store
 from procurement.parties.forms import ConfirmForm
 
 bp = Blueprint("documents", __name__, template_folder="templates")
@@ -23,10 +24,8 @@ bp = Blueprint("documents", __name__, template_folder="templates")
 @login_required
 def download(document_id: int) -> Any:
     document = documents.get_document(db.session, page_actor(), document_id)
-    response = send_file(storage().path(document.stored_path), mimetype="application/pdf", as_attachment=True,
-                         download_name=document.file_name)
-    response.headers["X-Content-SHA256"] = document.sha256
-    return response
+    return send_stored(file_store(db.session), document.stored_path, download_name=document.file_name,
+                       size=document.size, sha256=document.sha256, mimetype="application/pdf")
 
 
 @bp.route("/jobs")

@@ -1,11 +1,12 @@
 """Joint tender pages: forming drafts from pools, buyers confirming their lines, closing."""
 from __future__ import annotations
 
+import mimetypes
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 from sqlalchemy import select
@@ -14,9 +15,9 @@ from procurement.parties.auth import page_actor, require
 from procurement.core import access
 from procurement.core.clock import london_moment, to_london
 from procurement.core.db import db
-from procurement.core.documents import storage
+from procurement.core.storage import file_store
 from procurement.core.errors import InvalidInput
-from procurement.core.http import local_path, undone_if_refused
+from procurement.core.http import local_path, send_stored, undone_if_refused
 from demand import board as boards
 from demand import rules as demand_rules
 from demand.board import BoardFilter
@@ -268,7 +269,8 @@ def add_document(tender_id: int) -> Any:
 @login_required
 def document(document_id: int) -> Any:
     found = publication.get_document(db.session, page_actor(), document_id)
-    return send_file(storage().path(found.stored_path), as_attachment=True, download_name=found.filename)
+    return send_stored(file_store(db.session), found.stored_path, download_name=found.filename, size=found.size,
+                       sha256=found.sha256, mimetype=mimetypes.guess_type(found.filename)[0] or "application/octet-stream")
 
 
 @bp.route("/<int:tender_id>/publish", methods=["POST"])

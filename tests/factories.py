@@ -223,3 +223,13 @@ def decided_tender(session: Any) -> dict[str, Any]:
         world["standstill"] = evaluation.publish_decision(session, lead, tender.id)
     world["opened"] = opened
     return world
+
+
+def stored_file(owner: Any) -> Any:
+    """A stored file's content (a document's, a tender document's), read from the app's store."""
+    import io
+
+    from procurement.core.storage import file_store
+
+    with file_store().open(owner.stored_path) as handle:
+        return io.BytesIO(handle.read())

@@ -11,6 +11,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from .errors import StartupError
+from .storage import parse_storage_url
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,6 +68,10 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
     settings["DATABASE_URL"] = normalise_database_url(raw_url).render_as_string(hide_password=False)
     settings["REDIS_URL"] = overrides.pop("REDIS_URL", None) or env.get("REDIS_URL") or None
     settings["RQ_QUEUE"] = env.get("RQ_QUEUE", "procurement")
+    # Where stored files live: local (instance/), file:///shared/folder, database, or
+    # s3://bucket/prefix (S3_ENDPOINT_URL for a server other than AWS's).
+    settings["STORAGE"] = parse_storage_url(overrides.pop("STORAGE_URL", None) or env.get("STORAGE_URL") or "local")
+    settings["S3_ENDPOINT_URL"] = env.get("S3_ENDPOINT_URL") or None
 
     settings["SECRET_KEY"] = overrides.pop("SECRET_KEY", None) or env.get("SECRET_KEY") or (
         _instance_secret(instance_path, "secret_key", lambda: secrets.token_hex(32))

@@ -1,14 +1,11 @@
-"""Stored documents: the table, the file store behind it, and who a document's audience is.
+"""Stored documents: the table, the file kept in the store (core.storage), and who a document's audience is.
 Saving is once per (kind, subject, version): a second run replaces the file and keeps the row."""
 from __future__ import annotations
 
 from procurement.core.access import Actor
 
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Optional
-
-from flask import current_app
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -16,7 +13,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from procurement.core import access
 from procurement.core.clock import now
 from procurement.core.db import Base
-from procurement.core.storage import FileStorage
+from procurement.core.storage import file_store
 
 
 class Document(Base):
@@ -47,15 +44,12 @@ class Document(Base):
                       Index("ix_document_audience", "audience_supplier_id", "audience_organisation_id"))
 
 
-def storage() -> FileStorage:
-    return FileStorage(Path(current_app.instance_path) / "documents")
-
-
 def save(session: Session, *, kind: str, subject_type: str, subject_id: int, version: int = 1, title: str,
          file_name: str, data: bytes, job_id: int | None = None, **audience: Any) -> Document:
     """Keep one document per (kind, subject, version): a second run replaces the file and
     keeps the one row."""
-    stored_path, digest = storage().put(f"{kind}/{subject_type}-{subject_id}-v{version}-{file_name}", data)
+    stored = file_store(session).put(f"documents/{kind}/{subject_type}-{subject_id}-v{version}-{file_name}", data)
+    stored_path, digest = stored.key, stored.sha256
     document = session.scalar(select(Document).where(Document.kind == kind, Document.subject_type == subject_type,
                                                      Document.subject_id == subject_id, Document.version == version))
     if document is None:

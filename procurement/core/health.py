@@ -3,8 +3,6 @@ Redis when configured, and the file store), for a load balancer or an orchestrat
 only; neither needs signing in, and neither says more than each check's name and state."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify
@@ -37,11 +35,9 @@ def _redis() -> str:
 
 
 def _storage() -> str:
-    folder = Path(current_app.instance_path) / "documents"
-    while not folder.exists() and folder != folder.parent:  # the store makes its folders as it needs them
-        folder = folder.parent
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise OSError(f"{folder.name} is not writable")
+    from .storage import file_store
+
+    file_store().check()
     return "ok"
 
 

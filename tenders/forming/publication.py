@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from procurement.core.money import MOST, in_pennies
 from procurement.core.audit import record_event
 from procurement.core.clock import now
-from procurement.core.documents import storage
+from procurement.core.storage import file_store
 from procurement.core.errors import InvalidInput, NotFound
 from procurement.core.access import Actor, actor_label
 from demand.models import Requirement
@@ -134,7 +134,7 @@ def set_criteria(session: Session, actor: Actor, tender_id: int, criteria: list[
     return tender
 
 
-def _store_document(tender: Tender, title: str, filename: str, stream: IO[bytes],
+def _store_document(session: Session, tender: Tender, title: str, filename: str, stream: IO[bytes],
                     actor: Actor, amendment_number: int | None = None) -> TenderDocument:
     """Into the one document store (written atomically); its row keeps the digest."""
     safe = Path(filename or "document").name[:200] or "document"
@@ -146,8 +146,8 @@ def _store_document(tender: Tender, title: str, filename: str, stream: IO[bytes]
     if len(data) > MAX_DOCUMENT_BYTES:
         raise InvalidInput("The file is too large", field_errors={"file": [f"Documents are at most {MAX_DOCUMENT_BYTES // (1 << 20)} MB"]})
     digest = hashlib.sha256(data).hexdigest()
-    path, _ = storage().put(f"tenders/{tender.id}/{digest[:16]}-{safe}", data)
-    document = TenderDocument(title=title.strip()[:200], filename=safe, stored_path=path, size=len(data),
+    stored = file_store(session).put(f"documents/tenders/{tender.id}/{digest[:16]}-{safe}", data)
+    document = TenderDocument(title=title.strip()[:200], filename=safe, stored_path=stored.key, size=len(data),
                               sha256=digest, amendment_number=amendment_number,
                               uploaded_by_label=actor_label(actor))
     tender.documents.append(document)
@@ -157,7 +157,7 @@ def _store_document(tender: Tender, title: str, filename: str, stream: IO[bytes]
 def add_document(session: Session, actor: Actor, tender_id: int, *, title: str, filename: str,
                  stream: IO[bytes]) -> TenderDocument:
     tender = agency_draft(session, actor, tender_id)
-    document = _store_document(tender, title, filename, stream, actor)
+    document = _store_document(session, tender, title, filename, stream, actor)
     session.flush()
     record_event(session, actor, "tender.document_added", subject=tender,
                  details={"title": document.title, "sha256": document.sha256})
@@ -273,7 +273,7 @@ def amend(session: Session, actor: Actor, tender_id: int, *, summary: str, new_d
     tender.amendments.append(amendment)
     if document is not None:
         title, filename, stream = document
-        _store_document(tender, title, filename, stream, actor, amendment_number=number)
+        _store_document(session, tender, title, filename, stream, actor, amendment_number=number)
     marked = 0
     for bid in session.scalars(select(Bid).where(Bid.tender_id == tender.id, Bid.status == BidStatus.submitted)):
         bid.needs_reconfirmation = True

@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -48,8 +47,7 @@ def upload(app, user_id, content: bytes, filename="offers.csv", mode="all_or_not
         session = db.session
         actor = session.get(__import__("procurement.parties.models", fromlist=["User"]).User, user_id)
         record = start_import(session, actor, supplier_id=next(iter(actor.supplier_ids)), filename=filename,
-                              stream=io.BytesIO(content), mode=mode,
-                              upload_dir=Path(app.instance_path) / "uploads", max_bytes=1 << 20)
+                              stream=io.BytesIO(content), mode=mode, max_bytes=1 << 20)
         import_id = record.id
         session.commit()
     with app.app_context():
@@ -191,7 +189,7 @@ def test_nobody_imports_into_another_suppliers_catalogue(committed_app, supplier
         actor = db.session.get(User, user_id)
         with pytest.raises(PermissionDenied):
             start_import(db.session, actor, supplier_id=other.id, filename="x.csv", stream=io.BytesIO(csv_bytes(GOOD)),
-                         mode="all_or_nothing", upload_dir=Path(committed_app.instance_path), max_bytes=1 << 20)
+                         mode="all_or_nothing", max_bytes=1 << 20)
 
 
 def test_upload_through_the_api_then_follow_the_job(committed_app, supplier_user):

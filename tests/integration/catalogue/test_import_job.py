@@ -129,15 +129,13 @@ def test_while_queued_the_page_shows_the_jobs_state(committed_app, supplier_user
     from catalogue.services import start_import
     from procurement.parties.models import User
     import io
-    from pathlib import Path
 
     user_id, _ = supplier_user
     with committed_app.app_context():
         session = db.session
         actor = session.get(User, user_id)
         record = start_import(session, actor, supplier_id=next(iter(actor.supplier_ids)), filename="offers.csv",
-                              stream=io.BytesIO(csv_bytes(GOOD)), mode="all_or_nothing",
-                              upload_dir=Path(committed_app.instance_path) / "uploads", max_bytes=1 << 20)
+                              stream=io.BytesIO(csv_bytes(GOOD)), mode="all_or_nothing", max_bytes=1 << 20)
         session.flush()
         assert record.job.status is JobStatus.queued and record.job_id == record.job.id
         assert import_progress(record) == {"status": "queued", "progress": 0, "note": "", "message": "",

@@ -46,7 +46,7 @@ def test_a_failed_import_is_retried_by_policy_and_by_hand(jobs_app, supplier_use
     app = jobs_app
     user_id, supplier_id = supplier_user
     record = upload(app, user_id, csv_bytes(GOOD))
-    stored = Path(record.stored_path)
+    stored = Path(app.instance_path) / record.stored_path  # the local store
     kept = stored.read_bytes()
     stored.unlink()
     result = run_worker(app)

@@ -13,11 +13,11 @@ from procurement.core.clock import LONDON, frozen_at
 from procurement.core.errors import InvalidInput, PermissionDenied
 from procurement.core.jobrecords import JobStatus
 from dashboards import documents as reading
-from procurement.core import documents
 from procurement.core.documents import Document
 from tenders.award import evaluation
 from tests import factories
 from tests.conftest import csrf_token, fresh_browser, sign_in
+from tests.factories import stored_file
 
 
 @pytest.fixture()
@@ -63,7 +63,7 @@ def test_the_pdf_is_made_by_a_job_with_its_charts(session, world):
     session.refresh(job)
     assert job.status is JobStatus.done and job.result["saving"] == "9300.00"
     document = session.scalars(select(Document).where(Document.kind == "savings_report")).one()
-    reader = PdfReader(documents.storage().path(document.stored_path))
+    reader = PdfReader(stored_file(document))
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert world["orgs"][0].name in text and "9,300.00" in text and "Savings by organisation" in text
     assert reading.get_document(session, world["buyers"][0], document.id)

@@ -9,14 +9,14 @@ from sqlalchemy import select
 from procurement.core.errors import NotFound
 from procurement.core.jobrecords import Job, JobStatus, run_job
 from dashboards import documents as reading
-from procurement.core import documents
 from tenders.lifecycle import readable_documents
 from procurement.core.documents import Document
 from tests import factories
+from tests.factories import stored_file
 
 
 def _text(document: Document) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(documents.storage().path(document.stored_path)).pages)
+    return "\n".join(page.extract_text() for page in PdfReader(stored_file(document)).pages)
 
 
 @pytest.fixture()
@@ -45,7 +45,7 @@ def test_the_award_pack_is_made_once_and_says_the_right_things(session, world):
         assert totals[n] in letter and "Best quality at a close price" in letter
     losing = _text(letters[next(iter(world["bidders"][1].supplier_ids))])
     assert "111,000.00" not in losing and "111,750.00" not in losing  # only its own prices
-    reader = PdfReader(documents.storage().path(notice.stored_path))
+    reader = PdfReader(stored_file(notice))
     root = reader.trailer["/Root"]
     assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]  # a tagged PDF
     assert reader.metadata.title == notice.title and reader.metadata.author

@@ -17,7 +17,6 @@ from sqlalchemy import delete, select
 
 from opendata import ocds
 from procurement.core.access import SystemActor
-from procurement.core import documents
 from procurement.core.documents import Document
 from procurement.parties.models import Organisation, User
 from reports.savings import ReportQuery, build
@@ -29,12 +28,13 @@ from tenders.models import AwardBasis, AwardShare, CallOffOrder, Contract, Lot, 
 from tenders.seed import AWARDED_TITLE
 from tests import factories
 from tests.conftest import fresh_browser, sign_in
+from tests.factories import stored_file
 
 AGENCY = "agency.lead@demo.londonconnects.example"
 
 
 def _text(document: Document) -> str:
-    text = "\n".join(page.extract_text() for page in PdfReader(documents.storage().path(document.stored_path)).pages)
+    text = "\n".join(page.extract_text() for page in PdfReader(stored_file(document)).pages)
     return re.sub(r"\s+", " ", text)
 
 

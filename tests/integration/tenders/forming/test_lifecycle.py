@@ -13,7 +13,7 @@ from sqlalchemy import select
 from procurement.core.audit import AuditEvent
 from procurement.core.clock import frozen_at, now, today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from procurement.core.documents import storage
+from procurement.core.storage import file_store
 from tenders import lifecycle, rules
 from tenders.bidding import bids
 from tenders.bidding import opening
@@ -201,9 +201,10 @@ def test_documents_are_kept_in_the_one_store_with_their_digest(session):
     world = factories.published_tender(session, publish=False)
     document = publication.add_document(session, world["agency"], world["tender"].id, title="Pricing schedule",
                                       filename="../../etc/passwd", stream=io.BytesIO(b"x,y"))
-    stored = storage().path(document.stored_path)  # refused if outside the store
-    assert document.filename == "passwd" and stored.read_bytes() == b"x,y"
-    assert document.sha256 == hashlib.sha256(b"x,y").hexdigest() and stored.name.endswith("-passwd")
+    with file_store(session).open(document.stored_path) as stored:
+        assert document.filename == "passwd" and stored.read() == b"x,y"
+    assert document.sha256 == hashlib.sha256(b"x,y").hexdigest() and document.stored_path.endswith("-passwd")
+    assert document.stored_path.startswith(f"documents/tenders/{world['tender'].id}/")
     with pytest.raises(InvalidInput):
         publication.add_document(session, world["agency"], world["tender"].id, title="Empty", filename="e.txt",
                                stream=io.BytesIO(b""))

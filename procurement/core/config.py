@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from .clamd import parse_url as parse_clamd_url
 from .errors import StartupError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -67,6 +68,13 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
     settings["DATABASE_URL"] = normalise_database_url(raw_url).render_as_string(hide_password=False)
     settings["REDIS_URL"] = overrides.pop("REDIS_URL", None) or env.get("REDIS_URL") or None
     settings["RQ_QUEUE"] = env.get("RQ_QUEUE", "procurement")
+    # Uploads another party downloads are scanned by clamd when this names it; unset, nothing scans.
+    settings["CLAMD_URL"] = overrides.pop("CLAMD_URL", None) or env.get("CLAMD_URL") or None
+    if settings["CLAMD_URL"]:
+        try:
+            parse_clamd_url(settings["CLAMD_URL"])
+        except ValueError as exc:
+            raise StartupError(f"CLAMD_URL: {exc}") from None
 
     settings["SECRET_KEY"] = overrides.pop("SECRET_KEY", None) or env.get("SECRET_KEY") or (
         _instance_secret(instance_path, "secret_key", lambda: secrets.token_hex(32))
@@ -92,6 +100,7 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
         BODY_MAX_BYTES=int(env.get("BODY_MAX_BYTES", str(1024 * 1024))),
         UPLOAD_MAX_BYTES=int(env.get("UPLOAD_MAX_BYTES", str(25 * 1024 * 1024))),
         BID_BODY_MAX_BYTES=int(env.get("BID_BODY_MAX_BYTES", str(16 * 1024 * 1024))),
+        CLAMD_TIMEOUT=float(env.get("CLAMD_TIMEOUT", "20")),
         JOB_SWEEP_SECONDS=int(env.get("JOB_SWEEP_SECONDS", "60")),
         # Without Redis the web process runs the schedule (tenders closing at their deadline)
         # in a thread of its own; with Redis, `flask cron` does, beside the workers.

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from procurement.core.money import MOST, in_pennies
+from procurement.core import uploads
 from procurement.core.audit import record_event
 from procurement.core.clock import now
 from procurement.core.documents import storage
@@ -145,6 +146,8 @@ def _store_document(tender: Tender, title: str, filename: str, stream: IO[bytes]
         raise InvalidInput("The file is empty", field_errors={"file": ["The file is empty"]})
     if len(data) > MAX_DOCUMENT_BYTES:
         raise InvalidInput("The file is too large", field_errors={"file": [f"Documents are at most {MAX_DOCUMENT_BYTES // (1 << 20)} MB"]})
+    uploads.accept_upload(Session.object_session(tender), actor, field="file", filename=safe, data=data,
+                          allowed=uploads.TENDER_DOCUMENTS, subject=tender)
     digest = hashlib.sha256(data).hexdigest()
     path, _ = storage().put(f"tenders/{tender.id}/{digest[:16]}-{safe}", data)
     document = TenderDocument(title=title.strip()[:200], filename=safe, stored_path=path, size=len(data),

@@ -200,10 +200,10 @@ def test_clarifications_are_answered_to_all_without_the_asker(session):
 def test_documents_are_kept_in_the_one_store_with_their_digest(session):
     world = factories.published_tender(session, publish=False)
     document = publication.add_document(session, world["agency"], world["tender"].id, title="Pricing schedule",
-                                      filename="../../etc/passwd", stream=io.BytesIO(b"x,y"))
+                                      filename="../../etc/passwd.csv", stream=io.BytesIO(b"x,y"))
     stored = storage().path(document.stored_path)  # refused if outside the store
-    assert document.filename == "passwd" and stored.read_bytes() == b"x,y"
-    assert document.sha256 == hashlib.sha256(b"x,y").hexdigest() and stored.name.endswith("-passwd")
+    assert document.filename == "passwd.csv" and stored.read_bytes() == b"x,y"
+    assert document.sha256 == hashlib.sha256(b"x,y").hexdigest() and stored.name.endswith("-passwd.csv")
     with pytest.raises(InvalidInput):
         publication.add_document(session, world["agency"], world["tender"].id, title="Empty", filename="e.txt",
                                stream=io.BytesIO(b""))

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole suite: every database test on SQLite and on PostgreSQL, the job tests on a
-# real Redis with a real RQ worker. Starts PostgreSQL or Redis where installed but stopped,
-# installs them with apt-get where missing (as root on Debian/Ubuntu), or fails naming them.
+# real Redis with a real RQ worker, uploads through a real clamd. Starts PostgreSQL or Redis
+# where installed but stopped, installs them (and clamav-daemon, Chromium) with apt-get where
+# missing (as root on Debian/Ubuntu), or fails naming them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -78,6 +79,18 @@ if ! redis_up; then
     if ! wait_for redis_up 10; then
         if can_apt && ! command -v redis-server >/dev/null; then install_redis; fi
         wait_for redis_up 10 || die "Redis is needed at $TEST_REDIS_URL and could not be started or installed"
+    fi
+fi
+
+# The virus-scanning tests start a clamd of their own (with a signature database of their own:
+# no freshclam, no network); only the daemon's binary is needed.
+if ! command -v clamd >/dev/null 2>&1 && [ ! -x /usr/sbin/clamd ]; then
+    if can_apt; then
+        say "Installing ClamAV's daemon for the virus-scanning tests"
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends clamav-daemon >/dev/null
+    else
+        die "clamd is needed for the virus-scanning tests: apt-get install clamav-daemon (as root)"
     fi
 fi
 

@@ -16,7 +16,7 @@ from procurement.core import access
 from procurement.core.clock import london_moment, to_london
 from procurement.core.db import db
 from procurement.core.storage import file_store
-from procurement.core.errors import InvalidInput
+from procurement.core.errors import InvalidInput, Unavailable
 from procurement.core.http import local_path, send_stored, undone_if_refused
 from demand import board as boards
 from demand import rules as demand_rules
@@ -155,12 +155,10 @@ def _moment(day: Any, hhmm: str | None, field: str, errors: dict[str, list[str]]
         return None
 
 
-def _flash_errors(error: InvalidInput) -> None:
+def _flash_errors(error: InvalidInput | Unavailable) -> None:
     for messages in error.field_errors.values() or [[error.message]]:
         for message in messages:
             flash(message, "error")
-    if not error.field_errors:
-        flash(error.message, "error")
 
 
 def _back(tender_id: int) -> Any:
@@ -256,7 +254,7 @@ def add_document(tender_id: int) -> Any:
                 publication.add_document(db.session, page_actor(), tender_id, title=form.title.data or "",
                                        filename=form.file.data.filename or "", stream=form.file.data.stream,
 )
-        except InvalidInput as error:
+        except (InvalidInput, Unavailable) as error:
             _flash_errors(error)
         else:
             flash("Document added", "success")
@@ -318,7 +316,7 @@ def amend(tender_id: int) -> Any:
                 raise InvalidInput("The amendment is not valid", field_errors=errors)
             amendment = publication.amend(db.session, page_actor(), tender_id, summary=form.summary.data or "",
                                         new_deadline=deadline, document=document)
-    except InvalidInput as error:
+    except (InvalidInput, Unavailable) as error:
         _flash_errors(error)
     else:
         due = to_london(amendment.new_deadline)

@@ -211,3 +211,75 @@ def fresh_browser(app: Any) -> Iterator[Any]:
         yield browser
     for key in ("_login_user", "csrf_token"):
         g.pop(key, None)
+
+
+# ClamAV's daemon, run by the tests with a signature database of our own ------------------
+
+# The EICAR anti-virus test file, in two halves so that this source file is not itself one.
+EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+CLAMD_SIGNATURE = "LJP.Test.EICAR"
+
+
+def _clamd_binary() -> str:
+    import shutil
+
+    found = shutil.which("clamd") or next((p for p in ("/usr/sbin/clamd", "/usr/local/sbin/clamd")
+                                           if os.access(p, os.X_OK)), None)
+    if found is None:
+        where = " (CI)" if os.environ.get("CI") == "true" else ""
+        pytest.fail(f"clamd (ClamAV's daemon) is needed for the virus-scanning tests{where}: "
+                    "apt-get install clamav-daemon (scripts/test.sh does so as root)", pytrace=False)
+    return found
+
+
+@pytest.fixture(scope="session")
+def clamd_url() -> Iterator[str]:
+    """A clamd of the tests' own, on a unix socket: its database holds one body signature, the
+    EICAR string (`LJP.Test.EICAR`), so it starts in a moment and needs no freshclam. Yields
+    its CLAMD_URL; stopped at the end of the session."""
+    import shutil
+    import subprocess
+    import tempfile
+    import time
+
+    from procurement.core.clamd import Clamd, ClamdError
+
+    binary = _clamd_binary()
+    folder = Path(tempfile.mkdtemp(prefix="ljp-clamd-"))  # short: a unix socket's path is at most 107 bytes
+    (folder / "db").mkdir()
+    (folder / "db" / "ljp-test.ndb").write_text(f"{CLAMD_SIGNATURE}:0:*:{EICAR.hex()}\n")
+    socket_path, log = folder / "clamd.sock", folder / "clamd.log"
+    # Foreground, no User (as root it then stays root: it has nothing to drop to), no self-check.
+    (folder / "clamd.conf").write_text(
+        f"LocalSocket {socket_path}\nForeground yes\nDatabaseDirectory {folder / 'db'}\n"
+        f"TemporaryDirectory {folder}\nLogFile {log}\nStreamMaxLength 30M\nMaxThreads 4\nSelfCheck 0\n")
+    process = subprocess.Popen([binary, "-c", str(folder / "clamd.conf")], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.STDOUT)
+    url = f"unix://{socket_path}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                Clamd(url, timeout=2).ping()
+                break
+            except ClamdError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    said = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+                    pytest.fail(f"clamd ({binary}) did not answer PING: {said}", pytrace=False)
+                time.sleep(0.05)  # poll: the socket appears once the database is loaded
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture()
+def scanning(app: Any, clamd_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Uploads in this test are scanned by the tests' clamd."""
+    monkeypatch.setitem(app.config, "CLAMD_URL", clamd_url)
+    return clamd_url

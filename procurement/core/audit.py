@@ -123,6 +123,41 @@ def record_event(
 
 
 @dataclass(frozen=True)
+class _Who:
+    """The actor of a kept event, read before the rollback that expires the user's row."""
+
+    id: int | None
+    audit_label: str
+
+
+def keep_event(session: Session, actor: Actor, action: str, subject: Any = None, *,
+               details: dict[str, Any] | None = None) -> None:
+    """Record an event about a refusal that must outlive it (a file holding a virus): the
+    request is rolled back, its other writes with it, and the commit boundary then writes this
+    event in a transaction of its own (procurement.core.http). Outside a request it is
+    recorded in the caller's session, as record_event does."""
+    from flask import g, has_request_context
+
+    if not has_request_context():
+        record_event(session, actor, action, subject, details=details)
+        return
+    g.setdefault("kept_events", []).append(dict(
+        actor=_Who(actor_id(actor), getattr(actor, "audit_label", None) or "anonymous"), action=action,
+        subject_type=type(subject).__tablename__ if subject is not None else None,
+        subject_id=getattr(subject, "id", None), details=_json_safe(details or {})))
+
+
+def write_kept_events(session: Session) -> int:
+    """Write the request's kept events (see keep_event) in `session`; how many there were."""
+    from flask import g
+
+    kept = g.pop("kept_events", [])
+    for event in kept:
+        record_event(session, event.pop("actor"), event.pop("action"), **event)
+    return len(kept)
+
+
+@dataclass(frozen=True)
 class ChainCheck:
     ok: bool
     events_checked: int

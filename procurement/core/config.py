@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from .clamd import parse_url as parse_clamd_url
 from .errors import StartupError
 from .storage import parse_storage_url
 
@@ -72,6 +73,13 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
     # s3://bucket/prefix (S3_ENDPOINT_URL for a server other than AWS's).
     settings["STORAGE"] = parse_storage_url(overrides.pop("STORAGE_URL", None) or env.get("STORAGE_URL") or "local")
     settings["S3_ENDPOINT_URL"] = env.get("S3_ENDPOINT_URL") or None
+    # Uploads another party downloads are scanned by clamd when this names it; unset, nothing scans.
+    settings["CLAMD_URL"] = overrides.pop("CLAMD_URL", None) or env.get("CLAMD_URL") or None
+    if settings["CLAMD_URL"]:
+        try:
+            parse_clamd_url(settings["CLAMD_URL"])
+        except ValueError as exc:
+            raise StartupError(f"CLAMD_URL: {exc}") from None
 
     settings["SECRET_KEY"] = overrides.pop("SECRET_KEY", None) or env.get("SECRET_KEY") or (
         _instance_secret(instance_path, "secret_key", lambda: secrets.token_hex(32))
@@ -97,6 +105,7 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
         BODY_MAX_BYTES=int(env.get("BODY_MAX_BYTES", str(1024 * 1024))),
         UPLOAD_MAX_BYTES=int(env.get("UPLOAD_MAX_BYTES", str(25 * 1024 * 1024))),
         BID_BODY_MAX_BYTES=int(env.get("BID_BODY_MAX_BYTES", str(16 * 1024 * 1024))),
+        CLAMD_TIMEOUT=float(env.get("CLAMD_TIMEOUT", "20")),
         JOB_SWEEP_SECONDS=int(env.get("JOB_SWEEP_SECONDS", "60")),
         # Without Redis the web process runs the schedule (tenders closing at their deadline)
         # in a thread of its own; with Redis, `flask cron` does, beside the workers.

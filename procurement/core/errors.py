@@ -31,5 +31,11 @@ class Conflict(DomainError):
     status = 409
 
 
+class Unavailable(DomainError):
+    """A service the act needs (virus scanning) is not answering: nothing was done; try again."""
+
+    status = 503
+
+
 class StartupError(RuntimeError):
     """The application cannot start: bad configuration or an unreachable service."""

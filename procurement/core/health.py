@@ -1,6 +1,7 @@
 """Whether this process answers (`/healthz`) and whether it can serve (`/readyz`: the database,
-Redis when configured, and the file store), for a load balancer or an orchestrator. Both read
-only; neither needs signing in, and neither says more than each check's name and state."""
+Redis and clamd when configured, and the file store), for a load balancer or an orchestrator.
+Both read only; neither needs signing in, and neither says more than each check's name and
+state."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,6 +9,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
 
+from .clamd import Clamd
 from .db import db
 
 bp = Blueprint("health", __name__)
@@ -34,6 +36,14 @@ def _redis() -> str:
     return "ok"
 
 
+def _clamd() -> str:
+    url = current_app.config.get("CLAMD_URL")
+    if not url:
+        return "not configured"
+    Clamd(url, timeout=3).ping()
+    return "ok"
+
+
 def _storage() -> str:
     from .storage import file_store
 
@@ -44,7 +54,7 @@ def _storage() -> str:
 @bp.get("/readyz")
 def readyz() -> Any:
     checks: dict[str, str] = {}
-    for name, check in (("database", _database), ("redis", _redis), ("storage", _storage)):
+    for name, check in (("database", _database), ("redis", _redis), ("storage", _storage), ("clamd", _clamd)):
         try:
             checks[name] = check()
         except Exception as exc:  # a check that fails is reported, never raised

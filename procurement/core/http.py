@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
+from .audit import write_kept_events
 from .db import db
 from .errors import DomainError
 
@@ -259,6 +260,8 @@ def init_http(app: Flask) -> None:
                 db.session.commit()
             else:
                 db.session.rollback()
+        if g.get("kept_events") and write_kept_events(db.session):  # a refusal's own record, kept
+            db.session.commit()
         response.headers["X-Request-ID"] = g.get("request_id", "")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")

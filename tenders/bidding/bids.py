@@ -25,7 +25,7 @@ from catalogue.matching import Line, match_lines
 from catalogue.models import Offer
 from catalogue.prices import breaks_from_json, unit_price_for
 from catalogue.spreadsheets import csv_text
-from procurement.core import access
+from procurement.core import access, uploads
 from procurement.core.audit import record_event
 from procurement.core.clock import now, today
 from procurement.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -170,6 +170,21 @@ def _check_offers(session: Session, supplier_id: int, to_match: list[tuple[str, 
     return problems
 
 
+def _scan_attachments(session: Session, actor: Actor, tender: Tender, supplier_id: int, bid_input: BidInput) -> None:
+    """Every quality attachment through clamd (when configured) before the bid keeps it: the
+    agency reads them once the box is opened. BidProblems names each one holding a virus."""
+    problems = []
+    for answer in bid_input.quality:
+        for n, attachment in enumerate(answer.attachments, start=1):
+            where = f"criterion {answer.criterion}, attachment {n} ({attachment.filename})"
+            problem = uploads.virus_problem(session, actor, attachment.filename, attachment.data, subject=tender,
+                                            details={"field": where, "supplier_id": supplier_id})
+            if problem:
+                problems.append(f"{where}: {problem}")
+    if problems:
+        raise BidProblems(problems)
+
+
 def _bid_for(session: Session, tender: Tender, supplier_id: int, create: bool = False) -> Bid | None:
     bid = session.scalar(select(Bid).where(Bid.tender_id == tender.id, Bid.supplier_id == supplier_id))
     if bid is None and create:
@@ -184,6 +199,7 @@ def save_draft(session: Session, actor: Actor, tender_id: int, bid_input: BidInp
     supplier_id = _own_supplier(actor)
     tender = get_tender(session, actor, tender_id)
     permissions.can_bid(actor, tender).enforce()
+    _scan_attachments(session, actor, tender, supplier_id, bid_input)
     content = validate(session, tender, supplier_id, bid_input, complete=False)
     bid = _bid_for(session, tender, supplier_id, create=True)
     assert bid is not None
@@ -225,7 +241,9 @@ def submit(session: Session, actor: Actor, tender_id: int, bid_input: BidInput |
     an earlier version is superseded. Refused at or after the deadline, by the server's
     clock read after the tender is locked, in the transaction that would store it."""
     supplier_id = _own_supplier(actor)
-    get_tender(session, actor, tender_id)  # visibility (locked() then makes the clock's moves)
+    visible = get_tender(session, actor, tender_id)  # visibility (locked() then makes the clock's moves)
+    if bid_input is not None:  # scanned before the lock, which holds back others' bids (a draft was scanned as saved)
+        _scan_attachments(session, actor, visible, supplier_id, bid_input)
     tender = locked(session, tender_id)
     permissions.can_bid(actor, tender).enforce()
     bid = _bid_for(session, tender, supplier_id, create=True)

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from procurement.core import uploads
 from tenders import rules
 
 
@@ -316,6 +317,9 @@ class AttachmentSchema(_BidPart):
 
     @post_load
     def make(self, data: dict[str, Any], **kwargs: Any) -> Attachment:
+        problem = uploads.type_problem(data["filename"], data["content_base64"], uploads.QUALITY_ATTACHMENTS)
+        if problem:
+            raise ValidationError(problem, "filename")
         return Attachment(data["filename"].replace("/", "_").replace("\\", "_")[:200], data["content_base64"])
 
 

@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 from procurement.parties.auth import page_actor, require
 from procurement.core import access
 from procurement.core.db import db
+from procurement.core.errors import Unavailable
 from procurement.core.http import undone_if_refused
 from demand.rules import quantity_text
 from procurement.parties.forms import ConfirmForm
@@ -140,6 +141,8 @@ def bid(tender_id: int) -> Any:
             problems = _form_problems(error, content, entered)
         except bids.BidProblems as error:
             problems = [(problem, None) for problem in error.problems]
+        except Unavailable as error:  # virus scanning: the form is kept, to send again
+            problems = [(error.message, None)]
     lines = entered if problems else bids.draft_lines(draft)
     answers = {q["criterion"]: q for q in (content if problems else draft or {}).get("quality", [])}
     bundles = content["bundles"] if problems else "; ".join(

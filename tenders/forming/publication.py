@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from procurement.core.money import MOST, in_pennies
+from procurement.core import uploads
 from procurement.core.audit import record_event
 from procurement.core.clock import now
 from procurement.core.storage import file_store
@@ -145,6 +146,8 @@ def _store_document(session: Session, tender: Tender, title: str, filename: str,
         raise InvalidInput("The file is empty", field_errors={"file": ["The file is empty"]})
     if len(data) > MAX_DOCUMENT_BYTES:
         raise InvalidInput("The file is too large", field_errors={"file": [f"Documents are at most {MAX_DOCUMENT_BYTES // (1 << 20)} MB"]})
+    uploads.accept_upload(session, actor, field="file", filename=safe, data=data,
+                          allowed=uploads.TENDER_DOCUMENTS, subject=tender)
     digest = hashlib.sha256(data).hexdigest()
     stored = file_store(session).put(f"documents/tenders/{tender.id}/{digest[:16]}-{safe}", data)
     document = TenderDocument(title=title.strip()[:200], filename=safe, stored_path=stored.key, size=len(data),

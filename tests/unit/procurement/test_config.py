@@ -48,3 +48,13 @@ def test_the_clock_is_utc_and_only_tests_move_it():
         assert now() == moment
         assert to_london(now()).hour == 13  # British Summer Time
     assert now() != moment
+
+
+def test_clamd_is_off_unless_named_and_a_malformed_address_stops_start_up(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("CLAMD_URL", raising=False)
+    assert load_settings(tmp_path)["CLAMD_URL"] is None
+    monkeypatch.setenv("CLAMD_URL", "tcp://127.0.0.1:3310")
+    assert load_settings(tmp_path)["CLAMD_URL"] == "tcp://127.0.0.1:3310"
+    monkeypatch.setenv("CLAMD_URL", "127.0.0.1:3310")
+    with pytest.raises(StartupError, match="CLAMD_URL: '127.0.0.1:3310' is not a clamd address"):
+        load_settings(tmp_path)

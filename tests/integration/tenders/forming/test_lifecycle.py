@@ -200,10 +200,10 @@ def test_clarifications_are_answered_to_all_without_the_asker(session):
 def test_documents_are_kept_in_the_one_store_with_their_digest(session):
     world = factories.published_tender(session, publish=False)
     document = publication.add_document(session, world["agency"], world["tender"].id, title="Pricing schedule",
-                                      filename="../../etc/passwd", stream=io.BytesIO(b"x,y"))
+                                      filename="../../etc/passwd.csv", stream=io.BytesIO(b"x,y"))
     with file_store(session).open(document.stored_path) as stored:
-        assert document.filename == "passwd" and stored.read() == b"x,y"
-    assert document.sha256 == hashlib.sha256(b"x,y").hexdigest() and document.stored_path.endswith("-passwd")
+        assert document.filename == "passwd.csv" and stored.read() == b"x,y"
+    assert document.sha256 == hashlib.sha256(b"x,y").hexdigest() and document.stored_path.endswith("-passwd.csv")
     assert document.stored_path.startswith(f"documents/tenders/{world['tender'].id}/")
     with pytest.raises(InvalidInput):
         publication.add_document(session, world["agency"], world["tender"].id, title="Empty", filename="e.txt",

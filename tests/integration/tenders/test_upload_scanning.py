@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from procurement.core.audit import AuditEvent, verify_chain
-from procurement.core.documents import storage
+from procurement.core.storage import file_store
+from tests.factories import stored_file
 from procurement.core.errors import InvalidInput, Unavailable
 from tenders.bidding import bids
 from tenders.forming import publication
@@ -40,7 +41,7 @@ def clamd_down(app, tmp_path, monkeypatch):
 
 
 def _stored(tender_id: int) -> set[str]:
-    folder = storage().root / "tenders" / str(tender_id)
+    folder = file_store().root / "documents" / "tenders" / str(tender_id)
     return {path.name for path in folder.iterdir()} if folder.exists() else set()
 
 
@@ -82,7 +83,7 @@ def test_a_clean_pdf_is_scanned_and_kept(client, session, draft, scanning):
                            content_type="multipart/form-data")
     assert response.status_code == 201, response.get_json()
     document = session.get(TenderDocument, response.get_json()["id"])
-    assert storage().path(document.stored_path).read_bytes() == CLEAN_PDF and not _virus_events(session)
+    assert stored_file(document).read() == CLEAN_PDF and not _virus_events(session)
 
 
 def test_by_api_an_infected_document_is_422_naming_the_file_and_the_event_outlives_the_rollback(

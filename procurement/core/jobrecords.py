@@ -50,6 +50,8 @@ class Job(Base):
     started_at: Mapped[Optional[datetime]]
     heartbeat_at: Mapped[Optional[datetime]]
     finished_at: Mapped[Optional[datetime]]
+    runner: Mapped[str] = mapped_column(String(120), default="", server_default="")  # who claimed it
+    run_after: Mapped[Optional[datetime]]  # a retry waits until then
 
     __table_args__ = (Index("ix_job_status", "status"), Index("ix_job_subject", "subject_type", "subject_id"))
 

@@ -84,26 +84,32 @@ class Storage(Protocol):
 
 
 def check_key(key: str) -> str:
-    if not KEY_PATTERN.match(key) or ".." in key.split("/") or key.startswith("/") or "\\" in key:
+    if not KEY_PATTERN.match(key) or ".." in key.split("/") or "\\" in key:
         raise ValueError(f"not a storage key: {key[:80]!r}")
     return key
 
 
-@contextmanager
-def _spooled(content: bytes | IO[bytes], max_bytes: int | None) -> Iterator[tuple[IO[bytes], int, str]]:
-    """The content in a temporary file (memory up to 8 MB), measured and digested as it is
-    copied; TooLarge as soon as it passes `max_bytes`."""
+def _copy(content: bytes | IO[bytes], out: IO[bytes], max_bytes: int | None) -> tuple[int, str]:
+    """Copy `content` into `out` a chunk at a time: (size, SHA-256); TooLarge as soon as it
+    passes `max_bytes`."""
     digest, size = hashlib.sha256(), 0
     stream = io.BytesIO(content) if isinstance(content, bytes) else content
+    while chunk := stream.read(CHUNK_BYTES):
+        size += len(chunk)
+        if max_bytes is not None and size > max_bytes:
+            raise TooLarge(max_bytes)
+        digest.update(chunk)
+        out.write(chunk)
+    return size, digest.hexdigest()
+
+
+@contextmanager
+def _spooled(content: bytes | IO[bytes], max_bytes: int | None) -> Iterator[tuple[IO[bytes], int, str]]:
+    """The content in a temporary file (memory up to 8 MB), measured and digested."""
     with tempfile.SpooledTemporaryFile(max_size=8 * CHUNK_BYTES) as spool:
-        while chunk := stream.read(CHUNK_BYTES):
-            size += len(chunk)
-            if max_bytes is not None and size > max_bytes:
-                raise TooLarge(max_bytes)
-            digest.update(chunk)
-            spool.write(chunk)
+        size, digest = _copy(content, spool, max_bytes)  # type: ignore[arg-type]
         spool.seek(0)
-        yield spool, size, digest.hexdigest()  # type: ignore[misc]
+        yield spool, size, digest  # type: ignore[misc]
 
 
 class LocalStorage:
@@ -125,21 +131,14 @@ class LocalStorage:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".writing-")
-        digest, size = hashlib.sha256(), 0
-        stream = io.BytesIO(content) if isinstance(content, bytes) else content
         try:
             with os.fdopen(handle, "wb") as out:
-                while chunk := stream.read(CHUNK_BYTES):
-                    size += len(chunk)
-                    if max_bytes is not None and size > max_bytes:
-                        raise TooLarge(max_bytes)
-                    digest.update(chunk)
-                    out.write(chunk)
+                size, digest = _copy(content, out, max_bytes)
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        return Stored(key, size, digest.hexdigest())
+        return Stored(key, size, digest)
 
     def open(self, key: str) -> IO[bytes]:
         try:
@@ -258,8 +257,7 @@ class S3Storage:
     def put(self, key: str, content: bytes | IO[bytes], *, max_bytes: int | None = None) -> Stored:
         name = self._object(key)
         with _spooled(content, max_bytes) as (spool, size, digest):
-            self.client.put_object(Bucket=self.bucket, Key=name, Body=spool.read() if size <= 8 * CHUNK_BYTES else spool,
-                                   ContentLength=size, Metadata={"sha256": digest})
+            self.client.put_object(Bucket=self.bucket, Key=name, Body=spool, ContentLength=size, Metadata={"sha256": digest})
         return Stored(key, size, digest)
 
     def open(self, key: str) -> IO[bytes]:

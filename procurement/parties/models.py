@@ -212,6 +212,7 @@ class UserSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=now)
     ended_at: Mapped[Optional[datetime]]
     ended_because: Mapped[str] = mapped_column(String(40), default="")
+    last_seen_at: Mapped[Optional[datetime]]  # touched at most once a minute (idle timeout)
 
 
 class SignInAttempt(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import socket
+import urllib.request
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -38,6 +39,8 @@ def s3_server() -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
+    # moto keeps its state per process, not per server: start each server empty
+    urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"), timeout=10)
     boto3.client("s3", endpoint_url=endpoint, region_name="eu-west-2", aws_access_key_id="test",
                  aws_secret_access_key="test").create_bucket(
         Bucket="ljp-files", CreateBucketConfiguration={"LocationConstraint": "eu-west-2"})

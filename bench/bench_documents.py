@@ -190,7 +190,7 @@ def _pages(state: dict[str, Any], kind_name: str) -> str:
 
 def _start_workers(state: dict[str, Any], count: int) -> None:
     _stop_workers(state)
-    state["app"].config["REDIS_URL"] = REDIS
+    state["app"].config.update(REDIS_URL=REDIS, JOB_RUNNER="rq")
     env = {**os.environ, "DATABASE_URL": state["url"], "REDIS_URL": REDIS, "SECRET_KEY": "bench",
            "BID_SEALING_KEY": "bench", "INSTANCE_PATH": os.environ["INSTANCE_PATH"]}
     state["workers"] = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker"], cwd=REPO, env=env,
@@ -204,7 +204,7 @@ def _stop_workers(state: dict[str, Any]) -> None:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=30)
     state["workers"] = []
-    state["app"].config["REDIS_URL"] = None
+    state["app"].config.update(REDIS_URL=None, JOB_RUNNER="inline")
 
 
 def _pack(state: dict[str, Any]) -> None:

@@ -257,6 +257,31 @@ def jobs_recover(stale_minutes: float) -> None:
     click.echo(f"{len(recovered)} job(s) re-enqueued" + (f": {recovered}" if recovered else ""))
 
 
+@jobs_cli.command("run")
+@click.option("--burst", is_flag=True, help="Stop when no job is left.")
+def jobs_run(burst: bool) -> None:
+    """Run queued jobs from the job table in this process (the default set-up's runner, without
+    Redis; the web process also runs one). Jobs of runners that died are resumed first."""
+    from procurement.core.runner import Runner
+
+    app = current_app._get_current_object()
+    if app.config["JOB_RUNNER"] == "rq":
+        raise click.UsageError("REDIS_URL is set: jobs are RQ's; run `flask worker`")
+    runner = Runner(app, poll_seconds=float(app.config.get("JOB_POLL_SECONDS", 5)))
+    app.extensions["job_runner"] = runner  # jobs its jobs ask for are queued for it, not run inside them
+    released = runner.release_abandoned()
+    if released:
+        click.echo(f"resumed or failed the jobs of stopped runners: {released}")
+    if burst:
+        click.echo(f"{runner.run_pending()} job(s) run")
+        return
+    click.echo(f"running jobs as {runner.name}; Ctrl+C stops")
+    try:
+        runner.run_forever()
+    except KeyboardInterrupt:
+        runner.stop()
+
+
 @jobs_cli.command("list")
 def jobs_list() -> None:
     """Every job with its state."""

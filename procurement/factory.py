@@ -136,6 +136,12 @@ def _wire(app: Flask, api: Api) -> None:
         @app.before_request
         def _schedule() -> None:  # the first request of a serving process starts it; CLI commands never do
             start_in_process(app)
+    @app.before_request
+    def _job_runner() -> None:  # likewise: jobs run beside the requests, never in one
+        if app.config["JOB_RUNNER"] == "thread" and "job_runner" not in app.extensions:
+            from procurement.core.runner import start_runner
+
+            start_runner(app)
 
 
 def _init_templates(app: Flask) -> None:

@@ -69,6 +69,16 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
     settings["DATABASE_URL"] = normalise_database_url(raw_url).render_as_string(hide_password=False)
     settings["REDIS_URL"] = overrides.pop("REDIS_URL", None) or env.get("REDIS_URL") or None
     settings["RQ_QUEUE"] = env.get("RQ_QUEUE", "procurement")
+    # Who runs background jobs: RQ's workers (with Redis), a thread of each serving process
+    # (the default without Redis: never inside a request), or inline after the commit (the
+    # tests' default, so a test sees a job's result at once).
+    runner = overrides.pop("JOB_RUNNER", None) or env.get("JOB_RUNNER") or (
+        "rq" if settings["REDIS_URL"] else "inline" if overrides.get("TESTING") else "thread")
+    if runner not in ("rq", "thread", "inline"):
+        raise StartupError(f"JOB_RUNNER must be rq, thread or inline, not {runner!r}")
+    if runner == "rq" and not settings["REDIS_URL"]:
+        raise StartupError("JOB_RUNNER=rq needs REDIS_URL")
+    settings["JOB_RUNNER"] = runner
     # Where stored files live: local (instance/), file:///shared/folder, database, or
     # s3://bucket/prefix (S3_ENDPOINT_URL for a server other than AWS's).
     settings["STORAGE"] = parse_storage_url(overrides.pop("STORAGE_URL", None) or env.get("STORAGE_URL") or "local")
@@ -107,6 +117,7 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
         BID_BODY_MAX_BYTES=int(env.get("BID_BODY_MAX_BYTES", str(16 * 1024 * 1024))),
         CLAMD_TIMEOUT=float(env.get("CLAMD_TIMEOUT", "20")),
         JOB_SWEEP_SECONDS=int(env.get("JOB_SWEEP_SECONDS", "60")),
+        JOB_POLL_SECONDS=float(env.get("JOB_POLL_SECONDS", "5")),
         # Without Redis the web process runs the schedule (tenders closing at their deadline)
         # in a thread of its own; with Redis, `flask cron` does, beside the workers.
         SCHEDULE_IN_PROCESS=env.get("SCHEDULE_IN_PROCESS", "1") == "1",

@@ -117,13 +117,14 @@ def retry_job(session: Session, job: Job) -> Job:
     return job
 
 
-def run_job(job_id: int) -> dict[str, Any]:
-    """The one entry point RQ (or the in-process runner) calls. Safe to run twice."""
+def run_job(job_id: int, runner: str = "rq") -> dict[str, Any]:
+    """The one entry point RQ, the thread runner or an inline caller calls; `runner` names
+    who runs it. Safe to run twice."""
     with writing():  # on SQLite a job is a writer from its first statement (see db.writing)
-        return _run_job(job_id)
+        return _run_job(job_id, runner)
 
 
-def _run_job(job_id: int) -> dict[str, Any]:
+def _run_job(job_id: int, runner: str) -> dict[str, Any]:
     bound = db.bound()
     session = bound.sessionmaker()
     try:
@@ -133,7 +134,7 @@ def _run_job(job_id: int) -> dict[str, Any]:
         if job.status is JobStatus.done:
             return {"job_id": job_id, "status": "already done"}
         job.status, job.attempts, job.started_at, job.heartbeat_at = JobStatus.running, job.attempts + 1, now(), now()
-        job.error = ""
+        job.error, job.runner, job.run_after = "", runner[:120], None
         if on_postgresql(session):
             # Bookkeeping need not wait for the disk: if this mark is lost in a crash, the row
             # still says queued and the sweeper runs the job again all the same.
@@ -208,3 +209,64 @@ def recover(app: Any, stale_after: timedelta = timedelta(minutes=5)) -> list[int
     for job_id in recovered:
         log.warning("job %s recovered by the sweeper", job_id)
     return recovered
+
+
+# The thread runner's side of the table (see core/runner.py): claim, retry, abandoned work ---
+
+
+def claim_next(session: Session, runner: str) -> int | None:
+    """Claim the oldest queued job that may start now for `runner`, or None. A claim is a
+    compare-and-set on the row (`WHERE status = 'queued'`), so of two runners racing for a
+    job exactly one gets it, on either database."""
+    while True:
+        candidate = session.scalar(
+            select(Job.id).where(Job.status == JobStatus.queued,
+                                 (Job.run_after.is_(None)) | (Job.run_after <= now()))
+            .order_by(Job.id).limit(1))
+        if candidate is None:
+            session.rollback()
+            return None
+        claimed = session.execute(
+            Job.__table__.update().where(Job.__table__.c.id == candidate, Job.__table__.c.status == "queued")
+            .values(status="running", runner=runner[:120], heartbeat_at=now())).rowcount
+        session.commit()
+        if claimed == 1:
+            return candidate
+
+
+def retry_later(session: Session, job_id: int) -> bool:
+    """After a failed attempt on the thread runner: queue the job again after its kind's next
+    interval while it has retries left (RQ does this itself). Whether it will run again."""
+    job = session.get(Job, job_id)
+    if job is None or job.status is not JobStatus.failed:
+        return False
+    options = _options(job)
+    if job.attempts > options.retries:
+        return False
+    intervals = options.retry_intervals or (0,)
+    wait = intervals[min(job.attempts - 1, len(intervals) - 1)]
+    job.status, job.run_after = JobStatus.queued, now() + timedelta(seconds=wait)
+    job.progress_note = f"attempt {job.attempts} failed; trying again"[:200]
+    session.commit()
+    return True
+
+
+def release_abandoned(session: Session, dead: Callable[[str, Optional[datetime]], bool]) -> list[int]:
+    """Jobs a thread runner claimed whose process has died (`dead(runner, heartbeat_at)`):
+    each is queued again while it has attempts left, otherwise failed, with why. Returns the
+    ids released. RQ's own jobs are the sweeper's (`recover`)."""
+    released = []
+    for job in session.scalars(select(Job).where(Job.status == JobStatus.running, Job.runner != "rq",
+                                                 Job.runner != "").with_for_update()):
+        if not dead(job.runner, job.heartbeat_at):
+            continue
+        why = f"the process running it ({job.runner}) stopped"
+        if job.attempts <= _options(job).retries:
+            job.status, job.run_after, job.progress_note = JobStatus.queued, None, f"{why}; resumed"[:200]
+        else:
+            job.status, job.finished_at = JobStatus.failed, now()
+            job.error = f"{why} after {job.attempts} attempt(s)"
+        released.append(job.id)
+        log.warning("job %s: %s", job.id, why)
+    session.commit()
+    return released

@@ -1,4 +1,5 @@
-"""Background jobs: RQ on Redis when REDIS_URL is set, otherwise the same functions in-process.
+"""Background jobs: RQ on Redis when REDIS_URL is set, otherwise the job runner's thread in
+the serving process (core/runner.py), or inline where a test or command asks for it.
 
 A job is handed over only after the transaction that asks for it commits, so a worker never
 looks for a row that is not there yet (and a rolled-back request enqueues nothing).
@@ -64,7 +65,11 @@ def _drop_after_rollback(session: Session) -> None:
 
 
 def dispatch(app: Any, func: Callable[..., Any], args: tuple[Any, ...], options: JobOptions) -> Any:
-    if app.config.get("REDIS_URL"):
+    """Hand a committed job on, by JOB_RUNNER: "rq" enqueues it for RQ's workers; "thread"
+    wakes this process's runner, which takes it from the job table (a process serving no
+    requests, a CLI command, has none, and runs it now instead); "inline" runs it now."""
+    mode = app.config.get("JOB_RUNNER", "inline")
+    if mode == "rq":
         from rq import Retry
 
         return queue_for(app).enqueue(
@@ -72,8 +77,12 @@ def dispatch(app: Any, func: Callable[..., Any], args: tuple[Any, ...], options:
             retry=Retry(max=options.retries, interval=list(options.retry_intervals))
             if options.retries else None,
         )
-    # No Redis: run now, in this process, in a fresh session of its own. A failure is the
-    # job's to record (its row says failed); it must not undo or fail the work that asked.
+    runner = app.extensions.get("job_runner")
+    if mode == "thread" and runner is not None:
+        runner.wake()  # the row is queued; the runner claims it
+        return None
+    # Run now, in this process, in a fresh session of its own. A failure is the job's to
+    # record (its row says failed); it must not undo or fail the work that asked.
     log.info("running %s%r in-process", func.__name__, args)
     try:
         return func(*args)

@@ -23,9 +23,10 @@ def redis_url():
 
 @pytest.fixture()
 def jobs_app(committed_app, redis_url):
-    committed_app.config["REDIS_URL"] = redis_url
+    runner = committed_app.config["JOB_RUNNER"]
+    committed_app.config.update(REDIS_URL=redis_url, JOB_RUNNER="rq")
     yield committed_app
-    committed_app.config["REDIS_URL"] = None
+    committed_app.config.update(REDIS_URL=None, JOB_RUNNER=runner)
 
 
 def run_worker(app) -> subprocess.CompletedProcess:

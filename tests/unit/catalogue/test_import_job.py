@@ -45,6 +45,6 @@ def test_the_import_job_runs_as_a_writer(monkeypatch):
     """On SQLite a job begins as a writer, whichever runs it (see db.writing): the import's
     staging and its progress share one write transaction."""
     seen = []
-    monkeypatch.setattr(jobrecords, "_run_job", lambda job_id: seen.append(database._writes.get()) or {})
+    monkeypatch.setattr(jobrecords, "_run_job", lambda job_id, runner: seen.append(database._writes.get()) or {})
     jobrecords.run_job(1)
     assert seen == [True] and database._writes.get() is False

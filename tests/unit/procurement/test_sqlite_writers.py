@@ -70,6 +70,6 @@ def test_a_job_runs_as_a_writer(monkeypatch):
     from procurement.core import jobrecords
 
     seen = []
-    monkeypatch.setattr(jobrecords, "_run_job", lambda job_id: seen.append(database._writes.get()) or {})
+    monkeypatch.setattr(jobrecords, "_run_job", lambda job_id, runner: seen.append(database._writes.get()) or {})
     jobrecords.run_job(1)
     assert seen == [True] and database._writes.get() is False

@@ -13,7 +13,8 @@ from procurement.parties.accounts import LockoutPolicy, RoleGrant, SignInRefused
 from procurement.parties.auth import SESSION_KEY, page_actor, require
 from procurement.core import access
 from procurement.core.db import db
-from procurement.core.http import local_path
+from procurement.core.http import client_address, local_path
+from procurement.core.limits import rate_limited
 from procurement.core.errors import InvalidInput
 from procurement.core.http import undone_if_refused
 from procurement.core.webforms import apply_errors
@@ -45,6 +46,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@rate_limited("SIGN_IN_RATE_LIMIT")
 def sign_in() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("dashboards.home"))
@@ -55,7 +57,7 @@ def sign_in() -> Any:
         # access record that lockout counts, and its audit event is kept with it.
         try:
             user = accounts.sign_in(
-                db.session, form.email.data, form.password.data, request.remote_addr or "unknown", policy
+                db.session, form.email.data, form.password.data, client_address(), policy
             )
         except SignInRefused as refused:
             form.form_errors.append(refused.message)

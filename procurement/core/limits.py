@@ -81,7 +81,8 @@ def init_rate_limits(app: Flask) -> Limiter:
     @app.errorhandler(RateLimitExceeded)
     def _too_many(error: RateLimitExceeded) -> Any:
         current = limiter.current_limit
-        wait = retry_after_seconds(current.reset_at, time.time()) if current is not None else 60
+        # When the oldest attempt counted leaves the window (flask-limiter's reset_at rounds up a second).
+        wait = retry_after_seconds(current.window.reset_time, time.time()) if current is not None else 60
         message = f"Too many attempts from your address. Try again in {wait_in_words(wait)}."
         if is_api_request():
             response = json_error(429, message)

@@ -126,7 +126,7 @@ def users_list() -> None:
 @users_cli.command("prune-sessions")
 def users_prune_sessions() -> None:
     """Delete the records of sessions ended (or past their limits) over SESSION_KEEP_DAYS ago."""
-    from procurement.parties.accounts import SessionPolicy, prune_sessions
+    from procurement.parties.sessions import SessionPolicy, prune_sessions
 
     policy = SessionPolicy.from_settings(current_app.config)
     deleted = _run_service(prune_sessions, policy)

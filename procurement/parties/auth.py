@@ -7,7 +7,8 @@ from typing import Any, Callable
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, logout_user
 
-from procurement.parties.accounts import SessionPolicy, session_user, signed_out_message, user_for_api_token
+from procurement.parties.accounts import user_for_api_token
+from procurement.parties.sessions import SessionPolicy, session_user, signed_out_message
 from procurement.core.db import db
 from procurement.core.http import is_api_request, local_path
 from procurement.parties.models import User

@@ -6,7 +6,7 @@ from flask import current_app
 from procurement.core.access import SystemActor
 from procurement.core.db import db, writing
 from procurement.core.schedule import Task
-from procurement.parties.accounts import SessionPolicy, prune_sessions
+from procurement.parties.sessions import SessionPolicy, prune_sessions
 
 
 def prune_old_sessions() -> int:

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from procurement.parties import accounts
+from procurement.parties import accounts, sessions
 from procurement.parties.accounts import LockoutPolicy, RoleGrant, SignInRefused
 from procurement.parties.auth import SESSION_KEY, page_actor, require
 from procurement.core import access
@@ -63,7 +63,7 @@ def sign_in() -> Any:
             form.form_errors.append(refused.message)
             form.password.data = ""
         else:
-            token = accounts.start_session(db.session, user)
+            token = sessions.start_session(db.session, user)
             login_user(user)
             session[SESSION_KEY] = token
             flash(f"Signed in as {user.email}", "success")
@@ -77,7 +77,7 @@ def sign_out() -> Any:
     form = SignOutForm()
     if form.validate_on_submit():
         accounts.record_sign_out(db.session, page_actor())
-        accounts.end_session(db.session, session.pop(SESSION_KEY, None), "signed out")
+        sessions.end_session(db.session, session.pop(SESSION_KEY, None), "signed out")
         logout_user()
         flash("You have signed out", "success")
     return redirect(url_for("dashboards.home"))

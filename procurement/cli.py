@@ -123,6 +123,16 @@ def users_list() -> None:
         click.echo(f"{user.id:>5}  {user.email:<48} {roles:<20} {'active' if user.active else 'inactive'}")
 
 
+@users_cli.command("prune-sessions")
+def users_prune_sessions() -> None:
+    """Delete the records of sessions ended (or past their limits) over SESSION_KEEP_DAYS ago."""
+    from procurement.parties.sessions import SessionPolicy, prune_sessions
+
+    policy = SessionPolicy.from_settings(current_app.config)
+    deleted = _run_service(prune_sessions, policy)
+    click.echo(f"Deleted {deleted} session record(s) unused for over {policy.keep_days} days")
+
+
 organisations_cli = AppGroup("organisations", help="Manage organisations.")
 
 

@@ -38,10 +38,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SKIP_DATABASE_CHECK"):
         check_database(db.bound(app).engine)
 
-    from procurement.parties.auth import login_manager
+    from procurement.parties.auth import init_sessions, login_manager
     from procurement.core.http import init_http
 
     login_manager.init_app(app)
+    init_sessions(app)
     csrf.init_app(app)
     _init_templates(app)
     _init_assets(app)
@@ -91,7 +92,9 @@ def _wire(app: Flask, api: Api) -> None:
     from opendata import views as opendata_views
     from procurement import cli
     from procurement.core.jobrecords import register_kinds
+    from procurement.core.limits import init_rate_limits
     from procurement.core.schedule import register_tasks, start_in_process
+    from procurement.parties import jobs as parties_jobs
     from procurement.parties import api as parties_api
     from procurement.parties import views as parties_views
     from reports import savings
@@ -131,7 +134,8 @@ def _wire(app: Flask, api: Api) -> None:
     requirement_leaving.connect(pooling.requirement_left)
     register_kinds(*catalogue_jobs.JOB_KINDS, *tender_documents.JOB_KINDS, *optimised_award.JOB_KINDS,
                    *savings.JOB_KINDS)
-    register_tasks(*tender_jobs.SCHEDULED)
+    register_tasks(*tender_jobs.SCHEDULED, *parties_jobs.SCHEDULED)
+    init_rate_limits(app)  # once every view is registered: it wraps the marked ones
     if app.config["SCHEDULE_IN_PROCESS"] and not app.config.get("REDIS_URL") and not app.testing:
         @app.before_request
         def _schedule() -> None:  # the first request of a serving process starts it; CLI commands never do

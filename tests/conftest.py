@@ -18,6 +18,12 @@ import pytest
 # Cheaper argon2id for the suite (set before the hasher is built); still argon2id.
 os.environ.setdefault("ARGON2_MEMORY_COST", "1024")
 os.environ.setdefault("ARGON2_TIME_COST", "1")
+# The suite signs in hundreds of times a minute from one address, and moves the clock days
+# ahead of a sign-in to act after a deadline: rate limits are off and sessions last for years,
+# except in the tests of those limits (tests/integration/parties), which set them back.
+os.environ.setdefault("RATELIMIT_ENABLED", "0")
+os.environ.setdefault("SESSION_IDLE_MINUTES", str(10 * 365 * 24 * 60))
+os.environ.setdefault("SESSION_MAX_HOURS", str(10 * 365 * 24))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url

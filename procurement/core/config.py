@@ -108,6 +108,18 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
         WTF_CSRF_TIME_LIMIT=None,
         LOCKOUT_ATTEMPTS=int(env.get("LOCKOUT_ATTEMPTS", "5")),
         LOCKOUT_MINUTES=int(env.get("LOCKOUT_MINUTES", "15")),
+        # Attempts per client address (flask-limiter's notation, limits separated by ";"),
+        # counted beside lockout: lockout guards an account, these the service's time.
+        SIGN_IN_RATE_LIMIT=env.get("SIGN_IN_RATE_LIMIT", "10 per minute;100 per hour"),
+        PASSWORD_RESET_RATE_LIMIT=env.get("PASSWORD_RESET_RATE_LIMIT", "5 per minute;20 per hour"),
+        SIGN_UP_RATE_LIMIT=env.get("SIGN_UP_RATE_LIMIT", "5 per minute;20 per hour"),
+        RATELIMIT_ENABLED=env.get("RATELIMIT_ENABLED", "1") == "1",
+        RATELIMIT_KEY_PREFIX=env.get("RATELIMIT_KEY_PREFIX", "ljp-limits"),
+        # A signed-in session ends after this long without a request, and this long after
+        # signing in whatever happens (OWASP ASVS 3.3).
+        SESSION_IDLE_MINUTES=int(env.get("SESSION_IDLE_MINUTES", "60")),
+        SESSION_MAX_HOURS=int(env.get("SESSION_MAX_HOURS", "12")),
+        SESSION_KEEP_DAYS=int(env.get("SESSION_KEEP_DAYS", "30")),
         CATALOGUE_IMPORT_MAX_BYTES=int(env.get("CATALOGUE_IMPORT_MAX_BYTES", str(512 * 1024 * 1024))),
         REQUIREMENT_UPLOAD_MAX_BYTES=int(env.get("REQUIREMENT_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024))),
         # Request bodies, by kind: a form or JSON; a form with files (tender documents of 20 MB,
@@ -136,6 +148,8 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
         OPENAPI_SWAGGER_UI_URL="/assets/swagger-ui/",
     )
     settings.update(overrides)
+    # Counted in Redis when there is one, so every web instance counts together.
+    settings.setdefault("RATELIMIT_STORAGE_URI", env.get("RATELIMIT_STORAGE_URI") or settings["REDIS_URL"] or "memory://")
     # Uploads larger than the import limit are cut off by the server, not read into memory.
     settings.setdefault("CATALOGUE_BODY_MAX_BYTES", settings["CATALOGUE_IMPORT_MAX_BYTES"] + (1 << 20))
     settings.setdefault("MAX_CONTENT_LENGTH", settings["CATALOGUE_BODY_MAX_BYTES"])

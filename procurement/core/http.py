@@ -38,6 +38,13 @@ def local_path(target: str | None) -> str | None:
     return None if parts.scheme or parts.netloc else target
 
 
+def client_address() -> str:
+    """The client's address: the peer's, or with TRUSTED_PROXIES set the one the trusted
+    proxies put in X-Forwarded-For (ProxyFix, wrapped round the app in create_app, has already
+    made it `remote_addr`). What lockout and rate limits count by."""
+    return request.remote_addr or "unknown"
+
+
 def request_line(response: Response) -> str:
     """The request as one JSON line: its id, who (a user id, or none), the route (the URL rule,
     never the query string), the method, the status and the time taken."""

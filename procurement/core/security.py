@@ -104,3 +104,26 @@ def lockout_ends(
     if len(recent) < limit:
         return None
     return recent[-1] + window
+
+
+# Sessions -----------------------------------------------------------------------------------
+
+SESSION_TOUCH_EVERY = timedelta(minutes=1)
+
+
+def session_end_reason(created_at: datetime, last_seen_at: datetime | None, at: datetime, *,
+                       idle: timedelta, longest: timedelta) -> str | None:
+    """Why a live session must end at `at`: "expired" once `longest` has passed since it began
+    (whatever its use), "idle" once `idle` has passed since its last request (or its start);
+    None while it may go on."""
+    if at - created_at >= longest:
+        return "expired"
+    if at - (last_seen_at or created_at) >= idle:
+        return "idle"
+    return None
+
+
+def session_needs_touch(created_at: datetime, last_seen_at: datetime | None, at: datetime) -> bool:
+    """Whether a request at `at` records itself as the session's last activity: at most once
+    a minute, so a busy user costs one small write a minute, not one a request."""
+    return at - (last_seen_at or created_at) >= SESSION_TOUCH_EVERY

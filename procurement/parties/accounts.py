@@ -1,13 +1,12 @@
-"""Accounts: sign-in with lockout, users and their roles, API tokens."""
+"""Accounts: sign-in with lockout, users and their roles, API tokens (signed-in sessions are
+sessions.py)."""
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Iterable
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from procurement.core import access
@@ -25,8 +24,8 @@ from procurement.core.security import (
     verify_password,
 )
 from procurement.core.access import Actor, actor_id
-from procurement.parties.models import (ApiToken, Membership, Organisation, Role, SignInAttempt, User, UserSession,
-                                        lower_email)
+from procurement.parties.models import ApiToken, Membership, Organisation, Role, SignInAttempt, User, lower_email
+from procurement.parties.sessions import end_sessions_of
 from suppliers.models import Supplier
 
 SIGN_IN_FAILED = "Enter a correct email address and password"
@@ -116,41 +115,6 @@ def sign_in(
 
 def record_sign_out(session: Session, user: User) -> None:
     record_event(session, user, "sign_out", subject=user)
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def start_session(session: Session, user: User) -> str:
-    """A new signed-in session for `user`: the token its cookie carries (only its digest is
-    kept here)."""
-    token = secrets.token_urlsafe(32)
-    session.add(UserSession(token_sha256=_digest(token), user_id=user.id))
-    session.flush()
-    return token
-
-
-def session_user(session: Session, user_id: int, token: str | None) -> User | None:
-    """The active user whose live session this token is, or None. Reads only."""
-    if not token or len(token) > 100:
-        return None
-    return session.scalar(select(User).join(UserSession, UserSession.user_id == User.id).where(
-        User.id == user_id, User.active, UserSession.token_sha256 == _digest(token), UserSession.ended_at.is_(None)))
-
-
-def end_session(session: Session, token: str | None, because: str) -> None:
-    if token:
-        session.execute(update(UserSession).where(UserSession.token_sha256 == _digest(token),
-                                                  UserSession.ended_at.is_(None))
-                        .values(ended_at=now(), ended_because=because))
-
-
-def end_sessions_of(session: Session, user: User, because: str) -> int:
-    """End every live session of `user` (a password changed, the account deactivated)."""
-    result = session.execute(update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
-                             .values(ended_at=now(), ended_because=because))
-    return result.rowcount or 0
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,13 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any, Callable
 
-from flask import abort, g, request, session
-from flask_login import LoginManager, current_user
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
+from flask_login import LoginManager, current_user, logout_user
 
-from procurement.parties.accounts import session_user, user_for_api_token
+from procurement.parties.accounts import user_for_api_token
+from procurement.parties.sessions import SessionPolicy, session_user, signed_out_message
 from procurement.core.db import db
+from procurement.core.http import is_api_request, local_path
 from procurement.parties.models import User
 
 SESSION_KEY = "sid"  # the cookie's session token
@@ -22,10 +24,36 @@ login_manager.session_protection = "strong"
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
     """The user only while the session the cookie names is live on the server (sign-out, a
-    password change or deactivation ends it)."""
+    password change, deactivation, or the idle and absolute limits end it)."""
     if not user_id.isdecimal():
         return None
-    return session_user(db.session, int(user_id), session.get(SESSION_KEY))
+    found = session_user(db.session, int(user_id), session.get(SESSION_KEY),
+                         SessionPolicy.from_settings(current_app.config))
+    if found.ended_because:
+        g.session_ended_because = found.ended_because
+    return found.user
+
+
+def init_sessions(app: Flask) -> None:
+    @app.before_request
+    def _signed_out_by_the_clock() -> Any:
+        """A page request whose session the clock has just ended goes to the sign-in page,
+        told why (GOV.UK's pattern: "You were signed out after 60 minutes without activity"),
+        and comes back to the page it asked for once signed in again."""
+        if "_user_id" not in session or is_api_request() or request.path.startswith(("/static/", "/assets/")):
+            return None
+        if current_user.is_authenticated:  # loads the user, and ends a session past its limits
+            return None
+        because = g.pop("session_ended_because", None)
+        if because is None:
+            return None
+        logout_user()
+        session.pop(SESSION_KEY, None)
+        flash(signed_out_message(because, SessionPolicy.from_settings(app.config)), "info")
+        back = local_path(request.full_path.rstrip("?")) if request.method == "GET" else None
+        if back and back.startswith(url_for("procurement.sign_in")):
+            back = None
+        return redirect(url_for("procurement.sign_in", next=back) if back else url_for("procurement.sign_in"))
 
 
 def page_actor() -> Any:

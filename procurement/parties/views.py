@@ -8,12 +8,13 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from procurement.parties import accounts
+from procurement.parties import accounts, sessions
 from procurement.parties.accounts import LockoutPolicy, RoleGrant, SignInRefused
 from procurement.parties.auth import SESSION_KEY, page_actor, require
 from procurement.core import access
 from procurement.core.db import db
-from procurement.core.http import local_path
+from procurement.core.http import client_address, local_path
+from procurement.core.limits import rate_limited
 from procurement.core.errors import InvalidInput
 from procurement.core.http import undone_if_refused
 from procurement.core.webforms import apply_errors
@@ -45,6 +46,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@rate_limited("SIGN_IN_RATE_LIMIT")
 def sign_in() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("dashboards.home"))
@@ -55,13 +57,13 @@ def sign_in() -> Any:
         # access record that lockout counts, and its audit event is kept with it.
         try:
             user = accounts.sign_in(
-                db.session, form.email.data, form.password.data, request.remote_addr or "unknown", policy
+                db.session, form.email.data, form.password.data, client_address(), policy
             )
         except SignInRefused as refused:
             form.form_errors.append(refused.message)
             form.password.data = ""
         else:
-            token = accounts.start_session(db.session, user)
+            token = sessions.start_session(db.session, user)
             login_user(user)
             session[SESSION_KEY] = token
             flash(f"Signed in as {user.email}", "success")
@@ -75,7 +77,7 @@ def sign_out() -> Any:
     form = SignOutForm()
     if form.validate_on_submit():
         accounts.record_sign_out(db.session, page_actor())
-        accounts.end_session(db.session, session.pop(SESSION_KEY, None), "signed out")
+        sessions.end_session(db.session, session.pop(SESSION_KEY, None), "signed out")
         logout_user()
         flash("You have signed out", "success")
     return redirect(url_for("dashboards.home"))

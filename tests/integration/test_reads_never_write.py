@@ -18,6 +18,7 @@ WRITING = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b|\bFOR (NO KEY )?UPDATE\b", r
 # Writes a read makes on purpose, with why: access records, never a change of state.
 ACCESS_RECORDS = {
     "UPDATE api_token SET last_used_at": "an API token's last use, shown to its owner so a forgotten token can be revoked",
+    "UPDATE user_session SET last_seen_at": "a session's last activity, at most once a minute, which the idle limit ends it by",
 }
 SKIP = {"/static/<path:filename>", "/assets/<path:filename>", "/api/", "/api/<path:path>"}
 

@@ -58,3 +58,24 @@ def test_clamd_is_off_unless_named_and_a_malformed_address_stops_start_up(tmp_pa
     monkeypatch.setenv("CLAMD_URL", "127.0.0.1:3310")
     with pytest.raises(StartupError, match="CLAMD_URL: '127.0.0.1:3310' is not a clamd address"):
         load_settings(tmp_path)
+
+
+def test_rate_limits_count_in_redis_when_there_is_one_else_in_memory(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    monkeypatch.delenv("RATELIMIT_ENABLED", raising=False)  # the suite turns them off
+    alone = load_settings(tmp_path, {"SECRET_KEY": "s", "BID_SEALING_KEY": "k"})
+    assert alone["RATELIMIT_STORAGE_URI"] == "memory://" and alone["RATELIMIT_ENABLED"] is True
+    assert alone["SIGN_IN_RATE_LIMIT"] == "10 per minute;100 per hour"
+    shared = load_settings(tmp_path, {"SECRET_KEY": "s", "BID_SEALING_KEY": "k", "REDIS_URL": "redis://r:6379/2"})
+    assert shared["RATELIMIT_STORAGE_URI"] == "redis://r:6379/2"
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://limits:6379/5")
+    assert load_settings(tmp_path, {"SECRET_KEY": "s", "BID_SEALING_KEY": "k", "REDIS_URL": "redis://r:6379/2"})[
+        "RATELIMIT_STORAGE_URI"] == "redis://limits:6379/5"
+
+
+def test_sessions_last_an_idle_hour_and_twelve_hours_at_most_by_default(tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("SESSION_IDLE_MINUTES", raising=False)  # the suite lengthens them
+    monkeypatch.delenv("SESSION_MAX_HOURS", raising=False)
+    settings = load_settings(tmp_path, {"SECRET_KEY": "s", "BID_SEALING_KEY": "k"})
+    assert (settings["SESSION_IDLE_MINUTES"], settings["SESSION_MAX_HOURS"], settings["SESSION_KEEP_DAYS"]) == (60, 12, 30)

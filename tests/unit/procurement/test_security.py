@@ -53,3 +53,31 @@ def test_lockout_after_five_failures_within_the_window():
 def test_old_failures_do_not_count():
     failures = [T0 + timedelta(minutes=i) for i in range(5)]
     assert lockout_ends(failures, T0 + timedelta(minutes=20), limit=5, window=WINDOW) is None
+
+
+def test_a_session_ends_idle_after_its_idle_limit_and_expired_after_its_absolute_one():
+    from procurement.core.security import session_end_reason
+
+    idle, longest = timedelta(minutes=60), timedelta(hours=12)
+
+    def reason(started_minutes_ago, seen_minutes_ago):
+        seen = None if seen_minutes_ago is None else T0 - timedelta(minutes=seen_minutes_ago)
+        return session_end_reason(T0 - timedelta(minutes=started_minutes_ago), seen, T0, idle=idle, longest=longest)
+
+    assert reason(59, None) is None
+    assert reason(60, None) == "idle"  # never used since signing in
+    assert reason(300, 59) is None
+    assert reason(300, 60) == "idle"
+    assert reason(12 * 60 - 1, 1) is None
+    assert reason(12 * 60, 1) == "expired"  # however busy
+    assert reason(13 * 60, 90) == "expired"
+
+
+def test_a_session_records_its_last_activity_at_most_once_a_minute():
+    from procurement.core.security import session_needs_touch
+
+    started = T0 - timedelta(minutes=30)
+    assert not session_needs_touch(T0 - timedelta(seconds=59), None, T0)
+    assert session_needs_touch(T0 - timedelta(seconds=60), None, T0)
+    assert not session_needs_touch(started, T0 - timedelta(seconds=30), T0)
+    assert session_needs_touch(started, T0 - timedelta(minutes=1), T0)

@@ -23,7 +23,7 @@ class Benchmark:
     before_each: Callable[[Any], None] = lambda state: None  # untimed reset before every run
     baseline_before_each: Callable[[Any], None] = lambda state: None
     describe: Callable[[Any, list[float], list[float] | None], str] | None = None  # extra figures
-    repeats: int = 5
+    repeats: int = 5  # fewer only where one run takes many minutes (a file of the size limit)
     note: str = ""
     # Alternate baseline and benchmark runs, so that drift in the machine's speed during the
     # command (other load, memory growth) falls on both alike; for ratios between short runs.
@@ -54,7 +54,7 @@ class Result:
 
 def time_runs(func: Callable[[Any], Any], state: Any, repeats: int,
               before_each: Callable[[Any], None] = lambda state: None) -> list[float]:
-    return [_time_once(func, state, before_each) for _ in range(max(5, repeats))]
+    return [_time_once(func, state, before_each) for _ in range(max(1, repeats))]
 
 
 def _time_once(func: Callable[[Any], Any], state: Any, before_each: Callable[[Any], None]) -> float:

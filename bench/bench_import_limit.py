@@ -79,7 +79,7 @@ def _wait_ready(port: int, process: subprocess.Popen, log: Path) -> None:
 def _start(setup: str, folder: Path) -> dict[str, Any]:
     from bench.deadline_rush import free_port
 
-    instance = folder / f"instance-{setup}"
+    instance = Path(tempfile.mkdtemp(prefix=f"instance-{setup}-", dir=folder))  # a fresh one each run
     env = {**os.environ, "SECRET_KEY": "bench", "BID_SEALING_KEY": "bench-import-limit", "INSTANCE_PATH": str(instance),
            "SCHEDULE_IN_PROCESS": "0", "PYTHONPATH": str(REPO), "JOB_POLL_SECONDS": "1"}
     for name in ("REDIS_URL", "DATABASE_URL", "STORAGE_URL", "JOB_RUNNER"):

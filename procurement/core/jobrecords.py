@@ -214,15 +214,28 @@ def recover(app: Any, stale_after: timedelta = timedelta(minutes=5)) -> list[int
 # The thread runner's side of the table (see core/runner.py): claim, retry, abandoned work ---
 
 
+def _may_start() -> Any:
+    return (Job.status == JobStatus.queued) & ((Job.run_after.is_(None)) | (Job.run_after <= now()))
+
+
+def has_queued(session: Session) -> bool:
+    """Whether any job waits that may start now (a read, before taking SQLite's write lock)."""
+    return session.scalar(select(Job.id).where(_may_start()).limit(1)) is not None
+
+
+def running_claims(session: Session) -> list[tuple[str, Optional[datetime]]]:
+    """(runner, heartbeat) of every running job a thread runner claimed."""
+    return [(runner, beat) for runner, beat in session.execute(
+        select(Job.runner, Job.heartbeat_at).where(Job.status == JobStatus.running, Job.runner != "rq",
+                                                   Job.runner != ""))]
+
+
 def claim_next(session: Session, runner: str) -> int | None:
     """Claim the oldest queued job that may start now for `runner`, or None. A claim is a
     compare-and-set on the row (`WHERE status = 'queued'`), so of two runners racing for a
     job exactly one gets it, on either database."""
     while True:
-        candidate = session.scalar(
-            select(Job.id).where(Job.status == JobStatus.queued,
-                                 (Job.run_after.is_(None)) | (Job.run_after <= now()))
-            .order_by(Job.id).limit(1))
+        candidate = session.scalar(select(Job.id).where(_may_start()).order_by(Job.id).limit(1))
         if candidate is None:
             session.rollback()
             return None

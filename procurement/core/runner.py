@@ -20,7 +20,7 @@ from typing import Any, Callable, Optional
 
 from .clock import now
 from .db import db, writing
-from .jobrecords import claim_next, release_abandoned, retry_later, run_job
+from .jobrecords import claim_next, has_queued, release_abandoned, retry_later, run_job, running_claims
 
 log = logging.getLogger("procurement.jobs")
 
@@ -107,12 +107,26 @@ class Runner:
                 self._wake.clear()
 
     def release_abandoned(self) -> list[int]:
-        with self.app.app_context(), writing():
-            session = db.bound(self.app).sessionmaker()
-            try:
-                return release_abandoned(session, is_dead(self.name, self.stale_after))
-            finally:
-                session.close()
+        dead = is_dead(self.name, self.stale_after)
+        with self.app.app_context():
+            # Read first and write only when there is something to release: on SQLite a writer
+            # waits for the one write lock, which a long job elsewhere may hold for a while.
+            if not self._read(lambda session: any(dead(runner, beat) for runner, beat in running_claims(session))):
+                return []
+            with writing():
+                session = db.bound(self.app).sessionmaker()
+                try:
+                    return release_abandoned(session, dead)
+                finally:
+                    session.close()
+
+    def _read(self, question: Callable[[Any], Any]) -> Any:
+        session = db.bound(self.app).sessionmaker()
+        try:
+            return question(session)
+        finally:
+            session.rollback()
+            session.close()
 
     def run_pending(self, limit: int | None = None) -> int:
         """Release the dead's jobs, then run queued ones until none is left (or `limit`).
@@ -121,6 +135,8 @@ class Runner:
         ran = 0
         while not self._stop.is_set() and (limit is None or ran < limit):
             with self.app.app_context():
+                if not self._read(has_queued):
+                    return ran
                 with writing():
                     session = db.bound(self.app).sessionmaker()
                     try:

@@ -260,7 +260,14 @@ def test_a_runner_process_killed_mid_job_is_resumed_by_the_next_and_finishes_onc
     process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "jobs", "run"], cwd=REPO, env=env,
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        _until(lambda: documents() >= 1 or process.poll() is not None, "the first document", 120)
+        deadline = time.monotonic() + 120
+        while True:  # freeze it, and kill it only if it was caught mid-job with some documents made
+            _until(lambda: documents() >= 1 or process.poll() is not None, "the first document", 120)
+            os.killpg(process.pid, signal.SIGSTOP)
+            if (_unfinished(app, (JobStatus.running,)) and documents() < 6) or time.monotonic() > deadline:
+                break
+            os.killpg(process.pid, signal.SIGCONT)
+            time.sleep(0.01)
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
     finally:

@@ -140,7 +140,11 @@ def _import(state: dict[str, Any], setup: str) -> None:
         last = {}
         deadline = time.monotonic() + 4 * 3600
         while time.monotonic() < deadline:
-            last = browser.get(f"{base}/catalogue/imports/{import_id}/progress.json", timeout=30).json()
+            polled = browser.get(f"{base}/catalogue/imports/{import_id}/progress.json", timeout=60)
+            if polled.status_code != 200:
+                raise RuntimeError(f"progress answered {polled.status_code}: {polled.text[:300]}; server log: "
+                                   f"{server['log'].read_text(errors='replace')[-3000:]}")
+            last = polled.json()
             if last.get("finished"):
                 break
             time.sleep(2)

@@ -145,6 +145,9 @@ def writing() -> Iterator[None]:
         _writes.reset(token)
 
 
+SQLITE_BUSY_MS = 5000  # how long a SQLite writer waits for the one write lock
+
+
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
@@ -156,7 +159,7 @@ def _make_engine(url: str) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
             cursor.close()
 
         @event.listens_for(engine, "begin")

@@ -4,21 +4,26 @@ pruned once old."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from procurement.core import access
 from procurement.core.access import Actor
 from procurement.core.audit import record_event
 from procurement.core.clock import now
+from procurement.core.db import SQLITE_BUSY_MS
 from procurement.core.errors import PermissionDenied
 from procurement.core.security import session_end_reason, session_needs_touch
 from procurement.parties.models import User, UserSession
+
+log = logging.getLogger("procurement.sessions")
 
 
 def _digest(token: str) -> str:
@@ -91,12 +96,32 @@ def session_user(session: Session, user_id: int, token: str | None, policy: Sess
     at = now()
     because = session_end_reason(live.created_at, live.last_seen_at, at, idle=policy.idle, longest=policy.longest)
     if because is not None:
-        session.execute(update(UserSession).where(UserSession.id == live.id, UserSession.ended_at.is_(None))
-                        .values(ended_at=at, ended_because=because))
+        _keep(session, update(UserSession).where(UserSession.id == live.id, UserSession.ended_at.is_(None))
+              .values(ended_at=at, ended_because=because))
         return SessionCheck(None, because)
     if session_needs_touch(live.created_at, live.last_seen_at, at):
-        session.execute(update(UserSession).where(UserSession.id == live.id).values(last_seen_at=at))
+        _keep(session, update(UserSession).where(UserSession.id == live.id).values(last_seen_at=at))
     return SessionCheck(user)
+
+
+def _keep(session: Session, statement: Any) -> None:
+    """Write the session's own bookkeeping and commit it at once, at the start of the request,
+    before it has done anything else (a GET's transaction is otherwise rolled back, and the
+    touch with it). Best effort: where SQLite's one write lock is held (a long import), wait
+    a quarter of a second at most, then go on without it; the next request records it."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    try:
+        if sqlite:
+            session.connection().exec_driver_sql("PRAGMA busy_timeout=250")
+        try:
+            session.execute(statement)
+        finally:
+            if sqlite:
+                session.connection().exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+        session.commit()
+    except OperationalError:
+        session.rollback()
+        log.info("session bookkeeping skipped: the database is busy")
 
 
 def prune_sessions(session: Session, actor: Actor, policy: SessionPolicy) -> int:

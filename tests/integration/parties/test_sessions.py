@@ -3,6 +3,7 @@ after signing in (absolute); the last activity is recorded at most once a minute
 of old sessions are pruned. Time is moved with the application's clock, never slept."""
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from typing import Any, Iterator
 
@@ -164,3 +165,56 @@ def test_flask_users_prune_sessions(app, session):
     assert result.exit_code == 0, result.output
     assert "Deleted 3 session record(s) unused for over 30 days" in result.output
     assert _left(session, ids) == KEPT
+
+
+def test_the_last_activity_is_kept_by_a_real_get_and_skipped_while_sqlite_is_locked(committed_app: Any) -> None:
+    """On an app whose commits are real, a GET's transaction ends in a rollback; the touch is
+    committed by itself, first. While another connection holds SQLite's write lock the page
+    still answers at once, without the touch."""
+    import time
+
+    from flask import g
+    from sqlalchemy import text
+
+    from procurement.core.db import writing
+
+    app = committed_app
+    app.config.update(SESSION_IDLE_MINUTES=60, SESSION_MAX_HOURS=12)
+    start = now()
+    with app.app_context(), writing():
+        user = factories.user(db.session, "buyer")
+        db.session.commit()
+        email, user_id = user.email, user.id
+    try:
+        with app.test_client() as client:
+            with frozen_at(start):
+                assert sign_in(client, email, factories.PASSWORD).status_code == 302
+            g.pop("_login_user", None)
+            with frozen_at(start + timedelta(minutes=2)):
+                assert client.get("/account/tokens").status_code == 200
+            with app.app_context():
+                seen = db.session.scalars(select(UserSession.last_seen_at).where(UserSession.user_id == user_id)).one()
+            assert seen == start + timedelta(minutes=2)
+            if app.config["DATABASE_URL"].startswith("sqlite"):
+                import sqlite3
+
+                holder = sqlite3.connect(app.config["DATABASE_URL"].removeprefix("sqlite:///"), isolation_level=None)
+                holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+                try:
+                    g.pop("_login_user", None)
+                    with frozen_at(start + timedelta(minutes=4)):
+                        began = time.monotonic()
+                        assert client.get("/account/tokens").status_code == 200
+                        assert time.monotonic() - began < 4  # not the 5 s a writer would wait
+                finally:
+                    holder.execute("ROLLBACK")
+                    holder.close()
+                with app.app_context():
+                    kept = db.session.scalars(select(UserSession.last_seen_at).where(UserSession.user_id == user_id)).one()
+                assert kept == start + timedelta(minutes=2)
+    finally:
+        app.config.update(SESSION_IDLE_MINUTES=int(os.environ["SESSION_IDLE_MINUTES"]),
+                          SESSION_MAX_HOURS=int(os.environ["SESSION_MAX_HOURS"]))
+        with app.app_context(), writing():
+            db.session.execute(text("DELETE FROM user_session WHERE user_id = :u"), {"u": user_id})
+            db.session.commit()

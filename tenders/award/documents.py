@@ -1,6 +1,7 @@
-"""The award pack, asked for when the award decision is published: an award decision notice
-per lot, an assessment summary letter per bidder, an order summary per organisation, and
-(once contracts are entered) the contract award notice. The pack's job asks for one job per
+"""The award pack, asked for when the award decision is published: per lot, an award decision
+notice for every party to the tender and an evaluation report for the agency alone; an
+assessment summary letter per bidder, an order summary per organisation, and (once contracts
+are entered) the contract award notice. The pack's job asks for one job per
 document, so workers share them; each document is made once per (kind, subject, version):
 running any of these jobs again leaves the same documents."""
 from __future__ import annotations
@@ -61,6 +62,7 @@ def pack_contents(session: Session, tender: Tender) -> list[tuple[str, int]]:
                                         .where(TenderParticipant.tender_id == tender.id)).all())
     awarded = record.lot_awards(session, tender, approved_only=True)
     wanted = [("award_notice", lot.id) for lot in tender.lots if lot.id in awarded]  # a lot left unawarded has none
+    wanted += [("evaluation_report", lot.id) for lot in tender.lots if lot.id in awarded]
     wanted += [("assessment_letter", opened_id) for opened_id in opened]
     wanted += [("order_summary", participants[org_id]) for org_id in organisation_ids if org_id in participants]
     if session.scalar(select(Contract.id).where(Contract.lot_id.in_([l.id for l in tender.lots]))):
@@ -94,8 +96,8 @@ def file_name(session: Session, tender: Tender, document_kind: str, subject: Any
     def slug(text: str) -> str:
         return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
 
-    if document_kind == "award_notice":
-        return f"{tender.reference}-award-notice-lot-{subject.number}.pdf"
+    if document_kind in ("award_notice", "evaluation_report"):
+        return f"{tender.reference}-{document_kind.replace('_', '-')}-lot-{subject.number}.pdf"
     if document_kind == "assessment_letter":
         supplier = session.get(Supplier, subject.supplier_id)
         return f"{tender.reference}-assessment-summary-{slug(supplier.legal_name if supplier else str(subject.id))}.pdf"
@@ -105,7 +107,7 @@ def file_name(session: Session, tender: Tender, document_kind: str, subject: Any
 
 
 def _subject_of(session: Session, document_kind: str, subject_id: int) -> tuple[Tender, Any]:
-    if document_kind == "award_notice":
+    if SUBJECT_TYPES[document_kind] == "lot":
         lot = session.get(Lot, subject_id)
         return lot.tender, lot
     if document_kind == "assessment_letter":
@@ -122,11 +124,12 @@ _PACK = SystemActor("award pack")
 DOCUMENT_JOB = JobOptions(timeout=600, retries=3, retry_intervals=(5, 30, 120), failure_ttl=7 * 24 * 3600)
 JOB_KINDS = [Kind("award_pack", "Award pack", make_award_pack, PACK_JOB)] + [
     Kind(name, title, _make_document(name), DOCUMENT_JOB)
-    for name, title in (("award_notice", "Award decision notice"), ("assessment_letter", "Assessment summary letter"),
+    for name, title in (("award_notice", "Award decision notice"), ("evaluation_report", "Evaluation report"),
+                        ("assessment_letter", "Assessment summary letter"),
                         ("order_summary", "Order summary"), ("contract_award_notice", "Contract award notice"))]
 
 
-SUBJECT_TYPES = {"award_notice": "lot", "assessment_letter": "opened_bid", "order_summary": "tender_participant",
+SUBJECT_TYPES = {"award_notice": "lot", "evaluation_report": "lot", "assessment_letter": "opened_bid", "order_summary": "tender_participant",
                  "contract_award_notice": "tender"}
 
 
@@ -134,21 +137,27 @@ SUBJECT_TYPES = {"award_notice": "lot", "assessment_letter": "opened_bid", "orde
 def _render(session: Session, tender: Tender, standstill: Any, document_kind: str, subject: Any) -> tuple[str, str, dict[str, Any]]:
     common = {"tender": tender, "standstill": standstill, "produced": now()}
     if document_kind == "award_notice":
+        # For every party: the award, its value, bid counts and standstill; no competitor's price,
+        # no organisation's quantities (each reads its own in its letter or order summary).
         lot = subject
-        award = record.lot_awards(session, tender)[lot.id]
-        names = list(session.scalars(select(Organisation.name).distinct()
-                                     .join(LotLine, LotLine.organisation_id == Organisation.id)
-                                     .where(LotLine.lot_id == lot.id, LotLine.status == LineStatus.confirmed)
-                                     .order_by(Organisation.name)))
         title = f"Award decision notice: {tender.reference} lot {lot.number}"
         html = render_template("tenders/pdf/award_notice.html", title=title, reference=f"{tender.reference} / lot {lot.number}",
-                               award=award, optimised=award.optimised, lot=lot, organisations=names,
+                               award=record.lot_awards(session, tender)[lot.id], lot=lot,
+                               organisations=_organisation_names(session, lot),
+                               formula=scoring.FORMULAS[tender.price_formula], **common)
+        return title, html, {"audience_parties": True}
+    if document_kind == "evaluation_report":
+        lot = subject
+        award = record.lot_awards(session, tender)[lot.id]
+        title = f"Evaluation report: {tender.reference} lot {lot.number}"
+        html = render_template("tenders/pdf/evaluation_report.html", title=title, reference=f"{tender.reference} / lot {lot.number}",
+                               award=award, optimised=award.optimised, lot=lot, organisations=_organisation_names(session, lot),
                                formula=scoring.FORMULAS[tender.price_formula],
                                items={i.id: i.description for i in lot.items},
                                lines=session.scalars(select(LotLine).options(joinedload(LotLine.organisation))
                                                      .where(LotLine.lot_id == lot.id, LotLine.status == LineStatus.confirmed)
                                                      .order_by(LotLine.id)).all(), **common)
-        return title, html, {"audience_public": True}
+        return title, html, {}  # no audience: the agency's alone
     if document_kind == "assessment_letter":
         opened = subject
         supplier = session.get(Supplier, opened.supplier_id)
@@ -174,7 +183,14 @@ def _render(session: Session, tender: Tender, standstill: Any, document_kind: st
     title = f"Contract award notice: {tender.reference}"
     html = render_template("tenders/pdf/contract_award_notice.html", title=title, reference=tender.reference,
                            contracts=[(lots[c.lot_id], names.get(c.supplier_id, "?"), c) for c in contracts], **common)
-    return title, html, {"audience_public": True}
+    return title, html, {"audience_parties": True}
+
+
+def _organisation_names(session: Session, lot: Lot) -> list[str]:
+    return list(session.scalars(select(Organisation.name).distinct()
+                                .join(LotLine, LotLine.organisation_id == Organisation.id)
+                                .where(LotLine.lot_id == lot.id, LotLine.status == LineStatus.confirmed)
+                                .order_by(Organisation.name)))
 
 
 @dataclass(frozen=True)

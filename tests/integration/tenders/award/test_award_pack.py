@@ -28,12 +28,12 @@ def world(session):
 
 def test_the_award_pack_is_made_once_and_says_the_right_things(session, world):
     job = session.scalars(select(Job).where(Job.kind == "award_pack")).one()
-    assert job.status is JobStatus.done and job.progress == 100 and job.result["documents"] == 6
+    assert job.status is JobStatus.done and job.progress == 100 and job.result["documents"] == 7
     children = session.scalars(select(Job).where(Job.id.in_(job.result["jobs"]))).all()
-    assert len(children) == 6 and {c.status for c in children} == {JobStatus.done}
+    assert len(children) == 7 and {c.status for c in children} == {JobStatus.done}
     docs = {(d.kind, d.subject_id): d for d in session.scalars(select(Document))}
     kinds = sorted(k for k, _ in docs)
-    assert kinds == ["assessment_letter"] * 3 + ["award_notice"] + ["order_summary"] * 2
+    assert kinds == ["assessment_letter"] * 3 + ["award_notice", "evaluation_report"] + ["order_summary"] * 2
     notice = next(d for (k, _), d in docs.items() if k == "award_notice")
     text = _text(notice)
     assert "award decision notice" in text.lower() and "96.38" in text and world["tender"].reference in text
@@ -79,4 +79,4 @@ def test_each_party_downloads_only_what_it_may(session, world):
                             (factories.user(session, "admin"), notice), (factories.user(session, "supplier"), own_letter)]:
         with pytest.raises(NotFound):
             reading.get_document(session, actor, document.id)
-    assert len(readable_documents(session, world["agency"], world["tender"].id)) == 6
+    assert len(readable_documents(session, world["agency"], world["tender"].id)) == 7

@@ -81,6 +81,13 @@ def test_the_demo_award_is_recorded_once_and_every_document_agrees(session, demo
         for figure in (_money(share.list_value), _money(share.discount), str(share.price_score)):
             assert figure not in notice, figure
         report = _text(next(d for d in docs if d.kind == "evaluation_report" and d.subject_id == award.lot.id))
+        # Nor the optimised award's comparisons, nor any organisation's quantities (the names stay).
+        assert "Optimised award across lots" not in notice and _money(award.optimised.lot_by_lot_total) not in notice
+        items = {i.id: i.description for i in award.lot.items}
+        assert "The organisations' lines" not in notice
+        for line in award.lot.lines:  # as the notice used to list them: organisation, item, quantity
+            assert f"{line.organisation.name} {items[line.lot_item_id]} {line.quantity.normalize():f}" not in notice
+            assert f"{line.organisation.name} {items[line.lot_item_id]} {line.quantity.normalize():f}" in report
         assert f"6% bundle discount of £{_money(share.discount)}" in report and _money(award.first.total) in report
         assert f"{share.rank} Borough CRM Solutions Ltd {_money(share.bid_total)} {share.price_score} {share.quality_score} {share.score}" in report
 

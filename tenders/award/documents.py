@@ -72,21 +72,45 @@ def pack_contents(session: Session, tender: Tender) -> list[tuple[str, int]]:
 
 def _make_document(document_kind: str) -> Any:
     def handler(session: Session, job: Job, progress: Progress) -> dict[str, Any]:
-        subject_type = SUBJECT_TYPES[document_kind]
-        existing = session.scalar(select(Document.id).where(Document.kind == document_kind, Document.subject_type == subject_type,
+        existing = session.scalar(select(Document.id).where(Document.kind == document_kind,
+                                                            Document.subject_type == SUBJECT_TYPES[document_kind],
                                                             Document.subject_id == job.subject_id))
         if existing is not None:  # made already (a job run twice): nothing to do
             return {"document": existing, "made": False}
-        tender, subject = _subject_of(session, document_kind, job.subject_id)
-        standstill = evaluation.standstill_of(session, tender)
-        title, html, audience = _render(session, tender, standstill, document_kind, subject)
-        data = render_pdf(html, title=title, created=now())
-        document = documents.save(session, kind=document_kind, subject_type=subject_type, subject_id=job.subject_id,
-                                  title=title, file_name=file_name(session, tender, document_kind, subject),
-                                  data=data, job_id=job.id, tender_id=tender.id, **audience)
+        document = make_document(session, document_kind, job.subject_id, job_id=job.id)
         return {"document": document.id, "made": True, "sha256": document.sha256}
 
     return handler
+
+
+def make_document(session: Session, document_kind: str, subject_id: int, job_id: int | None = None) -> Document:
+    """Render the document as the records stand and keep it (a document made before is
+    replaced in its row: a new file and digest)."""
+    tender, subject = _subject_of(session, document_kind, subject_id)
+    standstill = evaluation.standstill_of(session, tender)
+    title, html, audience = _render(session, tender, standstill, document_kind, subject)
+    data = render_pdf(html, title=title, created=now())
+    return documents.save(session, kind=document_kind, subject_type=SUBJECT_TYPES[document_kind], subject_id=subject_id,
+                          title=title, file_name=file_name(session, tender, document_kind, subject),
+                          data=data, job_id=job_id, tender_id=tender.id, **audience)
+
+
+def remake_award_notices(session: Session, actor: Any) -> list[str]:
+    """Award decision notices made before issue 18 gave every party each bidder's total, each
+    organisation's quantities and the winner's price score: make each again in its row (a new
+    file and digest), and ask each tender's pack for what it now holds (the agency's
+    evaluation reports). Running it again makes the same notices and asks for nothing new."""
+    remade, tenders = [], set()
+    for document in session.scalars(select(Document).where(Document.kind == "award_notice").order_by(Document.id)):
+        make_document(session, "award_notice", document.subject_id, document.job_id)
+        remade.append(document.title)
+        tenders.add(document.tender_id)
+    for tender_id in sorted(t for t in tenders if t is not None):
+        if any(session.scalar(select(Document.id).where(Document.kind == kind, Document.subject_type == SUBJECT_TYPES[kind],
+                                                        Document.subject_id == subject)) is None
+               for kind, subject in pack_contents(session, session.get(Tender, tender_id))):
+            request_job(session, actor, "award_pack", "tender", tender_id)
+    return remade
 
 
 def file_name(session: Session, tender: Tender, document_kind: str, subject: Any) -> str:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from procurement.core.audit import AuditEvent
 from procurement.parties.models import CpvCode, Organisation
 from suppliers.models import Supplier
-from tenders.award.record import lot_awards
+from tenders.award.record import lot_awards, lot_bid_counts
 from tenders.models import AwardDecision, BidVersion, Contract, LineStatus, OpenedBid, Standstill, Tender, TenderStatus
 from tenders.award.ranking import decision_scores, lot_totals
 
@@ -273,12 +273,13 @@ class _Tender:
         statistics = [{"id": "bids", "measure": "bids", "value": len(self.opened)},
                       {"id": "smeBids", "measure": "smeBids", "value": len([o for o in self.opened if o.supplier_id in sme])}]
         details = []
+        counts = lot_bid_counts(self.session, self.tender)  # the award record's, as the notices state them
         for lot in self.lots:
             totals = lot_totals(self.session, self.tender, lot)
             eligible = {e.bid: e for e in scores.get(lot.id, [])}
-            valid = [totals[b] for b in totals if b in eligible and eligible[b].eligible]
-            statistics += [{"id": f"lot-{lot.number}-bids", "measure": "bids", "value": len(totals), "relatedLot": f"lot-{lot.number}"},
-                           {"id": f"lot-{lot.number}-validBids", "measure": "validBids", "value": len(valid),
+            statistics += [{"id": f"lot-{lot.number}-bids", "measure": "bids", "value": counts[lot.id].received,
+                            "relatedLot": f"lot-{lot.number}"},
+                           {"id": f"lot-{lot.number}-validBids", "measure": "validBids", "value": counts[lot.id].valid,
                             "relatedLot": f"lot-{lot.number}"}]
             for opened in self.opened:
                 if opened.id not in totals:

@@ -29,3 +29,16 @@ def rebuild_award_records_command() -> None:
     rebuilt = rebuild_award_records(db.session, SystemActor("flask tenders rebuild-award-records"))
     db.session.commit()
     click.echo(f"{len(rebuilt)} lot award record(s) rebuilt" + (": " + ", ".join(rebuilt) if rebuilt else ""))
+
+
+@tenders_cli.command("remake-award-notices")
+def remake_award_notices_command() -> None:
+    """Make every award decision notice again as it now reads (no competitor's price, no
+    organisation's quantities), and ask for the evaluation reports the packs now hold (once,
+    after upgrading past issue 18; idempotent)."""
+    from procurement.core.access import SystemActor
+    from tenders.award.documents import remake_award_notices
+
+    remade = remake_award_notices(db.session, SystemActor("flask tenders remake-award-notices"))
+    db.session.commit()
+    click.echo(f"{len(remade)} award decision notice(s) made again" + (": " + ", ".join(remade) if remade else ""))

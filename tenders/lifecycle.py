@@ -16,7 +16,7 @@ from procurement.core.documents import Document, audience_allows
 from procurement.core.errors import Conflict, NotFound
 from procurement.core.db import on_postgresql
 from tenders import rules
-from tenders.permissions import can_see_tender, visible_tender
+from tenders.permissions import is_party_to, visible_tender
 from tenders.models import (
     Bid,
     BidStatus,
@@ -95,15 +95,18 @@ def open_for_bids() -> ColumnElement[bool]:
 
 
 def may_read_document(session: Session, actor: Actor, document: Document) -> bool:
-    """A document addressed to the actor, or one for every party to a tender the actor may see."""
+    """A document addressed to the actor, or one for every party to a tender the actor is a
+    party to (seeing the tender is not enough: every supplier sees a published tender). The
+    one rule for the lists and the downloads alike."""
     if audience_allows(actor, document):
         return True
-    if not (document.audience_public and document.tender_id):
+    if not (document.audience_parties and document.tender_id):
         return False
     tender = session.get(Tender, document.tender_id)
-    return bool(tender and can_see_tender(session, actor, tender))
+    return bool(tender and is_party_to(session, actor, tender))
 
 
 def readable_documents(session: Session, actor: Actor, tender_id: int) -> list[Document]:
+    """The tender's documents the actor may read, by the same rule as their downloads."""
     found = session.scalars(select(Document).where(Document.tender_id == tender_id).order_by(Document.kind, Document.id))
     return [d for d in found if may_read_document(session, actor, d)]

@@ -5,7 +5,7 @@ Each predicate returns a `Verdict`: services `enforce()` it, so a refusal carrie
 reason everywhere; views hand `TenderActions` to templates, which only ask whether an act is
 allowed (no template compares a status). Visibility is here too: the agency sees every
 tender; a supplier every tender past its draft; a buyer every tender in which its
-organisation has lines."""
+organisation has lines; and who is a party to a tender (`is_party_to`), which is narrower."""
 from __future__ import annotations
 
 from datetime import date
@@ -29,8 +29,10 @@ from tenders.models import (
     LowPriceCheck,
     Lot,
     LotLine,
+    OpenedBid,
     Standstill,
     Tender,
+    TenderParticipant,
     TenderStatus,
 )
 
@@ -79,6 +81,29 @@ def visible_tender(session: Session, actor: Actor, tender_id: int) -> Tender:
     if tender is None or not can_see_tender(session, actor, tender):
         raise NotFound("No such tender")
     return tender
+
+
+def is_party_to(session: Session, actor: Actor, tender: Tender) -> bool:
+    """A party to the tender reads what is made for all its parties (the award decision notice):
+    the agency that runs it; an organisation taking part in it (a participant, or a confirmed
+    line in one of its lots); a supplier whose bid was opened. Seeing a tender is wider than
+    this (every supplier sees a published tender), and must not be enough."""
+    if access.can_manage_tenders(actor):
+        return True
+    organisations = sorted(getattr(actor, "organisation_ids", ()) or ()) if access.has_role(actor, access.BUYER) else []
+    if organisations:
+        participant = select(TenderParticipant.id).where(TenderParticipant.tender_id == tender.id,
+                                                         TenderParticipant.organisation_id.in_(organisations))
+        confirmed = (select(LotLine.id).join(Lot, Lot.id == LotLine.lot_id)
+                     .where(Lot.tender_id == tender.id, LotLine.organisation_id.in_(organisations),
+                            LotLine.status == LineStatus.confirmed))
+        if session.scalar(participant.limit(1)) is not None or session.scalar(confirmed.limit(1)) is not None:
+            return True
+    suppliers = sorted(getattr(actor, "supplier_ids", ()) or ()) if access.has_role(actor, access.SUPPLIER) else []
+    if suppliers:
+        return session.scalar(select(OpenedBid.id).where(OpenedBid.tender_id == tender.id,
+                                                         OpenedBid.supplier_id.in_(suppliers)).limit(1)) is not None
+    return False
 
 
 # Forming: the buyers' confirmation and the draft --------------------------------------------

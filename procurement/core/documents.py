@@ -19,7 +19,8 @@ from procurement.core.storage import file_store
 class Document(Base):
     """One rendered file. Who may read it is said by its audience: the agency always; plus a
     supplier (a bidder's own letter) or an organisation (its order summary), or every party
-    to the tender (a notice)."""
+    to the tender (a notice). A document with none of these is the agency's alone (an
+    evaluation report)."""
 
     __tablename__ = "document"
 
@@ -36,7 +37,9 @@ class Document(Base):
     tender_id: Mapped[Optional[int]] = mapped_column(ForeignKey("tender.id"), index=True)
     audience_supplier_id: Mapped[Optional[int]] = mapped_column(ForeignKey("supplier.id"))
     audience_organisation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"))
-    audience_public: Mapped[bool] = mapped_column(default=False)  # every party to the tender
+    # Every party to the tender (its domain says who), never the public: the column keeps the
+    # name it was created with (migration 0007), the attribute says what it means.
+    audience_parties: Mapped[bool] = mapped_column("audience_public", default=False)
     job_id: Mapped[Optional[int]] = mapped_column(ForeignKey("job.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=now)
 
@@ -64,8 +67,8 @@ def save(session: Session, *, kind: str, subject_type: str, subject_id: int, ver
 
 
 def audience_allows(actor: Actor, document: Document) -> bool:
-    """The agency, the supplier or organisation a document is addressed to. A document for every
-    party to a tender (audience_public) is for whoever may see the tender: its domain says who."""
+    """The agency, the supplier or organisation a document is addressed to. Whether a document
+    for every party to a tender (audience_parties) reaches the actor is its domain's question."""
     if access.has_role(actor, access.AGENCY):
         return True
     if document.audience_supplier_id and access.can_bid_for(actor, document.audience_supplier_id):

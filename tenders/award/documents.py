@@ -1,6 +1,7 @@
-"""The award pack, asked for when the award decision is published: an award decision notice
-per lot, an assessment summary letter per bidder, an order summary per organisation, and
-(once contracts are entered) the contract award notice. The pack's job asks for one job per
+"""The award pack, asked for when the award decision is published: per lot, an award decision
+notice for every party to the tender and an evaluation report for the agency alone; an
+assessment summary letter per bidder, an order summary per organisation, and (once contracts
+are entered) the contract award notice. The pack's job asks for one job per
 document, so workers share them; each document is made once per (kind, subject, version):
 running any of these jobs again leaves the same documents."""
 from __future__ import annotations
@@ -61,6 +62,7 @@ def pack_contents(session: Session, tender: Tender) -> list[tuple[str, int]]:
                                         .where(TenderParticipant.tender_id == tender.id)).all())
     awarded = record.lot_awards(session, tender, approved_only=True)
     wanted = [("award_notice", lot.id) for lot in tender.lots if lot.id in awarded]  # a lot left unawarded has none
+    wanted += [("evaluation_report", lot.id) for lot in tender.lots if lot.id in awarded]
     wanted += [("assessment_letter", opened_id) for opened_id in opened]
     wanted += [("order_summary", participants[org_id]) for org_id in organisation_ids if org_id in participants]
     if session.scalar(select(Contract.id).where(Contract.lot_id.in_([l.id for l in tender.lots]))):
@@ -70,21 +72,45 @@ def pack_contents(session: Session, tender: Tender) -> list[tuple[str, int]]:
 
 def _make_document(document_kind: str) -> Any:
     def handler(session: Session, job: Job, progress: Progress) -> dict[str, Any]:
-        subject_type = SUBJECT_TYPES[document_kind]
-        existing = session.scalar(select(Document.id).where(Document.kind == document_kind, Document.subject_type == subject_type,
+        existing = session.scalar(select(Document.id).where(Document.kind == document_kind,
+                                                            Document.subject_type == SUBJECT_TYPES[document_kind],
                                                             Document.subject_id == job.subject_id))
         if existing is not None:  # made already (a job run twice): nothing to do
             return {"document": existing, "made": False}
-        tender, subject = _subject_of(session, document_kind, job.subject_id)
-        standstill = evaluation.standstill_of(session, tender)
-        title, html, audience = _render(session, tender, standstill, document_kind, subject)
-        data = render_pdf(html, title=title, created=now())
-        document = documents.save(session, kind=document_kind, subject_type=subject_type, subject_id=job.subject_id,
-                                  title=title, file_name=file_name(session, tender, document_kind, subject),
-                                  data=data, job_id=job.id, tender_id=tender.id, **audience)
+        document = make_document(session, document_kind, job.subject_id, job_id=job.id)
         return {"document": document.id, "made": True, "sha256": document.sha256}
 
     return handler
+
+
+def make_document(session: Session, document_kind: str, subject_id: int, job_id: int | None = None) -> Document:
+    """Render the document as the records stand and keep it (a document made before is
+    replaced in its row: a new file and digest)."""
+    tender, subject = _subject_of(session, document_kind, subject_id)
+    standstill = evaluation.standstill_of(session, tender)
+    title, html, audience = _render(session, tender, standstill, document_kind, subject)
+    data = render_pdf(html, title=title, created=now())
+    return documents.save(session, kind=document_kind, subject_type=SUBJECT_TYPES[document_kind], subject_id=subject_id,
+                          title=title, file_name=file_name(session, tender, document_kind, subject),
+                          data=data, job_id=job_id, tender_id=tender.id, **audience)
+
+
+def remake_award_notices(session: Session, actor: Any) -> list[str]:
+    """Award decision notices made before issue 18 gave every party each bidder's total, each
+    organisation's quantities and the winner's price score: make each again in its row (a new
+    file and digest), and ask each tender's pack for what it now holds (the agency's
+    evaluation reports). Running it again makes the same notices and asks for nothing new."""
+    remade, tenders = [], set()
+    for document in session.scalars(select(Document).where(Document.kind == "award_notice").order_by(Document.id)):
+        make_document(session, "award_notice", document.subject_id, document.job_id)
+        remade.append(document.title)
+        tenders.add(document.tender_id)
+    for tender_id in sorted(t for t in tenders if t is not None):
+        if any(session.scalar(select(Document.id).where(Document.kind == kind, Document.subject_type == SUBJECT_TYPES[kind],
+                                                        Document.subject_id == subject)) is None
+               for kind, subject in pack_contents(session, session.get(Tender, tender_id))):
+            request_job(session, actor, "award_pack", "tender", tender_id)
+    return remade
 
 
 def file_name(session: Session, tender: Tender, document_kind: str, subject: Any) -> str:
@@ -94,8 +120,8 @@ def file_name(session: Session, tender: Tender, document_kind: str, subject: Any
     def slug(text: str) -> str:
         return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
 
-    if document_kind == "award_notice":
-        return f"{tender.reference}-award-notice-lot-{subject.number}.pdf"
+    if document_kind in ("award_notice", "evaluation_report"):
+        return f"{tender.reference}-{document_kind.replace('_', '-')}-lot-{subject.number}.pdf"
     if document_kind == "assessment_letter":
         supplier = session.get(Supplier, subject.supplier_id)
         return f"{tender.reference}-assessment-summary-{slug(supplier.legal_name if supplier else str(subject.id))}.pdf"
@@ -105,7 +131,7 @@ def file_name(session: Session, tender: Tender, document_kind: str, subject: Any
 
 
 def _subject_of(session: Session, document_kind: str, subject_id: int) -> tuple[Tender, Any]:
-    if document_kind == "award_notice":
+    if SUBJECT_TYPES[document_kind] == "lot":
         lot = session.get(Lot, subject_id)
         return lot.tender, lot
     if document_kind == "assessment_letter":
@@ -122,11 +148,12 @@ _PACK = SystemActor("award pack")
 DOCUMENT_JOB = JobOptions(timeout=600, retries=3, retry_intervals=(5, 30, 120), failure_ttl=7 * 24 * 3600)
 JOB_KINDS = [Kind("award_pack", "Award pack", make_award_pack, PACK_JOB)] + [
     Kind(name, title, _make_document(name), DOCUMENT_JOB)
-    for name, title in (("award_notice", "Award decision notice"), ("assessment_letter", "Assessment summary letter"),
+    for name, title in (("award_notice", "Award decision notice"), ("evaluation_report", "Evaluation report"),
+                        ("assessment_letter", "Assessment summary letter"),
                         ("order_summary", "Order summary"), ("contract_award_notice", "Contract award notice"))]
 
 
-SUBJECT_TYPES = {"award_notice": "lot", "assessment_letter": "opened_bid", "order_summary": "tender_participant",
+SUBJECT_TYPES = {"award_notice": "lot", "evaluation_report": "lot", "assessment_letter": "opened_bid", "order_summary": "tender_participant",
                  "contract_award_notice": "tender"}
 
 
@@ -134,21 +161,27 @@ SUBJECT_TYPES = {"award_notice": "lot", "assessment_letter": "opened_bid", "orde
 def _render(session: Session, tender: Tender, standstill: Any, document_kind: str, subject: Any) -> tuple[str, str, dict[str, Any]]:
     common = {"tender": tender, "standstill": standstill, "produced": now()}
     if document_kind == "award_notice":
+        # For every party: the award, its value, bid counts and standstill; no competitor's price,
+        # no organisation's quantities (each reads its own in its letter or order summary).
         lot = subject
-        award = record.lot_awards(session, tender)[lot.id]
-        names = list(session.scalars(select(Organisation.name).distinct()
-                                     .join(LotLine, LotLine.organisation_id == Organisation.id)
-                                     .where(LotLine.lot_id == lot.id, LotLine.status == LineStatus.confirmed)
-                                     .order_by(Organisation.name)))
         title = f"Award decision notice: {tender.reference} lot {lot.number}"
         html = render_template("tenders/pdf/award_notice.html", title=title, reference=f"{tender.reference} / lot {lot.number}",
-                               award=award, optimised=award.optimised, lot=lot, organisations=names,
+                               award=record.lot_awards(session, tender)[lot.id], lot=lot,
+                               organisations=_organisation_names(session, lot),
+                               formula=scoring.FORMULAS[tender.price_formula], **common)
+        return title, html, {"audience_parties": True}
+    if document_kind == "evaluation_report":
+        lot = subject
+        award = record.lot_awards(session, tender)[lot.id]
+        title = f"Evaluation report: {tender.reference} lot {lot.number}"
+        html = render_template("tenders/pdf/evaluation_report.html", title=title, reference=f"{tender.reference} / lot {lot.number}",
+                               award=award, optimised=award.optimised, lot=lot, organisations=_organisation_names(session, lot),
                                formula=scoring.FORMULAS[tender.price_formula],
                                items={i.id: i.description for i in lot.items},
                                lines=session.scalars(select(LotLine).options(joinedload(LotLine.organisation))
                                                      .where(LotLine.lot_id == lot.id, LotLine.status == LineStatus.confirmed)
                                                      .order_by(LotLine.id)).all(), **common)
-        return title, html, {"audience_public": True}
+        return title, html, {}  # no audience: the agency's alone
     if document_kind == "assessment_letter":
         opened = subject
         supplier = session.get(Supplier, opened.supplier_id)
@@ -174,7 +207,14 @@ def _render(session: Session, tender: Tender, standstill: Any, document_kind: st
     title = f"Contract award notice: {tender.reference}"
     html = render_template("tenders/pdf/contract_award_notice.html", title=title, reference=tender.reference,
                            contracts=[(lots[c.lot_id], names.get(c.supplier_id, "?"), c) for c in contracts], **common)
-    return title, html, {"audience_public": True}
+    return title, html, {"audience_parties": True}
+
+
+def _organisation_names(session: Session, lot: Lot) -> list[str]:
+    return list(session.scalars(select(Organisation.name).distinct()
+                                .join(LotLine, LotLine.organisation_id == Organisation.id)
+                                .where(LotLine.lot_id == lot.id, LotLine.status == LineStatus.confirmed)
+                                .order_by(Organisation.name)))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from suppliers.models import Supplier
 from tenders.award import scoring
 from tenders.award.ranking import decision_scores, lot_totals, rank_lot
-from tenders.models import (AwardBasis, AwardDecision, AwardShare, LineStatus, Lot, OpenedBid,
+from tenders.models import (AwardBasis, AwardDecision, AwardShare, BidLine, LineStatus, Lot, OpenedBid,
                             OptimisedAward, Tender)
 from procurement.core.money import PENNY, pennies
 
@@ -87,8 +87,6 @@ def _whole(lot: Lot) -> Decimal:
 def _bid_prices(session: Session, lot: Lot, opened_bid_id: int, quantity: Decimal | None) -> dict[int, Decimal]:
     """A bid's unit price per item: the tier at `quantity` for a one-item lot, else at each item's
     pooled quantity."""
-    from tenders.models import BidLine
-
     items = {i.id: i.quantity for i in lot.items}
     return {item: scoring.unit_price_at(price, tiers or [], quantity if quantity is not None and len(items) == 1 else items[item])
             for item, price, tiers in session.execute(
@@ -228,6 +226,19 @@ def lines_of(lot: Lot, shares: list[AwardShare]) -> list[OrderLine]:
 
 # Reading the record -------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class BidCounts:
+    """A lot's bid statistics, as Find a Tender's UK6 publishes them: counts, never prices."""
+
+    received: int   # intact tenders that price any item of the lot
+    assessed: int   # of those, the ones pricing the whole lot, so scored and ranked
+    valid: int      # of those, the ones neither disqualified nor excluded
+
+
+def bid_counts(received: set[int], entries: list[scoring.Entry]) -> BidCounts:
+    return BidCounts(len(received | {e.bid for e in entries}), len(entries), sum(1 for e in entries if e.eligible))
+
+
 @dataclass
 class LotAward:
     """A lot's award as recorded, with the lot's ranking beside it, for every reader."""
@@ -238,6 +249,7 @@ class LotAward:
     entries: list[scoring.Entry]         # the lot's ranking: decided scores once published
     names: dict[int, str]                # opened bid -> supplier name
     optimised: OptimisedAward | None
+    counts: BidCounts = BidCounts(0, 0, 0)
 
     @property
     def basis(self) -> AwardBasis:
@@ -261,15 +273,28 @@ class LotAward:
 
     @property
     def explanation(self) -> str:
-        """Why the award goes where it goes, in a sentence or two a bidder or a court can read."""
+        """Why the award goes where it goes, in a sentence or two a bidder or a court can read:
+        for every party and the public, so it states the awarded value and scores, never a
+        price from which another figure follows (the awarded tender's price before its
+        discount, the lowest prices lot by lot)."""
+        return " ".join(self._reasons(for_agency=False))
+
+    @property
+    def agency_explanation(self) -> str:
+        """The explanation with the figures only the agency sees: the awarded tender's price
+        before its discount, the score of the tender ranked first, what the whole award
+        costs against each lot at its lowest price."""
+        return " ".join(self._reasons(for_agency=True))
+
+    def _reasons(self, for_agency: bool) -> list[str]:
         if not self.shares:
-            return "This lot is not awarded."
+            return ["This lot is not awarded."]
         who = "; ".join(f"{self.supplier(s)}" + (f" ({s.share_percent.normalize():f}% of the lot)" if s.share_percent < 100 else "")
                         for s in self.shares)
         if self.basis is AwardBasis.ranking:
             share = self.shares[0]
-            return (f"Awarded to {who}, the most advantageous tender: ranked first on this lot with a score of "
-                    f"{share.score} out of 100.")
+            return [f"Awarded to {who}, the most advantageous tender: ranked first on this lot with a score of "
+                    f"{share.score} out of 100."]
         words = [f"Awarded to {who} under the optimised award across lots that the tender's published award rules allow: "
                  "the award that costs least across all the lots, bundle discounts taken into account."]
         first = self.first
@@ -277,18 +302,21 @@ class LotAward:
             share = self.shares[0]
             place = f"ranks {share.rank} on this lot alone" if share.rank else "is not ranked on this lot alone"
             # The tender ranked first is not named: its supplier is told in its own summary.
-            words.append(f"{self.supplier(share)} {place} (score {share.score}, against {first.score} for the tender "
-                         "ranked first).")
+            against = f", against {first.score} for the tender ranked first" if for_agency else ""
+            words.append(f"{self.supplier(share)} {place} (score {share.score}{against}).")
         for s in self.shares:
-            if s.discount_percent:
+            if s.discount_percent and for_agency:
                 words.append(f"{self.supplier(s)}'s tender of £{s.list_value:,.2f} for this share is reduced by its "
                              f"{s.discount_percent.normalize():f}% discount for lots {_and(s.discount_lots)} "
                              f"(£{s.discount:,.2f}), to £{s.value:,.2f}.")
-        if self.optimised is not None and self.optimised.total is not None:
+            elif s.discount_percent:
+                words.append(f"{self.supplier(s)}'s award of £{s.value:,.2f} ex VAT is after its bundle discount for "
+                             f"lots {_and(s.discount_lots)}.")
+        if for_agency and self.optimised is not None and self.optimised.total is not None:
             against = (f" against £{self.optimised.lot_by_lot_total:,.2f} awarding each lot to its lowest price"
                        if self.optimised.lot_by_lot_total else "")
             words.append(f"The whole award costs £{self.optimised.total:,.2f} ex VAT{against}.")
-        return " ".join(words)
+        return words
 
 
 def _and(numbers: list[int]) -> str:
@@ -309,6 +337,7 @@ def lot_awards(session: Session, tender: Tender, approved_only: bool = False) ->
     optimised = {o.id: o for o in session.scalars(select(OptimisedAward).where(OptimisedAward.id.in_(optimised_ids)))}
     names = dict(session.execute(select(OpenedBid.id, Supplier.legal_name).join(Supplier, Supplier.id == OpenedBid.supplier_id)
                                  .where(OpenedBid.tender_id == tender.id)).all())
+    received = _received(session, tender)
     out = {}
     for lot in tender.lots:
         decision = decisions.get(lot.id)
@@ -317,8 +346,30 @@ def lot_awards(session: Session, tender: Tender, approved_only: bool = False) ->
         entries = decided.get(lot.id) or rank_lot(session, tender, lot).entries
         found = shares.get(lot.id, [])
         out[lot.id] = LotAward(lot, decision, found, entries, names,
-                               optimised.get(found[0].optimised_award_id) if found and found[0].optimised_award_id else None)
+                               optimised.get(found[0].optimised_award_id) if found and found[0].optimised_award_id else None,
+                               bid_counts(received.get(lot.id, set()), entries))
     return out
+
+
+def lot_bid_counts(session: Session, tender: Tender) -> dict[int, BidCounts]:
+    """Lot id -> its bid statistics (the decided ranking once published), as the award record
+    states them: for readers of lots with no decision, such as the published bid statistics."""
+    decided = decision_scores(session, tender)
+    received = _received(session, tender)
+    return {lot.id: bid_counts(received.get(lot.id, set()), decided.get(lot.id) or rank_lot(session, tender, lot).entries)
+            for lot in tender.lots}
+
+
+def _received(session: Session, tender: Tender) -> dict[int, set[int]]:
+    """Lot id -> the intact bids pricing any of its items."""
+    lot_of = {item.id: lot.id for lot in tender.lots for item in lot.items}
+    found: dict[int, set[int]] = defaultdict(set)
+    for bid, item in session.execute(select(BidLine.opened_bid_id, BidLine.lot_item_id).distinct()
+                                     .join(OpenedBid, OpenedBid.id == BidLine.opened_bid_id)
+                                     .where(OpenedBid.tender_id == tender.id, OpenedBid.intact,
+                                            BidLine.lot_item_id.in_(list(lot_of)))):
+        found[lot_of[item]].add(bid)
+    return found
 
 
 def tender_lines(session: Session, tender: Tender, organisation_id: int | None = None) -> list[OrderLine]:

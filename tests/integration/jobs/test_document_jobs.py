@@ -97,7 +97,7 @@ def test_a_worker_killed_mid_job_is_recovered_and_finishes_once(jobs_app):
     running = _running(app)
     assert running, "a job must have been killed while it ran"
     made_before = len(_documents(app, tender_id))
-    assert 1 <= made_before < 6
+    assert 1 <= made_before < 7
     with app.app_context():
         assert set(running) <= set(recover(app, stale_after=timedelta(0)))
     result = run_worker(app)
@@ -107,7 +107,7 @@ def test_a_worker_killed_mid_job_is_recovered_and_finishes_once(jobs_app):
         assert done.status is JobStatus.done and done.attempts == 2
     assert _job(app, job_id).status is JobStatus.done
     documents = _documents(app, tender_id)
-    assert len(documents) == 6 and all(count == 1 for _, _, count in documents)
+    assert len(documents) == 7 and all(count == 1 for _, _, count in documents)
 
 
 def test_redis_flushed_before_pick_up_is_recovered_by_the_sweeper(jobs_app):
@@ -123,7 +123,7 @@ def test_redis_flushed_before_pick_up_is_recovered_by_the_sweeper(jobs_app):
         assert recover(app) == [job_id]
     result = run_worker(app)
     assert result.returncode == 0, result.stderr
-    assert _job(app, job_id).status is JobStatus.done and len(_documents(app, tender_id)) == 6
+    assert _job(app, job_id).status is JobStatus.done and len(_documents(app, tender_id)) == 7
 
 
 def test_a_job_that_raises_is_failed_retried_by_policy_and_shown(jobs_app):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from procurement.core.errors import NotFound
 from procurement.core.jobrecords import Job, JobStatus, run_job
@@ -28,12 +28,12 @@ def world(session):
 
 def test_the_award_pack_is_made_once_and_says_the_right_things(session, world):
     job = session.scalars(select(Job).where(Job.kind == "award_pack")).one()
-    assert job.status is JobStatus.done and job.progress == 100 and job.result["documents"] == 6
+    assert job.status is JobStatus.done and job.progress == 100 and job.result["documents"] == 7
     children = session.scalars(select(Job).where(Job.id.in_(job.result["jobs"]))).all()
-    assert len(children) == 6 and {c.status for c in children} == {JobStatus.done}
+    assert len(children) == 7 and {c.status for c in children} == {JobStatus.done}
     docs = {(d.kind, d.subject_id): d for d in session.scalars(select(Document))}
     kinds = sorted(k for k, _ in docs)
-    assert kinds == ["assessment_letter"] * 3 + ["award_notice"] + ["order_summary"] * 2
+    assert kinds == ["assessment_letter"] * 3 + ["award_notice", "evaluation_report"] + ["order_summary"] * 2
     notice = next(d for (k, _), d in docs.items() if k == "award_notice")
     text = _text(notice)
     assert "award decision notice" in text.lower() and "96.38" in text and world["tender"].reference in text
@@ -79,4 +79,43 @@ def test_each_party_downloads_only_what_it_may(session, world):
                             (factories.user(session, "admin"), notice), (factories.user(session, "supplier"), own_letter)]:
         with pytest.raises(NotFound):
             reading.get_document(session, actor, document.id)
-    assert len(readable_documents(session, world["agency"], world["tender"].id)) == 6
+    assert len(readable_documents(session, world["agency"], world["tender"].id)) == 7
+
+
+def test_notices_made_before_are_made_again_without_the_competitors_prices(app, session, world):
+    """`flask tenders remake-award-notices`, once after upgrading: a notice made by the old
+    template (every bidder's total) is made again in its row, and the pack is asked for the
+    evaluation report it did not hold."""
+    from procurement.core import documents as stored
+    from tenders.award import record
+
+    tender = world["tender"]
+    (award,) = record.lot_awards(session, tender).values()
+    losing = [f"{e.total:,.2f}" for e in award.entries if e.bid not in award.awarded_bids]
+    notice = session.scalars(select(Document).where(Document.kind == "award_notice")).one()
+    stored.save(session, kind=notice.kind, subject_type=notice.subject_type, subject_id=notice.subject_id,
+                title=notice.title, file_name=notice.file_name, data=_old_notice(losing), tender_id=tender.id,
+                audience_parties=True)
+    session.execute(delete(Document).where(Document.kind == "evaluation_report"))
+    session.commit()
+    assert all(total in _text(notice) for total in losing)
+
+    result = app.test_cli_runner().invoke(args=["tenders", "remake-award-notices"])
+    assert result.exit_code == 0 and "1 award decision notice(s) made again" in result.output, result.output
+    session.expire_all()
+    (again,) = session.scalars(select(Document).where(Document.kind == "award_notice")).all()
+    text = _text(again)
+    assert again.id == notice.id and f"{award.counts.received} received" in text
+    assert not any(total in text for total in losing)
+    assert session.scalars(select(Document).where(Document.kind == "evaluation_report")).one().subject_id == award.lot.id
+    packs = session.scalar(select(func.count()).select_from(Job).where(Job.kind == "award_pack"))
+    result = app.test_cli_runner().invoke(args=["tenders", "remake-award-notices"])
+    assert result.exit_code == 0
+    assert session.scalar(select(func.count()).select_from(Job).where(Job.kind == "award_pack")) == packs  # nothing missing
+
+
+def _old_notice(totals: list[str]) -> bytes:
+    from procurement.core.pdf import render_pdf
+
+    rows = "".join(f"<p>Tender {n}: £{total}</p>" for n, total in enumerate(totals, start=1))
+    return render_pdf(f"<html><head><title>Old notice</title></head><body>{rows}</body></html>", title="Old notice")

@@ -74,11 +74,22 @@ def test_the_demo_award_is_recorded_once_and_every_document_agrees(session, demo
         (share,) = award.shares
         notice = _text(next(d for d in docs if d.kind == "award_notice" and d.subject_id == award.lot.id))
         assert f"awarded to Borough CRM Solutions Ltd: £{_money(share.value)} ex VAT" in notice
-        assert f"6% bundle discount of £{_money(share.discount)}" in notice
-        assert f"score {share.score} out of 100, ranked 2" in notice
-        assert f"Borough CRM Solutions Ltd {share.rank} {share.price_score} {share.quality_score} {share.score}" in notice
+        assert f"ranked {share.rank} of {award.counts.assessed} on this lot, with a total score of {share.score}" in notice
         assert award.names[award.first.bid] not in notice  # the other bidders are not named, nor their prices
         assert _money(award.first.total) not in notice and "None" not in notice
+        # Neither the price before the discount nor the price score (with the value, it gives the lowest price).
+        for figure in (_money(share.list_value), _money(share.discount), str(share.price_score)):
+            assert figure not in notice, figure
+        report = _text(next(d for d in docs if d.kind == "evaluation_report" and d.subject_id == award.lot.id))
+        # Nor the optimised award's comparisons, nor any organisation's quantities (the names stay).
+        assert "Optimised award across lots" not in notice and _money(award.optimised.lot_by_lot_total) not in notice
+        items = {i.id: i.description for i in award.lot.items}
+        assert "The organisations' lines" not in notice
+        for line in award.lot.lines:  # as the notice used to list them: organisation, item, quantity
+            assert f"{line.organisation.name} {items[line.lot_item_id]} {line.quantity.normalize():f}" not in notice
+            assert f"{line.organisation.name} {items[line.lot_item_id]} {line.quantity.normalize():f}" in report
+        assert f"6% bundle discount of £{_money(share.discount)}" in report and _money(award.first.total) in report
+        assert f"{share.rank} Borough CRM Solutions Ltd {_money(share.bid_total)} {share.price_score} {share.quality_score} {share.score}" in report
 
     # Each bidder's letter covers exactly the lots it bid for, and names the awarded supplier as regulation 31 asks.
     crm_supplier = session.get(Supplier, crm)
@@ -125,7 +136,9 @@ def test_the_demo_award_is_recorded_once_and_every_document_agrees(session, demo
         assert Decimal(str(award_data["value"]["amount"])) == share.value
         bid = bids[award_data["relatedBid"]]
         assert Decimal(str(bid["value"]["amount"])) == share.bid_total
-        assert "6% discount" in award_data["description"] and str(share.score) in award_data["description"]
+        assert award_data["description"] == award.explanation and str(share.score) in award_data["description"]
+        assert "bundle discount for lots 1 and 2" in award_data["description"]
+        assert _money(share.list_value) not in award_data["description"] and "lowest price" not in award_data["description"]
 
 
 def test_the_pages_mark_the_award_and_a_bidder_sees_only_its_lots(app, session, demo):

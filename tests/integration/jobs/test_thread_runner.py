@@ -28,6 +28,7 @@ from tests import factories
 from tests.integration.jobs.conftest import REPO
 
 SYSTEM = SystemActor("test")
+PACK = 7  # documents in a decided tender's award pack (tenders.award.documents.pack_contents)
 RELEASE = threading.Event()
 CALLS: list[tuple[int, str]] = []
 
@@ -148,7 +149,7 @@ def test_a_real_document_job_is_made_by_the_runner(thread_app: Any) -> None:
     with app.app_context():
         made = db.session.scalar(select(func.count()).select_from(Document).where(Document.tender_id == tender_id))
         runners = set(db.session.scalars(select(Job.runner).where(Job.kind != "test_counts")))
-    assert made == 6 and _job(app, job_id).status is JobStatus.done
+    assert made == PACK and _job(app, job_id).status is JobStatus.done
     assert runners == {app.extensions["job_runner"].name}
 
 
@@ -264,7 +265,7 @@ def test_a_runner_process_killed_mid_job_is_resumed_by_the_next_and_finishes_onc
         while True:  # freeze it, and kill it only if it was caught mid-job with some documents made
             _until(lambda: documents() >= 1 or process.poll() is not None, "the first document", 120)
             os.killpg(process.pid, signal.SIGSTOP)
-            if (_unfinished(app, (JobStatus.running,)) and documents() < 6) or time.monotonic() > deadline:
+            if (_unfinished(app, (JobStatus.running,)) and documents() < PACK) or time.monotonic() > deadline:
                 break
             os.killpg(process.pid, signal.SIGCONT)
             time.sleep(0.01)
@@ -277,7 +278,7 @@ def test_a_runner_process_killed_mid_job_is_resumed_by_the_next_and_finishes_onc
     running = _unfinished(app, (JobStatus.running,))
     attempts = {killed: _job(app, killed).attempts for killed in running}  # 0 if killed between claim and start
     assert running, ("a job must have been killed while it ran", (tmp_path / "runner.log").read_text()[-2000:])
-    assert 1 <= documents() < 6
+    assert 1 <= documents() < PACK
     resumed = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "jobs", "run", "--burst"], cwd=REPO,
                              env=env, capture_output=True, text=True, timeout=180)
     assert resumed.returncode == 0, resumed.stderr
@@ -289,4 +290,4 @@ def test_a_runner_process_killed_mid_job_is_resumed_by_the_next_and_finishes_onc
     with app.app_context():
         kinds = db.session.execute(select(Document.kind, Document.subject_id, func.count()).where(
             Document.tender_id == tender_id).group_by(Document.kind, Document.subject_id)).all()
-    assert len(kinds) == 6 and all(count == 1 for *_, count in kinds)
+    assert len(kinds) == PACK and all(count == 1 for *_, count in kinds)

@@ -129,3 +129,62 @@ def test_unfinished_catalogue_imports_get_a_job_row_and_finished_ones_keep_their
         assert jobs == 0
     finally:
         engine.dispose()
+
+
+def test_absolute_paths_become_storage_keys_the_local_store_still_finds(backend, tmp_path):
+    """0016: a document, a tender document and a catalogue upload kept as a machine's absolute
+    path (`/srv/old/instance/documents/...`) are kept as a storage key (`documents/...`), which
+    the local store reads from the instance folder; a path it cannot place is left alone."""
+    from datetime import date
+
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    from procurement.core.documents import Document
+    from procurement.core.storage import LocalStorage
+    from tenders.models import Tender, TenderDocument
+
+    url = fresh_database_url(backend, "ljp_test_migrations", tmp_path)
+    migrate.upgrade(url, "0015_user_session")
+    migrate.import_all_models()
+    engine = make_engine(url)
+    old = "/srv/old-machine/instance"
+    try:
+        with Session(engine) as session:
+            tender = Tender(reference="LC-2026-0098", title="Switches", confirm_by=date(2026, 12, 20))
+            session.add(tender)
+            session.flush()
+            session.add_all([
+                Document(kind="award_notice", subject_type="tender", subject_id=tender.id, title="t", file_name="n.pdf",
+                         stored_path=f"{old}/documents/award_notice/n.pdf", size=1, sha256="0" * 64),
+                Document(kind="order_summary", subject_type="tender", subject_id=tender.id, title="t", file_name="o.pdf",
+                         stored_path="/somewhere/else/o.pdf", size=1, sha256="0" * 64),
+                TenderDocument(tender_id=tender.id, title="Specification", filename="spec.pdf",
+                               stored_path=f"{old}/documents/tenders/{tender.id}/spec.pdf", size=1, sha256="0" * 64,
+                               uploaded_by_label="someone")])
+            session.execute(text(
+                "INSERT INTO supplier (id, legal_name, is_sme, is_voluntary_sector, contact_name, contact_email, created_at)"
+                " VALUES (1, 'Acme', true, false, 'A', 'a@example.org', '2026-12-01 10:00:00')"))
+            session.execute(text(
+                "INSERT INTO catalogue_import (id, supplier_id, uploaded_by_label, filename, stored_path, file_format,"
+                " mode, outcome, rows_done, rows_invalid, offers_created, offers_updated, offers_unchanged, message,"
+                " created_at) VALUES (1, 1, 'someone', 'f.csv', :path, 'csv', 'all_or_nothing', 'done',"
+                " 0, 0, 0, 0, 0, '', '2026-12-01 10:00:00')"), {"path": f"{old}/uploads/catalogue/abc.csv"})
+            session.commit()
+            tender_id = tender.id
+        migrate.upgrade(url)
+        with engine.connect() as connection:
+            documents = sorted(connection.execute(text("SELECT file_name, stored_path FROM document")).all())
+            tender_documents = connection.execute(text("SELECT stored_path FROM tender_document")).scalars().all()
+            uploads = connection.execute(text("SELECT stored_path FROM catalogue_import")).scalars().all()
+        assert [tuple(row) for row in documents] == [("n.pdf", "documents/award_notice/n.pdf"),
+                                                     ("o.pdf", "/somewhere/else/o.pdf")]
+        assert tender_documents == [f"documents/tenders/{tender_id}/spec.pdf"]
+        assert uploads == ["uploads/catalogue/abc.csv"]
+        instance = tmp_path / "instance"  # the same files, moved with the instance folder to this machine
+        (instance / "documents" / "award_notice").mkdir(parents=True)
+        (instance / "documents" / "award_notice" / "n.pdf").write_bytes(b"%PDF-1.7 notice")
+        with LocalStorage(instance).open("documents/award_notice/n.pdf") as handle:
+            assert handle.read() == b"%PDF-1.7 notice"
+    finally:
+        engine.dispose()

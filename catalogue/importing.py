@@ -261,8 +261,8 @@ def _stage_and_merge_file(session: Session, record: CatalogueImport, path: Path,
         record.offers_created, record.offers_updated = created, updated
         record.offers_unchanged = valid - created - updated
         record.outcome = ImportOutcome.done
-        record.message = (f"{created} offers added, {updated} updated, {record.offers_unchanged} unchanged"
-                          + (f"; {invalid} rows with errors were left out" if invalid else ""))
+        record.message = (f"{created:,} offers added, {updated:,} updated, {record.offers_unchanged:,} unchanged"
+                          + (f"; {invalid:,} rows with errors were left out" if invalid else ""))
     if on_postgresql(session) and done >= ANALYZE_AFTER_ROWS:
         # Fresh statistics, or the planner misjudges searches over the new rows; and the new
         # rows moved out of the full-text index's pending list, which every search scans.

@@ -8,10 +8,10 @@ with a session of its own signed in beforehand (sign-in is not counted):
   items and offers, tenders and a tender, opportunities and an opportunity, requirements,
   awards, the demand board, savings reports, jobs, suppliers, organisations, CPV codes, award
   documents...), chosen at random, then a think time of 1-3 s (uniform);
-- uploading: 5 agency staff add a tender document (a PDF of 100 KB-2 MB) to the demo's draft
-  tender, and 5 suppliers a catalogue file (CSV of 100 KB-2 MB, one of each demo supplier's
-  price list with a few prices changed, imported by the worker), each thinking 1-3 s between
-  uploads.
+- uploading: 7 agency staff add a tender document (a PDF of 100 KB-2 MB) to the demo's draft
+  tender, and 3 suppliers a catalogue file (CSV of 100 KB-2 MB: the head of the supplier's
+  price list, bench/catalogue_data.py's offers, a few prices changed; imported by the worker),
+  each waiting 5-15 s between uploads (choosing the next file; BENCH_LOAD_UPLOAD_THINK).
 Every response's time (to its last byte) and status is kept. Reported over all runs: page time
 p50/p95/p99 (the browsing GETs), upload time p50/p95, pages and uploads a second, and the count
 of 5xx (and of requests that got no answer); the goal is p95 page time under 300 ms and no 5xx.
@@ -140,13 +140,14 @@ def _pages_of(base: str, browser: Any) -> list[str]:
     home = browser.get(f"{base}/", timeout=30).text
     navigation = list(dict.fromkeys(re.findall(r'class="govuk-service-navigation__link" href="(/[^"]*)"', home)))
     navigation.append("/catalogue/?q=laptop")
-    details: dict[str, str] = {}
+    details: dict[str, list[str]] = {}  # up to 3 of each kind: /tenders/N -> three tenders
     for hop in range(2):  # linked from the navigation, and from those pages (a tender's documents)
-        for page in navigation if hop == 0 else list(details.values()):
+        for page in navigation if hop == 0 else [p for found in list(details.values()) for p in found]:
             for link in re.findall(r'href="(/[^"#?]*)"', browser.get(f"{base}{page}", timeout=30).text):
-                if DETAIL.match(link):
-                    details.setdefault(re.sub(r"\d+", "N", link), link)
-    pages = [p for p in navigation + sorted(details.values()) if p != "/account/tokens"]
+                same_kind = details.setdefault(re.sub(r"\d+", "N", link), []) if DETAIL.match(link) else None
+                if same_kind is not None and link not in same_kind and len(same_kind) < 3:
+                    same_kind.append(link)
+    pages = [p for p in navigation + sorted(p for found in details.values() for p in found) if p != "/account/tokens"]
     return [p for p in pages if browser.get(f"{base}{p}", timeout=30, allow_redirects=False).status_code == 200]
 
 
@@ -187,6 +188,7 @@ def _setup() -> dict[str, Any]:
         with ThreadPoolExecutor(max_workers=2) as pool:
             sessions = list(pool.map(lambda person: _sign_in(base, f"{person[2]}{DEMO}"), people))
         state["people"] = list(zip(people, sessions))
+        state["price_lists"] = _price_lists()
         return state
     except BaseException:
         _teardown(state)
@@ -198,15 +200,32 @@ def _pdf(rng: random.Random) -> bytes:
     return b"%PDF-1.7\n%" + rng.randbytes(size - 20) + b"\n%%EOF\n"
 
 
-def _price_list(rng: random.Random, supplier: str) -> bytes:
-    """A supplier's price list of 100 KB-2 MB (about 110 bytes a row), a few prices changed."""
-    rows = rng.randint(*UPLOAD_BYTES) // 110
-    lines = ["sku,title,cpv_code,unit,list_price,price_breaks"]
-    for n in range(rows):
-        price = 200 + (n * 37) % 1800 + (rng.randint(1, 9) if rng.random() < 0.05 else 0)
-        lines.append(f"{supplier[9:13].upper()}-{n:05d},Business laptop {n} 16 GB 512 GB SSD,30213100,each,{price}.00,"
-                     f"25:{price - 10}.00; 100:{price - 20}.00")
-    return ("\n".join(lines) + "\n").encode()
+def _price_lists() -> dict[str, list[dict[str, str]]]:
+    """Each demo supplier's price list (bench/catalogue_data.py's offers: laptops, monitors,
+    switches, licences...), long enough for the largest upload."""
+    from bench.catalogue_data import offer_row
+
+    rows = UPLOAD_BYTES[1] // 200
+    return {name: [offer_row(random.Random(f"{name}-{n}"), n) for n in range(rows)] for name in USERS["supplier"]}
+
+
+def _price_list(rng: random.Random, rows: list[dict[str, str]]) -> bytes:
+    """The head of a supplier's price list, 100 KB-2 MB of it, with a few prices changed."""
+    import csv
+    import io
+
+    from catalogue.rows import COLUMN_NAMES
+
+    wanted, out = rng.randint(*UPLOAD_BYTES), io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMN_NAMES)
+    writer.writeheader()
+    for row in rows:
+        if out.tell() >= wanted:
+            break
+        if rng.random() < 0.05:  # a new price (its breaks dropped: they must stay below it)
+            row = {**row, "list_price": f"{float(row['list_price']) * rng.uniform(0.9, 1.1):.2f}", "price_breaks": ""}
+        writer.writerow(row)
+    return out.getvalue().encode()
 
 
 def _browse(base: str, browser: Any, pages: list[str], rng: random.Random, end: float, hits: list[Hit]) -> None:
@@ -225,8 +244,8 @@ def _browse(base: str, browser: Any, pages: list[str], rng: random.Random, end: 
         time.sleep(min(rng.uniform(*THINK), max(0.0, end - time.monotonic())))
 
 
-def _upload(base: str, browser: Any, kind: str, user: str, draft_id: int, rng: random.Random, end: float,
-            hits: list[Hit]) -> None:
+def _upload(base: str, browser: Any, kind: str, user: str, draft_id: int, price_lists: dict[str, list[dict[str, str]]],
+            rng: random.Random, end: float, hits: list[Hit]) -> None:
     import requests
 
     form_page = f"/tenders/{draft_id}" if kind == "tender_document" else "/catalogue/imports"
@@ -240,7 +259,7 @@ def _upload(base: str, browser: Any, kind: str, user: str, draft_id: int, rng: r
             files = {"file": (f"load-specification-{n}.pdf", _pdf(rng), "application/pdf")}
         else:
             target, data = f"{base}/catalogue/imports", {"csrf_token": token, "mode": "all_or_nothing"}
-            files = {"file": (f"price-list-{n}.csv", _price_list(rng, user), "text/csv")}
+            files = {"file": (f"price-list-{n}.csv", _price_list(rng, price_lists[user]), "text/csv")}
         began = time.perf_counter()
         try:
             answer = browser.post(target, data=data, files=files, timeout=60, allow_redirects=False)
@@ -261,7 +280,7 @@ def _load(state: dict[str, Any]) -> None:
             args: tuple[Any, ...] = (state["base"], browser, state["pages"][user], rng, end, hits)
             threads.append(threading.Thread(target=_browse, args=args))
         else:
-            args = (state["base"], browser, what, user, state["draft_id"], rng, end, hits)
+            args = (state["base"], browser, what, user, state["draft_id"], state["price_lists"], rng, end, hits)
             threads.append(threading.Thread(target=_upload, args=args))
     for thread in threads:
         thread.start()

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, Callable
 
@@ -67,8 +68,8 @@ class Machines:
     def __init__(self, folder: Path, env: dict[str, str]):
         self.folder, self.env, self.processes = folder, env, []
 
-    def run(self, name: str, *args: str, instance: str = "setup", **extra: str) -> None:
-        done = subprocess.run([str(BIN / "flask"), "--app", "app", *args], cwd=REPO, env=self._env(instance, extra),
+    def run(self, name: str, *args: str) -> None:
+        done = subprocess.run([str(BIN / "flask"), "--app", "app", *args], cwd=REPO, env=self._env("setup"),
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, f"{name}: {done.stdout[-1500:]}{done.stderr[-1500:]}"
 
@@ -90,19 +91,20 @@ class Machines:
 
     def stop(self) -> None:
         for process in self.processes:
-            if process.poll() is None:
+            with suppress(ProcessLookupError):  # its whole group: gunicorn's workers, RQ's work horse
                 os.killpg(process.pid, signal.SIGTERM)
         for process in self.processes:
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+                with suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
 
-    def _env(self, instance: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    def _env(self, instance: str) -> dict[str, str]:
         folder = self.folder / instance
         folder.mkdir(exist_ok=True)
-        return {**self.env, "INSTANCE_PATH": str(folder), **(extra or {})}
+        return {**self.env, "INSTANCE_PATH": str(folder)}
 
 
 def s3_server(machines: Machines) -> str:

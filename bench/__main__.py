@@ -1,7 +1,8 @@
 """Run the benchmarks in bench/ and write BENCHMARKS.md.
 
 BENCH_ONLY=word runs only the benchmarks whose name contains it; the others keep their last
-results (kept in bench/results.json with the date they were measured)."""
+results (kept in bench/results.json with the date they were measured). A section "## Notes" at
+the end of BENCHMARKS.md is written by hand and kept as it is."""
 from __future__ import annotations
 
 import dataclasses
@@ -63,7 +64,11 @@ def main() -> None:
     for benchmark, result, raw in zip(reported, results, ordered):
         judge(benchmark, result)
         result.note = f"{result.note} (measured {raw['measured']})"
-    (ROOT / "BENCHMARKS.md").write_text(render_markdown(results, machine(), date))
+    written = ROOT / "BENCHMARKS.md"
+    # The "## Notes" section (how a figure was got, what it means) is written by hand: kept.
+    previous = written.read_text() if written.exists() else ""
+    notes = previous[previous.index("\n## Notes"):] if "\n## Notes" in previous else ""
+    written.write_text(render_markdown(results, machine(), date) + notes)
     print(f"{len(chosen)} benchmarks run, {len(results)} reported; wrote BENCHMARKS.md")
 
 

@@ -15,6 +15,7 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from procurement.core.clock import to_london
 from procurement.core.config import REPO_ROOT, load_settings
 from procurement.core.db import check_database, db
+from procurement.core.tables import govuk_table
 
 csrf = CSRFProtect()
 
@@ -170,6 +171,7 @@ def _init_templates(app: Flask) -> None:
     app.jinja_env.filters["filesize"] = _file_size
     app.jinja_env.filters["cpv"] = _cpv_format
     app.jinja_env.filters["of"] = _quantity_of
+    app.jinja_env.globals["govuk_table"] = govuk_table  # the table macro's stand-in (see core/tables.py)
     WTFormsHelpers(app)
 
     @app.context_processor

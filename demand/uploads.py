@@ -218,6 +218,38 @@ def _every(seconds: float, report: Callable[[int, int | None], None] | None,
     return tick
 
 
+def _check_rows(session: Session, rows: Any, positions: dict[str, int], organisation_id: int,
+                checked: Callable[[int], None]) -> tuple[list[dict], list[tuple[int, str, str]], int]:
+    """Every data row through the same rules as the form; the row limit counted as the rows
+    stream (blank rows too, up to MAX_BLANK_ROWS), so reading stops there."""
+    items = {i.id: i for i in session.scalars(select(CatalogueItem))}
+    cpv_codes = dict(session.execute(select(CpvCode.code, CpvCode.check_digit)).all())
+    on = today()
+    values: list[dict] = []
+    errors: list[tuple[int, str, str]] = []
+    total = 0
+    for row_number, cells in enumerate(rows, start=2):
+        if row_number > MAX_ROWS + MAX_BLANK_ROWS + 1:  # blank rows count too, as they stream
+            raise FileProblem(f"The file has more than {MAX_ROWS:,} rows; split it into smaller files")
+        if not any((c or "").strip() for c in cells):
+            continue
+        total += 1
+        if total > MAX_ROWS:
+            raise FileProblem(f"The file has more than {MAX_ROWS:,} rows; split it into smaller files")
+        data, problems = _row_input(cells, positions, organisation_id)
+        clean, found = validate(session, data, items=items, cpv_codes=cpv_codes, on=on)
+        problems.update(found)
+        for field, messages in problems.items():
+            for message in messages:
+                errors.append((row_number, FIELD_COLUMN.get(field, field), message))
+        if not problems:
+            values.append(clean)
+        checked(total)
+    if total == 0:
+        errors.append((1, "file", "has no data rows under the header"))
+    return values, errors, total
+
+
 def get_upload(session: Session, actor: Actor, upload_id: int) -> RequirementUpload:
     upload = session.get(RequirementUpload, upload_id)
     if upload is None or not (access.can_act_for_organisation(actor, upload.organisation_id)

@@ -178,7 +178,7 @@ def _record_outcome(session: Session, upload: RequirementUpload, values: list[di
     if errors:
         upload.status = UploadStatus.rejected
         upload.errors = [RequirementUploadError(row_number=r, column=c, message=m[:300]) for r, c, m in errors]
-        upload.message = (f"{upload.rows_invalid} of {total} rows have errors, so nothing was added. "
+        upload.message = (f"{upload.rows_invalid:,} of {total:,} rows have errors, so nothing was added. "
                           "Correct them and upload the file again.")
         return
     status = RequirementStatus.submitted if upload.submit else RequirementStatus.draft
@@ -189,7 +189,7 @@ def _record_outcome(session: Session, upload: RequirementUpload, values: list[di
     session.add_all(created)
     session.flush()
     upload.status, upload.requirements_created = UploadStatus.done, len(created)
-    upload.message = f"{len(created)} requirements added" + (" and submitted" if upload.submit else " as drafts")
+    upload.message = f"{len(created):,} requirements added" + (" and submitted" if upload.submit else " as drafts")
 
 
 def _check_file(session: Session, path: Path, file_format: str, organisation_id: int,

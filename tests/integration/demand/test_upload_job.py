@@ -109,11 +109,14 @@ def test_the_request_checks_no_rows_and_the_job_gives_the_outcome(committed_app,
         assert "Nothing was added" not in page
         assert browser.get(f"/requirements/uploads/{upload_id}/progress.json").get_json()["finished"] is False
 
+    with committed_app.app_context():
         assert run_job(job.id, "test")["outcome"] == "done"  # what the runner does when it claims it
-        record, job, live, _, created = _read(committed_app, upload_id)
-        assert record.status is UploadStatus.done and record.requirements_created == 3 and record.checked_at
-        assert created == [RequirementStatus.submitted] * 3 and job.status is JobStatus.done
-        assert live["finished"] is True and live["note"] == "3 rows checked"
+    record, job, live, _, created = _read(committed_app, upload_id)
+    assert record.status is UploadStatus.done and record.requirements_created == 3 and record.checked_at
+    assert created == [RequirementStatus.submitted] * 3 and job.status is JobStatus.done
+    assert live["finished"] is True and live["note"] == "3 rows checked"
+    with committed_app.app_context(), fresh_browser(committed_app) as browser:  # requests share the test's context
+        sign_in(browser, email, factories.PASSWORD)
         page = browser.get(f"/requirements/uploads/{upload_id}").get_data(as_text=True)
         assert "3 requirements added and submitted" in page and "import-progress" not in page
 

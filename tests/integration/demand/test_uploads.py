@@ -126,3 +126,17 @@ def test_blank_rows_count_towards_the_row_limit_as_they_stream(session, buyer):
     record = _upload(session, buyer, stream)
     assert record.status is UploadStatus.rejected and "more than 5,000 rows" in record.message
     assert _count(session, next(iter(buyer.organisation_ids))) == 0
+
+
+def test_the_check_reports_how_many_rows_it_has_checked(session, buyer, monkeypatch):
+    """What the job's progress shows ("2 of 3 rows checked"): rows checked of the rows estimated."""
+    from catalogue.jobs import rows_checked
+
+    monkeypatch.setattr(uploads, "PROGRESS_EVERY_SECONDS", -1)  # every row, not every half second
+    soon = (today() + timedelta(days=40)).isoformat()
+    record = uploads.upload_requirements(session, buyer, organisation_id=None, filename="r.csv", max_bytes=1 << 20,
+                                         stream=_csv(*[f"Laptops,,30213100,laptops,5,each,Depot,{soon},800,"] * 3))
+    notes = []
+    uploads.check_upload(session, record.id, rows_checked(lambda percent, note: notes.append((percent, note))))
+    assert notes == [(33, "1 of 3 rows checked"), (66, "2 of 3 rows checked"), (99, "3 of 3 rows checked")]
+    assert record.status is UploadStatus.done

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue.models import CatalogueImport
+from demand.models import RequirementUpload
 from procurement.core.access import Actor
 from procurement.core.documents import Document
 from procurement.core.errors import NotFound
@@ -42,6 +43,10 @@ def job_subjects(session: Session, jobs: list[Any]) -> dict[int, str]:
     imports = {i: f"{supplier}'s catalogue file {filename}" for i, filename, supplier in session.execute(
         select(CatalogueImport.id, CatalogueImport.filename, Supplier.legal_name)
         .join(Supplier, Supplier.id == CatalogueImport.supplier_id).where(CatalogueImport.id.in_(ids("catalogue_import"))))}
+    uploads = {i: f"{organisation}'s requirements file {filename}" for i, filename, organisation in session.execute(
+        select(RequirementUpload.id, RequirementUpload.filename, Organisation.name)
+        .join(Organisation, Organisation.id == RequirementUpload.organisation_id)
+        .where(RequirementUpload.id.in_(ids("requirement_upload"))))}
     out = {}
     for job in jobs:
         if job.subject_type == "tender":
@@ -54,6 +59,8 @@ def job_subjects(session: Session, jobs: list[Any]) -> dict[int, str]:
             out[job.id] = participants.get(job.subject_id, "an organisation")
         elif job.subject_type == "catalogue_import":
             out[job.id] = imports.get(job.subject_id, "a catalogue import")
+        elif job.subject_type == "requirement_upload":
+            out[job.id] = uploads.get(job.subject_id, "a requirements upload")
         elif job.subject_type == "report_request":
             out[job.id] = f"savings report request {job.subject_id}"
         else:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -94,18 +94,21 @@ class Uploads(MethodView):
     decorators = [token_required]
 
     @blp.arguments(UploadFormSchema, location="form")
-    @blp.response(201, UploadSchema)
+    @blp.response(202, UploadSchema, description="Received: status \"checking\" until its job has checked "
+                                                  "every row; GET its `url` for the outcome")
     @blp.alt_response(422, description="The file is not CSV or XLSX, is empty, too big or has a bad header")
     def post(self, args: dict[str, Any]) -> Any:
         """Upload a CSV or XLSX of requirements (multipart field `file`): all rows or none.
-        The result carries the error report (row, column, message)."""
+        The file is checked in the background; the upload's `url` gives the outcome and the
+        error report (row, column, message) once its status is done or rejected."""
         upload = request.files.get("file")
         if upload is None:
             raise InvalidInput("Attach the file as the multipart field 'file'", field_errors={"file": ["Missing"]})
-        return uploads.upload_requirements(db.session, api_actor(), organisation_id=args["organisation_id"],
-                                           filename=upload.filename or "", stream=upload.stream,
-                                           max_bytes=current_app.config["REQUIREMENT_UPLOAD_MAX_BYTES"],
-                                           submit=args["submit"])
+        record = uploads.upload_requirements(db.session, api_actor(), organisation_id=args["organisation_id"],
+                                             filename=upload.filename or "", stream=upload.stream,
+                                             max_bytes=current_app.config["REQUIREMENT_UPLOAD_MAX_BYTES"],
+                                             submit=args["submit"])
+        return record, {"Location": url_for("demand_api.UploadById", upload_id=record.id)}
 
 
 @blp.route("/requirements/uploads/<int:upload_id>")
@@ -114,6 +117,7 @@ class UploadById(MethodView):
 
     @blp.response(200, UploadSchema)
     def get(self, upload_id: int) -> Any:
+        """An upload's status and live progress, then its outcome and error report"""
         return uploads.get_upload(db.session, api_actor(), upload_id)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from catalogue.models import CatalogueItem
 from procurement.core.clock import now
 from procurement.core.db import Base, ExactDecimal, str_enum
+from procurement.core.jobrecords import Job
 from procurement.parties.models import Organisation
 
 
@@ -65,12 +66,16 @@ class Requirement(Base):
 
 
 class UploadStatus(str, enum.Enum):
+    checking = "checking"  # kept in the store; its job reads and checks the rows
     done = "done"          # every row became a draft or submitted requirement
-    rejected = "rejected"  # some row was bad: nothing was written
+    rejected = "rejected"  # some row (or the file as a whole) was bad: nothing was written
 
 
 class RequirementUpload(Base):
-    """One uploaded CSV or XLSX of requirements and what came of it (all or nothing)."""
+    """One uploaded CSV or XLSX of requirements and what came of it (all or nothing). The
+    request keeps the file in the store and asks for a job (kind "requirement_upload"), which
+    checks every row and gives the outcome; until then the status is "checking" and the job
+    row says whether it is queued, running or failed and how far it has got."""
 
     __tablename__ = "requirement_upload"
 
@@ -80,12 +85,20 @@ class RequirementUpload(Base):
     uploaded_by_label: Mapped[str] = mapped_column(String(254))
     filename: Mapped[str] = mapped_column(String(255))
     status: Mapped[UploadStatus] = mapped_column(str_enum(UploadStatus, "requirement_upload_status"))
+    # The file as received, in the store (None for uploads checked before the job existed).
+    stored_key: Mapped[Optional[str]] = mapped_column(String(500))
+    file_format: Mapped[Optional[str]] = mapped_column(String(4))
+    submit: Mapped[bool] = mapped_column(default=True)  # submitted requirements, or drafts
+    job_id: Mapped[Optional[int]] = mapped_column(ForeignKey("job.id", ondelete="SET NULL"), index=True)
     rows_total: Mapped[int] = mapped_column(default=0)
     rows_invalid: Mapped[int] = mapped_column(default=0)
     requirements_created: Mapped[int] = mapped_column(default=0)
     message: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=now)
 
+    checked_at: Mapped[Optional[datetime]]
+
+    job: Mapped[Optional[Job]] = relationship()
     errors: Mapped[list["RequirementUploadError"]] = relationship(
         cascade="all, delete-orphan", order_by="RequirementUploadError.id")
 
@@ -93,6 +106,18 @@ class RequirementUpload(Base):
     def written(self) -> bool:
         """Every row became a requirement (otherwise nothing was written)."""
         return self.status is UploadStatus.done
+
+    @property
+    def has_outcome(self) -> bool:
+        return self.status is not UploadStatus.checking
+
+    @property
+    def state(self) -> str:
+        """The outcome once there is one; until then its job's status (queued, running, or
+        failed and waiting to be tried again)."""
+        if self.has_outcome:
+            return self.status.value
+        return self.job.status.value if self.job is not None else "queued"
 
 
 class RequirementUploadError(Base):

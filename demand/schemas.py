@@ -1,6 +1,7 @@
 """Demand schemas: requirements in and out, the board's filter and pools, a buyer's share."""
 from __future__ import annotations
 
+from flask import url_for
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from demand.board import SORTS
@@ -136,15 +137,25 @@ class UploadErrorSchema(Schema):
 
 class UploadSchema(Schema):
     id = fields.Int()
+    url = fields.Function(lambda u: url_for("demand_api.UploadById", upload_id=u.id),
+                          metadata={"description": "Where to read its status and outcome"})
     organisation_id = fields.Int()
     filename = fields.Str()
-    status = fields.Function(lambda u: u.status.value)
+    status = fields.Function(lambda u: u.status.value, metadata={
+        "description": "checking (its job reads every row), then done (all rows added) or rejected (none)"})
+    job_status = fields.Function(lambda u: None if u.has_outcome else u.state, allow_none=True, metadata={
+        "description": "While checking: queued, running, or failed (tried again automatically)"})
+    progress = fields.Function(lambda u: 100 if u.has_outcome else u.job.progress if u.job else 0,
+                               metadata={"description": "Percent, from the upload's job"})
+    progress_note = fields.Function(lambda u: "" if u.has_outcome or u.job is None else u.job.progress_note)
+    submit = fields.Bool(metadata={"description": "Rows become submitted requirements (otherwise drafts)"})
     rows_total = fields.Int()
     rows_invalid = fields.Int()
     requirements_created = fields.Int()
     message = fields.Str()
     errors = fields.List(fields.Nested(UploadErrorSchema))
     created_at = fields.AwareDateTime()
+    checked_at = fields.AwareDateTime(allow_none=True)
 
 
 class UploadFormSchema(Schema):

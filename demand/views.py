@@ -193,7 +193,16 @@ def upload() -> Any:
 @bp.route("/requirements/uploads/<int:upload_id>")
 @login_required
 def upload_report(upload_id: int) -> Any:
-    return render_template("demand/upload_report.html", record=uploads.get_upload(db.session, page_actor(), upload_id))
+    record = uploads.get_upload(db.session, page_actor(), upload_id)
+    return render_template("demand/upload_report.html", record=record, live=uploads.upload_progress(record))
+
+
+@bp.route("/requirements/uploads/<int:upload_id>/progress.json")
+@login_required
+def upload_progress(upload_id: int) -> Any:
+    """Polled by the report page while the file is checked: the job row's progress, then the
+    upload's outcome (read-only)."""
+    return uploads.upload_progress(uploads.get_upload(db.session, page_actor(), upload_id))
 
 
 @bp.route("/requirements/uploads/<int:upload_id>/errors.csv")

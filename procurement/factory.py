@@ -88,6 +88,7 @@ def _wire(app: Flask, api: Api) -> None:
     from dashboards import documents_api, documents_views
     from dashboards import views as dashboard_views
     from demand import api as demand_api
+    from demand import jobs as demand_jobs
     from demand import views as demand_views
     from demand.signals import requirement_leaving
     from opendata import views as opendata_views
@@ -133,8 +134,8 @@ def _wire(app: Flask, api: Api) -> None:
     csrf.exempt(_api_not_found)
     cli.register(app)
     requirement_leaving.connect(pooling.requirement_left)
-    register_kinds(*catalogue_jobs.JOB_KINDS, *tender_documents.JOB_KINDS, *optimised_award.JOB_KINDS,
-                   *savings.JOB_KINDS)
+    register_kinds(*catalogue_jobs.JOB_KINDS, *demand_jobs.JOB_KINDS, *tender_documents.JOB_KINDS,
+                   *optimised_award.JOB_KINDS, *savings.JOB_KINDS)
     register_tasks(*tender_jobs.SCHEDULED, *parties_jobs.SCHEDULED)
     init_rate_limits(app)  # once every view is registered: it wraps the marked ones
     if app.config["SCHEDULE_IN_PROCESS"] and not app.config.get("REDIS_URL") and not app.testing:

@@ -1,4 +1,6 @@
-"""Requirements uploaded from CSV and XLSX: every row checked, a report, all or nothing."""
+"""Requirements uploaded from CSV and XLSX: every row checked, a report, all or nothing. The
+request receives the file (size, type, header); its job checks the rows: here the test checks
+it itself, in the test's transaction (tests/integration/demand/test_upload_job.py runs the job)."""
 from __future__ import annotations
 
 import io
@@ -22,8 +24,11 @@ def _csv(*rows: str) -> io.BytesIO:
 
 
 def _upload(session, buyer, stream, filename="requirements.csv", **options):
-    return uploads.upload_requirements(session, buyer, organisation_id=None, filename=filename, stream=stream,
-                                       max_bytes=options.pop("max_bytes", 1 << 20), **options)
+    """Upload, then check the rows as the job does."""
+    record = uploads.upload_requirements(session, buyer, organisation_id=None, filename=filename, stream=stream,
+                                         max_bytes=options.pop("max_bytes", 1 << 20), **options)
+    assert record.status is UploadStatus.checking and record.rows_total == 0
+    return uploads.check_upload(session, record.id)
 
 
 def _count(session, organisation_id):
@@ -118,6 +123,20 @@ def test_blank_rows_count_towards_the_row_limit_as_they_stream(session, buyer):
     streamed without end."""
     row = "Laptop,,30213100,,1,each,Camden,%s,900.00," % (today() + timedelta(days=60)).isoformat()
     stream = io.BytesIO(("\n".join([HEADER, row] + [","] * (uploads.MAX_ROWS + uploads.MAX_BLANK_ROWS + 5)) + "\n").encode())
-    with pytest.raises(InvalidInput, match="more than 5,000 rows"):
-        _upload(session, buyer, stream)
+    record = _upload(session, buyer, stream)
+    assert record.status is UploadStatus.rejected and "more than 5,000 rows" in record.message
     assert _count(session, next(iter(buyer.organisation_ids))) == 0
+
+
+def test_the_check_reports_how_many_rows_it_has_checked(session, buyer, monkeypatch):
+    """What the job's progress shows ("2 of 3 rows checked"): rows checked of the rows estimated."""
+    from catalogue.jobs import rows_checked
+
+    monkeypatch.setattr(uploads, "PROGRESS_EVERY_SECONDS", -1)  # every row, not every half second
+    soon = (today() + timedelta(days=40)).isoformat()
+    record = uploads.upload_requirements(session, buyer, organisation_id=None, filename="r.csv", max_bytes=1 << 20,
+                                         stream=_csv(*[f"Laptops,,30213100,laptops,5,each,Depot,{soon},800,"] * 3))
+    notes = []
+    uploads.check_upload(session, record.id, rows_checked(lambda percent, note: notes.append((percent, note))))
+    assert notes == [(33, "1 of 3 rows checked"), (66, "2 of 3 rows checked"), (99, "3 of 3 rows checked")]
+    assert record.status is UploadStatus.done

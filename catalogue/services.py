@@ -24,7 +24,7 @@ from catalogue.models import (
 )
 from catalogue.prices import PriceUnavailable, Quote, breaks_from_json, breaks_to_json, quote
 from catalogue.rules import gtin_is_valid, parse_breaks, parse_cpv, parse_money, parse_vat_rate, part_number_key
-from catalogue.spreadsheets import FileProblem, csv_text, store_upload
+from catalogue.spreadsheets import FileProblem, check_in_request, csv_text, store_upload
 from procurement.core import access
 from procurement.core.access import ALLOWED, Actor, Verdict, forbidden, refused
 from procurement.core.audit import record_event
@@ -312,7 +312,7 @@ def start_import(
     with tempfile.TemporaryDirectory(prefix="ljp-catalogue-") as folder:
         try:
             path, file_format = store_upload(stream, filename, Path(folder), max_bytes)
-            read_header(path, file_format)
+            check_in_request(path, file_format, read_header)
         except FileProblem as exc:
             raise InvalidInput(str(exc), field_errors={"file": [str(exc)]}) from None
         size = path.stat().st_size

@@ -7,7 +7,7 @@ import io
 import zipfile
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Callable, Iterator
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -114,6 +114,16 @@ def check_unpacked_size(path: Path) -> None:
     if unpacked > ceiling:
         raise FileProblem(f"The Excel file unpacks to {_size_text(unpacked)}, more than a workbook of its size "
                           f"can hold ({_size_text(ceiling)}): save it again from Excel, or upload it as CSV")
+
+
+def check_in_request(path: Path, file_format: str, read_header: Callable[[Path, str], object]) -> None:
+    """What a web request may check of an upload before keeping it: a CSV's header row (its
+    first line), an XLSX's zip directory (the unpacked size). Opening an XLSX parses its
+    shared strings in full, however large, so its header is checked by the job with the rows."""
+    if file_format == "csv":
+        read_header(path, file_format)
+    else:
+        check_unpacked_size(path)
 
 
 def iter_rows(path: Path, file_format: str) -> Iterator[list[str]]:

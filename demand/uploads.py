@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from catalogue.models import CatalogueItem
 from catalogue.spreadsheets import (
     FileProblem,
+    check_in_request,
     count_csv_rows,
     csv_text,
     header_positions,
@@ -108,9 +109,10 @@ def upload_requirements(session: Session, actor: Actor, *, organisation_id: int 
                         stream: IO[bytes], max_bytes: int, submit: bool = True,
                         enqueue: bool = True) -> RequirementUpload:
     """Receive a file of requirements: only what is cheap and bounded happens here (its size
-    while it is copied, its type and its header row), then the file is kept in the store and
-    its job asked for (enqueued after commit), which checks every row (check_upload). A file
-    that is not CSV or XLSX, is empty, too big or has a bad header is refused: nothing written.
+    while it is copied, its type, a CSV's header row and an XLSX's unpacked size), then the
+    file is kept in the store and its job asked for (enqueued after commit), which checks an
+    XLSX's header and every row (check_upload). A file that is not CSV or XLSX, is empty, too
+    big or has a bad CSV header is refused: nothing written.
     Without `enqueue` the caller checks it itself."""
     organisation = organisation_for(actor, organisation_id)
     # Checked in a folder of this request's own, then kept in the store, where the worker
@@ -118,7 +120,7 @@ def upload_requirements(session: Session, actor: Actor, *, organisation_id: int 
     with tempfile.TemporaryDirectory(prefix="ljp-requirements-") as folder:
         try:
             path, file_format = store_upload(stream, filename, Path(folder), max_bytes)
-            read_header(path, file_format)
+            check_in_request(path, file_format, read_header)
         except FileProblem as exc:
             raise InvalidInput(str(exc), field_errors={"file": [str(exc)]}) from None
         size = path.stat().st_size

@@ -255,3 +255,28 @@ def test_another_organisation_cannot_read_the_uploads_status(committed_app, buye
     with committed_app.app_context(), fresh_browser(committed_app) as browser:
         sign_in(browser, supplier_email, factories.PASSWORD)
         assert browser.get(f"/requirements/uploads/{record.id}/progress.json").status_code == 404
+
+
+def test_an_xlsx_is_not_opened_in_the_request_and_its_bad_header_is_the_jobs_outcome(committed_app, buyers,
+                                                                                      queue_only, monkeypatch):
+    """Opening an XLSX parses its shared strings in full: the request checks only its zip
+    directory; the job reads the header with the rows and reports a wrong one."""
+    import openpyxl
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(["colour", "size"])
+    workbook.active.append(["red", "large"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    own, _ = buyers
+    opened = []
+    real = openpyxl.load_workbook
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: opened.append(a) or real(*a, **k))
+    record, job, _, _, created = _upload(committed_app, own, buffer.getvalue(), filename="requirements.xlsx")
+    assert opened == [] and record.status.value == "checking" and created == []
+    with committed_app.app_context():
+        run_job(job.id)
+    record, job, _, _, created = _read(committed_app, record.id)
+    assert opened and record.status.value == "rejected" and created == []
+    assert "current_unit_price" in record.message or "column" in record.message.lower(), record.message

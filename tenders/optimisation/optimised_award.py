@@ -376,8 +376,6 @@ def adopt(session: Session, actor: Actor, tender_id: int, award_id: int) -> Opti
     for other in session.scalars(select(OptimisedAward).where(OptimisedAward.tender_id == tender.id)):
         other.adopted_at, other.adopted_by_id = None, None
     rows = award.result["cost"]["allocation"]
-    comparison = next((c for c in award.result["cost"]["comparisons"] if c["name"].startswith("lot-by-lot")), None)
-    against = f" against £{Decimal(comparison['total']):,.2f} lot by lot" if comparison and comparison["total"] else ""
     for lot in tender.lots:
         mine = [r for r in rows if r["lot_id"] == lot.id]
         decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
@@ -386,8 +384,10 @@ def adopt(session: Session, actor: Actor, tender_id: int, award_id: int) -> Opti
                 session.delete(decision)
             continue
         lead = max(mine, key=lambda r: Decimal(r["quantity"]))
+        # Sent to every bidder: the awarded total, never what the lots would cost at their
+        # lowest prices (with its own price known, a bidder would work out a competitor's).
         advantages = ("Part of the optimised joint award across lots under the published award rules: the award that "
-                      f"costs least overall, £{award.total:,.2f} ex VAT{against}.")
+                      f"costs least overall, £{award.total:,.2f} ex VAT.")
         if decision is None:
             decision = AwardDecision(lot_id=lot.id, opened_bid_id=lead["opened_bid_id"], advantages=advantages)
             session.add(decision)

@@ -83,10 +83,11 @@ def test_the_schedule_runs_through_rqs_cron_scheduler_and_a_real_worker(jobs_app
         session.commit()
         tender_id = tender.id
         scheduler = cron_scheduler(app)
-        assert [(j.name, j.interval) for j in scheduler.get_jobs()] == [("tenders.tick", 60)]
-        assert [j.name for j in scheduler.enqueue_jobs()] == ["tenders.tick"]
+        assert [(j.name, j.interval) for j in scheduler.get_jobs()] == [("tenders.tick", 60),
+                                                                         ("parties.prune_sessions", 3600)]
+        assert [j.name for j in scheduler.enqueue_jobs()] == ["tenders.tick", "parties.prune_sessions"]
         assert scheduler.enqueue_jobs() == []  # not again before its interval
-        assert queue_for(app).count == 1
+        assert queue_for(app).count == 2
     result = run_worker(app)
     assert result.returncode == 0, result.stderr
     with app.app_context():

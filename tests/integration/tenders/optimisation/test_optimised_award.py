@@ -18,7 +18,7 @@ from tenders.bidding import bids
 from tenders.award import evaluation
 from tenders.bidding import opening
 from tenders.optimisation import optimised_award
-from tenders.models import CallOffOrder, Contract, OpenedBid, TenderStatus
+from tenders.models import AwardDecision, CallOffOrder, Contract, OpenedBid, TenderStatus
 from tests import factories
 from tests.conftest import csrf_token, fresh_browser, sign_in
 from tenders.forming import publication
@@ -108,6 +108,12 @@ def test_split_award_adopted_approved_and_contracted(session, world):
         with pytest.raises(PermissionDenied):
             optimised_award.adopt(session, panelist, tender.id, award.id)  # not the lead (as for a recommendation by hand: 403)
         optimised_award.adopt(session, lead, tender.id, award.id)
+        # The advantages every bidder reads carry the awarded total, never the lots' lowest
+        # prices added up (a bidder knowing its own would work out a competitor's: issue 18).
+        advantages = session.scalars(select(AwardDecision.advantages).where(
+            AwardDecision.lot_id.in_([lot.id for lot in tender.lots]))).all()
+        assert advantages and all("£107,000.00 ex VAT." in text and "111,000" not in text and "lot by lot" not in text
+                                  for text in advantages)
         evaluation.approve(session, panelist, tender.id, tender.lots[0].id)
         assert tender.status is TenderStatus.award_proposed
         standstill = evaluation.publish_decision(session, lead, tender.id)

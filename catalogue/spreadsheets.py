@@ -104,16 +104,36 @@ XLSX_MAX_EXPANSION = 100
 XLSX_MAX_UNPACKED_BYTES = 4 * 1024 ** 3
 
 
+# Each member on its own, too: padding the zip with an incompressible member raises the whole
+# file's ceiling, so a sheet unpacking to 1 GB from 1 MB passed beside 24 MB of random bytes.
+# Sheet XML compresses 10 to 30 times; 200 leaves room for the most repetitive.
+XLSX_MEMBER_MAX_EXPANSION = 200
+XLSX_MEMBER_FLOOR_BYTES = 5 * 1024 * 1024
+
+
+def unpacking_problem(sizes: list[tuple[str, int, int]], file_bytes: int) -> str | None:
+    """Why a zip whose members are (name, unpacked, compressed) bytes is refused, if it is."""
+    unpacked = sum(size for _, size, _ in sizes)
+    ceiling = min(XLSX_MAX_UNPACKED_BYTES, max(50 * 1024 * 1024, XLSX_MAX_EXPANSION * file_bytes))
+    if unpacked > ceiling:
+        return (f"The Excel file unpacks to {_size_text(unpacked)}, more than a workbook of its size "
+                f"can hold ({_size_text(ceiling)}): save it again from Excel, or upload it as CSV")
+    for name, size, compressed in sizes:
+        if size > max(XLSX_MEMBER_FLOOR_BYTES, XLSX_MEMBER_MAX_EXPANSION * compressed):
+            return (f"The Excel file's part {name[:80]} unpacks to {_size_text(size)} from {_size_text(compressed)}, "
+                    "more than a spreadsheet's contents do: save it again from Excel, or upload it as CSV")
+    return None
+
+
 def check_unpacked_size(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
+            sizes = [(m.filename, m.file_size, m.compress_size) for m in archive.infolist()]
     except (zipfile.BadZipFile, OSError) as exc:
         raise FileProblem(f"The Excel file cannot be read: {exc}") from None
-    ceiling = min(XLSX_MAX_UNPACKED_BYTES, max(50 * 1024 * 1024, XLSX_MAX_EXPANSION * path.stat().st_size))
-    if unpacked > ceiling:
-        raise FileProblem(f"The Excel file unpacks to {_size_text(unpacked)}, more than a workbook of its size "
-                          f"can hold ({_size_text(ceiling)}): save it again from Excel, or upload it as CSV")
+    problem = unpacking_problem(sizes, path.stat().st_size)
+    if problem:
+        raise FileProblem(problem)
 
 
 def check_in_request(path: Path, file_format: str, read_header: Callable[[Path, str], object]) -> None:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, jsonify, render_template, request
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
+from sqlalchemy.exc import OperationalError
 
 from .audit import write_kept_events
 from .db import db
@@ -305,6 +306,25 @@ def init_http(app: Flask) -> None:
             return json_error(error.status, error.message, error.field_errors or None)
         template = {403: "errors/403.html", 404: "errors/404.html"}.get(error.status, "errors/generic.html")
         return render_template(template, status=error.status, description=error.message), error.status
+
+    @app.errorhandler(OperationalError)
+    def _database_busy(error: OperationalError) -> Any:
+        """SQLite's one write lock held past the busy timeout (the default set-up while a large
+        catalogue import is merged): a 503 the person can act on, not a 500. Nothing was written:
+        the request's transaction is rolled back."""
+        if "database is locked" not in str(error.orig):
+            raise error
+        if "db_session" in g:
+            db.session.rollback()
+        log.warning("database busy: %s %s", request.method, request.path)
+        message = ("The service is busy finishing a large piece of work and could not save this. "
+                   "Nothing was changed: try again in a minute.")
+        if is_api_request():
+            response = json_error(503, message)
+        else:
+            response = app.make_response((render_template("errors/generic.html", status=503, description=message), 503))
+        response.headers["Retry-After"] = "30"
+        return response
 
     @app.errorhandler(InternalServerError)
     def _server_error(error: InternalServerError) -> Any:

@@ -35,3 +35,33 @@ def test_a_real_workbook_is_read(tmp_path):
         book.active.append(["SKU-%d" % n, "Laptop", 812.5])
     book.save(tmp_path / "offers.xlsx")
     assert len(list(iter_rows(tmp_path / "offers.xlsx", "xlsx"))) == 500
+
+
+def test_a_bomb_padded_with_incompressible_bytes_is_refused_by_its_sheet(tmp_path):
+    """The retest's padded bomb: the same sheet beside a member of random bytes, which raises
+    the whole file's ceiling (100 times its size) above what the sheet unpacks to."""
+    import os
+
+    bomb = _bomb(tmp_path / "offers.xlsx", unpacked_mb=300)
+    with zipfile.ZipFile(bomb, "a", zipfile.ZIP_STORED) as archive:
+        archive.writestr("xl/media/image1.bin", os.urandom(4 * 1024 * 1024))
+    assert bomb.stat().st_size * 100 > 300 * 1024 * 1024  # the whole file's ceiling would let it through
+    with pytest.raises(FileProblem, match="part xl/worksheets/sheet1.xml unpacks to 300 MB"):
+        next(iter_rows(bomb, "xlsx"))
+    with zipfile.ZipFile(bomb, "a", zipfile.ZIP_DEFLATED) as archive:  # deflated padding is no better
+        archive.writestr("xl/media/image2.bin", os.urandom(1024 * 1024))
+    with pytest.raises(FileProblem, match="part xl/worksheets/sheet1.xml"):
+        next(iter_rows(bomb, "xlsx"))
+
+
+@pytest.mark.parametrize("sizes, refused", [
+    ([("xl/worksheets/sheet1.xml", 40 * 1024 * 1024, 2 * 1024 * 1024)], False),  # 20 times: a real sheet
+    ([("xl/worksheets/sheet1.xml", 4 * 1024 * 1024, 1024)], False),  # under the 5 MB floor, however compressed
+    ([("xl/worksheets/sheet1.xml", 300 * 1024 * 1024, 1024 * 1024)], True),  # 300 times
+    ([("xl/sharedStrings.xml", 210 * 1024 * 1024, 1024 * 1024), ("xl/media/pad.bin", 3 << 20, 3 << 20)], True),
+])
+def test_the_rule_for_each_member(sizes, refused):
+    from catalogue.spreadsheets import unpacking_problem
+
+    file_bytes = sum(compressed for *_, compressed in sizes)
+    assert (unpacking_problem(sizes, file_bytes) is not None) is refused

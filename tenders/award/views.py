@@ -133,7 +133,7 @@ def _scores(prefix: str) -> list[dict[str, Any]]:
     text_key = "why" if prefix == "score" else "rationale"
     entered = []
     for key, value in request.form.items():
-        named = re.fullmatch(rf"{prefix}-(\d{{1,9}})-(\d{{1,9}})", key)
+        named = re.fullmatch(rf"{prefix}-([0-9]{{1,9}})-([0-9]{{1,9}})", key)  # ASCII digits only
         if named and value.strip():
             bid, criterion = named.groups()
             entered.append({"opened_bid": bid, "criterion": criterion, "score": value.strip(),

@@ -98,7 +98,9 @@ def test_criteria_that_are_not_whole_numbers_are_refused(app, session, fields, m
     assert "Criteria saved" in good
 
 
-@pytest.mark.parametrize("field", ["score-x-1", "score-1-", "score--1-2", "score-1-2-3", "score-99999999999-1", "score-%s-1" % ("9" * 400)])
+@pytest.mark.parametrize("field", ["score-x-1", "score-1-", "score--1-2", "score-1-2-3", "score-99999999999-1",
+                                   "score-%s-1" % ("9" * 400),
+                                   "score-\u0664-\u0663"])  # Arabic-Indic digits are not ids
 def test_a_malformed_marks_field_name_is_ignored_not_a_500(app, session, opened, field):
     """Issue 18, finding 9: a malformed field name on the marks form gave a 500."""
     from tenders.award import evaluation

@@ -187,12 +187,11 @@ def json_depth_error(body: bytes) -> str | None:
     return f"The JSON is nested more than {JSON_MAX_DEPTH} levels deep"
 
 
-def content_security_policy(nonce: str, *, api_docs: bool = False) -> str:
+def content_security_policy(nonce: str) -> str:
     """No inline script but the GOV.UK template's one line, which carries this response's
-    nonce; styles may be inline (the savings charts are SVG with their own style elements).
-    The API's documentation page (Swagger UI's own start-up script) is the one exception."""
-    script = "'self' 'unsafe-inline'" if api_docs else f"'self' 'nonce-{nonce}'"
-    return ("default-src 'self'; " f"script-src {script}; " "style-src 'self' 'unsafe-inline'; "
+    nonce (Swagger UI's start-up script is a file of ours: templates/swagger_ui.html); styles
+    may be inline (the savings charts are SVG with their own style elements)."""
+    return ("default-src 'self'; " f"script-src 'self' 'nonce-{nonce}'; " "style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
             "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
@@ -274,9 +273,8 @@ def init_http(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        docs = f"{app.config.get('OPENAPI_URL_PREFIX', '')}/{app.config.get('OPENAPI_SWAGGER_UI_PATH', '')}"
         response.headers.setdefault("Content-Security-Policy", content_security_policy(
-            g.get("csp_nonce") or secrets.token_urlsafe(16), api_docs=request.path.rstrip("/") == docs.rstrip("/")))
+            g.get("csp_nonce") or secrets.token_urlsafe(16)))
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if _signed_in() and not request.path.startswith(("/static/", "/assets/")):

@@ -22,9 +22,12 @@ def sqlite_app(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     from procurement import migrate
     from procurement.factory import create_app
 
+    from procurement.core import db as database
+
     url = f"sqlite:///{tmp_path / 'busy.db'}"
     migrate.upgrade(url)
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setattr(database, "SQLITE_BUSY_MS", 300)  # the wait for the lock, shortened for the test
     app = create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "busy", "BID_SEALING_KEY": "k",
                       "REDIS_URL": None})
     yield app

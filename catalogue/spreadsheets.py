@@ -109,6 +109,8 @@ XLSX_MAX_UNPACKED_BYTES = 4 * 1024 ** 3
 # Sheet XML compresses 10 to 30 times; 200 leaves room for the most repetitive.
 XLSX_MEMBER_MAX_EXPANSION = 200
 XLSX_MEMBER_FLOOR_BYTES = 5 * 1024 * 1024
+# The shared strings are read whole into memory (the sheets stream): at most this much of them.
+XLSX_SHARED_STRINGS_MAX_BYTES = 256 * 1024 * 1024
 
 
 def unpacking_problem(sizes: list[tuple[str, int, int]], file_bytes: int) -> str | None:
@@ -119,6 +121,9 @@ def unpacking_problem(sizes: list[tuple[str, int, int]], file_bytes: int) -> str
         return (f"The Excel file unpacks to {_size_text(unpacked)}, more than a workbook of its size "
                 f"can hold ({_size_text(ceiling)}): save it again from Excel, or upload it as CSV")
     for name, size, compressed in sizes:
+        if name.lower().endswith("sharedstrings.xml") and size > XLSX_SHARED_STRINGS_MAX_BYTES:
+            return (f"The Excel file's shared text unpacks to {_size_text(size)}, more than "
+                    f"{_size_text(XLSX_SHARED_STRINGS_MAX_BYTES)}: save it again from Excel, or upload it as CSV")
         if size > max(XLSX_MEMBER_FLOOR_BYTES, XLSX_MEMBER_MAX_EXPANSION * compressed):
             return (f"The Excel file's part {name[:80]} unpacks to {_size_text(size)} from {_size_text(compressed)}, "
                     "more than a spreadsheet's contents do: save it again from Excel, or upload it as CSV")

@@ -33,12 +33,13 @@ def rebuild_award_records_command() -> None:
 
 @tenders_cli.command("remake-award-notices")
 def remake_award_notices_command() -> None:
-    """Make every award decision notice again as it now reads (no competitor's price, no
-    organisation's quantities), and ask for the evaluation reports the packs now hold (once,
+    """Make every award decision notice and bidder's letter again as they now read (no
+    competitor's price, no organisation's quantities, no lots' lowest prices added up), and ask
+    for the evaluation reports the packs now hold (once,
     after upgrading past issue 18; idempotent)."""
     from procurement.core.access import SystemActor
     from tenders.award.documents import remake_award_notices
 
     remade = remake_award_notices(db.session, SystemActor("flask tenders remake-award-notices"))
     db.session.commit()
-    click.echo(f"{len(remade)} award decision notice(s) made again" + (": " + ", ".join(remade) if remade else ""))
+    click.echo(f"{len(remade)} award notice(s) and letter(s) made again" + (": " + ", ".join(remade) if remade else ""))

@@ -145,6 +145,15 @@ def writing() -> Iterator[None]:
         _writes.reset(token)
 
 
+def end_request_writing() -> None:
+    """The request's transactions no longer begin as SQLite writers: at its end, and when an
+    error page is rendered after a failed write (its reads, the signed-in user for the page's
+    header, must not wait for the write lock again)."""
+    token = g.pop("db_writer", None)
+    if token is not None:
+        _writes.reset(token)
+
+
 SQLITE_BUSY_MS = 5000  # how long a SQLite writer waits for the one write lock
 
 
@@ -194,9 +203,7 @@ class Database:
 
     @staticmethod
     def _end_writer(_exc: BaseException | None) -> None:
-        token = g.pop("db_writer", None)
-        if token is not None:
-            _writes.reset(token)
+        end_request_writing()
 
     @staticmethod
     def bound(app: Flask | None = None) -> "_Bound":

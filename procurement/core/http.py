@@ -17,7 +17,7 @@ from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 from sqlalchemy.exc import OperationalError
 
 from .audit import write_kept_events
-from .db import db
+from .db import db, end_request_writing
 from .errors import DomainError
 
 log = logging.getLogger("procurement")
@@ -314,6 +314,7 @@ def init_http(app: Flask) -> None:
             raise error
         if "db_session" in g:
             db.session.rollback()
+        end_request_writing()  # the page's own reads (the signed-in user) need no write lock
         log.warning("database busy: %s %s", request.method, request.path)
         message = ("The service is busy finishing a large piece of work and could not save this. "
                    "Nothing was changed: try again in a minute.")
@@ -330,6 +331,7 @@ def init_http(app: Flask) -> None:
         log.error("unhandled error", exc_info=original)
         if "db_session" in g:
             db.session.rollback()
+        end_request_writing()
         request_id = g.get("request_id", "-")
         if is_api_request():
             return json_error(500, f"Something went wrong on our side. Reference: {request_id}")

@@ -48,12 +48,16 @@ LIVE: set[str] = set()  # the runners of this process
 
 
 def is_dead(me: str, stale_after: timedelta) -> Callable[[str, Optional[datetime]], bool]:
-    """The rule for `release_abandoned`, seen from runner `me`: a runner of this host is dead
+    """The rule for `release_abandoned`, seen from runner `me` between its jobs: its own claims
+    still running were cut short (a claim committed, then the run could not start or record its
+    end: a lock wait, a database restart); a runner of this host is dead
     when its process is gone, or when it had this process's pid but is not one of its runners
     (an earlier life); a runner elsewhere is dead when its heartbeat is older than `stale_after`."""
     host, pid, _token = me.rsplit(":", 2)
 
     def dead(runner: str, heartbeat_at: Optional[datetime]) -> bool:
+        if runner == me:  # asked between its jobs: a claim of its own still "running" was cut short
+            return True
         try:
             their_host, their_pid, _ = runner.rsplit(":", 2)
             their_pid_number = int(their_pid)

@@ -97,12 +97,16 @@ def make_document(session: Session, document_kind: str, subject_id: int, job_id:
 
 def remake_award_notices(session: Session, actor: Any) -> list[str]:
     """Award decision notices made before issue 18 gave every party each bidder's total, each
-    organisation's quantities and the winner's price score: make each again in its row (a new
+    organisation's quantities and the winner's price score, and bidders' letters the lots'
+    lowest prices added up: make each again in its row (a new
     file and digest), and ask each tender's pack for what it now holds (the agency's
     evaluation reports). Running it again makes the same notices and asks for nothing new."""
     remade, tenders = [], set()
-    for document in session.scalars(select(Document).where(Document.kind == "award_notice").order_by(Document.id)):
-        make_document(session, "award_notice", document.subject_id, document.job_id)
+    # The bidders' letters too: each carries the award's relative advantages, which an adopted
+    # optimised award wrote with the lots' lowest prices added up (migration 0019 takes it out).
+    for document in session.scalars(select(Document).where(Document.kind.in_(["award_notice", "assessment_letter"]))
+                                    .order_by(Document.id)):
+        make_document(session, document.kind, document.subject_id, document.job_id)
         remade.append(document.title)
         tenders.add(document.tender_id)
     for tender_id in sorted(t for t in tenders if t is not None):

@@ -228,7 +228,8 @@ def test_the_death_rule() -> None:
     me, other = Runner(None), Runner(None)  # two runners of this process
     host, pid, _ = me.name.rsplit(":", 2)
     dead = is_dead(me.name, timedelta(minutes=5))
-    assert not dead(me.name, now()) and not dead(other.name, now())
+    assert dead(me.name, now())  # its own claim, asked between its jobs: cut short
+    assert not dead(other.name, now())
     assert dead(runner_name(), now())  # this host and pid, not a runner of this process: an earlier life
     other.stop()
     assert dead(other.name, now())
@@ -291,3 +292,28 @@ def test_a_runner_process_killed_mid_job_is_resumed_by_the_next_and_finishes_onc
         kinds = db.session.execute(select(Document.kind, Document.subject_id, func.count()).where(
             Document.tender_id == tender_id).group_by(Document.kind, Document.subject_id)).all()
     assert len(kinds) == PACK and all(count == 1 for *_, count in kinds)
+
+
+def test_a_claim_whose_run_never_started_is_released_by_the_runners_next_pass(thread_app: Any,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The claim commits, then the run cannot begin (SQLite's lock held past the wait, a
+    database restart): the job must not stay "running" for the life of the process."""
+    from procurement.core import runner as runner_module
+
+    app = thread_app
+    app.extensions["job_runner"] = Runner(app)  # not started: the commit only queues the row
+    job_id = _ask(app, "test_counts")
+    app.extensions.pop("job_runner")
+    runner = Runner(app, poll_seconds=0.05)
+
+    def cannot_start(job_id: int, name: str) -> dict:
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(runner_module, "run_job", cannot_start)
+    assert runner.run_pending(limit=1) == 1
+    stuck = _job(app, job_id)
+    assert stuck.status is JobStatus.running and stuck.runner == runner.name and stuck.attempts == 0
+    monkeypatch.undo()
+    assert runner.run_pending() == 1  # its next pass releases its own cut-short claim, then runs it
+    done = _job(app, job_id)
+    assert done.status is JobStatus.done and done.attempts == 1 and CALLS == [(job_id, "MainThread")]

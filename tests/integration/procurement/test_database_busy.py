@@ -58,3 +58,21 @@ def test_a_write_while_the_lock_is_held_is_a_503_that_changes_nothing(sqlite_app
         token = csrf_token(browser, "/sign-in")
         signed = browser.post("/sign-in", data={"csrf_token": token, "email": email, "password": factories.PASSWORD})
         assert signed.status_code == 302
+        # Signed in, a form posted while the lock is held: the same 503 page, its header still
+        # showing who is signed in (the page's own reads must not wait for the lock again).
+        from flask import g
+
+        g.pop("_login_user", None)
+        token = csrf_token(browser, "/account/tokens")
+        holder = sqlite3.connect(app.config["DATABASE_URL"].removeprefix("sqlite:///"), isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            g.pop("_login_user", None)
+            busy = browser.post("/sign-out", data={"csrf_token": token})
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert busy.status_code == 503 and busy.headers["Retry-After"] == "30"
+        assert "Sign out" in busy.get_data(as_text=True)  # the header knew the signed-in user
+        g.pop("_login_user", None)
+        assert browser.get("/account/tokens").status_code == 200  # still signed in: nothing was changed

@@ -59,6 +59,9 @@ def test_a_bomb_padded_with_incompressible_bytes_is_refused_by_its_sheet(tmp_pat
     ([("xl/worksheets/sheet1.xml", 4 * 1024 * 1024, 1024)], False),  # under the 5 MB floor, however compressed
     ([("xl/worksheets/sheet1.xml", 300 * 1024 * 1024, 1024 * 1024)], True),  # 300 times
     ([("xl/sharedStrings.xml", 210 * 1024 * 1024, 1024 * 1024), ("xl/media/pad.bin", 3 << 20, 3 << 20)], True),
+    # the review's tuned bomb: 200 times exactly, beside padding; the shared strings are read whole
+    ([("xl/sharedStrings.xml", 300 << 20, 3 << 19), ("xl/media/pad.bin", 2 << 20, 2 << 20)], True),
+    ([("xl/worksheets/sheet1.xml", 300 << 20, 3 << 19), ("xl/media/pad.bin", 2 << 20, 2 << 20)], False),  # sheets stream
 ])
 def test_the_rule_for_each_member(sizes, refused):
     from catalogue.spreadsheets import unpacking_problem

@@ -130,7 +130,37 @@ def unpacking_problem(sizes: list[tuple[str, int, int]], file_bytes: int) -> str
     return None
 
 
+# zipfile reads the whole central directory into objects before anything can be checked: a
+# file of tiny directory entries costs memory by itself. A workbook has tens of parts.
+XLSX_MAX_PARTS = 10_000
+XLSX_MAX_DIRECTORY_BYTES = 4 * 1024 * 1024
+
+
+def directory_problem(path: Path) -> str | None:
+    """Why a zip's directory is refused before zipfile reads it, from its end record: too many
+    parts, too large a directory, or a ZIP64 one (no workbook under the size ceilings needs it)."""
+    import struct
+
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        handle.seek(max(0, size - 65_557))  # the end record (22 bytes) and its longest comment
+        tail = handle.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return "The Excel file cannot be read: it is not a complete zip"
+    parts, directory_bytes = struct.unpack("<HI", tail[at + 10:at + 16])
+    if parts == 0xFFFF or directory_bytes == 0xFFFFFFFF or b"PK\x06\x07" in tail[max(0, at - 20):at]:
+        return "The Excel file is a ZIP64 archive, larger than a workbook: save it again from Excel, or upload it as CSV"
+    if parts > XLSX_MAX_PARTS or directory_bytes > XLSX_MAX_DIRECTORY_BYTES:
+        return (f"The Excel file has {parts:,} parts, more than a workbook does: save it again from Excel, "
+                "or upload it as CSV")
+    return None
+
+
 def check_unpacked_size(path: Path) -> None:
+    problem = directory_problem(path)
+    if problem:
+        raise FileProblem(problem)
     try:
         with zipfile.ZipFile(path) as archive:
             sizes = [(m.filename, m.file_size, m.compress_size) for m in archive.infolist()]

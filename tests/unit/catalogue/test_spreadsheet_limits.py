@@ -68,3 +68,21 @@ def test_the_rule_for_each_member(sizes, refused):
 
     file_bytes = sum(compressed for *_, compressed in sizes)
     assert (unpacking_problem(sizes, file_bytes) is not None) is refused
+
+
+def test_a_zip_of_many_tiny_parts_is_refused_from_its_end_record_before_zipfile_reads_it(tmp_path, monkeypatch):
+    """zipfile builds an object per directory entry before anything is checked: a file of
+    tiny entries is refused from the zip's end record, without zipfile opening it."""
+    many = tmp_path / "offers.xlsx"
+    with zipfile.ZipFile(many, "w", zipfile.ZIP_STORED) as archive:
+        for n in range(10_001):
+            archive.writestr(f"x{n}", b"")
+    opened = []
+    real = zipfile.ZipFile
+    monkeypatch.setattr(zipfile, "ZipFile", lambda *a, **k: opened.append(a) or real(*a, **k))
+    with pytest.raises(FileProblem, match="10,001 parts"):
+        next(iter_rows(many, "xlsx"))
+    assert opened == []
+    (tmp_path / "cut.xlsx").write_bytes(many.read_bytes()[:1000])
+    with pytest.raises(FileProblem, match="not a complete zip"):
+        next(iter_rows(tmp_path / "cut.xlsx", "xlsx"))

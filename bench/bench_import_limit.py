@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -60,22 +58,6 @@ def _flask(env: dict[str, str], *args: str) -> None:
                    stdout=subprocess.DEVNULL)
 
 
-def _wait_ready(port: int, process: subprocess.Popen, log: Path) -> None:
-    import requests
-
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        if process.poll() is not None:
-            raise RuntimeError(f"the server stopped: {log.read_text(errors='replace')[-2000:]}")
-        time.sleep(0.2)
-    raise RuntimeError("the server was not ready within 90 s")
-
-
 def _start(setup: str, folder: Path) -> dict[str, Any]:
     from bench.deadline_rush import free_port
 
@@ -102,33 +84,27 @@ def _start(setup: str, folder: Path) -> dict[str, Any]:
         if setup == "rq":
             processes.append(subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker"], cwd=REPO,
                                               env=env, stdout=subprocess.DEVNULL, stderr=out, start_new_session=True))
-    _wait_ready(port, processes[0], log)
+    from bench.bench_load import _wait_ready
+
+    _wait_ready(f"http://127.0.0.1:{port}", processes, seconds=90)
     return {"port": port, "processes": processes, "log": log}
 
 
 def _stop(server: dict[str, Any]) -> None:
+    from bench.bench_load import _stop as stop
+
     for process in server["processes"]:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(process.pid, signal.SIGKILL)
+        stop(process)
 
 
 def _import(state: dict[str, Any], setup: str) -> None:
-    import requests
+    from bench.bench_load import _csrf, _sign_in
 
     server = _start(setup, state["folder"])
     try:
         base = f"http://127.0.0.1:{server['port']}"
-        browser = requests.Session()
-        page = browser.get(f"{base}/sign-in").text
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        from procurement.core.security import DEMO_PASSWORD
-
-        signed = browser.post(f"{base}/sign-in", data={"csrf_token": token, "email": SUPPLIER, "password": DEMO_PASSWORD})
-        assert signed.status_code == 200 and "Sign out" in signed.text, "sign-in failed"
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', browser.get(f"{base}/catalogue/imports").text).group(1)
+        browser = _sign_in(base, SUPPLIER)
+        token = _csrf(browser.get(f"{base}/catalogue/imports").text)
         started = time.monotonic()
         with state["csv"].open("rb") as handle:
             posted = browser.post(f"{base}/catalogue/imports", data={"csrf_token": token, "mode": "valid_rows"},
@@ -186,10 +162,10 @@ def _completed(result: Any) -> bool:
 
 
 BENCHMARKS = [
-    Benchmark(f"catalogue import of the size limit, default set-up (SQLite, runner thread, gunicorn -w 2)",
+    Benchmark("catalogue import of the size limit, default set-up (SQLite, runner thread, gunicorn -w 2)",
               lambda state: _import(state, "default"), setup=_setup, teardown=_teardown, describe=_describe("default"),
               repeats=1, goal="completes; the upload request ends inside the web worker's timeout", met=_completed),
-    Benchmark(f"catalogue import of the size limit, RQ set-up (PostgreSQL, Redis, worker, database storage)",
+    Benchmark("catalogue import of the size limit, RQ set-up (PostgreSQL, Redis, worker, database storage)",
               lambda state: _import(state, "rq"), setup=_setup, teardown=_teardown, describe=_describe("rq"),
               repeats=1, goal="completes; the upload request ends inside the web worker's timeout", met=_completed),
 ]

@@ -3,37 +3,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from dashboards import worklist
 from dashboards.audit import audit_subjects
 from procurement.core import access
 from procurement.core.audit import AuditEvent
 from procurement.core.db import db
 from procurement.parties.auth import page_actor, require
-from procurement.parties.models import Role
-from procurement.parties.services import platform_counts
-from tenders.forming.pooling import lines_to_answer
 
 bp = Blueprint("dashboards", __name__, template_folder="templates")
 
 
 @bp.route("/")
 def home() -> Any:
+    """Signed in, each role's worklist: what needs the person, most urgent first."""
     if not current_user.is_authenticated:
         return render_template("dashboards/landing.html")
-    roles = {role.value for role in current_user.roles}
-    organisations = [m.organisation for m in current_user.memberships if m.role is Role.buyer]
-    suppliers = [m.supplier for m in current_user.memberships if m.role is Role.supplier]
-    counts = platform_counts(db.session) if access.can_view_platform_overview(current_user) else {}
-    pending = 0
-    if access.can_raise_requirements(current_user):
-        pending = len(lines_to_answer(db.session, page_actor()))
-    return render_template(
-        "dashboards/home.html", roles=roles, organisations=organisations,
-        suppliers=suppliers, counts=counts, pending_lines=pending,
-    )
+    found = worklist.worklists(db.session, page_actor(), attempts=current_app.config["LOCKOUT_ATTEMPTS"],
+                               minutes=current_app.config["LOCKOUT_MINUTES"])
+    return render_template("dashboards/home.html", worklists=found, date_text=worklist.date_text)
 
 
 @bp.route("/admin/audit")

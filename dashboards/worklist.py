@@ -155,6 +155,11 @@ def _quoted(tender: Tender) -> str:
     return f"Tender ‘{tender.title}’"
 
 
+def _task(action: str, tender: Tender) -> str:
+    """An item's link words: what to do, and to which tender."""
+    return f"{action}: {tender.title}"
+
+
 def time_left(deadline: datetime | None, at: datetime | None = None) -> str:
     """How long until a deadline, in words: '3 days left', '5 hours left', 'closed'."""
     if deadline is None:
@@ -210,53 +215,53 @@ def agency_worklist(session: Session, actor: Actor) -> Worklist:
         status = tender.effective_status
         if status is TenderStatus.closed:
             if permissions.can_request_opening(actor, tender):
-                box.append(Item(_quoted(tender), f"{_quoted(tender)}: the deadline has passed and the box waits for "
+                box.append(Item(_task("Request the opening", tender), f"{_quoted(tender)}: the deadline has passed and the box waits for "
                                 "an agency user to request its opening (a second confirms it).", page(tender),
                                 tender.submission_deadline, "To request", "blue", "Deadline was"))
             elif permissions.can_confirm_opening(actor, tender):
                 who = names.get(tender.opening_requested_by_id or 0, "another agency user")
-                box.append(Item(_quoted(tender), f"{_quoted(tender)}: the opening was requested by {who} and waits "
+                box.append(Item(_task("Confirm the opening", tender), f"{_quoted(tender)}: the opening was requested by {who} and waits "
                                 "for a second agency user to confirm it.", page(tender),
                                 tender.opening_requested_at, "To confirm", "orange", "Requested"))
         elif status is TenderStatus.opened and permissions.can_start_evaluation(actor, tender):
-            evaluating.append(Item(_quoted(tender), f"{_quoted(tender)}: the bids are opened; name the evaluation "
+            evaluating.append(Item(_task("Start the evaluation", tender), f"{_quoted(tender)}: the bids are opened; name the evaluation "
                                    "panel and its lead to start the evaluation.", workspace(tender),
                                    tender.expected_award_on, "To start", "blue", "Award expected"))
         elif status is TenderStatus.evaluation:
             members = panel.get(tender.id, [])
             mine = next((e for e in members if e.user_id == me), None)
             if mine is not None and permissions.can_declare(actor, tender, mine):
-                evaluating.append(Item(_quoted(tender), f"{_quoted(tender)}: you are on the panel; declare that you "
+                evaluating.append(Item(_task("Declare and mark", tender), f"{_quoted(tender)}: you are on the panel; declare that you "
                                        "have no conflict of interest, then mark each response.", workspace(tender),
                                        tender.expected_award_on, "To declare", "blue", "Award expected"))
             elif mine is not None and permissions.can_mark(actor, tender, mine):
-                evaluating.append(Item(_quoted(tender), f"{_quoted(tender)}: you are on the panel and have not "
+                evaluating.append(Item(_task("Submit your marks", tender), f"{_quoted(tender)}: you are on the panel and have not "
                                        "submitted your marks.", workspace(tender), tender.expected_award_on,
                                        "To mark", "blue", "Award expected"))
             elif mine is not None and permissions.can_moderate(actor, tender, mine, members):
                 recommended = sum(1 for d, lot in decisions if lot.tender_id == tender.id)
                 if recommended < lots.get(tender.id, 0):
-                    evaluating.append(Item(_quoted(tender), f"{_quoted(tender)}: every evaluator has submitted; as "
+                    evaluating.append(Item(_task("Moderate and recommend", tender), f"{_quoted(tender)}: every evaluator has submitted; as "
                                            "lead, record the moderated scores and recommend each lot's award.",
                                            workspace(tender), tender.expected_award_on, "To moderate", "orange", "Award expected"))
         elif status is TenderStatus.award_proposed and permissions.can_publish_decision(actor, tender):
-            publishing.append(Item(_quoted(tender), f"{_quoted(tender)}: every lot's award is approved; the decision "
+            publishing.append(Item(_task("Publish the decision", tender), f"{_quoted(tender)}: every lot's award is approved; the decision "
                                    "waits to be published to the bidders (standstill then begins).",
                                    workspace(tender), tender.expected_award_on, "To publish", "blue", "Award expected"))
         elif status is TenderStatus.standstill:
             held = standstills.get(tender.id)
             if permissions.can_enter_contracts(actor, tender, held) and held is not None:
-                contracts.append(Item(_quoted(tender), f"{_quoted(tender)}: standstill ended on "
+                contracts.append(Item(_task("Enter the contracts", tender), f"{_quoted(tender)}: standstill ended on "
                                       f"{held.ends_on.day} {held.ends_on:%B %Y} with no challenge; enter the "
                                       "contracts and orders.", workspace(tender), held.ends_on, "To enter", "blue", "Standstill ended"))
             elif held is not None and held.paused_at is not None:
-                contracts.append(Item(_quoted(tender), f"{_quoted(tender)}: a challenge has paused standstill; "
+                contracts.append(Item(_task("Lift the challenge", tender), f"{_quoted(tender)}: a challenge has paused standstill; "
                                       "lift it once it is resolved.", workspace(tender), None, "Paused", "red"))
     for decision, lot in decisions:
         tender = next(t for t in live if t.id == lot.tender_id)
         if permissions.can_approve(actor, tender, decision):
             who = names.get(decision.recommended_by_id or 0, "the lead evaluator")
-            approvals.append(Item(f"{_quoted(tender)}, lot {lot.number}",
+            approvals.append(Item(f"Approve the award of lot {lot.number}: {tender.title}",
                                   f"{_quoted(tender)}, lot {lot.number} ({lot.title}): the award was recommended by "
                                   f"{who} and waits for a second agency user to approve it.", workspace(tender),
                                   tender.expected_award_on, "To approve", "orange", "Award expected"))
@@ -274,19 +279,19 @@ def agency_worklist(session: Session, actor: Actor) -> Worklist:
             if tender.confirmation_closed_at is None:
                 close = permissions.can_close_confirmation(actor, tender)
                 if close:
-                    drafts.append(Item(_quoted(tender), f"{_quoted(tender)}: "
+                    drafts.append(Item(_task("Close the confirmation", tender), f"{_quoted(tender)}: "
                                        + ("every line is answered" if not pending else
                                           f"{_plural(pending, 'line')} of {invited:,} went unconfirmed by "
                                           f"{tender.confirm_by.day} {tender.confirm_by:%B %Y}")
                                        + "; close the buyers' confirmation to fix the lot quantities.",
                                        page(tender), tender.confirm_by, "To close", "blue", "Confirm by"))
                 else:
-                    drafts.append(Item(_quoted(tender), f"{_quoted(tender)}: {_plural(pending, 'line')} of "
+                    drafts.append(Item(_task("Follow up the buyers", tender), f"{_quoted(tender)}: {_plural(pending, 'line')} of "
                                        f"{invited:,} still waiting for their buyers' confirmation, which closes on "
                                        f"{tender.confirm_by.day} {tender.confirm_by:%B %Y}.", page(tender),
                                        tender.confirm_by, f"{pending:,} pending", "yellow", "Confirm by"))
             elif permissions.can_prepare_publication(actor, tender):
-                drafts.append(Item(_quoted(tender), f"{_quoted(tender)}: the lot quantities are confirmed; complete "
+                drafts.append(Item(_task("Prepare for publication", tender), f"{_quoted(tender)}: the lot quantities are confirmed; complete "
                                    "its details, criteria and documents, then publish it.", page(tender), None,
                                    "To publish", "blue"))
 
@@ -300,7 +305,7 @@ def agency_worklist(session: Session, actor: Actor) -> Worklist:
         for tender in live:
             n = unanswered.get(tender.id, 0)
             if n and permissions.can_answer_questions(actor, tender):
-                questions.append(Item(_quoted(tender), f"{_quoted(tender)}: {_plural(n, 'clarification question')} "
+                questions.append(Item(_task("Answer the questions", tender), f"{_quoted(tender)}: {_plural(n, 'clarification question')} "
                                       f"from suppliers {'is' if n == 1 else 'are'} not answered yet.", page(tender),
                                       tender.clarification_deadline or tender.submission_deadline,
                                       f"{n:,} unanswered", "yellow", "Questions close"))
@@ -400,7 +405,7 @@ def buyer_worklist(session: Session, actor: Actor) -> Worklist:
             words += (f"; at the joint price{unit} they cost an estimated {_money(estimate)} against "
                       f"{_money(today_cost)} today, a saving of {_money(today_cost - estimate)}")
         words += f". Lines not confirmed by {tender.confirm_by.day} {tender.confirm_by:%B %Y} drop out."
-        confirm.append(Item(_quoted(tender), words, Link("pools.mine"), tender.confirm_by,
+        confirm.append(Item(_task("Confirm or decline your lines", tender), words, Link("pools.mine"), tender.confirm_by,
                             f"{len(lines):,} to confirm", "orange", "Confirm by"))
 
     by_status = dict(session.execute(select(Requirement.status, func.count(Requirement.id))
@@ -507,18 +512,18 @@ def supplier_worklist(session: Session, actor: Actor) -> Worklist:
         left = time_left(tender.submission_deadline)
         if bid is not None and bid.status is BidStatus.submitted:
             if bid.needs_reconfirmation:
-                drafts.append(Item(_quoted(tender), f"{_quoted(tender)}: the tender was amended; re-confirm your "
+                drafts.append(Item(_task("Re-confirm your bid", tender), f"{_quoted(tender)}: the tender was amended; re-confirm your "
                                    f"submitted bid before the deadline ({left}).", bid_page(tender),
                                    tender.submission_deadline, "To re-confirm", "orange", "Deadline"))
             else:
-                submitted.append(Item(_quoted(tender), f"{_quoted(tender)}: your bid is in the box; you can replace "
+                submitted.append(Item(_task("Your submitted bid", tender), f"{_quoted(tender)}: your bid is in the box; you can replace "
                                       f"or withdraw it until the deadline ({left}).", bid_page(tender),
                                       tender.submission_deadline, "Submitted", "green", "Deadline"))
         elif bid is not None and bid.status is BidStatus.draft and bid.draft_sealed is not None:
-            drafts.append(Item(_quoted(tender), f"{_quoted(tender)}: your draft bid is saved but not submitted "
+            drafts.append(Item(_task("Finish your bid", tender), f"{_quoted(tender)}: your draft bid is saved but not submitted "
                                f"({left}).", bid_page(tender), tender.submission_deadline, "Draft", "yellow", "Deadline"))
         else:
-            opportunities.append(Item(_quoted(tender), f"{_quoted(tender)}: open for bids, {left}."
+            opportunities.append(Item(_task("See the opportunity", tender), f"{_quoted(tender)}: open for bids, {left}."
                                       + (" You withdrew your bid." if bid is not None and bid.status is BidStatus.withdrawn
                                          else ""), detail(tender), tender.submission_deadline,
                                       left[:1].upper() + left[1:], "blue", "Deadline"))
@@ -543,12 +548,12 @@ def supplier_worklist(session: Session, actor: Actor) -> Worklist:
                     due: Due = None if held.paused_at else held.ends_on
                 else:
                     text, due = f"{_quoted(tender)}: the award decision is published. Read your assessment summary.", None
-                results.append(Item(_quoted(tender), text, Link("evaluation.results", {"tender_id": tender.id}), due,
+                results.append(Item(_task("Read your results", tender), text, Link("evaluation.results", {"tender_id": tender.id}), due,
                                     "Results published", "green", "Standstill ends"))
             elif tender.status in (TenderStatus.cancelled, TenderStatus.unsuccessful):
                 continue
             else:
-                submitted.append(Item(_quoted(tender), f"{_quoted(tender)}: the deadline has passed; your bid waits "
+                submitted.append(Item(_task("Your bid in evaluation", tender), f"{_quoted(tender)}: the deadline has passed; your bid waits "
                                       "for the opening and the evaluation, results come with the award decision.",
                                       detail(tender), tender.expected_award_on, "In evaluation", "blue", "Award expected"))
     checks = list(session.execute(
@@ -557,7 +562,7 @@ def supplier_worklist(session: Session, actor: Actor) -> Worklist:
         .where(OpenedBid.supplier_id == supplier_id, LowPriceCheck.decision.is_(None),
                Tender.status == TenderStatus.evaluation)))
     for check, tender in checks:
-        results.append(Item(_quoted(tender), f"{_quoted(tender)}: the evaluators ask you to explain an abnormally "
+        results.append(Item(_task("Explain your price", tender), f"{_quoted(tender)}: the evaluators ask you to explain an abnormally "
                             f"low price ({check.reason}).", Link("evaluation.results", {"tender_id": tender.id}),
                             tender.expected_award_on, "To explain", "orange", "Award expected"))
 
@@ -569,11 +574,11 @@ def supplier_worklist(session: Session, actor: Actor) -> Worklist:
     for question, tender in asked:
         said = question.question if len(question.question) <= 80 else question.question[:77].rstrip() + "…"
         if question.answered_at:
-            answers.append(Item(_quoted(tender), f"{_quoted(tender)}: your question “{said}” is answered, and the "
+            answers.append(Item(_task("Answer to your question", tender), f"{_quoted(tender)}: your question “{said}” is answered, and the "
                                 "answer published to every supplier.", detail(tender), tender.submission_deadline,
                                 "Answered", "green", "Deadline"))
         else:
-            answers.append(Item(_quoted(tender), f"{_quoted(tender)}: your question “{said}” waits for the agency’s "
+            answers.append(Item(_task("Your question", tender), f"{_quoted(tender)}: your question “{said}” waits for the agency’s "
                                 "answer.", detail(tender), tender.submission_deadline, "Waiting", "grey", "Deadline"))
 
     sections = [

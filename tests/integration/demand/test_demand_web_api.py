@@ -232,7 +232,7 @@ def test_the_whole_path_through_the_api(client, session):
 def test_a_buyer_is_told_of_lines_waiting_for_them(client, world):
     sign_in(client, world["users"]["buyer"].email, factories.PASSWORD)
     home = client.get("/").get_data(as_text=True)
-    assert "1 line in draft joint tenders is waiting for your confirmation" in home
+    assert "1 line of your organisation’s to confirm or decline" in home and "/requirements/pools" in home
     pools = client.get("/requirements/pools").get_data(as_text=True)
     assert f"/tenders/lines/{world['own_line']}/confirm" in pools
     assert f"/tenders/lines/{world['other_line']}/confirm" not in pools

@@ -15,7 +15,7 @@ def test_a_user_signs_in_and_out(client, session):
     response = sign_in(client, "Chris@Camden.example", factories.PASSWORD)
     assert response.status_code == 302
     home = client.get("/").get_data(as_text=True)
-    assert "Welcome, Buyer" in home and "chris@camden.example" in home
+    assert "What needs you" in home and "chris@camden.example" in home
     session.refresh(buyer)
     assert buyer.last_sign_in_at is not None
     token = csrf_token(client, "/")

@@ -195,7 +195,8 @@ def _nav_menu() -> dict[str, Any]:
     return g.nav_menu
 
 
-def _london_format(moment: Any, pattern: str = "%-d %B %Y %H:%M") -> str:
+def _london_format(moment: Any, pattern: str = "%-d %B %Y at %H:%M") -> str:
+    """A moment as every page writes it, in London: "3 December 2026 at 14:05"."""
     local = to_london(moment)
     return local.strftime(pattern) if local else ""
 

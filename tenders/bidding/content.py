@@ -145,9 +145,15 @@ class Capacity(fields.Str):
         return "" if value in (None, "") else str(value)
 
 
+def _units(what: str, **kwargs: Any) -> fields.Int:
+    message = f"the {what} must be a whole number of units"
+    return fields.Int(validate=validate.Range(min=1, max=1_000_000_000, error=f"the {what} is 1 to 1,000,000,000 units"),
+                      error_messages={"required": f"the {what} is missing", "invalid": message}, **kwargs)
+
+
 class TierSchema(_BidPart):
-    min_quantity = fields.Int(required=True, validate=validate.Range(min=1, max=1_000_000_000))
-    max_quantity = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1, max=1_000_000_000))
+    min_quantity = _units("from quantity", required=True)
+    max_quantity = _units("to quantity", load_default=None, allow_none=True)
     unit_price = Pounds("tier price", required=True)
 
     @post_load
@@ -391,8 +397,8 @@ class BidContentOutSchema(Schema):
 # item 1, criterion 3) or else by position; fields whose messages do not name them get a label.
 _ENTRIES = {"lots": ("lot", "lots[{}]"), "items": ("item", "line {}"), "tiers": (None, "tier {}"),
             "bundles": (None, "bundle {}"), "quality": ("criterion", "quality[{}]"), "attachments": (None, "attachment {}")}
-_LABELS = {"tiers": "tiers: ", "min_quantity": "from quantity: ", "max_quantity": "to quantity: "}
-_NAMED = {"_schema", "lot", "lots", "items", "item", "unit_price", "offer_sku", "capacity", "bundles", "discount_percent",
+_LABELS = {"tiers": "tiers: "}
+_NAMED = {"_schema", "min_quantity", "max_quantity", "lot", "lots", "items", "item", "unit_price", "offer_sku", "capacity", "bundles", "discount_percent",
           "quality", "criterion", "text", "attachments", "filename", "content_base64"}
 
 

@@ -35,7 +35,7 @@ from demand.rules import quantity_text
 from tenders import permissions, sealing
 from tenders.lifecycle import get_tender, locked
 from tenders.models import Bid, BidStatus, BidVersion, LotItem, OpenedBid, Tender, TenderStatus, VersionState
-from tenders.bidding.content import BidContentSchema, BidInput, LotPrices, bid_problems
+from tenders.bidding.content import BidContentSchema, BidInput, DraftContentSchema, LotPrices, bid_problems
 
 MAX_SCHEDULE_BYTES = 20 * 1024 * 1024
 # A bid's lines are kept compact: one array a line, in this order (the opening reads 600,000
@@ -141,6 +141,11 @@ def validate(session: Session, tender: Tender, supplier_id: int, bid: BidInput, 
                             f"lot {lot_number}, item {item_number} ({item.description}): missing; a bid for a lot prices all its items")
     _check_offers(session, supplier_id, to_match, lines_out, problems)
     bundles_out = [{"lots": list(b.lots), "discount_percent": str(b.discount_percent)} for b in bid.bundles]
+    if complete:
+        for n, bundle in enumerate(bid.bundles):
+            if not set(bundle.lots) <= covered:
+                unpriced = " and ".join(str(lot) for lot in bundle.lots if lot not in covered)
+                problems.at(("bundle", n, "lots"), f"bundle {n + 1}: it names lot {unpriced}, which the bid does not price")
     quality_out = []
     criteria = {c.number: c for c in tender.criteria}
     for n, answer in enumerate(bid.quality, start=1):
@@ -522,7 +527,7 @@ def as_raw(content: dict[str, Any]) -> dict[str, Any]:
 
 def draft_input(content: dict[str, Any]) -> BidInput:
     """A saved draft as the values `validate` takes, to submit it or load a schedule into it."""
-    return BidContentSchema().load(as_raw(content))
+    return DraftContentSchema().load(as_raw(content))
 
 
 @dataclass(frozen=True)

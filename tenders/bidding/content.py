@@ -347,6 +347,7 @@ class BidContentSchema(_BidPart):
     lots, items and criteria) and your catalogue (the offers named) is checked on saving (422,
     `errors.bid`)."""
 
+    bundles_priced = True  # a bundle names only lots the bid prices (a draft's may name lots still to price)
     lots = fields.List(_entries(LotPricesSchema), load_default=list, validate=validate.Length(
         max=MAX_LOTS, error=f"at most {MAX_LOTS} lots"), error_messages={"invalid": "give the lots as a list"})
     bundles = Bundles()
@@ -365,7 +366,7 @@ class BidContentSchema(_BidPart):
                 seen.add((lot.lot, item.item))
         covered = {lot.lot for lot in data["lots"]}
         for n, bundle in enumerate(data["bundles"]):
-            if not set(bundle.lots) <= covered:
+            if self.bundles_priced and not set(bundle.lots) <= covered:
                 errors.setdefault("bundles", {})[n] = {"lots": ["name two or more lots that this bid covers"]}
         answered: set[int] = set()
         for n, answer in enumerate(data["quality"]):
@@ -378,6 +379,12 @@ class BidContentSchema(_BidPart):
     @post_load
     def make(self, data: dict[str, Any], **kwargs: Any) -> BidInput:
         return BidInput(tuple(data["lots"]), tuple(data["bundles"]), tuple(data["quality"]))
+
+
+class DraftContentSchema(BidContentSchema):
+    """A draft from the bid form: a bundle may name a lot not priced yet (submitting asks)."""
+
+    bundles_priced = False
 
 
 class SubmitSchema(BidContentSchema):

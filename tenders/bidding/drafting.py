@@ -14,7 +14,7 @@ from procurement.core.access import Actor
 from tenders import permissions, sealing
 from tenders.bidding import bids
 from tenders.bidding.bids import BidProblems, Where
-from tenders.bidding.content import BidContentSchema, bid_problems
+from tenders.bidding.content import DraftContentSchema, bid_problems
 from tenders.lifecycle import get_tender
 
 ROUNDS = 5  # leaving out a line can leave a bundle naming a lot no longer priced: check again
@@ -86,7 +86,7 @@ def save_what_is_valid(session: Session, actor: Actor, tender_id: int, raw: dict
     drafted, kept = Drafted(), raw
     for _ in range(ROUNDS):
         try:
-            bid_input = BidContentSchema().load(kept)
+            bid_input = DraftContentSchema().load(kept)
             bids.scan_attachments(session, actor, tender, bid_input)
             content = bids.validate(session, tender, bids.own_supplier(actor), bid_input, complete=False)
         except ValidationError as error:

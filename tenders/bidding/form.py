@@ -57,7 +57,8 @@ def _whole(text: str) -> int | str:
 
 def tiers_from_rows(rows: list[tuple[int, str, str]]) -> tuple[list[dict[str, Any]], list[int]]:
     """Tier rows (form row, from quantity, unit price), blank ones left out, as bands in
-    quantity order: each runs to the next one's from quantity less one, the last open-ended.
+    quantity order: each runs to the next one's from quantity less one (two rows from the same
+    quantity overlap, and are named so), the last open-ended.
     Also the form row of each band."""
     filled = [(n, _whole(low), price.strip()) for n, low, price in rows if low.strip() or price.strip()]
     if all(isinstance(low, int) for _, low, _ in filled):
@@ -66,7 +67,7 @@ def tiers_from_rows(rows: list[tuple[int, str, str]]) -> tuple[list[dict[str, An
     for k, (_, low, price) in enumerate(filled):
         after = filled[k + 1][1] if k + 1 < len(filled) else None
         bands.append({"min_quantity": low, "unit_price": price,
-                      "max_quantity": after - 1 if isinstance(after, int) else None})
+                      "max_quantity": max(after - 1, low) if isinstance(after, int) and isinstance(low, int) else None})
     return bands, [n for n, _, _ in filled]
 
 
@@ -150,7 +151,8 @@ def field_finder(tender: Any, posted: Posted | None) -> Callable[[Where], str | 
             return f"price-{where[1]}-{first_item.get(where[1], 1)}" if where[1] in first_item else None
         if kind == "bundle":
             rows = posted.bundle_rows if posted else []
-            row = rows[where[1]] if isinstance(where[1], int) and where[1] < len(rows) else 1
+            at = where[1] if isinstance(where[1], int) else 0
+            row = rows[at] if at < len(rows) else at + 1
             return f"bundle-{row}-discount" if "discount_percent" in where[2:] else f"bundle-{row}-lots"
         if kind == "quality":
             return f"quality-{where[1]}"

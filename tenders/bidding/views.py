@@ -118,9 +118,10 @@ def bid(tender_id: int) -> Any:
                 flash("Draft saved: only you can read it until you submit", "success")
                 return redirect(url_for("opportunities.bid", tender_id=tender_id))
         values = posted.values
+        mine = bids.my_bid(db.session, page_actor(), tender_id)  # a draft may have been saved
     return render_template("tenders/bid.html", tender=tender, mine=mine, may=may, values=values, problems=problems,
                            errors=bid_form.inline_errors(problems), saved=saved, prices=_own_prices(tender, values) if may.bid_now else {},
-                           from_version=start is not None and not mine.has_draft, button=ConfirmForm(),
+                           from_version=request.method == "GET" and start is not None and not mine.has_draft, button=ConfirmForm(),
                            upload_form=UploadScheduleForm(), quantity_text=quantity_text)
 
 

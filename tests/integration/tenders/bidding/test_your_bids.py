@@ -158,3 +158,19 @@ def test_bid_lists_order_open_tenders_first(session, world):
     with frozen_at(world["tender"].submission_deadline + timedelta(minutes=1)):
         (own,) = bids.my_bids(session, world["bidder"])
         assert not own.open_for_bids and own.tender.stage == "Closed: the deadline has passed"
+
+
+def test_by_the_api_a_bidder_reads_its_own_submitted_version_and_nobody_else_does(client, session, world):
+    tender = world["tender"]
+    bids.submit(session, world["bidder"], tender.id, factories.bid(unit_price="733.00"))
+    readers = {"bidder": world["bidder"], "other supplier": factories.user(session, "supplier"), "agency": world["agency"],
+               "buyer": world["buyers"][0], "admin": factories.user(session, "admin")}
+    answers = {}
+    for role, user in readers.items():
+        headers = {"Authorization": f"Bearer {factories.token_for(session, user)}"}
+        answers[role] = client.get(f"/api/v1/opportunities/{tender.id}/bid/versions/1", headers=headers)
+    assert answers["bidder"].status_code == 200
+    assert answers["bidder"].get_json()["lots"][0]["items"][0]["unit_price"] == "733.00"
+    assert answers["other supplier"].status_code == 404
+    assert {role: answers[role].status_code for role in ("agency", "buyer", "admin")} == {"agency": 403, "buyer": 403, "admin": 403}
+    assert client.get(f"/api/v1/opportunities/{tender.id}/bid/versions/1").status_code == 401

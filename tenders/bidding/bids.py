@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import current_app
 from marshmallow import ValidationError
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue.matching import Line, match_lines
@@ -34,7 +34,7 @@ from procurement.core.access import Actor, actor_id
 from demand.rules import quantity_text
 from tenders import permissions, sealing
 from tenders.lifecycle import get_tender, locked
-from tenders.models import Bid, BidStatus, BidVersion, LotItem, OpenedBid, Tender, TenderStatus, VersionState
+from tenders.models import Bid, BidStatus, BidVersion, LotItem, Tender, VersionState
 from tenders.bidding.content import BidContentSchema, BidInput, DraftContentSchema, LotPrices, bid_problems
 
 MAX_SCHEDULE_BYTES = 20 * 1024 * 1024
@@ -332,7 +332,7 @@ def submit(session: Session, actor: Actor, tender_id: int, bid_input: BidInput |
     session.flush()
     record_event(session, actor, "bid.submitted" if number == 1 else "bid.replaced", subject=bid, details={
         "tender_id": tender.id, "version": number, "size": version.size, "digest": version.digest})
-    return _receipt(tender, bid, version)
+    return receipt_of(tender, bid, version)
 
 
 def _submitted_bid(session: Session, actor: Actor, tender_id: int, may: Any) -> tuple[Tender, Bid]:
@@ -364,7 +364,7 @@ def reconfirm(session: Session, actor: Actor, tender_id: int) -> Bid:
     return bid
 
 
-def _receipt(tender: Tender, bid: Bid, version: BidVersion) -> Receipt:
+def receipt_of(tender: Tender, bid: Bid, version: BidVersion) -> Receipt:
     return Receipt(tender.reference, bid.supplier_id, version.version, version.submitted_at, version.size,
                    version.digest, version.state.value)
 
@@ -376,55 +376,6 @@ class MyBid:
     has_draft: bool
 
 
-@dataclass(frozen=True)
-class OwnBid:
-    """One tender the supplier drafted or bid on, as its "Your bids" page lists it."""
-
-    tender: Tender
-    bid: Bid
-    latest: Receipt | None        # the latest version submitted, if any
-    open_for_bids: bool
-    results_readable: bool        # the decision is published and the bid was opened
-
-    @property
-    def status_text(self) -> str:
-        if self.bid.status is BidStatus.submitted:
-            return f"Submitted (version {self.latest.version})" if self.latest else "Submitted"
-        if self.bid.status is BidStatus.withdrawn:
-            return "Withdrawn"
-        return "Draft, not submitted"
-
-    @property
-    def standstill_text(self) -> str:
-        """When the standstill after the decision ends (no contract before), or "" before it."""
-        held = self.tender.standstill
-        if held is None:
-            return ""
-        if held.paused_at is not None:
-            return "Paused by a challenge"
-        return f"{'Ended' if today() > held.ends_on else 'Ends'} at the end of {held.ends_on.day} {held.ends_on:%B %Y}"
-
-
-def my_bids(session: Session, actor: Actor) -> list[OwnBid]:
-    """Every tender the supplier drafted or bid on, whatever its state: those still open for
-    bids first (soonest deadline first), then the rest, latest deadline first."""
-    supplier_id = own_supplier(actor)
-    rows = session.execute(
-        select(Tender, Bid).join(Bid, Bid.tender_id == Tender.id)
-        .where(Bid.supplier_id == supplier_id, Tender.status != TenderStatus.draft,
-               or_(Bid.draft_sealed.is_not(None), Bid.versions.any()))
-        .order_by(Tender.submission_deadline.desc(), Tender.id.desc())).all()
-    opened = set(session.scalars(select(OpenedBid.tender_id).where(OpenedBid.supplier_id == supplier_id)))
-    found = []
-    for tender, bid in rows:
-        latest = _receipt(tender, bid, bid.versions[-1]) if bid.versions else None
-        still_open = bool(permissions.can_bid(actor, tender))
-        readable = tender.id in opened and bool(permissions.can_read_results(actor, tender))
-        found.append(OwnBid(tender, bid, latest, still_open, readable))
-    still_open = [own for own in reversed(found) if own.open_for_bids]
-    return still_open + [own for own in found if not own.open_for_bids]
-
-
 def my_bid(session: Session, actor: Actor, tender_id: int) -> MyBid:
     """What a supplier may know of its own bid: its status and each version's receipt."""
     supplier_id = own_supplier(actor)
@@ -432,7 +383,7 @@ def my_bid(session: Session, actor: Actor, tender_id: int) -> MyBid:
     bid = _bid_for(session, tender, supplier_id)
     if bid is None:
         return MyBid(None, [], False)
-    return MyBid(bid, [_receipt(tender, bid, v) for v in reversed(bid.versions)], bid.draft_sealed is not None)
+    return MyBid(bid, [receipt_of(tender, bid, v) for v in reversed(bid.versions)], bid.draft_sealed is not None)
 
 
 def receipt(session: Session, actor: Actor, tender_id: int, version: int) -> Receipt:

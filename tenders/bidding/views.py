@@ -18,7 +18,7 @@ from tenders.permissions import TenderActions
 from tenders import lifecycle
 from tenders.bidding import bids
 from tenders.forming.forms import QuestionForm, UploadScheduleForm
-from tenders.bidding import drafting
+from tenders.bidding import drafting, listing
 from tenders.bidding import form as bid_form
 from tenders.bidding.summary import receipt_text as receipt_text_of, summarise
 from catalogue.services import own_prices
@@ -83,7 +83,7 @@ def _own_prices(tender: Any, values: bid_form.Values) -> dict[tuple[int, int], A
 def mine() -> Any:
     """Your bids: every tender the supplier drafted or bid on, in any state."""
     require(access.has_role(current_user, access.SUPPLIER))
-    return render_template("tenders/bids.html", found=bids.my_bids(db.session, page_actor()))
+    return render_template("tenders/bids.html", found=listing.my_bids(db.session, page_actor()))
 
 
 @bp.route("/<int:tender_id>/bid", methods=["GET", "POST"])

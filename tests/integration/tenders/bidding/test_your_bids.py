@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from procurement.core.clock import frozen_at
-from tenders.bidding import bids, drafting
+from tenders.bidding import bids, drafting, listing
 from tenders.models import BidVersion
 from tests import factories
 from tests.conftest import assert_page_access, csrf_token, fresh_browser, sign_in, submit_bid_by_form
@@ -152,11 +152,11 @@ def test_your_bids_lists_closed_and_opened_tenders_with_results_once_published(a
 
 def test_bid_lists_order_open_tenders_first(session, world):
     bids.save_draft(session, world["bidder"], world["tender"].id, factories.bid())
-    found = bids.my_bids(session, world["bidder"])
+    found = listing.my_bids(session, world["bidder"])
     assert [own.tender.id for own in found] == [world["tender"].id]
     assert found[0].open_for_bids and found[0].status_text == "Draft, not submitted" and not found[0].results_readable
     with frozen_at(world["tender"].submission_deadline + timedelta(minutes=1)):
-        (own,) = bids.my_bids(session, world["bidder"])
+        (own,) = listing.my_bids(session, world["bidder"])
         assert not own.open_for_bids and own.tender.stage == "Closed: the deadline has passed"
 
 

@@ -83,8 +83,6 @@ def own_supplier(actor: Actor) -> int:
     return supplier_id
 
 
-
-
 def own_supplier_name(session: Session, actor: Actor) -> str:
     from suppliers.models import Supplier
 
@@ -444,24 +442,6 @@ def schedule_from_csv(data: bytes) -> tuple[LotPrices, ...]:
 def merge_schedule(draft: dict[str, Any] | None, schedule: tuple[LotPrices, ...]) -> BidInput:
     """An uploaded schedule replaces the draft's prices and keeps its bundles and answers."""
     return replace(draft_input(draft) if draft else BidInput(), lots=schedule)
-
-
-def form_lines(raw: dict[str, Any]) -> dict[tuple[int, int], dict[str, Any]]:
-    """A rejected form's entries by (lot, item), to show them again for correction."""
-    return {(lot["lot"], item["item"]): {"unit_price": str(item.get("unit_price", "")), "offer_sku": str(item.get("offer_sku") or ""),
-                                         "capacity": str(item.get("capacity") or ""), "tiers_text": str(item.get("tiers") or "")}
-            for lot in raw.get("lots", []) for item in lot.get("items", [])}
-
-
-def draft_lines(content: dict[str, Any] | None) -> dict[tuple[int, int], dict[str, Any]]:
-    """A saved draft's lines by (lot, item), for the bid form."""
-    return {(line["lot"], line["item"]): line for line in map(unpack_line, (content or {}).get("lines", []))}
-
-
-def tiers_text(line: dict[str, Any]) -> str:
-    if "tiers_text" in line:
-        return line["tiers_text"]
-    return "; ".join(f"{low}-{high if high is not None else ''}:{price}" for low, high, price in line.get("tiers") or [])
 
 
 def as_raw(content: dict[str, Any]) -> dict[str, Any]:

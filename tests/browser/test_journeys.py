@@ -299,8 +299,10 @@ def bid_by_form_csv_and_api(cast: Cast, tender: Tender) -> None:
             page.locator("#price-1-1").fill(price)
         for answer in page.locator("textarea[id^='quality-']").all():
             answer.fill(f"{who}: next-day swap-out across London; apprenticeships in our depot.")
-        landed = supplier.press(supplier.page.locator("button[name='action'][value='submit']"))
-        assert "/receipts/" in page.url and "SHA-256" in landed
+        review = supplier.press(supplier.button("Continue to check your answers"))
+        assert "Check your bid before you submit it" in review and f"£{price} each" in review  # every answer, to check
+        landed = supplier.press(supplier.button("Submit my bid"))
+        assert "/receipts/" in page.url and "SHA-256" in landed and f"£{price} each" in landed  # what was submitted
         tender.receipts[who] = page.locator("code").first.inner_text()
     lead = cast("agency.lead")
     box = lead.goto(tender.path)

@@ -44,7 +44,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("Demand board", "demand.board", ("/demand", "/requirements"), access.can_view_demand_board),
     Section("Joint tenders", "tenders.index", ("/tenders",), lambda u: access.can_manage_tenders(u) or _buyer(u)),
     Section("Opportunities", "opportunities.index", ("/opportunities",), _supplier),
-    Section("Your bids", "opportunities.bids", ("/opportunities/bids",), _supplier),
+    Section("Your bids", "opportunities.mine", ("/opportunities/bids",), _supplier),
     Section("Your offers", "catalogue.my_offers",
             ("/catalogue/my-offers", "/catalogue/offers", "/catalogue/imports"), lambda u: bool(u.supplier_ids)),
     Section("Catalogue", "catalogue.search", ("/catalogue", "/cpv"), access.can_browse_catalogue),

@@ -33,7 +33,7 @@ PEOPLE = {
 def _url(endpoint: str) -> str:
     return {"dashboards.home": "/", "demand.board": "/demand", "tenders.index": "/tenders/",
             "catalogue.search": "/catalogue/", "opportunities.index": "/opportunities/",
-            "opportunities.bids": "/opportunities/bids"}.get(endpoint, "/" + endpoint.replace(".", "-"))
+            "opportunities.mine": "/opportunities/bids"}.get(endpoint, "/" + endpoint.replace(".", "-"))
 
 
 @pytest.mark.parametrize("role", list(PEOPLE))
@@ -55,7 +55,7 @@ def test_each_role_sees_its_own_work_first():
 
 def test_nobody_signed_out_has_a_menu_and_a_missing_page_is_never_linked():
     assert sections_for(Person((), is_authenticated=False), EVERY_PAGE) == []
-    assert "Your bids" not in [s.text for s in sections_for(PEOPLE["supplier"], EVERY_PAGE - {"opportunities.bids"})]
+    assert "Your bids" not in [s.text for s in sections_for(PEOPLE["supplier"], EVERY_PAGE - {"opportunities.mine"})]
 
 
 def test_a_page_belongs_to_the_section_with_the_longest_matching_path():

@@ -161,10 +161,14 @@ def may_publish(tasks: list[Task]) -> bool:
 
 # The next action ----------------------------------------------------------------------------
 
-def next_action(f: TenderFacts, *, agency: bool = True) -> NextAction:
+def next_action(f: TenderFacts, *, agency: bool = True, own_pending: int = 0) -> NextAction:
     """The one next step on the tender and who takes it. The agency's version names its staff
-    and counts; a buyer's names no agency user and no bid."""
+    and counts; a buyer's names no agency user and no bid, and asks for their own lines'
+    answers (`own_pending`: the buyer's lines they may still answer)."""
     s = f.status
+    if s is TenderStatus.draft and own_pending and not agency:
+        return NextAction(f"Next: confirm or decline your organisation's {_plural(own_pending, 'line')} by "
+                          f"{day_text(f.confirm_by)}; lines not confirmed by then drop out", "buyers")
     if s is TenderStatus.draft:
         return _draft_next(f, agency)
     if s is TenderStatus.published:

@@ -196,6 +196,19 @@ def award(tender_id: int, lot_id: int, act: str) -> Any:
     return _post(tender_id, lambda: evaluation.approve(db.session, page_actor(), tender_id, lot_id), "Award approved")
 
 
+@bp.route("/tenders/<int:tender_id>/evaluation/challenge")
+@login_required
+def confirm_challenge(tender_id: int) -> Any:
+    """Recording a challenge, on a page of its own: it pauses standstill, so no contract can be
+    entered until it is lifted. The form posts to `step`."""
+    require(access.can_manage_tenders(current_user))
+    tender = get_tender(db.session, page_actor(), tender_id)
+    may = TenderActions(page_actor(), tender)
+    may.record_challenge.enforce()
+    return render_template("tenders/confirm_challenge.html", tender=tender, standstill=evaluation.standstill_of(db.session, tender),
+                           button=ConfirmForm())
+
+
 @bp.route("/tenders/<int:tender_id>/evaluation/<any(publish, challenge, lift, contracts, complete):act>", methods=["POST"])
 @login_required
 def step(tender_id: int, act: str) -> Any:
@@ -208,6 +221,9 @@ def step(tender_id: int, act: str) -> Any:
         "complete": (lambda: evaluation.complete(db.session, actor, tender_id), "Tender complete"),
     }
     call, done = acts[act]
+    if act == "challenge" and not note.strip():
+        flash("Describe the challenge", "error")
+        return redirect(url_for("evaluation.confirm_challenge", tender_id=tender_id))
     return _post(tender_id, call, done)
 
 

@@ -98,3 +98,11 @@ def test_the_next_action_through_the_tender() -> None:
     assert "paused by a challenge" in next_action(replace(standstill, standstill_paused=True)).text
     done = next_action(replace(at, status=TenderStatus.cancelled, cancel_reason="Demand fell away"))
     assert (done.text, done.who) == ("Nothing more to do: the tender was cancelled (Demand fell away)", "")
+
+
+def test_a_buyer_is_asked_for_their_own_lines() -> None:
+    facts = replace(DRAFT, lines_pending=4, lines_confirmed=3)
+    assert next_action(facts, agency=False, own_pending=2).text == (
+        "Next: confirm or decline your organisation's 2 lines by 20 December 2026; lines not confirmed by then drop out")
+    assert next_action(facts, agency=False).text.startswith("Next: buyers confirm their lines")
+    assert next_action(READY, agency=False).text == "Next: the agency prepares the tender for publication"

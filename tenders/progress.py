@@ -8,7 +8,7 @@ task list, the publish page and the service agree."""
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -96,6 +96,7 @@ class NextAction:
     text: str
     who: str
     tasks: list[Task] = field(default_factory=list)
+    where: str = ""   # the page the step is taken on, when not this one: "evaluation"
 
 
 def day_text(day: date) -> str:
@@ -183,20 +184,20 @@ def next_action(f: TenderFacts, *, agency: bool = True, own_pending: int = 0) ->
             return NextAction("Next: a second agency user must confirm the opening" + (who if agency else ""), "agency")
         return NextAction("Next: an agency user requests the opening of the tender box; a second confirms it", "agency")
     if s is TenderStatus.opened:
-        return NextAction("Next: the agency names the evaluation panel and its lead to start the evaluation", "agency")
+        return NextAction("Next: the agency names the evaluation panel and its lead to start the evaluation", "agency", where="evaluation")
     if s is TenderStatus.evaluation:
-        return _evaluation_next(f, agency)
+        return replace(_evaluation_next(f, agency), where="evaluation")
     if s is TenderStatus.award_proposed:
-        return NextAction("Next: the agency publishes the award decision to the bidders; standstill then begins", "agency")
+        return NextAction("Next: the agency publishes the award decision to the bidders; standstill then begins", "agency", where="evaluation")
     if s is TenderStatus.standstill:
         if f.standstill_paused:
-            return NextAction("Standstill is paused by a challenge; the agency resumes it once the challenge is resolved", "agency")
+            return NextAction("Standstill is paused by a challenge; the agency resumes it once the challenge is resolved", "agency", where="evaluation")
         if f.standstill_ends is not None and f.today > f.standstill_ends:
-            return NextAction(f"Next: the agency enters the contracts (standstill ended on {day_text(f.standstill_ends)})", "agency")
+            return NextAction(f"Next: the agency enters the contracts (standstill ended on {day_text(f.standstill_ends)})", "agency", where="evaluation")
         ends = day_text(f.standstill_ends) if f.standstill_ends else "after 8 working days"
-        return NextAction(f"Standstill ends {ends}; then the agency enters the contracts", "agency")
+        return NextAction(f"Standstill ends {ends}; then the agency enters the contracts", "agency", where="evaluation")
     if s is TenderStatus.awarded:
-        return NextAction("Next: the agency marks the tender complete once its contracts are in place", "agency")
+        return NextAction("Next: the agency marks the tender complete once its contracts are in place", "agency", where="evaluation")
     if s is TenderStatus.complete:
         return NextAction("Nothing more to do: the tender is complete", "")
     if s is TenderStatus.cancelled:

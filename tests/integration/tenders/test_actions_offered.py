@@ -86,6 +86,7 @@ def _allowed_on_tender_pages(session: Any, actor: Any, tender: Any) -> dict[str,
     from tenders.award import evaluation
     from tenders.optimisation import optimised_award
     from tenders import permissions as p
+    from tenders import progress
     from tenders.models import AwardDecision, Bid, Clarification, LowPriceCheck, OpenedBid
     from tenders.award.ranking import rank_lot
 
@@ -110,6 +111,8 @@ def _allowed_on_tender_pages(session: Any, actor: Any, tender: Any) -> dict[str,
         offered = {url_for(endpoint, tender_id=t)} if drafting and endpoint else set()
         if task == "lots" and tender.confirmation_closed_at is None:
             offered = set()  # the lots are named and valued once their quantities are confirmed
+        if task == "publish" and drafting and not progress.may_publish(progress.draft_tasks(progress.tender_facts(session, tender))):
+            offered = set()  # publish opens once every other task is completed
         builder[f"/tenders/{t}/build/{task}"] = offered
     builder[f"/tenders/{t}/abandon"] = {url_for("tenders.abandon", tender_id=t)} if drafting else set()
     builder[f"/tenders/{t}/close-confirmation"] = (

@@ -96,7 +96,7 @@ class NextAction:
     text: str
     who: str
     tasks: list[Task] = field(default_factory=list)
-    where: str = ""   # the page the step is taken on, when not this one: "evaluation"
+    where: str = ""   # where the step is taken: "evaluation" (the workspace), "box" (this page's tender box)
 
 
 def day_text(day: date) -> str:
@@ -181,8 +181,10 @@ def next_action(f: TenderFacts, *, agency: bool = True, own_pending: int = 0) ->
     if s is TenderStatus.closed:
         if f.opening_requested_at is not None:
             who = f" — requested by {f.opening_requested_by or 'an agency user'} on {day_text(f.opening_requested_at.astimezone(LONDON).date())}"
-            return NextAction("Next: a second agency user must confirm the opening" + (who if agency else ""), "agency")
-        return NextAction("Next: an agency user requests the opening of the tender box; a second confirms it", "agency")
+            return NextAction("Next: a second agency user must confirm the opening" + (who if agency else ""), "agency",
+                              where="box")
+        return NextAction("Next: an agency user requests the opening of the tender box; a second confirms it", "agency",
+                          where="box")
     if s is TenderStatus.opened:
         return NextAction("Next: the agency names the evaluation panel and its lead to start the evaluation", "agency", where="evaluation")
     if s is TenderStatus.evaluation:

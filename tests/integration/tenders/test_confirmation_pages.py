@@ -158,3 +158,28 @@ def test_the_task_list_leads_to_publication(app, session) -> None:
         assert f'href="/tenders/{tender_id}/build/publish"' in page
         assert "Next: the agency checks and publishes the tender" in page
         assert page.count("Cannot start yet") == 0
+
+
+def test_the_lots_task_saves_names_and_values_for_the_agency_only(app, session) -> None:
+    made = factories.published_tender(session, publish=False)
+    tender_id = made["tender"].id
+    url = f"/tenders/{tender_id}/lots"
+    for role in ("buyer", "supplier"):
+        who = made["buyers"][0] if role == "buyer" else made["bidder"]
+        with fresh_browser(app) as browser:
+            sign_in(browser, who.email, factories.PASSWORD)
+            response = browser.post(url, data={"csrf_token": csrf_token(browser), "lot-title-1": "Mine", "lot-value-1": "1"})
+            assert response.status_code == 403, role
+    with fresh_browser(app) as browser:
+        sign_in(browser, made["agency"].email, factories.PASSWORD)
+        token = csrf_token(browser, f"/tenders/{tender_id}/build/lots")
+        refused = browser.post(url, data={"csrf_token": token, "lot-title-1": "Laptops", "lot-value-1": "lots"},
+                               follow_redirects=True)
+        assert "Lot 1: enter an amount in pounds" in refused.get_data(as_text=True)
+        session.expire_all()
+        assert session.get(Tender, tender_id).lots[0].title != "Laptops"
+        saved = browser.post(url, data={"csrf_token": token, "lot-title-1": "Laptops, 14-inch", "lot-value-1": "£95,000.50"})
+        assert saved.status_code == 302 and saved.headers["Location"].endswith(f"/tenders/{tender_id}")
+    session.expire_all()
+    lot = session.get(Tender, tender_id).lots[0]
+    assert (lot.title, str(lot.estimated_value)) == ("Laptops, 14-inch", "95000.50")

@@ -18,7 +18,7 @@ from procurement.core.jobrecords import Job
 
 from procurement.parties.forms import ConfirmForm
 from procurement.parties.models import Membership, Role, User
-from tenders import lifecycle
+from tenders import lifecycle, progress
 from tenders.award import record
 from tenders.award import evaluation
 from tenders.award import scoring
@@ -89,6 +89,7 @@ def workspace(tender_id: int) -> Any:
         standstill=evaluation.standstill_of(db.session, tender), may=TenderActions(actor, tender, mine=mine, panel=members),
         savings=evaluation.savings(db.session, actor, tender_id) if tender.status in (TenderStatus.awarded, TenderStatus.complete) else [],
         button=ConfirmForm(), formulas=scoring.FORMULAS, documents=lifecycle.readable_documents(db.session, actor, tender_id),
+        next_step=progress.next_action(progress.tender_facts(db.session, tender)),
         pack_job=db.session.scalar(select(Job).where(Job.kind == "award_pack", Job.subject_id == tender.id)
                                    .order_by(Job.id.desc()).limit(1)))
 

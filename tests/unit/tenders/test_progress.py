@@ -106,3 +106,11 @@ def test_a_buyer_is_asked_for_their_own_lines() -> None:
         "Next: confirm or decline your organisation's 2 lines by 20 December 2026; lines not confirmed by then drop out")
     assert next_action(facts, agency=False).text.startswith("Next: buyers confirm their lines")
     assert next_action(READY, agency=False).text == "Next: the agency prepares the tender for publication"
+
+
+def test_the_next_action_says_where_it_is_taken() -> None:
+    at = TenderFacts(status=TenderStatus.closed, today=TODAY, confirm_by=TODAY)
+    assert next_action(at).where == "box"
+    for status in (TenderStatus.opened, TenderStatus.evaluation, TenderStatus.award_proposed, TenderStatus.standstill):
+        assert next_action(replace(at, status=status)).where == "evaluation", status
+    assert next_action(replace(at, status=TenderStatus.published)).where == ""

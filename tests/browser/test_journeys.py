@@ -237,27 +237,37 @@ def pool_and_publish(cast: Cast) -> Tender:
         page = buyer.goto(tender.path)
         assert page.count("Confirm<span") == 1, who
         for other, (organisation, _q, _p) in BUYERS.items():
-            assert (organisation in buyer.page.locator("table").first.inner_text()) == (other == who)
+            assert (organisation in buyer.page.locator("main").inner_text()) == (other == who)
         buyer.press(buyer.page.get_by_role("button", name=re.compile(r"^Confirm line")))
 
+    # The draft's task list: each task on a page of its own, publish last.
     lead.goto(tender.path)
-    lead.press(lead.button("Close confirmation: drop unconfirmed lines"))
+    assert "Next: the agency closes the buyers' confirmation (every line is answered)" in lead.page.inner_text("main")
+    lead.press(lead.page.get_by_role("link", name="Buyers' confirmation of their lines"))
+    lead.press(lead.page.get_by_role("button", name="Close the confirmation"))
+    lead.press(lead.button("Close the confirmation and drop unanswered lines"))
     page = lead.page
+    lead.press(page.get_by_role("link", name="Details and timeline"))
     fill_date(page, "clarification_date", date(2027, 3, 1))
     fill_date(page, "deadline_date", DEADLINE.date())
     page.locator("#deadline_time").fill("12:00")
+    lead.press(lead.button("Save the details"))
+    lead.press(page.get_by_role("link", name="Lots", exact=True))
     page.get_by_label("Lot 1 title (as suppliers see it)").fill(LOT)
     page.locator("#lot-value-1").fill("60000")
-    lead.press(lead.button("Save the details"))
+    lead.press(lead.button("Save the lots"))
+    lead.press(page.get_by_role("link", name="Quality criteria and weights"))
     for n, (name, weight) in enumerate(zip(CRITERIA, ["25", "15"]), start=1):
         page.locator(f"#crit-{n}-name").fill(name)
         page.locator(f"#crit-{n}-weight").fill(weight)
         page.locator(f"#crit-{n}-descriptors").fill("\n".join(f"{name}: mark {m}" for m in range(6)))
     page.locator("#crit-1-pass").fill("2")
     lead.press(lead.button("Save the criteria"))
+    lead.press(page.get_by_role("link", name="Tender documents"))
     page.get_by_label("File").set_input_files(files=[{"name": "specification.pdf", "mimeType": "application/pdf",
                                                      "buffer": b"%PDF-1.4\n% rugged tablet specification\n%%EOF\n"}])
     lead.press(lead.button("Add the document"))
+    lead.press(page.get_by_role("link", name="Check and publish"))
     landed = lead.press(lead.button("Publish the tender"))
     assert f"{tender.reference} · Open for bids" in landed
     return tender

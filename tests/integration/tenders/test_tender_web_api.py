@@ -232,7 +232,7 @@ def test_the_agency_names_each_lot_as_suppliers_will_see_it(app, session):
                                 ({"lot-value-1": "120000.005"}, "Lot 1: the estimated value must be in pounds and pence")):
             response = browser.post(f"/tenders/{tender.id}/details", data={"csrf_token": token, **_details(**fields)})
             assert response.status_code == 302
-            assert message in browser.get(f"/tenders/{tender.id}").get_data(as_text=True)
+            assert message in browser.get(f"/tenders/{tender.id}/build/publish").get_data(as_text=True)
         session.expire_all()
         assert session.get(Tender, tender.id).lots[0].title != "Business laptops, 14-inch"
         response = browser.post(f"/tenders/{tender.id}/details", data={
@@ -266,7 +266,7 @@ def test_the_agency_picks_the_ground_for_a_short_period_in_the_browser(app, sess
     tender = world["tender"]
     with fresh_browser(app) as browser:
         sign_in(browser, world["agency"].email, factories.PASSWORD)
-        page = browser.get(f"/tenders/{tender.id}").get_data(as_text=True)
+        page = browser.get(f"/tenders/{tender.id}/build/publish").get_data(as_text=True)
         assert page.count('name="short_period_ground"') == 3 and "With a stated urgency" in page  # fields under the radios
         token = csrf_token(browser, f"/tenders/{tender.id}")
         for ground, message in (("", "at least 25 days"), ("urgency", "State why urgency"),
@@ -274,7 +274,7 @@ def test_the_agency_picks_the_ground_for_a_short_period_in_the_browser(app, sess
             response = browser.post(f"/tenders/{tender.id}/publish", data={
                 "csrf_token": token, "short_period_ground": ground, "short_period_reason": ""})
             assert response.status_code == 302
-            assert message in browser.get(f"/tenders/{tender.id}").get_data(as_text=True)
+            assert message in browser.get(f"/tenders/{tender.id}/build/publish").get_data(as_text=True)
             session.expire_all()
             assert session.get(Tender, tender.id).status is TenderStatus.draft
         notice_day = to_london(now()).date() - timedelta(days=40)

@@ -8,6 +8,7 @@ from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovSelect, GovTextInput
 from wtforms import Form, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional, ValidationError
 
 from opendata.notices import AWARDED, CANCELLED, CLOSED, OPEN, STATUS_LABELS, NoticeQuery
@@ -34,6 +35,23 @@ def pounds(text: str, label: str) -> Decimal | None:
     return amount
 
 
+def _a_likely_year(field: Any) -> None:
+    if field.data and not 2000 <= field.data.year <= 2100:
+        raise ValidationError(f"{field.label.text} must be a year from 2000 to 2100")
+
+
+class NamedDateField(GovDateField):
+    """The GOV.UK date input, its errors naming the field (a search form has two of them)."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            if "real date" in str(error):
+                raise ValueError(f"{self.label.text} must be a real date, for example 27 3 2027") from None
+            raise ValueError(f"{self.label.text} must include a day, a month and a year") from None
+
+
 class NoticeSearchForm(Form):
     keywords = StringField("Keywords", widget=GovTextInput(),
                            validators=[Optional(), Length(max=200, message="Keywords must be 200 characters or fewer")],
@@ -48,18 +66,18 @@ class NoticeSearchForm(Form):
     cpv = StringField("CPV code or words", widget=GovTextInput(),
                       validators=[Optional(), Length(max=100, message="CPV code or words must be 100 characters or fewer")],
                       description="A code or its start, for example 30213100 or 302, or words such as laptop")
-    closing_from = GovDateField("Closing date from", validators=[Optional()], description="For example, 1 2 2027")
-    closing_to = GovDateField("Closing date to", validators=[Optional()], description="For example, 28 2 2027")
+    closing_from = NamedDateField("Closing date from", validators=[Optional()], description="For example, 1 2 2027")
+    closing_to = NamedDateField("Closing date to", validators=[Optional()], description="For example, 28 2 2027")
     status = SelectMultipleField("Status", widget=GovCheckboxesInput(), validate_choice=False,
-                                 choices=[(s, STATUS_LABELS[s]) for s in (OPEN, CLOSED, AWARDED, CANCELLED)])
+                                 choices=[SelectChoice(s, STATUS_LABELS[s]) for s in (OPEN, CLOSED, AWARDED, CANCELLED)])
 
     def __init__(self, formdata: Any, locations: list[tuple[str, str]]):
         super().__init__(formdata)
-        self.location.choices = [("", "Anywhere in London")] + locations
+        self.location.choices = [SelectChoice(value, label) for value, label in [("", "Anywhere in London"), *locations]]
         self._amounts: dict[str, Decimal | None] = {}
 
     def validate_location(self, field: Any) -> None:
-        if field.data and field.data not in {value for value, _ in field.choices}:
+        if field.data and field.data not in {choice.value for choice in field.choices}:
             raise ValidationError("Choose a location from the list")
 
     def validate_value_min(self, field: Any) -> None:
@@ -76,7 +94,11 @@ class NoticeSearchForm(Form):
         if text[:1].isdigit() and not _CPV_CODE.match(text):
             raise ValidationError("CPV code must be 2 to 8 digits, for example 30213100 or 302")
 
+    def validate_closing_from(self, field: Any) -> None:
+        _a_likely_year(field)
+
     def validate_closing_to(self, field: Any) -> None:
+        _a_likely_year(field)
         if field.data and self.closing_from.data and field.data < self.closing_from.data:
             raise ValidationError("Closing date to must be the same as or after the closing date from")
 

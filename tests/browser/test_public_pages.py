@@ -13,7 +13,7 @@ from tests.browser.test_crawl import problems_in
 
 PAGES = ["/notices", "/notices?keywords=laptop&status=open", "/notices?value_min=lots&cpv=12a",
          "/notices?keywords=nothing-matches-this", "/notices/ocds-ljp000-1", "/notices/ocds-ljp000-2",
-         "/notices/ocds-ljp000-3", "/accessibility", "/privacy", "/cookies", "/contact"]
+         "/notices/ocds-ljp000-3", "/register", "/accessibility", "/privacy", "/cookies", "/contact"]
 
 
 def test_a_reader_searches_opens_a_notice_and_downloads_its_open_data(live, page):

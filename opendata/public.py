@@ -30,9 +30,9 @@ def contact_email() -> str:
     return current_app.config.get("CONTACT_EMAIL") or CONTACT_EMAIL
 
 
-@bp.app_context_processor
+@bp.context_processor
 def _contact() -> dict[str, Any]:
-    return {"contact_email": contact_email}
+    return {"agency_email": contact_email}
 
 
 def _page() -> int:

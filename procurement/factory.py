@@ -92,6 +92,7 @@ def _wire(app: Flask, api: Api) -> None:
     from demand import jobs as demand_jobs
     from demand import views as demand_views
     from demand.signals import requirement_leaving
+    from opendata import public as public_views
     from opendata import views as opendata_views
     from procurement import cli
     from procurement.core.jobrecords import register_kinds
@@ -119,7 +120,7 @@ def _wire(app: Flask, api: Api) -> None:
     for blueprint in (health.bp, dashboard_views.bp, parties_views.bp, parties_views.admin_bp, supplier_views.bp,
                       catalogue_views.bp, demand_views.bp, tender_views.bp, tender_views.pools_bp,
                       evaluation_views.bp, opportunity_views.bp, optimised_views.bp, documents_views.bp,
-                      reports_views.bp, opendata_views.bp):
+                      reports_views.bp, opendata_views.bp, public_views.bp):
         app.register_blueprint(blueprint)
     for blueprint in (*parties_api.blueprints, *suppliers_api.blueprints, *catalogue_api.blueprints,
                       *demand_api.blueprints, *tenders_api.blueprints, *documents_api.blueprints,

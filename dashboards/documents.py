@@ -2,19 +2,26 @@
 jobs page: a face that reads across the domains."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from catalogue.models import CatalogueImport
 from demand.models import RequirementUpload
+from dashboards import plain_words
+from dashboards.plain_words import Sentence, quoted
+from procurement.core import access
 from procurement.core.access import Actor
+from procurement.core.jobrecords import KINDS, Job
 from procurement.core.documents import Document
 from procurement.core.errors import NotFound
-from procurement.parties.models import Organisation
+from procurement.parties.models import Organisation, User
 from suppliers.models import Supplier
 from tenders.lifecycle import may_read_document
+from tenders.permissions import can_see_tender
 from tenders.models import Lot, OpenedBid, Tender, TenderParticipant
 
 
@@ -25,44 +32,113 @@ def get_document(session: Session, actor: Actor, document_id: int) -> Document:
     return document
 
 
-def job_subjects(session: Session, jobs: list[Any]) -> dict[int, str]:
-    """What each job is about, in words (a tender's reference, a bidder's name...), for the jobs page."""
+@dataclass
+class JobEntry:
+    job: Job
+    sentence: Sentence
+    link: str | None
+    who: str
+    story: list[str]
+    progress: str
+    document: Document | None
+
+
+def job_entries(session: Session, viewer: Actor, jobs: list[Job]) -> list[JobEntry]:
+    """Each job as a sentence about what it makes or does, linked to its subject, with what
+    happened to it (retries, a stopped worker, why it failed) in words."""
+    subjects = job_subjects(session, viewer, jobs)
+    names = dict(session.execute(select(User.id, User.full_name).where(
+        User.id.in_({j.requested_by_id for j in jobs if j.requested_by_id}))).all())
+    made = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(
+        {j.result.get("document") for j in jobs if isinstance(j.result, dict) and isinstance(j.result.get("document"), int)})))}
+    out = []
+    for job in jobs:
+        words, link = subjects[job.id]
+        status = job.status.value
+        kind = KINDS.get(job.kind)
+        document = made.get(job.result.get("document")) if isinstance(job.result, dict) else None
+        if document is not None and not may_read_document(session, viewer, document):
+            document = None
+        out.append(JobEntry(job=job, sentence=plain_words.job_sentence(job.kind, status, words, kind.title if kind else ""),
+                            link=link, who=plain_words.who_mid_sentence(
+                                plain_words.who_words(job.requested_by_label, names.get(job.requested_by_id))),
+                            story=plain_words.job_story(job.attempts, job.progress_note, job.error),
+                            progress=plain_words.progress_words(status, job.progress, job.progress_note), document=document))
+    return out
+
+
+def job_subjects(session: Session, viewer: Actor, jobs: list[Any]) -> dict[int, tuple[str, str | None]]:
+    """What each job is about, in words, and its page where the viewer may open it."""
     def ids(kind: str) -> set[int]:
         return {j.subject_id for j in jobs if j.subject_type == kind}
 
-    tenders = dict(session.execute(select(Tender.id, Tender.reference)).all()) if jobs else {}
-    lots = {i: f"{tenders.get(t, '?')} lot {n}" for i, t, n in session.execute(
+    tenders: dict[int, Tender] = {t.id: t for t in session.scalars(select(Tender).where(Tender.id.in_(
+        ids("tender") | set(session.scalars(select(Lot.tender_id).where(Lot.id.in_(ids("lot")))))
+        | set(session.scalars(select(OpenedBid.tender_id).where(OpenedBid.id.in_(ids("opened_bid")))))
+        | set(session.scalars(select(TenderParticipant.tender_id).where(TenderParticipant.id.in_(ids("tender_participant")))))
+    )))} if jobs else {}
+
+    def tender_words(tender_id: int) -> tuple[str, str | None]:
+        tender = tenders.get(tender_id)
+        if tender is None:
+            return "a tender no longer kept", None
+        link = url_for("tenders.tender", tender_id=tender.id) if can_see_tender(session, viewer, tender) else None
+        return f"{quoted(tender.title)} ({tender.reference})", link
+
+    def within(tender_id: int, before: str, joiner: str) -> tuple[str, str | None]:
+        words, link = tender_words(tender_id)
+        return f"{before} {joiner} {words}", link
+
+    lots = {i: within(t, f"lot {n}", "of") for i, t, n in session.execute(
         select(Lot.id, Lot.tender_id, Lot.number).where(Lot.id.in_(ids("lot"))))}
-    bids = {i: f"{name}'s tender for {tenders.get(t, '?')}" for i, t, name in session.execute(
+    bids = {i: within(t, name, "for") for i, t, name in session.execute(
         select(OpenedBid.id, OpenedBid.tender_id, Supplier.legal_name).join(Supplier, Supplier.id == OpenedBid.supplier_id)
         .where(OpenedBid.id.in_(ids("opened_bid"))))}
-    participants = {i: f"{name}, {tenders.get(t, '?')}" for i, t, name in session.execute(
+    participants = {i: within(t, name, "in") for i, t, name in session.execute(
         select(TenderParticipant.id, TenderParticipant.tender_id, Organisation.name)
         .join(Organisation, Organisation.id == TenderParticipant.organisation_id)
         .where(TenderParticipant.id.in_(ids("tender_participant"))))}
-    imports = {i: f"{supplier}'s catalogue file {filename}" for i, filename, supplier in session.execute(
+    may_import = access.has_role(viewer, access.AGENCY)
+    imports = {i: (f"{supplier}'s catalogue file {filename}",
+                   url_for("catalogue.import_status", import_id=i) if may_import else None)
+               for i, filename, supplier in session.execute(
         select(CatalogueImport.id, CatalogueImport.filename, Supplier.legal_name)
         .join(Supplier, Supplier.id == CatalogueImport.supplier_id).where(CatalogueImport.id.in_(ids("catalogue_import"))))}
-    uploads = {i: f"{organisation}'s requirements file {filename}" for i, filename, organisation in session.execute(
+    uploads = {i: (f"{organisation}'s requirements file {filename}",
+                   url_for("demand.upload_report", upload_id=i) if may_import else None)
+               for i, filename, organisation in session.execute(
         select(RequirementUpload.id, RequirementUpload.filename, Organisation.name)
         .join(Organisation, Organisation.id == RequirementUpload.organisation_id)
         .where(RequirementUpload.id.in_(ids("requirement_upload"))))}
-    out = {}
+    reports = {subject: quoted(title) for subject, title in session.execute(
+        select(Document.subject_id, Document.title).where(Document.kind == "savings_report",
+                                                          Document.subject_id.in_(ids("report_request"))))}
+    out: dict[int, tuple[str, str | None]] = {}
     for job in jobs:
+        key = job.subject_id
         if job.subject_type == "tender":
-            out[job.id] = tenders.get(job.subject_id, "a tender")
+            out[job.id] = tender_words(key)
         elif job.subject_type == "lot":
-            out[job.id] = lots.get(job.subject_id, "a lot")
+            out[job.id] = lots.get(key, ("a lot no longer kept", None))
         elif job.subject_type == "opened_bid":
-            out[job.id] = bids.get(job.subject_id, "a tender")
+            out[job.id] = bids.get(key, ("a bidder no longer kept", None))
         elif job.subject_type == "tender_participant":
-            out[job.id] = participants.get(job.subject_id, "an organisation")
+            out[job.id] = participants.get(key, ("an organisation no longer kept", None))
         elif job.subject_type == "catalogue_import":
-            out[job.id] = imports.get(job.subject_id, "a catalogue import")
+            out[job.id] = imports.get(key, ("a catalogue file no longer kept", None))
         elif job.subject_type == "requirement_upload":
-            out[job.id] = uploads.get(job.subject_id, "a requirements upload")
+            out[job.id] = uploads.get(key, ("a requirements file no longer kept", None))
         elif job.subject_type == "report_request":
-            out[job.id] = f"savings report request {job.subject_id}"
+            out[job.id] = (reports.get(key) or f"asked for by {plain_words.who_mid_sentence(plain_words.who_words(job.requested_by_label))}", None)
         else:
-            out[job.id] = job.subject_type.replace("_", " ")
+            out[job.id] = ("", None)
     return out
+
+
+def job_technical(job: Job) -> list[tuple[str, str]]:
+    """The job row as stored, for the details disclosure."""
+    return [("Job number", str(job.id)), ("Kind as recorded", job.kind),
+            ("Subject as recorded", f"{job.subject_type} {job.subject_id}"), ("State as recorded", job.status.value),
+            ("Attempts", str(job.attempts)), ("Progress", f"{job.progress}% {job.progress_note}".strip()),
+            ("Run by", job.runner or "–"), ("Asked for by", job.requested_by_label or "–"),
+            ("Error as recorded", job.error or "–"), ("Result", plain_words.details_text(job.result or {}) or "–")]

@@ -11,7 +11,8 @@ from procurement.parties.auth import page_actor, require
 from procurement.core import access
 from procurement.core.db import db
 from procurement.core.errors import NotFound
-from procurement.core.jobrecords import KINDS, Job, JobStatus, retry_job
+from procurement.core.jobrecords import Job, JobStatus, retry_job
+from dashboards.plain_words import STATUS_WORDS
 from dashboards import documents
 from procurement.core.http import send_stored
 from procurement.core.storage import file_store
@@ -33,9 +34,9 @@ def download(document_id: int) -> Any:
 def jobs() -> Any:
     require(access.can_view_jobs(current_user))
     found = db.session.scalars(select(Job).order_by(Job.id.desc()).limit(200)).all()
-    return render_template("documents/jobs.html", jobs=found, kinds=KINDS, button=ConfirmForm(),
-                           can_retry=lambda job: access.can_retry_job(current_user, job),
-                           subjects=documents.job_subjects(db.session, list(found)))
+    return render_template("documents/jobs.html", entries=documents.job_entries(db.session, page_actor(), list(found)),
+                           button=ConfirmForm(), can_retry=lambda job: access.can_retry_job(current_user, job),
+                           technical=documents.job_technical, status_words=STATUS_WORDS)
 
 
 @bp.route("/jobs/<int:job_id>.json")
@@ -61,7 +62,7 @@ def retry(job_id: int) -> Any:
     if ConfirmForm().validate_on_submit():
         if verdict := access.can_retry_job(current_user, job):
             retry_job(db.session, job)
-            flash(f"Job {job.id} asked for again", "success")
+            flash("Asked for the job again: it is waiting to run", "success")
         else:
             flash(verdict.reason, "error")
     return redirect(url_for("documents.jobs"))

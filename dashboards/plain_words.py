@@ -153,6 +153,12 @@ def who_words(label: str, name: str | None = None) -> str:
     return "The service"
 
 
+def who_mid_sentence(who: str) -> str:
+    """'the service' after 'by'; a person's name as it is."""
+    first, _, rest = who.partition(" ")
+    return f"{first.lower()} {rest}" if first in ("The", "Someone", "An") else who
+
+
 def fallback_label(action: str) -> str:
     """Words for an action the mapping does not know (an old entry): 'Tender: formed'."""
     head, _, tail = action.partition(".")

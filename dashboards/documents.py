@@ -18,6 +18,7 @@ from procurement.core.access import Actor
 from procurement.core.jobrecords import KINDS, Job
 from procurement.core.documents import Document
 from procurement.core.errors import NotFound
+from procurement.core.filenames import keepable_name
 from procurement.parties.models import Organisation, User
 from suppliers.models import Supplier
 from tenders.lifecycle import may_read_document
@@ -30,6 +31,52 @@ def get_document(session: Session, actor: Actor, document_id: int) -> Document:
     if document is None or not may_read_document(session, actor, document):
         raise NotFound("No such document")
     return document
+
+
+@dataclass(frozen=True)
+class NamedDocument:
+    """A document as a reader meets it: its name, what it is about, and the file name it downloads as."""
+
+    document: Document
+    name: str
+    subject: str
+    file_name: str
+
+
+KIND_NAMES = {"award_notice": "Award decision notice", "evaluation_report": "Evaluation report",
+              "assessment_letter": "Assessment summary", "order_summary": "Order summary",
+              "contract_award_notice": "Contract award notice", "savings_report": "Savings report"}
+
+
+def name_documents(session: Session, found: list[Document]) -> list[NamedDocument]:
+    """Each document's name, subject and keepable file name ('Award decision notice - Laptops for
+    schools - lot 1 - LC-2026-0001.pdf'), from the records it is about."""
+    return [name_document(session, d) for d in found]
+
+
+def name_document(session: Session, document: Document) -> NamedDocument:
+    kind = KIND_NAMES.get(document.kind)
+    tender = session.get(Tender, document.tender_id) if document.tender_id else None
+    if kind is None or tender is None or document.kind == "savings_report":
+        made = f"{document.created_at.day} {document.created_at:%B %Y}" if document.created_at else ""
+        return NamedDocument(document, document.title, "", keepable_name([document.title, made]))
+    part, subject = "", f"{quoted(tender.title)} ({tender.reference})"
+    if document.subject_type == "lot":
+        lot = session.get(Lot, document.subject_id)
+        part = f"lot {lot.number}" if lot else ""
+        subject = f"Lot {lot.number} of {subject}" if lot else subject
+    elif document.subject_type == "opened_bid":
+        opened = session.get(OpenedBid, document.subject_id)
+        supplier = session.get(Supplier, opened.supplier_id) if opened else None
+        part = supplier.legal_name if supplier else ""
+        subject = f"To {part}, for {subject}" if part else subject
+    elif document.subject_type == "tender_participant":
+        participant = session.get(TenderParticipant, document.subject_id)
+        organisation = session.get(Organisation, participant.organisation_id) if participant else None
+        part = organisation.name if organisation else ""
+        subject = f"For {part}, in {subject}" if part else subject
+    name = " - ".join(p for p in (kind, tender.title, part) if p)
+    return NamedDocument(document, name, subject, keepable_name([kind, tender.title, part, tender.reference]))
 
 
 @dataclass

@@ -25,8 +25,15 @@ bp = Blueprint("documents", __name__, template_folder="templates")
 @login_required
 def download(document_id: int) -> Any:
     document = documents.get_document(db.session, page_actor(), document_id)
-    return send_stored(file_store(db.session), document.stored_path, download_name=document.file_name,
+    return send_stored(file_store(db.session), document.stored_path,
+                       download_name=documents.name_document(db.session, document).file_name,
                        size=document.size, sha256=document.sha256, mimetype="application/pdf")
+
+
+@bp.app_template_global("named_documents")
+def named_documents(found: list[Any]) -> list[documents.NamedDocument]:
+    """For documents/_list.html, on whichever page lists documents: each one's name, subject and file name."""
+    return documents.name_documents(db.session, list(found or []))
 
 
 @bp.route("/jobs")

@@ -256,7 +256,7 @@ def job_sentence(kind: str, status: str, subject: str, title: str = "") -> Sente
 
 
 _EXCEPTION = re.compile(r"^[A-Z][A-Za-z]*(Error|Exception|Refused|Conflict|NotFound|Invalid\w*): ")
-_RUNNER = re.compile(r"\s*\([^)]*\)")
+_RUNNER = re.compile(r"the process running it \([^)]*\)")
 
 
 def job_story(attempts: int, note: str, error: str) -> list[str]:
@@ -274,7 +274,8 @@ def job_story(attempts: int, note: str, error: str) -> list[str]:
     if error:
         why = _EXCEPTION.sub("", error.strip().splitlines()[0])
         if "stopped" in why:
-            why = _RUNNER.sub("", why)  # the runner's process name is for the technical detail
+            # the runner's process name is for the technical detail
+            why = _RUNNER.sub("the worker running it", why).replace("attempt(s)", "attempts")
         story.append(f"Why: {why[:300]}")
     return story
 

@@ -35,4 +35,7 @@ def ascii_name(name: str) -> str:
     text = unicodedata.normalize("NFKD", name.translate(_PLAIN).replace("…", "..."))
     text = text.encode("ascii", "ignore").decode()
     text = _SPACES.sub(" ", _UNSAFE.sub(" ", text)).strip()
+    stem, dot, extension = text.rpartition(".")
+    if dot and not stem.strip(" .-"):
+        return f"document.{extension}"  # nothing of the name survives in ASCII
     return text or "document"

@@ -5,6 +5,7 @@ from typing import Any
 
 from govuk_frontend_wtf.wtforms_widgets import GovSelect
 from wtforms import Form, IntegerField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
 from procurement.core.webforms import GovDateField
@@ -14,15 +15,16 @@ class AuditFilterForm(Form):
     """Who, what and when. Choices come from the log (who) and dashboards.plain_words (what);
     a value outside them is an error naming the field, never a crash."""
 
-    who = SelectField("Who", choices=[("", "Anyone")], default="", widget=GovSelect())
-    what = SelectField("What", choices=[("", "Any kind of act")], default="", widget=GovSelect())
+    who = SelectField("Who", choices=[SelectChoice("", "Anyone")], default="", widget=GovSelect())
+    what = SelectField("What", choices=[SelectChoice("", "Any kind of act")], default="", widget=GovSelect())
     start = GovDateField("From", validators=[Optional()])
     end = GovDateField("To", validators=[Optional()])
     page = IntegerField("Page", validators=[Optional(), NumberRange(min=1, max=1_000_000)])
 
     def __init__(self, formdata: Any, who: list[tuple[str, str]], what: list[tuple[str, str]]):
         super().__init__(formdata)
-        self.who.choices, self.what.choices = who, what
+        self.who.choices = [SelectChoice(value, label) for value, label in who]
+        self.what.choices = [SelectChoice(value, label) for value, label in what]
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)

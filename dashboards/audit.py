@@ -22,7 +22,7 @@ from procurement.core.audit import AuditEvent, verify_chain
 from procurement.core.clock import london_moment
 from procurement.parties.models import ApiToken, Organisation, User
 from suppliers.models import Supplier
-from tenders.models import Bid, Clarification, LotLine, Tender
+from tenders.models import Bid, Clarification, Lot, LotLine, Tender
 from tenders.permissions import can_see_tender
 
 PAGE_SIZE = 50
@@ -115,6 +115,14 @@ def _tender(session: Session, viewer: Actor, tender: Tender | None) -> tuple[str
     return words, link
 
 
+def _lot_words(session: Session, details: dict[str, Any]) -> str:
+    """'lot 2 of ' when the act was about one lot of the tender."""
+    if isinstance(details.get("lot"), int):
+        return f"lot {details['lot']} of "
+    lot = session.get(Lot, details["lot_id"]) if isinstance(details.get("lot_id"), int) else None
+    return f"lot {lot.number} of " if lot is not None else ""
+
+
 def _subject(session: Session, viewer: Actor, event: AuditEvent) -> tuple[str, str | None]:
     """The subject in words and, where the viewer may open it, its page."""
     kind, key, details = event.subject_type, _key(event), event.details or {}
@@ -125,7 +133,8 @@ def _subject(session: Session, viewer: Actor, event: AuditEvent) -> tuple[str, s
         found = session.get(holder, key) if holder and key else None
         tender_id = key if kind == "tender" else (found.lot.tender_id if kind == "lot_line" and found
                                                  else getattr(found, "tender_id", None) or details.get("tender_id"))
-        return _tender(session, viewer, session.get(Tender, tender_id) if tender_id else None)
+        words, link = _tender(session, viewer, session.get(Tender, tender_id) if tender_id else None)
+        return f"{_lot_words(session, details)}{words}", link
     if kind == "user_account" and key:
         user = session.get(User, key)
         if user is None:

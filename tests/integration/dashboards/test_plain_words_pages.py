@@ -115,6 +115,8 @@ def test_the_audit_log_reads_as_sentences_linked_where_the_admin_may_go(client, 
     accounts = client.get("/admin/audit?what=user.created").get_data(as_text=True)
     assert f"created the account of {agency.full_name}" in visible(accounts)
     assert f'href="/admin/users/{agency.id}"' in accounts  # an administrator manages accounts
+    approved = visible(client.get("/admin/audit?what=award.approved").get_data(as_text=True))
+    assert f"{world['second_agency'].full_name} approved an award in lot 1 of {named}" in approved
     organisations = client.get("/admin/audit?what=organisation.created").get_data(as_text=True)
     assert f'href="/organisations/{world["orgs"][0].id}"' in organisations
 

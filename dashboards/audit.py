@@ -52,7 +52,7 @@ def who_choices(session: Session) -> list[tuple[str, str]]:
     people = session.execute(select(User.id, User.full_name, User.email)
                              .where(User.id.in_(select(AuditEvent.actor_id).distinct()))
                              .order_by(User.full_name, User.email)).all()
-    return ([("", "Anyone")] + [(str(i), f"{name} ({email})") for i, name, email in people]
+    return ([("", "Anyone")] + [(str(i), f"{name}, {email}") for i, name, email in people]
             + [(SERVICE, "The service (automatic acts and set-up)"), (ANONYMOUS, "Someone not signed in")])
 
 

@@ -3,10 +3,11 @@ jobs page: a face that reads across the domains."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import and_, func, select, true
 from sqlalchemy.orm import Session
 
 from catalogue.models import CatalogueImport
@@ -17,6 +18,7 @@ from procurement.core import access
 from procurement.core.access import Actor
 from procurement.core.jobrecords import KINDS, Job
 from procurement.core.documents import Document
+from procurement.core.clock import london_moment
 from procurement.core.errors import NotFound
 from procurement.core.filenames import keepable_name
 from procurement.parties.models import Organisation, User
@@ -88,6 +90,47 @@ class JobEntry:
     story: list[str]
     progress: str
     document: Document | None
+
+
+JOBS_PAGE_SIZE = 50
+SERVICE = "service"
+
+
+@dataclass(frozen=True)
+class JobFilter:
+    who: str = ""              # a user's id or SERVICE; "" for anyone
+    what: str = ""             # a job kind (plain_words.job_what_choices)
+    start: date | None = None  # London days, both ends included
+    end: date | None = None
+
+
+def job_who_choices(session: Session) -> list[tuple[str, str]]:
+    """The people who asked for jobs, by name, and the service."""
+    people = session.execute(select(User.id, User.full_name, User.email)
+                             .where(User.id.in_(select(Job.requested_by_id).distinct()))
+                             .order_by(User.full_name, User.email)).all()
+    return ([("", "Anyone")] + [(str(i), f"{name}, {email}") for i, name, email in people]
+            + [(SERVICE, "The service (jobs it asked for itself)")])
+
+
+def job_page(session: Session, wanted: JobFilter, page: int) -> tuple[list[Job], int]:
+    """One page of jobs, newest first, filtered in the database, and how many match in all."""
+    parts: list[Any] = []
+    if wanted.who == SERVICE:
+        parts.append(Job.requested_by_id.is_(None))
+    elif wanted.who:
+        parts.append(Job.requested_by_id == int(wanted.who))
+    if wanted.what:
+        parts.append(Job.kind == wanted.what)
+    if wanted.start:
+        parts.append(Job.created_at >= london_moment(wanted.start, "00:00"))
+    if wanted.end:
+        parts.append(Job.created_at < london_moment(wanted.end + timedelta(days=1), "00:00"))
+    condition = and_(*parts) if parts else true()
+    total = session.scalar(select(func.count()).select_from(Job).where(condition)) or 0
+    found = list(session.scalars(select(Job).where(condition).order_by(Job.id.desc())
+                                 .limit(JOBS_PAGE_SIZE).offset((page - 1) * JOBS_PAGE_SIZE)))
+    return found, total
 
 
 def job_entries(session: Session, viewer: Actor, jobs: list[Job]) -> list[JobEntry]:

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from procurement.parties.auth import page_actor, require
 from procurement.core import access
@@ -13,7 +12,8 @@ from procurement.core.db import db
 from procurement.core.errors import NotFound
 from procurement.core.jobrecords import Job, JobStatus, retry_job
 from dashboards.plain_words import STATUS_WORDS
-from dashboards import documents
+from dashboards import documents, plain_words
+from dashboards.forms import WhoWhatWhenForm
 from procurement.core.http import send_stored
 from procurement.core.storage import file_store
 from procurement.parties.forms import ConfirmForm
@@ -39,11 +39,20 @@ def named_documents(found: list[Any]) -> list[documents.NamedDocument]:
 @bp.route("/jobs")
 @login_required
 def jobs() -> Any:
+    """The background jobs in words, filtered by who asked, what kind and when, paged."""
     require(access.can_view_jobs(current_user))
-    found = db.session.scalars(select(Job).order_by(Job.id.desc()).limit(200)).all()
-    return render_template("documents/jobs.html", entries=documents.job_entries(db.session, page_actor(), list(found)),
+    form = WhoWhatWhenForm(request.args, who=documents.job_who_choices(db.session), what=plain_words.job_what_choices())
+    valid = form.validate()
+    page = (form.page.data or 1) if valid else 1
+    wanted = documents.JobFilter(form.who.data or "", form.what.data or "", form.start.data, form.end.data)
+    found, total = documents.job_page(db.session, wanted, page) if valid else ([], 0)
+    args = request.args.to_dict(flat=False)
+    args.pop("page", None)
+    return render_template("documents/jobs.html", entries=documents.job_entries(db.session, page_actor(), found),
                            button=ConfirmForm(), can_retry=lambda job: access.can_retry_job(current_user, job),
-                           technical=documents.job_technical, status_words=STATUS_WORDS)
+                           technical=documents.job_technical, status_words=STATUS_WORDS,
+                           form=form if form.errors else None, filter_form=form, total=total, page=page,
+                           page_size=documents.JOBS_PAGE_SIZE, args=args, filtered=bool(args)), 200 if valid else 400
 
 
 @bp.route("/jobs/<int:job_id>.json")

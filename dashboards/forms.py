@@ -1,4 +1,4 @@
-"""The audit log's filter: a GET form, so a filtered page is a link that can be kept."""
+"""The audit log's and the jobs page's filter: a GET form, so a filtered page is a link that can be kept."""
 from __future__ import annotations
 
 from typing import Any
@@ -11,8 +11,8 @@ from wtforms.validators import NumberRange, Optional
 from procurement.core.webforms import GovDateField
 
 
-class AuditFilterForm(Form):
-    """Who, what and when. Choices come from the log (who) and dashboards.plain_words (what);
+class WhoWhatWhenForm(Form):
+    """Who, what and when. Choices come from the records (who) and dashboards.plain_words (what);
     a value outside them is an error naming the field, never a crash."""
 
     who = SelectField("Who", choices=[SelectChoice("", "Anyone")], default="", widget=GovSelect())

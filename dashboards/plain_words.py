@@ -226,27 +226,34 @@ class JobWords:
     thing: str
     done: str      # past participle: 'made'
     doing: str     # 'being made'
+    label: str     # for the filter: 'Award decision notices'
 
 
 JOB_WORDS: dict[str, JobWords] = {
-    "award_pack": JobWords("Award documents for {subject}", "asked for, one job each", "being asked for"),
-    "award_notice": JobWords("Award decision notice for {subject}", "made", "being made"),
-    "evaluation_report": JobWords("Evaluation report for {subject}", "made", "being made"),
-    "assessment_letter": JobWords("Assessment summary letter to {subject}", "made", "being made"),
-    "order_summary": JobWords("Order summary for {subject}", "made", "being made"),
-    "contract_award_notice": JobWords("Contract award notice for {subject}", "made", "being made"),
-    "optimise_award": JobWords("Optimised award of {subject}", "worked out", "being worked out"),
-    "savings_report": JobWords("Savings report {subject}", "made", "being made"),
-    "catalogue_import": JobWords("{subject}", "imported", "being imported"),
-    "requirement_upload": JobWords("{subject}", "checked", "being checked"),
+    "award_pack": JobWords("Award documents for {subject}", "asked for, one job each", "being asked for", "Award documents asked for"),
+    "award_notice": JobWords("Award decision notice for {subject}", "made", "being made", "Award decision notices"),
+    "evaluation_report": JobWords("Evaluation report for {subject}", "made", "being made", "Evaluation reports"),
+    "assessment_letter": JobWords("Assessment summary letter to {subject}", "made", "being made", "Assessment summary letters"),
+    "order_summary": JobWords("Order summary for {subject}", "made", "being made", "Order summaries"),
+    "contract_award_notice": JobWords("Contract award notice for {subject}", "made", "being made", "Contract award notices"),
+    "optimise_award": JobWords("Optimised award of {subject}", "worked out", "being worked out", "Optimised awards"),
+    "savings_report": JobWords("Savings report {subject}", "made", "being made", "Savings reports"),
+    "catalogue_import": JobWords("{subject}", "imported", "being imported", "Catalogue files imported"),
+    "requirement_upload": JobWords("{subject}", "checked", "being checked", "Requirements files checked"),
 }
+
+def job_what_choices() -> list[tuple[str, str]]:
+    """The jobs filter's 'what' options: each kind of job, in words."""
+    return [("", "Any kind of job")] + sorted(((kind, words.label) for kind, words in JOB_WORDS.items()),
+                                              key=lambda pair: pair[1])
+
 
 STATUS_WORDS = {"queued": "Waiting", "running": "Running", "done": "Done", "failed": "Failed"}
 
 
 def job_sentence(kind: str, status: str, subject: str, title: str = "") -> Sentence:
     """'Award decision notice for lot 1 of ‘Laptops for schools’ made', by the job's state."""
-    words = JOB_WORDS.get(kind) or JobWords((title or "A background job") + " for {subject}", "done", "running")
+    words = JOB_WORDS.get(kind) or JobWords((title or "A background job") + " for {subject}", "done", "running", title)
     verb = {"done": words.done, "running": words.doing, "failed": f"could not be {words.done.split(',')[0]}",
             "queued": f"waiting to be {words.done.split(',')[0]}"}.get(status, words.doing)
     before, _, after = words.thing.partition("{subject}")

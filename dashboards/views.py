@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 from dashboards import audit as audit_log
 from dashboards import plain_words, worklist
-from dashboards.forms import AuditFilterForm
+from dashboards.forms import WhoWhatWhenForm
 from procurement.core import access
 from procurement.core.db import db
 from procurement.parties.auth import page_actor, require
@@ -30,15 +30,14 @@ def home() -> Any:
 def audit() -> Any:
     """The audit log in words, filtered by who, what and when; the chain of digests checked."""
     require(access.can_view_audit_log(current_user))
-    form = AuditFilterForm(request.args, who=audit_log.who_choices(db.session), what=plain_words.what_choices())
+    form = WhoWhatWhenForm(request.args, who=audit_log.who_choices(db.session), what=plain_words.what_choices())
     valid = form.validate()
     page = (form.page.data or 1) if valid else 1
     wanted = audit_log.AuditFilter(form.who.data or "", form.what.data or "", form.start.data, form.end.data)
     found, total = audit_log.audit_page(db.session, page_actor(), wanted, page) if valid else ([], 0)
-    kept = {k: v for k, v in request.args.items(multi=True) if k != "page"}
     args = request.args.to_dict(flat=False)
     args.pop("page", None)
     return render_template("dashboards/audit.html", form=form if form.errors else None, filter_form=form,
                            entries=found, total=total, page=page, page_size=audit_log.PAGE_SIZE, args=args,
-                           filtered=bool(kept), chain=audit_log.chain_status(db.session),
+                           filtered=bool(args), chain=audit_log.chain_status(db.session),
                            technical=audit_log.technical), 200 if valid else 400

@@ -240,3 +240,29 @@ def test_a_title_beyond_ascii_keeps_its_words_in_utf8_and_a_plain_twin(client, s
     assert f'filename="Award decision notice - Cafe kit - phase 2 \'fast\' laptops - lot 1 - {tender.reference}.pdf"' \
         in disposition
     disposition.encode("latin-1")  # a header must be
+
+
+def test_the_jobs_are_filtered_by_who_what_and_when_and_paged(client, session, world):
+    signed_in(client, world["agency"])
+    notices = session.scalar(select(func.count()).select_from(Job).where(Job.kind == "award_notice"))
+    words = visible(client.get("/jobs?what=award_notice").get_data(as_text=True))
+    assert f"Showing 1 to {notices} of {notices} job" in words and "Order summary for" not in words
+    asked = visible(client.get(f"/jobs?who={world['agency'].id}").get_data(as_text=True))
+    assert "Award documents for" in asked and "Award decision notice for" not in asked
+    service = visible(client.get("/jobs?who=service").get_data(as_text=True))
+    assert "Award decision notice for" in service and "Award documents for" not in service
+    first = session.scalars(select(Job).order_by(Job.created_at)).first()
+    day = to_london(first.created_at).date() - timedelta(days=1)
+    none = client.get(f"/jobs?end={day.day}&end={day.month}&end={day.year}")
+    assert none.status_code == 200 and "No jobs match" in visible(none.get_data(as_text=True))
+    for query, field, message in [("who=42424242", "who", "Select who did it from the list"),
+                                  ("what=award_pack.requested", "what", "Select what kind of act from the list"),
+                                  ("end=1&end=13&end=2026", "end", "Enter a real ‘To’ date, for example 27 3 2026"),
+                                  ("page=-1", "page", "Enter a page number, like 2")]:
+        response = client.get(f"/jobs?{query}")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400 and html.escape(message, quote=False) in page and f'href="#{field}"' in page
+        assert "Correct the filter above to see jobs" in page
+    total = session.scalar(select(func.count()).select_from(Job))
+    assert "page=2" not in client.get("/jobs").get_data(as_text=True) or total > 50
+    assert visible(client.get("/jobs?page=9").get_data(as_text=True)).count("No jobs match") == 1

@@ -171,6 +171,12 @@ def test_a_job_reads_as_what_it_makes(kind, status, expected):
     assert str(plain_words.job_sentence(kind, status, "lot 1 of ‘Laptops’")) == expected
 
 
+def test_the_jobs_filter_offers_every_kind_in_words():
+    choices = dict(plain_words.job_what_choices())
+    assert set(plain_words.JOB_WORDS) <= set(choices) and choices["award_notice"] == "Award decision notices"
+    assert all("_" not in label for label in choices.values())
+
+
 def test_every_kind_reads_in_every_state():
     for kind in plain_words.JOB_WORDS:
         for status in plain_words.STATUS_WORDS:

@@ -20,6 +20,7 @@ from procurement.core import access
 from procurement.core.access import Actor
 from procurement.core.audit import AuditEvent, verify_chain
 from procurement.core.clock import london_moment
+from procurement.core.errors import NotFound, PermissionDenied
 from procurement.parties.models import ApiToken, Organisation, User
 from suppliers.models import Supplier
 from tenders.models import Bid, Clarification, Lot, LotLine, Tender
@@ -103,7 +104,7 @@ def _may(check: Callable[[], Any]) -> bool:
     """Whether the viewer may open it: the subject's own getter or predicate says (NotFound is no)."""
     try:
         return bool(check())
-    except Exception:  # noqa: BLE001 - a getter refusing (NotFound, PermissionDenied) means no link
+    except (NotFound, PermissionDenied):
         return False
 
 

@@ -119,6 +119,11 @@ def test_the_audit_log_reads_as_sentences_linked_where_the_admin_may_go(client, 
     assert f"{world['second_agency'].full_name} approved an award in lot 1 of {named}" in approved
     organisations = client.get("/admin/audit?what=organisation.created").get_data(as_text=True)
     assert f'href="/organisations/{world["orgs"][0].id}"' in organisations
+    suppliers = client.get("/admin/audit?what=supplier.created").get_data(as_text=True)
+    assert "added the supplier" in suppliers and 'href="/suppliers/' in suppliers
+    requirements = client.get("/admin/audit?what=requirement.created").get_data(as_text=True)
+    assert "’s requirement" in requirements or "'s requirement" in html.unescape(requirements)
+    assert 'href="/requirements/' not in requirements  # an administrator does not read requirements
 
 
 def test_an_agency_admin_is_linked_to_the_tender(client, session, world):

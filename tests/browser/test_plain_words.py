@@ -11,7 +11,7 @@ from tests.browser.conftest import axe_violations, sign_in_by_keyboard
 
 AGENCY, ADMIN = "agency.lead@demo.londonconnects.example", "admin@demo.londonconnects.example"
 RAW = re.compile(r"\b[a-z]+_[a-z_]+\b|\b(award_pack|tender|bid|evaluation|award)\.[a-z_]+\b")
-PAGES = [(AGENCY, "/jobs"), (ADMIN, "/admin/audit"), (ADMIN, "/admin/audit?what=group:Bids"),
+PAGES = [(AGENCY, "/jobs"), (AGENCY, "/jobs?what=award_notice"), (AGENCY, "/jobs?who=nobody"), (ADMIN, "/admin/audit"), (ADMIN, "/admin/audit?what=group:Bids"),
          (ADMIN, "/admin/audit?page=2"), (ADMIN, "/admin/audit?start=40&start=1&start=2026")]
 
 

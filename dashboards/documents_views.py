@@ -36,6 +36,20 @@ def named_documents(found: list[Any]) -> list[documents.NamedDocument]:
     return documents.name_documents(db.session, list(found or []))
 
 
+@bp.app_template_global("job_state")
+def job_state(job: Job) -> str:
+    """A job's state in a word ('Waiting', 'Done'), for documents/_job.html on any page."""
+    return STATUS_WORDS.get(job.status.value, job.status.value)
+
+
+@bp.app_template_global("job_words")
+def job_words(job: Job) -> str:
+    """How far a job has got, or what happened to it, in words."""
+    said = [plain_words.progress_words(job.status.value, job.progress, job.progress_note),
+            *plain_words.job_story(job.attempts, job.progress_note, job.error)]
+    return ". ".join(line for line in said if line)
+
+
 @bp.route("/jobs")
 @login_required
 def jobs() -> Any:
@@ -65,7 +79,8 @@ def job_status(job_id: int) -> Any:
     if job is None:
         raise NotFound("No such job")
     return {"status": job.status.value, "progress": job.progress, "note": job.progress_note, "error": job.error,
-            "finished": job.status in (JobStatus.done, JobStatus.failed), "attempts": job.attempts}
+            "finished": job.status in (JobStatus.done, JobStatus.failed), "attempts": job.attempts,
+            "state": job_state(job), "words": job_words(job)}
 
 
 @bp.route("/jobs/<int:job_id>/retry", methods=["POST"])

@@ -271,3 +271,16 @@ def test_the_jobs_are_filtered_by_who_what_and_when_and_paged(client, session, w
     total = session.scalar(select(func.count()).select_from(Job))
     assert "page=2" not in client.get("/jobs").get_data(as_text=True) or total > 50
     assert visible(client.get("/jobs?page=9").get_data(as_text=True)).count("No jobs match") == 1
+
+
+def test_a_jobs_live_status_is_in_words_on_the_page_and_in_its_json(client, session, world):
+    pack = session.scalars(select(Job).where(Job.kind == "award_pack")).one()
+    signed_in(client, world["agency"])
+    live = client.get(f"/jobs/{pack.id}.json").get_json()
+    assert live["status"] == "done" and live["state"] == "Done" and live["words"] == "" and live["finished"] is True
+    pack.status, pack.progress, pack.progress_note = type(pack.status).running, 40, "asking for document 3 of 7"
+    session.commit()
+    live = client.get(f"/jobs/{pack.id}.json").get_json()
+    assert live["state"] == "Running" and live["words"] == "40% done: asking for document 3 of 7"
+    page = visible(client.get(f"/tenders/{world['tender'].id}/evaluation").get_data(as_text=True))
+    assert "Award pack: Running 40% done: asking for document 3 of 7" in page

@@ -197,10 +197,10 @@ def _subject(session: Session, viewer: Actor, event: AuditEvent) -> tuple[str, s
     return "", None
 
 
-def chain_status(session: Session) -> str:
-    """The hash chain recomputed now (a read, as the API's verify is), in words."""
+def chain_status(session: Session) -> tuple[bool, str]:
+    """The hash chain recomputed now (a read, as the API's verify is): whether it holds, in words."""
     check = verify_chain(session)
-    return plain_words.describe_chain(check.ok, check.events_checked, check.broken_seq, check.reason)
+    return check.ok, plain_words.describe_chain(check.ok, check.events_checked, check.broken_seq, check.reason)
 
 
 def technical(event: AuditEvent) -> list[tuple[str, str]]:

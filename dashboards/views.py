@@ -37,7 +37,8 @@ def audit() -> Any:
     found, total = audit_log.audit_page(db.session, page_actor(), wanted, page) if valid else ([], 0)
     args = request.args.to_dict(flat=False)
     args.pop("page", None)
+    chain_whole, chain = audit_log.chain_status(db.session)
     return render_template("dashboards/audit.html", form=form if form.errors else None, filter_form=form,
                            entries=found, total=total, page=page, page_size=audit_log.PAGE_SIZE, args=args,
-                           filtered=bool(args), chain=audit_log.chain_status(db.session),
+                           filtered=bool(args), chain=chain, chain_whole=chain_whole,
                            technical=audit_log.technical), 200 if valid else 400

@@ -166,6 +166,8 @@ def download(person: Person, link: Any) -> str:
     """Follow a document link as the person would; the PDF's text."""
     with person.page.expect_download() as waiting:
         link.click()
+    # A document's link reads as the name it downloads under: one a person would keep.
+    assert waiting.value.suggested_filename == link.inner_text().strip(), waiting.value.suggested_filename
     return pdf_text(Path(waiting.value.path()).read_bytes())
 
 
@@ -386,7 +388,8 @@ def each_supplier_gets_its_own_letter(cast: Cast, tender: Tender) -> None:
     letters = {}
     for who, (supplier_name, _price, _how) in SUPPLIERS.items():
         supplier = cast(who)
-        link = supplier.goto_until(f"/opportunities/{tender.id}/results", re.compile("^Assessment summary"))
+        link = supplier.goto_until(f"/opportunities/{tender.id}/results",
+                                   re.compile(f"^Assessment summary - .+ - {re.escape(tender.reference)}\\.pdf$"))
         assert link.count() == 1, (who, cast.journey.worker_said())
         letters[who] = link.get_attribute("href")
         assert f"Assessment summary: {tender.reference}, {supplier_name}" in download(supplier, link)
@@ -413,7 +416,7 @@ def enter_contracts_after_standstill(cast: Cast, tender: Tender) -> None:
     lead.goto(workspace)
     landed = lead.press(lead.button("Enter the contracts and make the orders"))
     assert "Orders and savings" in landed
-    notice = lead.goto_until(workspace, re.compile(f"^Contract award notice: {tender.reference}"))
+    notice = lead.goto_until(workspace, re.compile(f"^Contract award notice - .+ - {re.escape(tender.reference)}\\.pdf$"))
     assert notice.count() == 1, cast.journey.worker_said()
     pack = "\n".join(lead.page.locator("main .app-documents > li > a").all_inner_texts())
     assert pack.count("Assessment summary") == 3 and pack.count("Order summary") == 3 and "Award decision notice" in pack
@@ -426,7 +429,7 @@ def each_borough_sees_its_order_and_savings(cast: Cast, tender: Tender) -> None:
     for who, (organisation, quantity, paid) in BUYERS.items():
         buyer = cast(who)
         cost, before = Decimal(WINNING_PRICE) * quantity, Decimal(paid) * quantity
-        summary = buyer.goto_until("/awards", re.compile(f"^Order summary: {tender.reference}"))
+        summary = buyer.goto_until("/awards", re.compile(f"^Order summary - .+ - {re.escape(tender.reference)}\\.pdf$"))
         assert summary.count() == 1, who
         row = buyer.page.locator("tbody tr").filter(has_text=tender.reference).first.inner_text()
         assert all(pounds(v) in row for v in (cost, before, before - cost)), row

@@ -74,6 +74,7 @@ ACTS: dict[str, Act] = {
     "lot_line.declined": Act("Tenders", "Line declined", "{who} declined their organisation's line in {subject}"),
     "tender.confirmation_closed": Act("Tenders", "Confirmation closed", "{who} closed buyers' confirmation of {subject}"),
     "tender.details_set": Act("Tenders", "Tender details set", "{who} set the details of {subject}"),
+    "tender.lots_set": Act("Tenders", "Lots named and valued", "{who} set the names and estimated values of the lots of {subject}"),
     "tender.criteria_set": Act("Tenders", "Criteria set", "{who} set the award criteria of {subject}"),
     "tender.document_added": Act("Tenders", "Tender document added", "{who} added a document to {subject}"),
     "tender.award_rules_set": Act("Tenders", "Award rules set", "{who} set the award rules of {subject}"),

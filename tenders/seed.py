@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from flask import current_app
@@ -24,7 +25,7 @@ from procurement.parties.models import User
 from tenders import lifecycle
 from tenders.bidding import bids
 from tenders.forming import pooling
-from tenders.models import LineStatus, Tender
+from tenders.models import LineStatus, Lot, Tender
 from tenders.bidding.content import BidContentSchema
 from tenders.forming import publication
 
@@ -82,7 +83,8 @@ def _prepare(session: Session, actor: Actor, items: list[CatalogueItem], title: 
         publication.set_details(session, actor, tender.id, publication.TenderDetails(
             title=title, description=description, price_weight=70,
             clarification_deadline=deadline - timedelta(days=7), submission_deadline=deadline,
-            expected_award_on=deadline.astimezone(LONDON).date() + timedelta(days=21)))
+            expected_award_on=deadline.astimezone(LONDON).date() + timedelta(days=21),
+            lot_values={lot.number: _estimated_value(lot) for lot in tender.lots}))
         publication.set_criteria(session, actor, tender.id, CRITERIA)
         if award_rules is not None:
             from tenders.optimisation.optimised_award import set_award_rules
@@ -91,6 +93,11 @@ def _prepare(session: Session, actor: Actor, items: list[CatalogueItem], title: 
         publication.add_document(session, actor, tender.id, title="Specification", filename="specification.txt",
                                stream=io.BytesIO(_specification(title, description, tender).encode()))
         return publication.publish(session, actor, tender.id, master_secret=current_app.config["BID_SEALING_KEY"])
+
+
+def _estimated_value(lot: Lot) -> Decimal:
+    """A lot's estimated value as the agency would set it: what its lines cost the buyers today."""
+    return sum((line.quantity * line.baseline_unit_price for line in lot.lines), Decimal(0)).quantize(Decimal("0.01"))
 
 
 def _specification(title: str, description: str, tender: Tender) -> str:

@@ -74,7 +74,7 @@ def section_of(path: str, sections: list[Section]) -> Section | None:
 
 def _under(path: str, prefix: str) -> bool:
     if prefix == "/":
-        return True
+        return path == "/"  # the home page only: a page of no section is not "Home"
     return path == prefix or path.startswith(prefix.rstrip("/") + "/")
 
 
@@ -84,11 +84,10 @@ def menu(user: Any, path: str, url_for: Callable[[str], str], endpoints: set[str
     current = section_of(path, sections)
     items = [{"href": url_for(s.endpoint), "text": s.text, "active": s is current} for s in sections]
     crumbs: list[dict[str, str]] = []
-    if current is not None:
-        home = url_for("dashboards.home")
-        here = url_for(current.endpoint)
-        if path != here:
-            crumbs.append({"text": "Home", "href": home})
-            if current.endpoint != "dashboards.home":
-                crumbs.append({"text": current.text, "href": here})
+    home = url_for("dashboards.home") if sections else None
+    here = url_for(current.endpoint) if current is not None else None
+    if home is not None and path not in (home, here):
+        crumbs.append({"text": "Home", "href": home})
+        if current is not None and current.endpoint != "dashboards.home":
+            crumbs.append({"text": current.text, "href": here})
     return {"items": items, "breadcrumbs": crumbs}

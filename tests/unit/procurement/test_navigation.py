@@ -66,7 +66,9 @@ def test_a_page_belongs_to_the_section_with_the_longest_matching_path():
     assert section_of("/catalogue/items/4", supplier).text == "Catalogue"
     assert section_of("/cpv", supplier).text == "Catalogue"
     assert section_of("/account/tokens", supplier).text == "Home"
-    assert section_of("/opportunitiesx", supplier).text == "Home"  # a prefix is a whole path segment
+    assert section_of("/opportunitiesx", supplier) is None  # a prefix is a whole path segment
+    assert section_of("/notices/ocds-1", supplier) is None  # a page of no section is not "Home"
+    assert section_of("/", supplier).text == "Home"
     agency = sections_for(PEOPLE["agency"], EVERY_PAGE)
     assert section_of("/requirements/12", agency).text == "Demand board"
 
@@ -78,5 +80,8 @@ def test_breadcrumbs_lead_home_and_to_the_section_but_not_on_the_sections_own_pa
     assert menu(agency, "/tenders/3", _url, EVERY_PAGE)["breadcrumbs"] == [
         {"text": "Home", "href": "/"}, {"text": "Joint tenders", "href": "/tenders/"}]
     assert menu(agency, "/account/tokens", _url, EVERY_PAGE)["breadcrumbs"] == [{"text": "Home", "href": "/"}]
+    assert menu(agency, "/notices", _url, EVERY_PAGE)["breadcrumbs"] == [{"text": "Home", "href": "/"}]
+    assert not any(i["active"] for i in menu(agency, "/notices", _url, EVERY_PAGE)["items"])
+    assert menu(Person((), is_authenticated=False), "/notices", _url, EVERY_PAGE)["breadcrumbs"] == []
     items = menu(agency, "/tenders/3", _url, EVERY_PAGE)["items"]
     assert [i["text"] for i in items if i["active"]] == ["Joint tenders"]

@@ -18,9 +18,9 @@ from procurement.core.webforms import apply_errors
 from demand.permissions import RequirementActions
 from demand import board as boards
 from demand import rules, services, uploads
-from demand.forms import FormTenderForm, ReasonForm, RequirementForm, UploadForm
+from demand.forms import BoardFilterForm, FormTenderForm, ReasonForm, RequirementForm, UploadForm
 from demand.models import RequirementStatus
-from demand.schemas import BoardArgsSchema, RequirementListArgsSchema
+from demand.schemas import RequirementListArgsSchema
 from procurement.parties.forms import ConfirmForm
 from procurement.parties.models import Organisation, Partnership
 from catalogue.spreadsheets import csv_text
@@ -221,28 +221,64 @@ def upload_template() -> Any:
                     headers={"Content-Disposition": "attachment; filename=requirements-template.csv"})
 
 
-def _board_filter() -> tuple[boards.BoardFilter, dict[str, list[str]]]:
-    raw = {k: v for k, v in request.args.items() if v != "" and k in BoardArgsSchema().fields}
+SORT_LABELS = {
+    "value": "Value, largest first",
+    "saving": "Estimated saving",
+    "spend": "Spend today",
+    "organisations": "Organisations",
+    "needed_by": "Earliest needed",
+}
+
+
+def _board_filter() -> tuple[BoardFilterForm, boards.BoardFilter]:
+    """The filter as asked (the board's defaults where nothing is asked); an invalid one is
+    shown with its errors and the defaults applied."""
+    form = BoardFilterForm(request.args, depths=list(rules.DEPTHS),
+                           partnerships=[(p.value, p.value.capitalize()) for p in Partnership],
+                           sorts=[(s, SORT_LABELS[s]) for s in boards.SORTS])
+    if request.args and not form.validate():
+        return form, boards.BoardFilter()
+    chosen = boards.BoardFilter(
+        depth=form.depth.data or "class", needed_from=form.needed_from.data, needed_to=form.needed_to.data,
+        partnership=Partnership(form.partnership.data) if form.partnership.data else None,
+        min_organisations=int(form.min_organisations.data) if (form.min_organisations.data or "").strip()
+        else boards.DEFAULT_MIN_ORGANISATIONS,
+        above_threshold_only=bool(form.above_threshold_only.data), sort=form.sort.data or boards.DEFAULT_SORT)
     try:
-        return boards.BoardFilter(**BoardArgsSchema().load(raw)), {}
-    except ValidationError as error:
-        messages = {k: v if isinstance(v, list) else [str(v)] for k, v in error.messages.items()}
-        return boards.BoardFilter(), messages
+        chosen.check()
+    except InvalidInput as error:
+        apply_errors(form, error)
+        return form, boards.BoardFilter()
+    return form, chosen
+
+
+def _filter_args(chosen: boards.BoardFilter) -> dict[str, Any]:
+    """The filter as query arguments, for the CSV link, the pages and 'show all'."""
+    args: dict[str, Any] = {"depth": chosen.depth, "min_organisations": chosen.min_organisations, "sort": chosen.sort}
+    if chosen.needed_from:
+        args["needed_from"] = chosen.needed_from.isoformat()
+    if chosen.needed_to:
+        args["needed_to"] = chosen.needed_to.isoformat()
+    if chosen.partnership:
+        args["partnership"] = chosen.partnership.value
+    if chosen.above_threshold_only:
+        args["above_threshold_only"] = "y"
+    return args
 
 
 @bp.route("/demand")
 @login_required
 def board() -> Any:
     require(access.can_view_demand_board(current_user))
-    chosen, errors = _board_filter()
+    filter_form, chosen = _board_filter()
     pools = boards.demand_board(db.session, page_actor(), chosen)
     page = max(1, request.args.get("page", 1, type=int) or 1)
     per_page = 50
     return render_template(
         "demand/board.html", pools=pools[(page - 1) * per_page: page * per_page], total=len(pools), page=page,
-        pages=max(1, -(-len(pools) // per_page)), chosen=chosen, errors=errors, depths=list(rules.DEPTHS),
-        partnerships=list(Partnership), sorts=list(boards.SORTS), form=FormTenderForm(), rules=rules,
-        args=request.args,
+        pages=max(1, -(-len(pools) // per_page)), chosen=chosen, filter_form=filter_form, form=filter_form,
+        tender_form=FormTenderForm(), rules=rules, args=_filter_args(chosen),
+        default_min=boards.DEFAULT_MIN_ORGANISATIONS,
     )
 
 
@@ -250,9 +286,9 @@ def board() -> Any:
 @login_required
 def board_csv() -> Any:
     require(access.can_view_demand_board(current_user))
-    chosen, errors = _board_filter()
-    if errors:
-        raise InvalidInput("The filter is not valid", field_errors=errors)
+    filter_form, chosen = _board_filter()
+    if filter_form.errors:
+        raise InvalidInput("The filter is not valid", field_errors={k: list(v) for k, v in filter_form.errors.items()})
     pools = boards.demand_board(db.session, page_actor(), chosen)
     return Response(csv_text(boards.board_csv_rows(pools)), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=demand-board.csv"})

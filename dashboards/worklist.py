@@ -420,8 +420,8 @@ def buyer_worklist(session: Session, actor: Actor) -> Worklist:
     if drafts:
         requirement_items.append(Item("Draft requirements", f"{_plural(drafts, 'requirement')} of your organisation’s "
                                       f"{'is' if drafts == 1 else 'are'} still a draft: submit "
-                                      f"{'it' if drafts == 1 else 'them'} to put {'it' if drafts == 1 else 'them'} "
-                                      "on the demand board.",
+                                      f"{'it' if drafts == 1 else 'them'} for the e-agency to pool with other "
+                                      "organisations’ demand.",
                                       Link("demand.requirements", {"status": "draft"}), None, "Draft", "grey"))
 
     decisions = []

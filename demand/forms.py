@@ -28,6 +28,9 @@ class RequirementForm(FlaskForm):
                         description="The item's name if you leave it empty")
     cpv_code = StringField("CPV code", widget=GovTextInput(), validators=[Optional(), Length(max=10)],
                            description="Needed without a catalogue item, for example 48445000 (CRM software)")
+    cpv_search = StringField("Find a CPV code", widget=GovTextInput(), validators=[Optional(), Length(max=100)],
+                             description="Words (for example: laptop, CRM, housing) or the first digits of a code")
+    find_cpv = SubmitField("Find CPV codes", widget=GovSubmitInput())
     specification = TextAreaField("Specification", widget=GovTextArea(), validators=[Optional(), Length(max=5000)],
                                   description="What is needed; required without a catalogue item")
     quantity = StringField("Quantity", widget=GovTextInput(), validators=[InputRequired(message="Enter a quantity"), Length(max=20)])
@@ -40,7 +43,9 @@ class RequirementForm(FlaskForm):
                                       validators=[InputRequired(message="Enter what you pay today per unit"), Length(max=20)],
                                       description="Your baseline: savings are estimated against it")
     notes = TextAreaField("Notes", widget=GovTextArea(), validators=[Optional(), Length(max=5000)])
-    submit_now = BooleanField("Submit it to the demand board now", widget=GovCheckboxInput(), default=True)
+    submit_now = BooleanField("Submit it now for the e-agency to pool with other organisations' demand",
+                              widget=GovCheckboxInput(), default=True,
+                              description="Leave it unticked to keep a draft you can change and submit later")
     submit = SubmitField("Save requirement", widget=GovSubmitInput())
 
 
@@ -48,7 +53,8 @@ class UploadForm(FlaskForm):
     organisation_id = SelectField("Organisation", widget=GovSelect(), coerce=int, validators=[Optional()])
     file = FileField("CSV or Excel file", widget=GovFileInput(),
                      validators=[InputRequired(message="Choose a CSV or XLSX file to upload")])
-    submit_now = BooleanField("Submit them to the demand board at once", widget=GovCheckboxInput(), default=True)
+    submit_now = BooleanField("Submit them at once for the e-agency to pool with other organisations' demand",
+                              widget=GovCheckboxInput(), default=True)
     submit = SubmitField("Upload", widget=GovSubmitInput())
 
 

@@ -15,6 +15,7 @@ from procurement.core.db import db
 from procurement.core.errors import InvalidInput
 from procurement.core.http import undone_if_refused
 from procurement.core.webforms import apply_errors
+from demand import permissions
 from demand.permissions import RequirementActions
 from demand import board as boards
 from demand import rules, services, uploads
@@ -23,6 +24,7 @@ from demand.models import RequirementStatus
 from demand.schemas import RequirementListArgsSchema
 from procurement.parties.forms import ConfirmForm
 from procurement.parties.models import Organisation, Partnership
+from procurement.parties.services import search_cpv
 from catalogue.spreadsheets import csv_text
 
 bp = Blueprint("demand", __name__, template_folder="templates")
@@ -50,6 +52,46 @@ def _input(form: RequirementForm) -> services.RequirementInput:
     )
 
 
+SUBMITTED = ("submitted: the e-agency pools it with other organisations' demand for the same thing, and you are "
+             "asked to confirm it when it goes into a joint tender")
+
+
+def _checked(form: RequirementForm) -> bool:
+    """Every field checked in one pass: the form's own checks and the requirement's rules,
+    so that one error summary lists every problem at once."""
+    valid = form.validate_on_submit()
+    if request.method != "POST":
+        return False
+    _values, errors = services.validate(db.session, _input(form))
+    for name, messages in errors.items():
+        field = getattr(form, name, None)
+        if field is not None and not field.errors:
+            field.errors = list(messages)
+    return valid and not errors
+
+
+def _cpv_finder(form: RequirementForm) -> tuple[bool, list[Any]]:
+    """The CPV finder, without JavaScript: 'Find CPV codes' lists matching codes, each with a
+    button that puts it in the CPV code field. Neither saves anything."""
+    if request.method != "POST":
+        return False, []
+    chosen = request.form.get("use_cpv", "")
+    if chosen.isdecimal() and len(chosen) == 8:
+        form.cpv_code.data = chosen
+        form.cpv_search.data = ""
+        return True, []
+    if form.find_cpv.data:
+        query = (form.cpv_search.data or "").strip()
+        if not query:
+            form.cpv_search.errors = ["Enter words or the first digits of a CPV code to find"]
+            return True, []
+        codes = search_cpv(db.session, page_actor(), query, limit=20)
+        if not codes:
+            form.cpv_search.errors = [f"No CPV code matches ‘{query}’: try other words or fewer digits"]
+        return True, codes
+    return False, []
+
+
 @bp.route("/requirements")
 @login_required
 def requirements() -> Any:
@@ -73,16 +115,19 @@ def new_requirement() -> Any:
     form = RequirementForm()
     _organisation_choices(form)
     _item_choices(form)
-    if form.validate_on_submit():
+    finding, codes = _cpv_finder(form)
+    if not finding and _checked(form):
         try:
             with undone_if_refused():
                 created = services.create_requirement(db.session, page_actor(), _input(form), submit=bool(form.submit_now.data))
         except InvalidInput as error:
             apply_errors(form, error)
         else:
-            flash(f"Requirement {created.id} saved" + (" and submitted to the demand board" if form.submit_now.data else " as a draft"), "success")
+            flash(f"Requirement saved and {SUBMITTED}" if form.submit_now.data
+                  else "Requirement saved as a draft: submit it when it is ready", "success")
             return redirect(url_for("demand.requirement", requirement_id=created.id))
-    return render_template("demand/requirement_form.html", form=form, title="Raise a requirement", editing=False)
+    return render_template("demand/requirement_form.html", form=form, title="Raise a requirement", editing=False,
+                           codes=codes, finding=finding)
 
 
 @bp.route("/requirements/<int:requirement_id>")
@@ -110,7 +155,8 @@ def edit_requirement(requirement_id: int) -> Any:
         form.catalogue_item_id.data = found.catalogue_item_id or 0
         form.quantity.data = rules.quantity_text(found.quantity)
         form.baseline_unit_price.data = str(found.baseline_unit_price)
-    if form.validate_on_submit():
+    finding, codes = _cpv_finder(form)
+    if not finding and _checked(form):
         try:
             with undone_if_refused():
                 services.update_requirement(db.session, page_actor(), requirement_id, _input(form))
@@ -120,7 +166,7 @@ def edit_requirement(requirement_id: int) -> Any:
             flash("Requirement saved", "success")
             return redirect(url_for("demand.requirement", requirement_id=requirement_id))
     return render_template("demand/requirement_form.html", form=form, title=f"Edit requirement {requirement_id}",
-                           editing=True)
+                           editing=True, codes=codes, finding=finding)
 
 
 def _act(requirement_id: int, action: Any, message: str, form_class: Any = ConfirmForm) -> Any:
@@ -133,39 +179,85 @@ def _act(requirement_id: int, action: Any, message: str, form_class: Any = Confi
     return redirect(url_for("demand.requirement", requirement_id=requirement_id))
 
 
+# What each irreversible act does, said on its confirmation page before it is done.
+CONFIRMATIONS: dict[str, dict[str, Any]] = {
+    "withdraw": {
+        "heading": "Withdraw this requirement?", "button": "Withdraw the requirement", "reason": False,
+        "may": permissions.can_withdraw, "endpoint": "demand.withdraw_requirement",
+        "effects": ["It leaves the e-agency's pooling and any draft joint tender it was put into.",
+                    "It cannot be submitted again: to buy it later, raise a new requirement."],
+    },
+    "fulfilled": {
+        "heading": "Mark this requirement as delivered?", "button": "Mark as delivered", "reason": False,
+        "may": permissions.can_mark_fulfilled, "endpoint": "demand.fulfil_requirement",
+        "effects": ["It is recorded as delivered under its order, and this cannot be undone."],
+    },
+    "agency-withdraw": {
+        "heading": "Withdraw this requirement from its tender?", "button": "Withdraw on the organisation's behalf",
+        "reason": True, "may": permissions.can_agency_withdraw, "endpoint": "demand.agency_withdraw",
+        "effects": ["Its line leaves the joint tender's lot, and the lot's quantity falls by its quantity.",
+                    "The reason is recorded and shown to the organisation's buyers. This cannot be undone."],
+    },
+    "cancel": {
+        "heading": "Cancel this requirement?", "button": "Cancel the requirement", "reason": True,
+        "may": permissions.can_cancel, "endpoint": "demand.cancel_requirement",
+        "effects": ["It leaves the demand board, and its line any joint tender it is in.",
+                    "The reason is recorded and shown to the organisation's buyers. This cannot be undone."],
+    },
+}
+
+
+def _confirmation(requirement_id: int, act: str) -> Any:
+    """GET: the page saying what the act does, with the button that does it (a read: nothing
+    changes). Shown only to whoever may do it now."""
+    found = services.get_requirement(db.session, page_actor(), requirement_id)
+    what = CONFIRMATIONS[act]
+    what["may"](page_actor(), found).enforce()
+    return render_template("demand/confirm.html", requirement=found, what=what, rules=rules,
+                           form=ReasonForm() if what["reason"] else ConfirmForm())
+
+
 @bp.route("/requirements/<int:requirement_id>/submit", methods=["POST"])
 @login_required
 def submit_requirement(requirement_id: int) -> Any:
     return _act(requirement_id, lambda f: services.submit_requirement(db.session, page_actor(), requirement_id),
-                "Submitted to the demand board")
+                "Requirement " + SUBMITTED)
 
 
-@bp.route("/requirements/<int:requirement_id>/withdraw", methods=["POST"])
+@bp.route("/requirements/<int:requirement_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw_requirement(requirement_id: int) -> Any:
+    if request.method == "GET":
+        return _confirmation(requirement_id, "withdraw")
     return _act(requirement_id, lambda f: services.withdraw_requirement(db.session, page_actor(), requirement_id),
                 "Requirement withdrawn")
 
 
-@bp.route("/requirements/<int:requirement_id>/fulfilled", methods=["POST"])
+@bp.route("/requirements/<int:requirement_id>/fulfilled", methods=["GET", "POST"])
 @login_required
 def fulfil_requirement(requirement_id: int) -> Any:
+    if request.method == "GET":
+        return _confirmation(requirement_id, "fulfilled")
     return _act(requirement_id, lambda f: services.mark_fulfilled(db.session, page_actor(), requirement_id),
                 "Marked as delivered")
 
 
-@bp.route("/requirements/<int:requirement_id>/agency-withdraw", methods=["POST"])
+@bp.route("/requirements/<int:requirement_id>/agency-withdraw", methods=["GET", "POST"])
 @login_required
 def agency_withdraw(requirement_id: int) -> Any:
     require(access.can_stop_requirements(current_user))
+    if request.method == "GET":
+        return _confirmation(requirement_id, "agency-withdraw")
     return _act(requirement_id, lambda f: services.agency_withdraw(db.session, page_actor(), requirement_id, f.reason.data),
                 "Requirement withdrawn from its tender", ReasonForm)
 
 
-@bp.route("/requirements/<int:requirement_id>/cancel", methods=["POST"])
+@bp.route("/requirements/<int:requirement_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_requirement(requirement_id: int) -> Any:
     require(access.can_stop_requirements(current_user))
+    if request.method == "GET":
+        return _confirmation(requirement_id, "cancel")
     return _act(requirement_id, lambda f: services.cancel_requirement(db.session, page_actor(), requirement_id, f.reason.data),
                 "Requirement cancelled", ReasonForm)
 

@@ -238,7 +238,7 @@ def pool_and_publish(cast: Cast) -> Tender:
         assert page.count("Confirm<span") == 1, who
         for other, (organisation, _q, _p) in BUYERS.items():
             assert (organisation in buyer.page.locator("table").first.inner_text()) == (other == who)
-        buyer.press(buyer.page.get_by_role("button", name=re.compile(r"^Confirm line")))
+        buyer.press(buyer.page.get_by_role("button", name=re.compile(r"^Confirm")))
 
     lead.goto(tender.path)
     lead.press(lead.button("Close confirmation: drop unconfirmed lines"))

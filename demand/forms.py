@@ -29,7 +29,8 @@ class RequirementForm(FlaskForm):
     cpv_code = StringField("CPV code", widget=GovTextInput(), validators=[Optional(), Length(max=10)],
                            description="Needed without a catalogue item, for example 48445000 (CRM software)")
     cpv_search = StringField("Find a CPV code", widget=GovTextInput(), validators=[Optional(), Length(max=100)],
-                             description="Words (for example: laptop, CRM, housing) or the first digits of a code")
+                             description="Words of the CPV vocabulary (for example: portable computers, software, "
+                                         "furniture) or the first digits of a code")
     find_cpv = SubmitField("Find CPV codes", widget=GovSubmitInput())
     specification = TextAreaField("Specification", widget=GovTextArea(), validators=[Optional(), Length(max=5000)],
                                   description="What is needed; required without a catalogue item")

@@ -28,7 +28,7 @@ class RequirementForm(FlaskForm):
                         description="The item's name if you leave it empty")
     cpv_code = StringField("CPV code", widget=GovTextInput(), validators=[Optional(), Length(max=10)],
                            description="Needed without a catalogue item, for example 48445000 (CRM software)")
-    cpv_search = StringField("Find a CPV code", widget=GovTextInput(), validators=[Optional(), Length(max=100)],
+    cpv_search = StringField("Search the CPV vocabulary", widget=GovTextInput(), validators=[Optional(), Length(max=100)],
                              description="Words of the CPV vocabulary (for example: portable computers, software, "
                                          "furniture) or the first digits of a code")
     find_cpv = SubmitField("Find CPV codes", widget=GovSubmitInput())

@@ -80,11 +80,10 @@ def _cpv_finder(form: RequirementForm) -> tuple[bool, list[Any]]:
         form.cpv_code.data = chosen
         form.cpv_search.data = ""
         return True, []
-    if form.find_cpv.data:
-        query = (form.cpv_search.data or "").strip()
-        if not query:
-            form.cpv_search.errors = ["Enter words or the first digits of a CPV code to find"]
-            return True, []
+    query = (form.cpv_search.data or "").strip()
+    # Enter pressed in any field presses the form's first button, the finder's: with nothing
+    # to find, it is taken as saving the form.
+    if form.find_cpv.data and query:
         codes = search_cpv(db.session, page_actor(), query, limit=20)
         if not codes:
             form.cpv_search.errors = [f"No CPV code matches ‘{query}’: try other words or fewer digits"]

@@ -175,3 +175,16 @@ def test_lines_to_confirm_show_the_expected_price_and_saving(client, world):
     html = client.get("/requirements/pools").get_data(as_text=True)
     # 160 monitors pooled reach the 100+ break at £120.00: 80 x (150 - 120) = £2,400.00 saved.
     assert "£120.00" in html and "£9,600.00" in html and "£2,400.00" in html
+
+
+def test_enter_in_a_field_with_no_search_saves_the_form(session, client, world):
+    """Enter in a text field presses the first button, the finder's: with nothing to find,
+    the form is saved as if 'Save requirement' was pressed."""
+    _as(client, world, "own buyer")
+    needed = today() + timedelta(days=30)
+    response = client.post("/requirements/new", data={
+        "csrf_token": csrf_token(client, "/requirements/new"), "organisation_id": str(world["own_org"].id),
+        "catalogue_item_id": str(world["laptop"].id), "quantity": "4", "delivery_location": "Camden Town Hall",
+        "needed_by": [str(needed.day), str(needed.month), str(needed.year)], "baseline_unit_price": "845.00",
+        "cpv_search": "", "find_cpv": "Find CPV codes"})
+    assert response.status_code == 302

@@ -4,7 +4,7 @@ VENV := .venv
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench screenshots clean
 
 install:
 	@./scripts/setup.sh
@@ -16,6 +16,9 @@ run: install
 
 test: install
 	@./scripts/test.sh
+
+screenshots: install  # every page of every role at 1280 and 375 px, into OUT (default ~/ljp-screenshots)
+	$(VENV)/bin/python scripts/screenshots.py $(if $(OUT),--out $(OUT))
 
 bench: install
 	$(VENV)/bin/python -m bench

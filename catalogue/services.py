@@ -22,7 +22,7 @@ from catalogue.models import (
     OfferPriceChange,
     OfferStatus,
 )
-from catalogue.prices import PriceUnavailable, Quote, breaks_from_json, breaks_to_json, quote
+from catalogue.prices import PriceUnavailable, Quote, breaks_from_json, breaks_to_json, quote, unit_price_for
 from catalogue.rules import gtin_is_valid, parse_breaks, parse_cpv, parse_money, parse_vat_rate, part_number_key
 from catalogue.spreadsheets import FileProblem, check_in_request, csv_text, store_upload
 from procurement.core import access
@@ -290,6 +290,50 @@ def compare_offers(session: Session, actor: Actor, item_id: int, quantity: int, 
         except PriceUnavailable as exc:
             result.append(Comparison(offer, supplier_name, None, str(exc)))
     return sorted(result, key=lambda c: (c.quote is None, c.quote.unit_price if c.quote else 0, c.supplier_name))
+
+
+@dataclass(frozen=True)
+class OwnPrice:
+    """The acting supplier's own published price for a quantity: the volume break that applies
+    (`break_from`, None for the list price), or why there is none on the day."""
+
+    sku: str
+    title: str
+    unit_price: Decimal | None
+    break_from: int | None
+    unavailable: str = ""
+
+
+def own_prices(session: Session, actor: Actor, wanted: list[tuple[int | None, str, Decimal]], on: date) -> list[OwnPrice | None]:
+    """For each (catalogue item, SKU, quantity): the acting supplier's published offer named by
+    the SKU, else its cheapest published offer linked to the item, priced at the quantity on
+    `on`; None where it has none. Reads only the supplier's own offers."""
+    supplier_id = own_supplier_id(actor)
+    skus = {sku for _, sku, _ in wanted if sku}
+    item_ids = {item_id for item_id, _, _ in wanted if item_id is not None}
+    if not skus and not item_ids:
+        return [None for _ in wanted]
+    offers = list(session.scalars(select(Offer).where(
+        Offer.supplier_id == supplier_id, Offer.status == OfferStatus.published,
+        (Offer.sku.in_(sorted(skus)) | Offer.catalogue_item_id.in_(sorted(item_ids))))))
+
+    def priced(offer: Offer, quantity: Decimal) -> OwnPrice:
+        if (offer.valid_from and on < offer.valid_from) or (offer.valid_to and on > offer.valid_to):
+            return OwnPrice(offer.sku, offer.title, None, None, "no price valid today")
+        price, reached = unit_price_for(offer.list_price, breaks_from_json(offer.price_breaks), quantity)  # type: ignore[arg-type]
+        return OwnPrice(offer.sku, offer.title, price, reached)
+
+    found: list[OwnPrice | None] = []
+    for item_id, sku, quantity in wanted:
+        named = [o for o in offers if sku and o.sku == sku]
+        linked = [priced(o, quantity) for o in offers if item_id is not None and o.catalogue_item_id == item_id]
+        if named:
+            found.append(priced(named[0], quantity))
+        elif linked:
+            found.append(min(linked, key=lambda p: (p.unit_price is None, p.unit_price or 0)))
+        else:
+            found.append(None)
+    return found
 
 
 # Imports ------------------------------------------------------------------------------------

@@ -45,7 +45,8 @@ class DocumentFile(MethodView):
     @blp.response(200, description="The PDF; its SHA-256 in the X-Content-SHA256 header")
     def get(self, document_id: int) -> Any:
         document = documents.get_document(db.session, api_actor(), document_id)
-        return send_stored(file_store(db.session), document.stored_path, download_name=document.file_name,
+        return send_stored(file_store(db.session), document.stored_path,
+                           download_name=documents.name_document(db.session, document).file_name,
                            size=document.size, sha256=document.sha256, mimetype="application/pdf")
 
 

@@ -5,12 +5,10 @@ from typing import Any
 
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
-from sqlalchemy import select
-
-from dashboards import worklist
-from dashboards.audit import audit_subjects
+from dashboards import audit as audit_log
+from dashboards import plain_words, worklist
+from dashboards.forms import WhoWhatWhenForm
 from procurement.core import access
-from procurement.core.audit import AuditEvent
 from procurement.core.db import db
 from procurement.parties.auth import page_actor, require
 
@@ -30,12 +28,17 @@ def home() -> Any:
 @bp.route("/admin/audit")
 @login_required
 def audit() -> Any:
+    """The audit log in words, filtered by who, what and when; the chain of digests checked."""
     require(access.can_view_audit_log(current_user))
-    page = max(1, request.args.get("page", 1, type=int) or 1)
-    events = list(
-        db.session.scalars(
-            select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(50).offset((page - 1) * 50)
-        )
-    )
-    return render_template("dashboards/audit.html", events=events, page=page,
-                           subjects=audit_subjects(db.session, events))
+    form = WhoWhatWhenForm(request.args, who=audit_log.who_choices(db.session), what=plain_words.what_choices())
+    valid = form.validate()
+    page = (form.page.data or 1) if valid else 1
+    wanted = audit_log.AuditFilter(form.who.data or "", form.what.data or "", form.start.data, form.end.data)
+    found, total = audit_log.audit_page(db.session, page_actor(), wanted, page) if valid else ([], 0)
+    args = request.args.to_dict(flat=False)
+    args.pop("page", None)
+    chain_whole, chain = audit_log.chain_status(db.session)
+    return render_template("dashboards/audit.html", form=form if form.errors else None, filter_form=form,
+                           entries=found, total=total, page=page, page_size=audit_log.PAGE_SIZE, args=args,
+                           filtered=bool(args), chain=chain, chain_whole=chain_whole,
+                           technical=audit_log.technical), 200 if valid else 400

@@ -599,10 +599,12 @@ def supplier_worklist(session: Session, actor: Actor) -> Worklist:
 
     sections = [
         Section("Bids to finish", drafts, "Nothing needs you: no draft bid or amended bid waits for you."),
-        Section("Results", results, "Nothing needs you: no result or price explanation waits for you."),
+        Section("Results", results, "Nothing needs you: no result or price explanation waits for you.",
+                Link("opportunities.mine"), "Your bids, open and closed, and their results"),
         Section("Open opportunities", opportunities, "No tender is open for bids at the moment.",
                 Link("opportunities.index"), "Find opportunities by CPV code"),
-        Section("Your submitted bids", submitted, "You have no submitted bid waiting for a decision."),
+        Section("Your submitted bids", submitted, "You have no submitted bid waiting for a decision.",
+                Link("opportunities.mine"), "All your bids"),
         Section("Your questions", answers, "You have no question waiting or answered on an open tender."),
     ]
     return Worklist("supplier", "What needs you", sections)

@@ -321,6 +321,11 @@ def published_tenders(session: Session) -> list[Any]:
                                                      Tender.status != TenderStatus.draft).order_by(Tender.id)))
 
 
+def facts(session: Session, tender: Any, prefix: str) -> _Tender:
+    """What one tender publishes, for pages that show its releases' content (opendata/notices.py)."""
+    return _Tender(session, tender, prefix)
+
+
 def tender_releases(session: Session, tender: Any, prefix: str) -> list[dict[str, Any]]:
     return _Tender(session, tender, prefix).releases()
 

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, send_from_directory
+from flask import Flask, abort, current_app, g, request, send_from_directory, url_for
 from flask_smorest import Api
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
@@ -15,6 +15,7 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from procurement.core.clock import to_london
 from procurement.core.config import REPO_ROOT, load_settings
 from procurement.core.db import check_database, db
+from procurement.core.navigation import menu
 from procurement.core.tables import govuk_table
 
 csrf = CSRFProtect()
@@ -91,6 +92,7 @@ def _wire(app: Flask, api: Api) -> None:
     from demand import jobs as demand_jobs
     from demand import views as demand_views
     from demand.signals import requirement_leaving, tenders_under_way
+    from opendata import public as public_views
     from opendata import views as opendata_views
     from procurement import cli
     from procurement.core.jobrecords import register_kinds
@@ -119,7 +121,7 @@ def _wire(app: Flask, api: Api) -> None:
     for blueprint in (health.bp, dashboard_views.bp, parties_views.bp, parties_views.admin_bp, supplier_views.bp,
                       catalogue_views.bp, demand_views.bp, tender_views.bp, tender_views.pools_bp,
                       evaluation_views.bp, opportunity_views.bp, optimised_views.bp, documents_views.bp,
-                      reports_views.bp, opendata_views.bp):
+                      reports_views.bp, opendata_views.bp, public_views.bp):
         app.register_blueprint(blueprint)
     for blueprint in (*parties_api.blueprints, *suppliers_api.blueprints, *catalogue_api.blueprints,
                       *demand_api.blueprints, *tenders_api.blueprints, *documents_api.blueprints,
@@ -183,10 +185,21 @@ def _init_templates(app: Flask) -> None:
 
         from procurement.core import access
 
-        return {"service_name": app.config["SERVICE_NAME"], "access": access, "current_user": current_user}
+        return {"service_name": app.config["SERVICE_NAME"], "access": access, "current_user": current_user,
+                "nav_menu": _nav_menu}
 
 
-def _london_format(moment: Any, pattern: str = "%-d %B %Y %H:%M") -> str:
+def _nav_menu() -> dict[str, Any]:
+    """The navigation and breadcrumbs of this request's page, worked out once per request."""
+    from flask_login import current_user
+
+    if "nav_menu" not in g:
+        g.nav_menu = menu(current_user, request.path, url_for, frozenset(current_app.view_functions))
+    return g.nav_menu
+
+
+def _london_format(moment: Any, pattern: str = "%-d %B %Y at %H:%M") -> str:
+    """A moment as every page writes it, in London: "3 December 2026 at 14:05"."""
     local = to_london(moment)
     return local.strftime(pattern) if local else ""
 

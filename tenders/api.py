@@ -291,7 +291,7 @@ class MyBid(MethodView):
 
     @suppliers_blp.response(200, MyBidSchema)
     def get(self, tender_id: int) -> Any:
-        """Your bid's status and receipts (its sealed contents are never returned)"""
+        """Your bid's status and receipts (read a version's contents at bid/versions/<version>)"""
         return bids.my_bid(db.session, api_actor(), tender_id)
 
 
@@ -312,6 +312,16 @@ class Draft(MethodView):
         """Save a draft (checked as far as it goes)"""
         bids.save_draft(db.session, api_actor(), tender_id, data)
         return bids.my_bid(db.session, api_actor(), tender_id)
+
+
+@suppliers_blp.route("/<int:tender_id>/bid/versions/<int:version>")
+class SubmittedVersion(MethodView):
+    decorators = [token_required]
+
+    @suppliers_blp.response(200, BidContentOutSchema)
+    def get(self, tender_id: int, version: int) -> Any:
+        """A version you submitted, as you gave it (yours alone: nobody else reads it before the box is opened)"""
+        return bids.as_raw(bids.read_version(db.session, api_actor(), tender_id, version))
 
 
 @suppliers_blp.route("/<int:tender_id>/bid/schedule")

@@ -28,10 +28,11 @@ from procurement.parties.forms import ConfirmForm
 from procurement.parties.models import Organisation
 
 from suppliers.models import Supplier
-from tenders import lifecycle, rules
+from tenders import lifecycle, progress, rules
 from tenders.bidding import bids
 from tenders.bidding import opening
 from tenders.forming import pooling
+from tenders.models import LineStatus
 from tenders.permissions import TenderActions
 from tenders.forming.forms import AmendForm, AnswerForm, DetailsForm, DocumentForm, PublishForm
 from tenders.schemas import CriteriaSchema
@@ -81,14 +82,7 @@ def form_from_pools() -> Any:
     return redirect(url_for("tenders.tender", tender_id=tender.id))
 
 
-@bp.route("/<int:tender_id>")
-@login_required
-def tender(tender_id: int) -> Any:
-    found = lifecycle.get_tender(db.session, page_actor(), tender_id)
-    if access.has_role(current_user, access.SUPPLIER) and not access.can_manage_tenders(current_user):
-        return redirect(url_for("opportunities.detail", tender_id=tender_id))
-    agency = access.can_manage_tenders(current_user)
-    own = None if agency else frozenset(current_user.organisation_ids)
+def _details_form(found: Any) -> DetailsForm:
     details_form = DetailsForm(obj=found)
     if found.clarification_deadline:
         local = to_london(found.clarification_deadline)
@@ -97,12 +91,27 @@ def tender(tender_id: int) -> Any:
         local = to_london(found.submission_deadline)
         details_form.deadline_date.data, details_form.deadline_time.data = local.date(), f"{local:%H:%M}"
     details_form.expected_award.data = found.expected_award_on
+    return details_form
+
+
+@bp.route("/<int:tender_id>")
+@login_required
+def tender(tender_id: int) -> Any:
+    found = lifecycle.get_tender(db.session, page_actor(), tender_id)
+    if access.has_role(current_user, access.SUPPLIER) and not access.can_manage_tenders(current_user):
+        return redirect(url_for("opportunities.detail", tender_id=tender_id))
+    agency = access.can_manage_tenders(current_user)
+    own = None if agency else frozenset(current_user.organisation_ids)
     may = TenderActions(page_actor(), found)
+    lots = [pooling.lot_summary(lot, own) for lot in found.lots]
+    facts = progress.tender_facts(db.session, found)
+    mine = sum(1 for s in lots for line in s["visible_lines"] if may.answer_line(line)) if not agency else 0
     return render_template(
-        "tenders/tender.html", tender=found, agency=agency, lots=[pooling.lot_summary(lot, own) for lot in found.lots],
-        button=ConfirmForm(), reason_form=ReasonForm(), quantity_text=quantity_text, details_form=details_form,
-        document_form=DocumentForm(), publish_form=PublishForm(), amend_form=AmendForm(), answer_form=AnswerForm(),
-        criteria_slots=CRITERIA_SLOTS, may=may, problems=publication.publication_problems(db.session, found) if may.prepare else {},
+        "tenders/tender.html", tender=found, agency=agency, lots=lots,
+        button=ConfirmForm(), reason_form=ReasonForm(), quantity_text=quantity_text,
+        amend_form=AmendForm(), answer_form=AnswerForm(), may=may,
+        next_step=progress.next_action(facts, agency=agency, own_pending=mine),
+        tasks=progress.draft_tasks(facts) if may.abandon else None,
         questions=clarifications.clarifications(db.session, page_actor(), tender_id),
         documents=lifecycle.readable_documents(db.session, page_actor(), tender_id),
         bids_in_box=bids.box_facts(db.session, page_actor(), tender_id) if agency else None)
@@ -120,27 +129,85 @@ def answer(line_id: int, answer: str) -> Any:
     return redirect(local_path(request.form.get("next")) or url_for("pools.mine"))
 
 
-@bp.route("/<int:tender_id>/close-confirmation", methods=["POST"])
+# The draft's builder: a task list on the tender page, each task a page of its own --------------
+
+TASKS = {"details": "Details and timeline", "lots": "Lots", "criteria": "Quality criteria and weights",
+         "documents": "Tender documents", "confirmation": "Buyers' confirmation of their lines", "publish": "Check and publish"}
+
+
+@bp.route("/<int:tender_id>/build/<any(details, lots, criteria, documents, confirmation, publish):task>")
+@login_required
+def build(tender_id: int, task: str) -> Any:
+    require(access.can_manage_tenders(current_user))
+    found = lifecycle.get_tender(db.session, page_actor(), tender_id)
+    may = TenderActions(page_actor(), found)
+    may.abandon.enforce()
+    facts = progress.tender_facts(db.session, found)
+    tasks = {t.key: t for t in progress.draft_tasks(facts)}
+    return render_template(
+        "tenders/task.html", tender=found, task=task, agency=True, heading=TASKS[task], status=tasks[task], may=may,
+        lots=[pooling.lot_summary(lot) for lot in found.lots], button=ConfirmForm(), details_form=_details_form(found),
+        document_form=DocumentForm(), publish_form=PublishForm(), criteria_slots=CRITERIA_SLOTS, quantity_text=quantity_text,
+        problems=publication.publication_problems(db.session, found) if task == "publish" else {},
+        documents=lifecycle.readable_documents(db.session, page_actor(), tender_id))
+
+
+def _to_task(tender_id: int, task: str) -> Any:
+    return redirect(url_for("tenders.build", tender_id=tender_id, task=task))
+
+
+def _confirming(tender_id: int, act: str) -> tuple[Any, TenderActions]:
+    """A destructive act's confirmation page and its post: agency staff only, and only while
+    the act is allowed (a refused GET is refused as its POST would be)."""
+    require(access.can_manage_tenders(current_user))
+    found = lifecycle.get_tender(db.session, page_actor(), tender_id)
+    may = TenderActions(page_actor(), found)
+    getattr(may, act).enforce()
+    return found, may
+
+
+@bp.route("/<int:tender_id>/close-confirmation", methods=["GET", "POST"])
 @login_required
 def close_confirmation(tender_id: int) -> Any:
-    require(access.can_manage_tenders(current_user))
-    if ConfirmForm().validate_on_submit():
-        found = pooling.close_confirmation(db.session, page_actor(), tender_id)
+    found, _may = _confirming(tender_id, "close_confirmation")
+    if request.method == "POST" and ConfirmForm().validate_on_submit():
+        pooling.close_confirmation(db.session, page_actor(), tender_id)
         flash(f"Confirmation closed for {found.reference}: lot quantities are the confirmed lines", "success")
-    return redirect(url_for("tenders.tender", tender_id=tender_id))
+        return _back(tender_id)
+    lines = [line for lot in found.lots for line in lot.lines]
+    return render_template("tenders/confirm_act.html", tender=found, act="close_confirmation", button=ConfirmForm(),
+                           pending=[line for line in lines if line.status is LineStatus.pending],
+                           confirmed=sum(1 for line in lines if line.status is LineStatus.confirmed))
 
 
-@bp.route("/<int:tender_id>/abandon", methods=["POST"])
+@bp.route("/<int:tender_id>/abandon", methods=["GET", "POST"])
 @login_required
 def abandon(tender_id: int) -> Any:
-    require(access.can_manage_tenders(current_user))
+    found, _may = _confirming(tender_id, "abandon")
     form = ReasonForm()
-    if form.validate_on_submit():
-        publication.cancel_draft(db.session, page_actor(), tender_id, form.reason.data or "")
-        flash("Draft abandoned: its requirements are back on the demand board", "success")
-    else:
-        flash("Give a reason for abandoning the draft", "error")
-    return redirect(url_for("tenders.tender", tender_id=tender_id))
+    if request.method == "POST":
+        if form.validate_on_submit():
+            publication.cancel_draft(db.session, page_actor(), tender_id, form.reason.data or "")
+            flash("Draft abandoned: its requirements are back on the demand board", "success")
+            return _back(tender_id)
+        return render_template("tenders/confirm_act.html", tender=found, act="abandon", form=form), 400
+    return render_template("tenders/confirm_act.html", tender=found, act="abandon", form=form,
+                           lines=sum(1 for lot in found.lots for line in lot.lines if line.status in pooling.OPEN_LINE))
+
+
+@bp.route("/<int:tender_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(tender_id: int) -> Any:
+    found, _may = _confirming(tender_id, "cancel")
+    form = ReasonForm()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            publication.cancel(db.session, page_actor(), tender_id, form.reason.data or "")
+            flash("Tender cancelled", "success")
+            return _back(tender_id)
+        return render_template("tenders/confirm_act.html", tender=found, act="cancel", form=form), 400
+    return render_template("tenders/confirm_act.html", tender=found, act="cancel", form=form,
+                           bids=len(bids.box_facts(db.session, page_actor(), tender_id)))
 
 
 # Running a tender (agency) ------------------------------------------------------------------
@@ -174,8 +241,50 @@ def details(tender_id: int) -> Any:
         for messages in form.errors.values():
             for message in messages:
                 flash(message, "error")
-        return _back(tender_id)
+        return _to_task(tender_id, "details")
     errors: dict[str, list[str]] = {}
+    titles, values = _lot_fields(errors)
+    data = publication.TenderDetails(
+        title=form.title.data or "", description=form.description.data or "", price_weight=form.price_weight.data or 0,
+        clarification_deadline=_moment(form.clarification_date.data, form.clarification_time.data, "clarification_time", errors),
+        submission_deadline=_moment(form.deadline_date.data, form.deadline_time.data, "deadline_time", errors),
+        expected_award_on=form.expected_award.data, lot_values=values, lot_titles=titles)
+    try:
+        with undone_if_refused():
+            if errors:
+                raise InvalidInput("The details are not valid", field_errors=errors)
+            publication.set_details(db.session, page_actor(), tender_id, data)
+    except InvalidInput as error:
+        _flash_errors(error)
+        return _to_task(tender_id, "details")
+    else:
+        flash("Details saved", "success")
+    return _back(tender_id)
+
+
+@bp.route("/<int:tender_id>/lots", methods=["POST"])
+@login_required
+def lots(tender_id: int) -> Any:
+    require(access.can_manage_tenders(current_user))
+    if not ConfirmForm().validate_on_submit():
+        flash("The form expired: try again", "error")
+        return _to_task(tender_id, "lots")
+    errors: dict[str, list[str]] = {}
+    titles, values = _lot_fields(errors)
+    try:
+        with undone_if_refused():
+            if errors:
+                raise InvalidInput("The lots are not valid", field_errors=errors)
+            publication.set_lots(db.session, page_actor(), tender_id, titles=titles, values=values)
+    except InvalidInput as error:
+        _flash_errors(error)
+        return _to_task(tender_id, "lots")
+    flash("Lots saved", "success")
+    return _back(tender_id)
+
+
+def _lot_fields(errors: dict[str, list[str]]) -> tuple[dict[int, str], dict[int, Decimal]]:
+    """The lots' titles and estimated values as posted (`lot-title-N`, `lot-value-N`)."""
     values: dict[int, Decimal] = {}
     titles: dict[int, str] = {}
     for key, raw in request.form.items():
@@ -190,21 +299,7 @@ def details(tender_id: int) -> Any:
                 titles[int(number)] = raw
             else:
                 errors.setdefault("lot_titles", []).append(f"There is no lot {number[:20]}")
-    data = publication.TenderDetails(
-        title=form.title.data or "", description=form.description.data or "", price_weight=form.price_weight.data or 0,
-        clarification_deadline=_moment(form.clarification_date.data, form.clarification_time.data, "clarification_time", errors),
-        submission_deadline=_moment(form.deadline_date.data, form.deadline_time.data, "deadline_time", errors),
-        expected_award_on=form.expected_award.data, lot_values=values, lot_titles=titles)
-    try:
-        with undone_if_refused():
-            if errors:
-                raise InvalidInput("The details are not valid", field_errors=errors)
-            publication.set_details(db.session, page_actor(), tender_id, data)
-    except InvalidInput as error:
-        _flash_errors(error)
-    else:
-        flash("Details saved", "success")
-    return _back(tender_id)
+    return titles, values
 
 
 @bp.route("/<int:tender_id>/criteria", methods=["POST"])
@@ -213,7 +308,7 @@ def criteria(tender_id: int) -> Any:
     require(access.can_manage_tenders(current_user))
     if not ConfirmForm().validate_on_submit():
         flash("The form expired: try again", "error")
-        return _back(tender_id)
+        return _to_task(tender_id, "criteria")
     slots = [n for n in range(1, CRITERIA_SLOTS + 1) if request.form.get(f"crit-{n}-name", "").strip()]
     entered = {"criteria": [{"name": request.form.get(f"crit-{n}-name", "").strip(),
                              "weight": request.form.get(f"crit-{n}-weight", "").strip(),
@@ -231,6 +326,7 @@ def criteria(tender_id: int) -> Any:
                                    [publication.CriterionInput(**c) for c in loaded["criteria"]])
     except InvalidInput as error:
         _flash_errors(error)
+        return _to_task(tender_id, "criteria")
     else:
         flash("Criteria saved", "success")
     return _back(tender_id)
@@ -256,11 +352,12 @@ def add_document(tender_id: int) -> Any:
 )
         except (InvalidInput, Unavailable) as error:
             _flash_errors(error)
+            return _to_task(tender_id, "documents")
         else:
             flash("Document added", "success")
-    else:
-        flash("Choose a file and give it a title", "error")
-    return _back(tender_id)
+            return _back(tender_id)
+    flash("Choose a file and give it a title", "error")
+    return _to_task(tender_id, "documents")
 
 
 @bp.route("/documents/<int:document_id>")
@@ -280,7 +377,7 @@ def publish(tender_id: int) -> Any:
         for messages in form.errors.values():
             for message in messages:
                 flash(message, "error")
-        return _back(tender_id)
+        return _to_task(tender_id, "publish")
     period = rules.ShortPeriod(short_period_ground=form.short_period_ground.data or None,
                                short_period_reason=form.short_period_reason.data or "",
                                planned_notice_published_on=form.planned_notice_published_on.data,
@@ -291,6 +388,7 @@ def publish(tender_id: int) -> Any:
                                       master_secret=current_app.config["BID_SEALING_KEY"])
     except InvalidInput as error:
         _flash_errors(error)
+        return _to_task(tender_id, "publish")
     else:
         flash(f"{found.reference} is published: suppliers can ask questions and bid", "success")
     return _back(tender_id)
@@ -321,19 +419,6 @@ def amend(tender_id: int) -> Any:
     else:
         due = to_london(amendment.new_deadline)
         flash(f"Amendment {amendment.number} published; bids are due by {due:%-d %B %Y %H:%M}", "success")
-    return _back(tender_id)
-
-
-@bp.route("/<int:tender_id>/cancel", methods=["POST"])
-@login_required
-def cancel(tender_id: int) -> Any:
-    require(access.can_manage_tenders(current_user))
-    form = ReasonForm()
-    if form.validate_on_submit():
-        publication.cancel(db.session, page_actor(), tender_id, form.reason.data or "")
-        flash("Tender cancelled", "success")
-    else:
-        flash("Give the reason for cancelling", "error")
     return _back(tender_id)
 
 

@@ -170,6 +170,21 @@ def sign_in(client: Any, email: str, password: str) -> Any:
     return client.post("/sign-in", data={"csrf_token": token, "email": email, "password": password})
 
 
+def submit_bid_by_form(browser: Any, tender_id: int, fields: dict[str, Any], **post: Any) -> Any:
+    """A supplier fills in the bid form, continues to check its answers, and submits from the
+    review page (which carries the draft's digest): the last response (a redirect to the
+    receipt, or whatever stopped the way there)."""
+    page = f"/opportunities/{tender_id}/bid"
+    token = csrf_token(browser, page)
+    response = browser.post(page, data={"csrf_token": token, **fields, "action": "review"}, **post)
+    if response.status_code != 302 or not response.headers["Location"].endswith("/bid/review"):
+        return response
+    review = browser.get(response.headers["Location"]).get_data(as_text=True)
+    digest = re.search(r'name="digest" value="([0-9a-f]{64})"', review)
+    assert digest, "the review page offers no submission"
+    return browser.post(f"{page}/submit", data={"csrf_token": token, "digest": digest.group(1)})
+
+
 @pytest.fixture(scope="module")
 def committed_app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """An app on a database of its own whose commits are real, for work that runs as jobs

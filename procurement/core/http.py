@@ -346,6 +346,8 @@ def send_stored(store: Any, key: str, *, download_name: str, size: int, sha256: 
     inside the request (so the database store's session is still open while it streams)."""
     from urllib.parse import quote
 
+    from procurement.core.filenames import ascii_name
+
     from flask import stream_with_context
 
     source = store.open(key)
@@ -359,9 +361,9 @@ def send_stored(store: Any, key: str, *, download_name: str, size: int, sha256: 
 
     response = Response(stream_with_context(chunks()), mimetype=mimetype, direct_passthrough=True)
     response.headers["Content-Length"] = str(size)
-    ascii_name = download_name.encode("ascii", "replace").decode().replace('"', "")
+    # filename= in plain ASCII for old clients, filename* in UTF-8 (RFC 6266) for the rest.
     response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(download_name)}")
+        f"attachment; filename=\"{ascii_name(download_name)}\"; filename*=UTF-8''{quote(download_name, safe='')}")
     response.headers["X-Content-Type-Options"] = "nosniff"
     if sha256:
         response.headers["X-Content-SHA256"] = sha256

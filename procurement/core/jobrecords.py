@@ -23,6 +23,9 @@ from procurement.core.access import Actor, actor_id, actor_label
 
 log = logging.getLogger("procurement.jobs")
 
+# The note on a job the sweeper sends again, so its page can say why it ran twice.
+SENT_AGAIN_NOTE = "sent again: the worker or its message was lost"
+
 
 class JobStatus(str, enum.Enum):
     queued = "queued"
@@ -201,7 +204,7 @@ def recover(app: Any, stale_after: timedelta = timedelta(minutes=5)) -> list[int
             if held:
                 continue
             dispatch(app, run_job, (job.id,), _options(job))
-            job.status = JobStatus.queued
+            job.status, job.progress_note = JobStatus.queued, SENT_AGAIN_NOTE
             recovered.append(job.id)
         session.commit()
     finally:

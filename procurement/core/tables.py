@@ -6,6 +6,7 @@ table/macro.html puts this function in its place, so templates keep importing `g
 tests/unit/procurement/test_tables.py compares the two on every kind of parameter."""
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -75,15 +76,24 @@ def _spans(cell: Any) -> str:
     return out
 
 
+def _label(item: Any) -> str:
+    """A column heading as plain text, for a cell's `data-label`."""
+    return " ".join(re.sub(r"<[^>]*>", " ", _content(item)).split())
+
+
 def govuk_table(params: Any) -> Markup:
-    parts = [f'<table class="{_classes("govuk-table", ("", _get(params, "classes")))}"'
+    """The macro's markup, plus what lets a table stack on a phone (app.css `.app-stack`): a
+    table with a head gets that class and each body cell its column's heading as `data-label`."""
+    head = _get(params, "head")
+    labels = [_label(item) for item in head] if _truthy(head) else []
+    stack = ("", "app-stack") if labels else ("", None)
+    parts = [f'<table class="{_classes("govuk-table", ("", _get(params, "classes")), stack)}"'
              f'{attributes(_get(params, "attributes"))}>\n']
     caption = _get(params, "caption")
     if _truthy(caption):
         parts.append(f'<caption class="{_classes("govuk-table__caption", ("", _get(params, "captionClasses")))}">'
                      f"{_text(caption)}</caption>\n")
-    head = _get(params, "head")
-    if _truthy(head):
+    if labels:
         parts.append('<thead class="govuk-table__head">\n<tr class="govuk-table__row">\n')
         for item in head:
             classes = _classes("govuk-table__header", ("govuk-table__header--", _get(item, "format")),
@@ -100,6 +110,8 @@ def govuk_table(params: Any) -> Markup:
         parts.append('<tr class="govuk-table__row">\n')
         for n, cell in enumerate(row):
             common = _spans(cell) + attributes(_get(cell, "attributes"))
+            if n < len(labels) and labels[n]:
+                common += f' data-label="{escape(labels[n])}"'
             if n == 0 and first_is_header:
                 parts.append(f'<th scope="row" class="{_classes("govuk-table__header", ("", _get(cell, "classes")))}"'
                              f"{common}>{_content(cell)}</th>\n")

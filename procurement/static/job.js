@@ -9,8 +9,8 @@ if (box && box.dataset.finished !== "true") {
     const response = await fetch(box.dataset.progressUrl, { headers: { Accept: "application/json" } });
     if (!response.ok) return;
     const job = await response.json();
-    status.textContent = job.status;
-    note.textContent = job.note || job.error || "";
+    status.textContent = job.state || job.status;
+    note.textContent = job.words ?? (job.note || job.error || "");
     bar.value = job.progress;
     if (job.finished) { window.location.reload(); } else { setTimeout(poll, 1000); }
   };

@@ -18,7 +18,7 @@ from procurement.core.jobrecords import Job
 
 from procurement.parties.forms import ConfirmForm
 from procurement.parties.models import Membership, Role, User
-from tenders import lifecycle
+from tenders import lifecycle, progress
 from tenders.award import record
 from tenders.award import evaluation
 from tenders.award import outcome
@@ -90,6 +90,7 @@ def workspace(tender_id: int) -> Any:
         standstill=evaluation.standstill_of(db.session, tender), may=TenderActions(actor, tender, mine=mine, panel=members),
         savings=evaluation.savings(db.session, actor, tender_id) if tender.status in (TenderStatus.awarded, TenderStatus.complete) else [],
         button=ConfirmForm(), formulas=scoring.FORMULAS, documents=lifecycle.readable_documents(db.session, actor, tender_id),
+        next_step=progress.next_action(progress.tender_facts(db.session, tender)),
         pack_job=db.session.scalar(select(Job).where(Job.kind == "award_pack", Job.subject_id == tender.id)
                                    .order_by(Job.id.desc()).limit(1)))
 
@@ -197,6 +198,19 @@ def award(tender_id: int, lot_id: int, act: str) -> Any:
     return _post(tender_id, lambda: evaluation.approve(db.session, page_actor(), tender_id, lot_id), "Award approved")
 
 
+@bp.route("/tenders/<int:tender_id>/evaluation/challenge")
+@login_required
+def confirm_challenge(tender_id: int) -> Any:
+    """Recording a challenge, on a page of its own: it pauses standstill, so no contract can be
+    entered until it is lifted. The form posts to `step`."""
+    require(access.can_manage_tenders(current_user))
+    tender = get_tender(db.session, page_actor(), tender_id)
+    may = TenderActions(page_actor(), tender)
+    may.record_challenge.enforce()
+    return render_template("tenders/confirm_challenge.html", tender=tender, standstill=evaluation.standstill_of(db.session, tender),
+                           button=ConfirmForm())
+
+
 @bp.route("/tenders/<int:tender_id>/evaluation/<any(publish, challenge, lift, contracts, complete):act>", methods=["POST"])
 @login_required
 def step(tender_id: int, act: str) -> Any:
@@ -209,6 +223,9 @@ def step(tender_id: int, act: str) -> Any:
         "complete": (lambda: evaluation.complete(db.session, actor, tender_id), "Tender complete"),
     }
     call, done = acts[act]
+    if act == "challenge" and not note.strip():
+        flash("Describe the challenge", "error")
+        return redirect(url_for("evaluation.confirm_challenge", tender_id=tender_id))
     return _post(tender_id, call, done)
 
 

@@ -3,8 +3,9 @@ into the tender box (sealed, with a receipt carrying the SHA-256 of the canonica
 the server's time), replaced by a new version or withdrawn until the deadline, and refused
 after it, by the server's clock, in the same transaction that would store it.
 
-Once submitted a bid is not readable by anyone, its own supplier included, until the box is
-opened: suppliers keep their own copy (the price schedule file) to prepare a replacement."""
+Once submitted a bid is readable by nobody but its own supplier until the box is opened: the
+supplier reads each version it submitted (its receipt lists the lines) and a replacement
+starts from the latest."""
 from __future__ import annotations
 
 import base64
@@ -28,13 +29,13 @@ from catalogue.spreadsheets import csv_text
 from procurement.core import access, uploads
 from procurement.core.audit import record_event
 from procurement.core.clock import now, today
-from procurement.core.errors import InvalidInput, NotFound, PermissionDenied
+from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from procurement.core.access import Actor, actor_id
 from demand.rules import quantity_text
 from tenders import permissions, sealing
-from tenders.lifecycle import get_tender, locked, open_for_bids
-from tenders.models import Bid, BidStatus, BidVersion, LotItem, Tender, TenderStatus, VersionState
-from tenders.bidding.content import BidContentSchema, BidInput, LotPrices, bid_problems
+from tenders.lifecycle import get_tender, locked
+from tenders.models import Bid, BidStatus, BidVersion, LotItem, Tender, VersionState
+from tenders.bidding.content import BidContentSchema, BidInput, DraftContentSchema, LotPrices, bid_problems
 
 MAX_SCHEDULE_BYTES = 20 * 1024 * 1024
 # A bid's lines are kept compact: one array a line, in this order (the opening reads 600,000
@@ -43,19 +44,51 @@ LINE_FIELDS = ("lot", "item", "unit_price", "offer_id", "capacity", "tiers", "of
 SCHEDULE_COLUMNS = ["lot", "item", "description", "quantity", "unit", "unit_price", "offer_sku", "capacity", "tiers"]
 
 
-class BidProblems(InvalidInput):
-    """Every problem of a bid, each naming where it is: 'lot 2, item 1: ...'."""
+# Where a problem is, for the bid form to show it at its field: ("line", lot, item, field),
+# ("lot", lot), ("bundle", position), ("quality", criterion) or ("bid",).
+Where = tuple[Any, ...]
 
-    def __init__(self, problems: list[str]):
+
+class BidProblems(InvalidInput):
+    """Every problem of a bid, each naming where it is: 'lot 2, item 1: ...'; `located` pairs
+    each sentence with where it is."""
+
+    def __init__(self, problems: list[str], located: list[tuple[str, Where]] | None = None):
         super().__init__(f"The bid has {len(problems)} problem(s)", field_errors={"bid": problems})
         self.problems = problems
+        self.located = located if located is not None else [(text, ("bid",)) for text in problems]
 
 
-def _own_supplier(actor: Actor) -> int:
+class _Found(list[str]):
+    """Problems as they are found, each with where it is."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.located: list[tuple[str, Where]] = []
+
+    def at(self, where: Where, text: str) -> None:
+        self.append(text)
+        self.located.append((text, where))
+
+    def raise_any(self) -> None:
+        if self:
+            raise BidProblems(list(self), self.located)
+
+
+def own_supplier(actor: Actor) -> int:
+    """The supplier the actor bids for; PermissionDenied for anyone else."""
     permissions.bidder(actor).enforce()
     supplier_id = permissions.own_supplier(actor)
     assert supplier_id is not None
     return supplier_id
+
+
+def own_supplier_name(session: Session, actor: Actor) -> str:
+    from suppliers.models import Supplier
+
+    supplier = session.get(Supplier, own_supplier(actor))
+    assert supplier is not None
+    return supplier.legal_name
 
 
 def _data_key(tender: Tender) -> bytes:
@@ -71,7 +104,7 @@ def validate(session: Session, tender: Tender, supplier_id: int, bid: BidInput, 
     """The bid (loaded by `BidContentSchema`) as canonical content, or BidProblems listing what
     does not fit this tender and catalogue. `complete` (for submission) also asks for every item
     of every covered lot and an answer to every criterion."""
-    problems: list[str] = []
+    problems = _Found()
     items = _items(tender)
     lots_in_tender = {lot.number for lot in tender.lots}
     lines_out: list[dict[str, Any]] = []
@@ -79,14 +112,14 @@ def validate(session: Session, tender: Tender, supplier_id: int, bid: BidInput, 
     to_match: list[tuple[str, LotItem, Decimal, str]] = []
     for lot_prices in bid.lots:
         if lot_prices.lot not in lots_in_tender:
-            problems.append(f"lot {lot_prices.lot}: there is no such lot in this tender")
+            problems.at(("lot", lot_prices.lot), f"lot {lot_prices.lot}: there is no such lot in this tender")
             continue
         covered.add(lot_prices.lot)
         for entry in lot_prices.items:
             where = f"lot {lot_prices.lot}, item {entry.item}"
             item = items.get((lot_prices.lot, entry.item))
             if item is None:
-                problems.append(f"{where}: there is no such item in this lot")
+                problems.at(("line", lot_prices.lot, entry.item, "item"), f"{where}: there is no such item in this lot")
                 continue
             line: dict[str, Any] = {"lot": lot_prices.lot, "item": item.number, "unit_price": str(entry.unit_price),
                                     "tiers": [[low, high, str(price)] for low, high, price in entry.tiers]}
@@ -98,18 +131,24 @@ def validate(session: Session, tender: Tender, supplier_id: int, bid: BidInput, 
             lines_out.append(line)
     if complete:
         if not covered:
-            problems.append("The bid covers no lot: price at least one lot")
+            problems.at(("bid",), "The bid covers no lot: price at least one lot")
         priced = {(line["lot"], line["item"]) for line in lines_out}
         for (lot_number, item_number), item in sorted(items.items()):
             if lot_number in covered and (lot_number, item_number) not in priced:
-                problems.append(f"lot {lot_number}, item {item_number} ({item.description}): missing; a bid for a lot prices all its items")
-    problems += _check_offers(session, supplier_id, to_match, lines_out)
+                problems.at(("line", lot_number, item_number, "unit_price"),
+                            f"lot {lot_number}, item {item_number} ({item.description}): missing; a bid for a lot prices all its items")
+    _check_offers(session, supplier_id, to_match, lines_out, problems)
     bundles_out = [{"lots": list(b.lots), "discount_percent": str(b.discount_percent)} for b in bid.bundles]
+    if complete:
+        for n, bundle in enumerate(bid.bundles):
+            if not set(bundle.lots) <= covered:
+                unpriced = " and ".join(str(lot) for lot in bundle.lots if lot not in covered)
+                problems.at(("bundle", n, "lots"), f"bundle {n + 1}: it names lot {unpriced}, which the bid does not price")
     quality_out = []
     criteria = {c.number: c for c in tender.criteria}
     for n, answer in enumerate(bid.quality, start=1):
         if answer.criterion not in criteria:
-            problems.append(f"quality[{n}]: there is no criterion {answer.criterion}")
+            problems.at(("quality", answer.criterion), f"quality[{n}]: there is no criterion {answer.criterion}")
         elif answer.text or answer.attachments:
             quality_out.append({"criterion": answer.criterion, "text": answer.text, "attachments": [
                 {"filename": a.filename, "size": len(a.data), "sha256": hashlib.sha256(a.data).hexdigest(),
@@ -118,9 +157,8 @@ def validate(session: Session, tender: Tender, supplier_id: int, bid: BidInput, 
         answered = {q["criterion"] for q in quality_out}
         for number, criterion in sorted(criteria.items()):
             if number not in answered:
-                problems.append(f"criterion {number} ({criterion.name}): no answer")
-    if problems:
-        raise BidProblems(problems)
+                problems.at(("quality", number), f"criterion {number} ({criterion.name}): no answer")
+    problems.raise_any()
     return {"tender": tender.reference,
             "lines": [pack_line(l) for l in sorted(lines_out, key=lambda l: (l["lot"], l["item"]))],
             "bundles": bundles_out, "quality": sorted(quality_out, key=lambda q: q["criterion"])}
@@ -142,47 +180,49 @@ def unpack_line(packed: list[Any]) -> dict[str, Any]:
 
 
 def _check_offers(session: Session, supplier_id: int, to_match: list[tuple[str, LotItem, Decimal, str]],
-                  lines: list[dict[str, Any]]) -> list[str]:
+                  lines: list[dict[str, Any]], problems: _Found) -> None:
     """Each named offer must be this supplier's published offer (found by the catalogue's
     matcher, by SKU) and the bid not above its published price for the item's quantity."""
     if not to_match:
-        return []
-    problems = []
+        return
     system = access.SystemActor("bid check")
     results = match_lines(session, system, [Line(sku=sku, quantity=None) for _, _, _, sku in to_match], supplier_id=supplier_id)
     by_key = {(l["lot"], l["item"]): l for l in lines}
     for (where, item, price, sku), result in zip(to_match, results):
         best = result.best
         if best is None or best.offer_id is None or best.reason != "same sku":
-            problems.append(f"{where}: '{sku}' is not a published offer of yours")
+            problems.at(("line", item.lot.number, item.number, "offer_sku"), f"{where}: '{sku}' is not a published offer of yours")
             continue
         offer = session.get(Offer, best.offer_id)
         assert offer is not None
         if (offer.valid_from and today() < offer.valid_from) or (offer.valid_to and today() > offer.valid_to):
-            problems.append(f"{where}: your offer '{sku}' has no price valid today")
+            problems.at(("line", item.lot.number, item.number, "offer_sku"), f"{where}: your offer '{sku}' has no price valid today")
             continue
         published, _ = unit_price_for(offer.list_price, breaks_from_json(offer.price_breaks), item.quantity)
         if price > published:
-            problems.append(f"{where}: £{price} is above your published price of £{published} for "
-                            f"{quantity_text(item.quantity)} {item.unit} ('{sku}')")
+            problems.at(("line", item.lot.number, item.number, "unit_price"),
+                        f"{where}: £{price} is above your published price of £{published} for "
+                        f"{quantity_text(item.quantity)} {item.unit} ('{sku}')")
             continue
         by_key[(item.lot.number, item.number)]["offer_id"] = offer.id
-    return problems
+
+
+def scan_attachments(session: Session, actor: Actor, tender: Tender, bid_input: BidInput) -> None:
+    _scan_attachments(session, actor, tender, own_supplier(actor), bid_input)
 
 
 def _scan_attachments(session: Session, actor: Actor, tender: Tender, supplier_id: int, bid_input: BidInput) -> None:
     """Every quality attachment through clamd (when configured) before the bid keeps it: the
     agency reads them once the box is opened. BidProblems names each one holding a virus."""
-    problems = []
+    problems = _Found()
     for answer in bid_input.quality:
         for n, attachment in enumerate(answer.attachments, start=1):
             where = f"criterion {answer.criterion}, attachment {n} ({attachment.filename})"
             problem = uploads.virus_problem(session, actor, attachment.filename, attachment.data, subject=tender,
                                             details={"field": where, "supplier_id": supplier_id})
             if problem:
-                problems.append(f"{where}: {problem}")
-    if problems:
-        raise BidProblems(problems)
+                problems.at(("attachment", answer.criterion, n), f"{where}: {problem}")
+    problems.raise_any()
 
 
 def _bid_for(session: Session, tender: Tender, supplier_id: int, create: bool = False) -> Bid | None:
@@ -196,12 +236,16 @@ def _bid_for(session: Session, tender: Tender, supplier_id: int, create: bool = 
 
 def save_draft(session: Session, actor: Actor, tender_id: int, bid_input: BidInput) -> Bid:
     """Keep a draft (checked as far as it goes, sealed at rest) for the supplier to finish."""
-    supplier_id = _own_supplier(actor)
+    supplier_id = own_supplier(actor)
     tender = get_tender(session, actor, tender_id)
     permissions.can_bid(actor, tender).enforce()
     _scan_attachments(session, actor, tender, supplier_id, bid_input)
-    content = validate(session, tender, supplier_id, bid_input, complete=False)
-    bid = _bid_for(session, tender, supplier_id, create=True)
+    return store_draft(session, actor, tender, validate(session, tender, supplier_id, bid_input, complete=False))
+
+
+def store_draft(session: Session, actor: Actor, tender: Tender, content: dict[str, Any]) -> Bid:
+    """Seal validated content as the supplier's draft (the caller checked `can_bid`)."""
+    bid = _bid_for(session, tender, own_supplier(actor), create=True)
     assert bid is not None
     bid.draft_sealed = sealing.seal(_data_key(tender), sealing.canonical(content),
                                     sealing.bid_context(tender.id, bid.id, "draft"))
@@ -212,12 +256,24 @@ def save_draft(session: Session, actor: Actor, tender_id: int, bid_input: BidInp
 
 def read_draft(session: Session, actor: Actor, tender_id: int) -> dict[str, Any] | None:
     """The supplier's own draft, for its own pages only."""
-    supplier_id = _own_supplier(actor)
+    supplier_id = own_supplier(actor)
     tender = get_tender(session, actor, tender_id)
     bid = _bid_for(session, tender, supplier_id)
     if bid is None or bid.draft_sealed is None or tender.wrapped_key is None:
         return None
     return json.loads(sealing.unseal(_data_key(tender), bid.draft_sealed, sealing.bid_context(tender.id, bid.id, "draft")))
+
+
+def read_version(session: Session, actor: Actor, tender_id: int, version: int) -> dict[str, Any]:
+    """A version the supplier submitted, for its own pages only (nobody else reads a bid before
+    the box is opened). NotFound for a version that is not its own."""
+    supplier_id = own_supplier(actor)
+    tender = get_tender(session, actor, tender_id)
+    bid = _bid_for(session, tender, supplier_id)
+    found = next((v for v in bid.versions if v.version == version), None) if bid is not None else None
+    if found is None or tender.wrapped_key is None:
+        raise NotFound("No such bid version")
+    return json.loads(sealing.unseal(_data_key(tender), found.sealed, sealing.bid_context(tender.id, bid.id, version)))
 
 
 @dataclass(frozen=True)
@@ -236,11 +292,13 @@ class Receipt:
                 f"SHA-256 of the canonical bid: {self.digest}\n")
 
 
-def submit(session: Session, actor: Actor, tender_id: int, bid_input: BidInput | None = None) -> Receipt:
+def submit(session: Session, actor: Actor, tender_id: int, bid_input: BidInput | None = None, *,
+           reviewed_digest: str | None = None) -> Receipt:
     """Seal the bid (the given content, or the saved draft) into the box as a new version;
     an earlier version is superseded. Refused at or after the deadline, by the server's
-    clock read after the tender is locked, in the transaction that would store it."""
-    supplier_id = _own_supplier(actor)
+    clock read after the tender is locked, in the transaction that would store it; and, when
+    the draft was reviewed (`reviewed_digest`), if it has changed since."""
+    supplier_id = own_supplier(actor)
     visible = get_tender(session, actor, tender_id)  # visibility (locked() then makes the clock's moves)
     if bid_input is not None:  # scanned before the lock, which holds back others' bids (a draft was scanned as saved)
         _scan_attachments(session, actor, visible, supplier_id, bid_input)
@@ -251,8 +309,10 @@ def submit(session: Session, actor: Actor, tender_id: int, bid_input: BidInput |
     if bid_input is None:
         if bid.draft_sealed is None:
             raise InvalidInput("There is no draft to submit", field_errors={"bid": ["Save or upload your bid first"]})
-        bid_input = draft_input(json.loads(sealing.unseal(_data_key(tender), bid.draft_sealed,
-                                                          sealing.bid_context(tender.id, bid.id, "draft"))))
+        plain_draft = sealing.unseal(_data_key(tender), bid.draft_sealed, sealing.bid_context(tender.id, bid.id, "draft"))
+        if reviewed_digest is not None and sealing.digest(sealing.canonical(json.loads(plain_draft))) != reviewed_digest:
+            raise Conflict("Your draft has changed since you checked it: check your answers again before you submit")
+        bid_input = draft_input(json.loads(plain_draft))
     content = validate(session, tender, supplier_id, bid_input, complete=True)
     plain = sealing.canonical(content)
     number = (max((v.version for v in bid.versions), default=0)) + 1
@@ -270,12 +330,12 @@ def submit(session: Session, actor: Actor, tender_id: int, bid_input: BidInput |
     session.flush()
     record_event(session, actor, "bid.submitted" if number == 1 else "bid.replaced", subject=bid, details={
         "tender_id": tender.id, "version": number, "size": version.size, "digest": version.digest})
-    return _receipt(tender, bid, version)
+    return receipt_of(tender, bid, version)
 
 
 def _submitted_bid(session: Session, actor: Actor, tender_id: int, may: Any) -> tuple[Tender, Bid]:
     """The actor's bid in the locked tender, once `may(actor, tender, bid)` allows the act."""
-    supplier_id = _own_supplier(actor)
+    supplier_id = own_supplier(actor)
     get_tender(session, actor, tender_id)  # visibility (locked() then makes the clock's moves)
     tender = locked(session, tender_id)
     bid = _bid_for(session, tender, supplier_id)
@@ -302,7 +362,7 @@ def reconfirm(session: Session, actor: Actor, tender_id: int) -> Bid:
     return bid
 
 
-def _receipt(tender: Tender, bid: Bid, version: BidVersion) -> Receipt:
+def receipt_of(tender: Tender, bid: Bid, version: BidVersion) -> Receipt:
     return Receipt(tender.reference, bid.supplier_id, version.version, version.submitted_at, version.size,
                    version.digest, version.state.value)
 
@@ -314,25 +374,14 @@ class MyBid:
     has_draft: bool
 
 
-def bid_history(session: Session, actor: Actor) -> list[tuple[Tender, Bid]]:
-    """The supplier's bids on tenders no longer open for bids, newest first: where to find each
-    one's results once the deadline has passed."""
-    supplier_id = _own_supplier(actor)
-    return [tuple(row) for row in session.execute(  # type: ignore[misc]
-        select(Tender, Bid).join(Bid, Bid.tender_id == Tender.id)
-        .where(Bid.supplier_id == supplier_id, Bid.status != BidStatus.draft,
-               Tender.status != TenderStatus.draft, ~open_for_bids())
-        .order_by(Tender.submission_deadline.desc()))]
-
-
 def my_bid(session: Session, actor: Actor, tender_id: int) -> MyBid:
     """What a supplier may know of its own bid: its status and each version's receipt."""
-    supplier_id = _own_supplier(actor)
+    supplier_id = own_supplier(actor)
     tender = get_tender(session, actor, tender_id)
     bid = _bid_for(session, tender, supplier_id)
     if bid is None:
         return MyBid(None, [], False)
-    return MyBid(bid, [_receipt(tender, bid, v) for v in reversed(bid.versions)], bid.draft_sealed is not None)
+    return MyBid(bid, [receipt_of(tender, bid, v) for v in reversed(bid.versions)], bid.draft_sealed is not None)
 
 
 def receipt(session: Session, actor: Actor, tender_id: int, version: int) -> Receipt:
@@ -395,24 +444,6 @@ def merge_schedule(draft: dict[str, Any] | None, schedule: tuple[LotPrices, ...]
     return replace(draft_input(draft) if draft else BidInput(), lots=schedule)
 
 
-def form_lines(raw: dict[str, Any]) -> dict[tuple[int, int], dict[str, Any]]:
-    """A rejected form's entries by (lot, item), to show them again for correction."""
-    return {(lot["lot"], item["item"]): {"unit_price": str(item.get("unit_price", "")), "offer_sku": str(item.get("offer_sku") or ""),
-                                         "capacity": str(item.get("capacity") or ""), "tiers_text": str(item.get("tiers") or "")}
-            for lot in raw.get("lots", []) for item in lot.get("items", [])}
-
-
-def draft_lines(content: dict[str, Any] | None) -> dict[tuple[int, int], dict[str, Any]]:
-    """A saved draft's lines by (lot, item), for the bid form."""
-    return {(line["lot"], line["item"]): line for line in map(unpack_line, (content or {}).get("lines", []))}
-
-
-def tiers_text(line: dict[str, Any]) -> str:
-    if "tiers_text" in line:
-        return line["tiers_text"]
-    return "; ".join(f"{low}-{high if high is not None else ''}:{price}" for low, high, price in line.get("tiers") or [])
-
-
 def as_raw(content: dict[str, Any]) -> dict[str, Any]:
     """Canonical content back into the shape a bid is given in (to show or edit a draft)."""
     lots: dict[int, list[dict[str, Any]]] = {}
@@ -427,7 +458,7 @@ def as_raw(content: dict[str, Any]) -> dict[str, Any]:
 
 def draft_input(content: dict[str, Any]) -> BidInput:
     """A saved draft as the values `validate` takes, to submit it or load a schedule into it."""
-    return BidContentSchema().load(as_raw(content))
+    return DraftContentSchema().load(as_raw(content))
 
 
 @dataclass(frozen=True)

@@ -145,9 +145,15 @@ class Capacity(fields.Str):
         return "" if value in (None, "") else str(value)
 
 
+def _units(what: str, **kwargs: Any) -> fields.Int:
+    message = f"the {what} must be a whole number of units"
+    return fields.Int(validate=validate.Range(min=1, max=1_000_000_000, error=f"the {what} is 1 to 1,000,000,000 units"),
+                      error_messages={"required": f"the {what} is missing", "invalid": message}, **kwargs)
+
+
 class TierSchema(_BidPart):
-    min_quantity = fields.Int(required=True, validate=validate.Range(min=1, max=1_000_000_000))
-    max_quantity = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1, max=1_000_000_000))
+    min_quantity = _units("from quantity", required=True)
+    max_quantity = _units("to quantity", load_default=None, allow_none=True)
     unit_price = Pounds("tier price", required=True)
 
     @post_load
@@ -341,6 +347,7 @@ class BidContentSchema(_BidPart):
     lots, items and criteria) and your catalogue (the offers named) is checked on saving (422,
     `errors.bid`)."""
 
+    bundles_priced = True  # a bundle names only lots the bid prices (a draft's may name lots still to price)
     lots = fields.List(_entries(LotPricesSchema), load_default=list, validate=validate.Length(
         max=MAX_LOTS, error=f"at most {MAX_LOTS} lots"), error_messages={"invalid": "give the lots as a list"})
     bundles = Bundles()
@@ -359,7 +366,7 @@ class BidContentSchema(_BidPart):
                 seen.add((lot.lot, item.item))
         covered = {lot.lot for lot in data["lots"]}
         for n, bundle in enumerate(data["bundles"]):
-            if not set(bundle.lots) <= covered:
+            if self.bundles_priced and not set(bundle.lots) <= covered:
                 errors.setdefault("bundles", {})[n] = {"lots": ["name two or more lots that this bid covers"]}
         answered: set[int] = set()
         for n, answer in enumerate(data["quality"]):
@@ -372,6 +379,12 @@ class BidContentSchema(_BidPart):
     @post_load
     def make(self, data: dict[str, Any], **kwargs: Any) -> BidInput:
         return BidInput(tuple(data["lots"]), tuple(data["bundles"]), tuple(data["quality"]))
+
+
+class DraftContentSchema(BidContentSchema):
+    """A draft from the bid form: a bundle may name a lot not priced yet (submitting asks)."""
+
+    bundles_priced = False
 
 
 class SubmitSchema(BidContentSchema):
@@ -391,8 +404,8 @@ class BidContentOutSchema(Schema):
 # item 1, criterion 3) or else by position; fields whose messages do not name them get a label.
 _ENTRIES = {"lots": ("lot", "lots[{}]"), "items": ("item", "line {}"), "tiers": (None, "tier {}"),
             "bundles": (None, "bundle {}"), "quality": ("criterion", "quality[{}]"), "attachments": (None, "attachment {}")}
-_LABELS = {"tiers": "tiers: ", "min_quantity": "from quantity: ", "max_quantity": "to quantity: "}
-_NAMED = {"_schema", "lot", "lots", "items", "item", "unit_price", "offer_sku", "capacity", "bundles", "discount_percent",
+_LABELS = {"tiers": "tiers: "}
+_NAMED = {"_schema", "min_quantity", "max_quantity", "lot", "lots", "items", "item", "unit_price", "offer_sku", "capacity", "bundles", "discount_percent",
           "quality", "criterion", "text", "attachments", "filename", "content_base64"}
 
 

@@ -1,25 +1,27 @@
 """Suppliers' pages: opportunities, a tender's questions and answers, and their own bid."""
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from marshmallow import ValidationError
 
 from procurement.parties.auth import page_actor, require
 from procurement.core import access
 from procurement.core.db import db
-from procurement.core.errors import Unavailable
+from procurement.core.clock import today
+from procurement.core.errors import DomainError, NotFound, PermissionDenied, Unavailable
 from procurement.core.http import undone_if_refused
 from demand.rules import quantity_text
 from procurement.parties.forms import ConfirmForm
-from tenders.permissions import TenderActions, can_read_results
+from tenders.permissions import TenderActions
 from tenders import lifecycle
 from tenders.bidding import bids
 from tenders.forming.forms import QuestionForm, UploadScheduleForm
-from tenders.bidding.content import BidContentSchema, bid_problems
+from tenders.bidding import drafting, listing
+from tenders.bidding import form as bid_form
+from tenders.bidding.summary import receipt_text as receipt_text_of, summarise
+from catalogue.services import own_prices
 from tenders.bidding import clarifications
 
 bp = Blueprint("opportunities", __name__, url_prefix="/opportunities", template_folder="../templates")
@@ -34,9 +36,8 @@ def index() -> Any:
     if cpv and not (len(cpv.split("-")[0]) == 8 and cpv.split("-")[0].isdecimal()):
         error, cpv = "Enter an 8-digit CPV code", ""
     found = clarifications.opportunities(db.session, page_actor(), cpv.split("-")[0] or None)
-    history = bids.bid_history(db.session, page_actor()) if access.has_role(current_user, access.SUPPLIER) else []
-    return render_template("tenders/opportunities.html", tenders=found, cpv=cpv, error=error, history=history,
-                           results_readable=lambda tender: can_read_results(page_actor(), tender))
+    return render_template("tenders/opportunities.html", tenders=found, cpv=cpv, error=error,
+                           supplier=access.has_role(current_user, access.SUPPLIER))
 
 
 @bp.route("/<int:tender_id>")
@@ -63,52 +64,26 @@ def ask(tender_id: int) -> Any:
     return redirect(url_for("opportunities.detail", tender_id=tender_id))
 
 
-def _form_content(tender: Any, draft: dict[str, Any] | None) -> dict[str, Any]:
-    """The bid form's fields as the content `BidContentSchema` loads: price-L-I (with sku-L-I,
-    capacity-L-I, tiers-L-I) prices lot L's item I, and quality-N answers criterion N, its
-    attachments already in the draft kept unless new ones are chosen."""
-    kept = {q["criterion"]: q.get("attachments", []) for q in (draft or {}).get("quality", [])}
-    lots = []
-    for lot in tender.lots:
-        keys = {item.number: f"{lot.number}-{item.number}" for item in lot.items}
-        items = [{"item": number, "unit_price": request.form.get(f"price-{key}", "").strip(),
-                  "offer_sku": request.form.get(f"sku-{key}", ""), "capacity": request.form.get(f"capacity-{key}", ""),
-                  "tiers": request.form.get(f"tiers-{key}", "")}
-                 for number, key in keys.items() if request.form.get(f"price-{key}", "").strip()]
-        if items:
-            lots.append({"lot": lot.number, "items": items})
-    quality = []
-    for criterion in tender.criteria:
-        attachments = [{"filename": f.filename, "content_base64": base64.b64encode(f.read()).decode()}
-                       for f in request.files.getlist(f"attachments-{criterion.number}") if f and f.filename]
-        quality.append({"criterion": criterion.number, "text": request.form.get(f"quality-{criterion.number}", ""),
-                        "attachments": attachments or kept.get(criterion.number, [])})
-    return {"lots": lots, "bundles": request.form.get("bundles", ""), "quality": quality}
+def _problems_at(tender: Any, posted: bid_form.Posted | None,
+                 located: list[tuple[str, bids.Where]]) -> list[tuple[str, str | None]]:
+    find = bid_form.field_finder(tender, posted)
+    return [(text, find(where)) for text, where in located]
 
 
-FIELD_IDS = {"unit_price": "price", "offer_sku": "sku", "capacity": "capacity", "tiers": "tiers"}
+def _own_prices(tender: Any, values: bid_form.Values) -> dict[tuple[int, int], Any]:
+    """The supplier's own published price for each item at the lot's quantity."""
+    keys = [(lot.number, item.number) for lot in tender.lots for item in lot.items]
+    items = {(lot.number, item.number): item for lot in tender.lots for item in lot.items}
+    wanted = [(items[k].catalogue_item_id, values.line(*k).get("offer_sku", ""), items[k].quantity) for k in keys]
+    return dict(zip(keys, own_prices(db.session, page_actor(), wanted, today())))
 
 
-def _form_problems(error: ValidationError, content: dict[str, Any],
-                   entered: dict[tuple[int, int], dict[str, Any]]) -> list[tuple[str, str | None]]:
-    """The schema's problems with the bid form's field each is about (for the error summary's
-    links), each line's also shown at its field."""
-    found: list[tuple[str, str | None]] = []
-    for text, path in bid_problems(error.messages, content):
-        parts = path.split(".")
-        field = None
-        if parts[0] == "lots" and len(parts) >= 5 and parts[4] in FIELD_IDS:
-            lot = content["lots"][int(parts[1])]
-            key = (lot["lot"], lot["items"][int(parts[3])]["item"])
-            entered[key].setdefault("errors", {})[parts[4]] = text
-            field = f"{FIELD_IDS[parts[4]]}-{key[0]}-{key[1]}"
-        elif parts[0] == "bundles":
-            field = "bundles"
-        elif parts[0] == "quality" and len(parts) >= 2:
-            criterion = content["quality"][int(parts[1])]["criterion"]
-            field = f"attachments-{criterion}" if "attachments" in parts else f"quality-{criterion}"
-        found.append((text, field))
-    return found
+@bp.route("/bids")
+@login_required
+def mine() -> Any:
+    """Your bids: every tender the supplier drafted or bid on, in any state."""
+    require(access.has_role(current_user, access.SUPPLIER))
+    return render_template("tenders/bids.html", found=listing.my_bids(db.session, page_actor()))
 
 
 @bp.route("/<int:tender_id>/bid", methods=["GET", "POST"])
@@ -117,40 +92,75 @@ def bid(tender_id: int) -> Any:
     require(access.has_role(current_user, access.SUPPLIER))
     tender = lifecycle.get_tender(db.session, page_actor(), tender_id)
     mine = bids.my_bid(db.session, page_actor(), tender_id)
-    draft = bids.read_draft(db.session, page_actor(), tender_id) if tender.wrapped_key else None
+    may = TenderActions(page_actor(), tender, bid=mine.bid)
+    start = drafting.starting_point(db.session, page_actor(), tender_id) if tender.wrapped_key and may.bid_now else None
     problems: list[tuple[str, str | None]] = []
-    entered: dict[Any, Any] = {}
-    content: dict[str, Any] = {}
+    values, saved = bid_form.shown(start), False
     if request.method == "POST":
         if not ConfirmForm().validate_on_submit():
             flash("The form expired: try again", "error")
             return redirect(url_for("opportunities.bid", tender_id=tender_id))
-        content = _form_content(tender, draft)
-        entered = bids.form_lines(content)
+        kept = {q["criterion"]: q.get("attachments", []) for q in (start or {}).get("quality", [])}
+        posted = bid_form.read(tender, request.form, request.files, kept)
+        reviewing = request.form.get("action") == "review"
         try:
-            bid_input = BidContentSchema().load(content)
             with undone_if_refused():
-                if request.form.get("action") == "submit":
-                    receipt = bids.submit(db.session, page_actor(), tender_id, bid_input)
-                    flash(f"Bid version {receipt.version} is in the box. Keep your receipt.", "success")
-                    return redirect(url_for("opportunities.receipt", tender_id=tender_id, version=receipt.version))
-                bids.save_draft(db.session, page_actor(), tender_id, bid_input)
-                flash("Draft saved: only you can read it until you submit", "success")
-                return redirect(url_for("opportunities.bid", tender_id=tender_id))
-        except ValidationError as error:
-            problems = _form_problems(error, content, entered)
+                drafted = drafting.save_what_is_valid(db.session, page_actor(), tender_id, posted.raw, check_complete=reviewing)
         except bids.BidProblems as error:
-            problems = [(problem, None) for problem in error.problems]
+            problems = _problems_at(tender, posted, error.located)
         except Unavailable as error:  # virus scanning: the form is kept, to send again
             problems = [(error.message, None)]
-    lines = entered if problems else bids.draft_lines(draft)
-    answers = {q["criterion"]: q for q in (content if problems else draft or {}).get("quality", [])}
-    bundles = content["bundles"] if problems else "; ".join(
-        "+".join(str(n) for n in b["lots"]) + ":" + b["discount_percent"] for b in (draft or {}).get("bundles", []))
+        else:
+            problems, saved = _problems_at(tender, posted, drafted.problems + drafted.incomplete), drafted.saved
+            if not problems:
+                if reviewing:
+                    return redirect(url_for("opportunities.review", tender_id=tender_id))
+                flash("Draft saved: only you can read it until you submit", "success")
+                return redirect(url_for("opportunities.bid", tender_id=tender_id))
+        values = posted.values
+        mine = bids.my_bid(db.session, page_actor(), tender_id)  # a draft may have been saved
+    return render_template("tenders/bid.html", tender=tender, mine=mine, may=may, values=values, problems=problems,
+                           errors=bid_form.inline_errors(problems), saved=saved, prices=_own_prices(tender, values) if may.bid_now else {},
+                           from_version=request.method == "GET" and start is not None and not mine.has_draft, button=ConfirmForm(),
+                           upload_form=UploadScheduleForm(), quantity_text=quantity_text)
+
+
+@bp.route("/<int:tender_id>/bid/review")
+@login_required
+def review(tender_id: int) -> Any:
+    """Check your answers: the draft as it would be submitted, with its digest to submit it by."""
+    require(access.has_role(current_user, access.SUPPLIER))
+    tender = lifecycle.get_tender(db.session, page_actor(), tender_id)
+    mine = bids.my_bid(db.session, page_actor(), tender_id)
     may = TenderActions(page_actor(), tender, bid=mine.bid)
-    return render_template("tenders/bid.html", tender=tender, mine=mine, may=may, lines=lines, answers=answers, bundles=bundles,
-                           problems=problems, button=ConfirmForm(), upload_form=UploadScheduleForm(), tiers_text=bids.tiers_text,
-                           quantity_text=quantity_text)
+    reviewed = drafting.review(db.session, page_actor(), tender_id) if may.bid_now else None
+    if reviewed is None:
+        flash("There is no draft to check: enter your bid and save it first" if may.bid_now else may.bid_now.reason, "error")
+        return redirect(url_for("opportunities.bid", tender_id=tender_id))
+    return render_template("tenders/review.html", tender=tender, mine=mine, may=may, reviewed=reviewed,
+                           summary=summarise(tender, reviewed.content), button=ConfirmForm(),
+                           problems=_problems_at(tender, None, reviewed.problems))
+
+
+@bp.route("/<int:tender_id>/bid/submit", methods=["POST"])
+@login_required
+def submit(tender_id: int) -> Any:
+    """Submit the draft as reviewed: refused if it changed since the review page showed it."""
+    require(access.has_role(current_user, access.SUPPLIER))
+    digest = request.form.get("digest", "")
+    if not ConfirmForm().validate_on_submit() or len(digest) != 64:
+        flash("The form expired: check your answers again and submit", "error")
+        return redirect(url_for("opportunities.review", tender_id=tender_id))
+    try:
+        with undone_if_refused():
+            receipt = bids.submit(db.session, page_actor(), tender_id, reviewed_digest=digest)
+    except (PermissionDenied, NotFound):
+        raise
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("opportunities.review", tender_id=tender_id))
+    flash(f"Bid version {receipt.version} is in the box. Keep your receipt.", "success")
+    return redirect(url_for("opportunities.receipt", tender_id=tender_id, version=receipt.version))
 
 
 @bp.route("/<int:tender_id>/bid/upload", methods=["POST"])
@@ -199,13 +209,21 @@ def bid_action(tender_id: int, action: str) -> Any:
 @bp.route("/<int:tender_id>/receipts/<int:version>")
 @login_required
 def receipt(tender_id: int, version: int) -> Any:
+    require(access.has_role(current_user, access.SUPPLIER))
+    tender = lifecycle.get_tender(db.session, page_actor(), tender_id)
     found = bids.receipt(db.session, page_actor(), tender_id, version)
-    return render_template("tenders/receipt.html", receipt=found, tender_id=tender_id)
+    summary = summarise(tender, bids.read_version(db.session, page_actor(), tender_id, version))
+    return render_template("tenders/receipt.html", receipt=found, tender=tender, summary=summary,
+                           may=TenderActions(page_actor(), tender))
 
 
 @bp.route("/<int:tender_id>/receipts/<int:version>.txt")
 @login_required
 def receipt_text(tender_id: int, version: int) -> Any:
+    require(access.has_role(current_user, access.SUPPLIER))
+    tender = lifecycle.get_tender(db.session, page_actor(), tender_id)
     found = bids.receipt(db.session, page_actor(), tender_id, version)
-    return Response(found.text(), mimetype="text/plain",
-                    headers={"Content-Disposition": f"attachment; filename=receipt-{found.reference}-v{version}.txt"})
+    summary = summarise(tender, bids.read_version(db.session, page_actor(), tender_id, version))
+    text = receipt_text_of(tender, bids.own_supplier_name(db.session, page_actor()), version, found.submitted_at, found.size, found.digest, summary)
+    name = f"Bid receipt {found.reference} version {version}.txt"
+    return Response(text, mimetype="text/plain", headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -79,8 +79,24 @@ def set_details(session: Session, actor: Actor, tender_id: int, data: TenderDeta
         moment = getattr(data, name)
         if moment is not None and moment.tzinfo is None:
             errors[name] = ["Give the time with its time zone"]
-    lots = {lot.number: lot for lot in tender.lots}
-    for number, value in data.lot_values.items():
+    errors.update(_lot_errors(tender, data.lot_titles, data.lot_values))
+    if errors:
+        raise InvalidInput("The tender's details are not valid", field_errors=errors)
+    tender.title, tender.description = data.title.strip(), data.description.strip()
+    tender.price_weight = data.price_weight
+    tender.clarification_deadline, tender.submission_deadline = data.clarification_deadline, data.submission_deadline
+    tender.expected_award_on = data.expected_award_on
+    _apply_lots(tender, data.lot_titles, data.lot_values)
+    session.flush()
+    record_event(session, actor, "tender.details_set", subject=tender, details={
+        "price_weight": data.price_weight, "submission_deadline": str(data.submission_deadline)})
+    return tender
+
+
+def _lot_errors(tender: Tender, titles: dict[int, str], values: dict[int, Decimal]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    lots = {lot.number for lot in tender.lots}
+    for number, value in values.items():
         if number not in lots:
             errors.setdefault("lot_values", []).append(f"There is no lot {number}")
         elif value is not None and (not value.is_finite() or value <= 0):
@@ -88,24 +104,33 @@ def set_details(session: Session, actor: Actor, tender_id: int, data: TenderDeta
         elif value is not None and (value > MOST or not in_pennies(value)):
             errors.setdefault("lot_values", []).append(
                 f"Lot {number}: the estimated value must be in pounds and pence, at most £{MOST:,}")
-    for number, title in data.lot_titles.items():
+    for number, title in titles.items():
         if number not in lots:
             errors.setdefault("lot_titles", []).append(f"There is no lot {number}")
         elif not title.strip() or len(title.strip()) > 200:
             errors.setdefault("lot_titles", []).append(f"Lot {number}: enter a title of at most 200 characters")
-    if errors:
-        raise InvalidInput("The tender's details are not valid", field_errors=errors)
-    tender.title, tender.description = data.title.strip(), data.description.strip()
-    tender.price_weight = data.price_weight
-    tender.clarification_deadline, tender.submission_deadline = data.clarification_deadline, data.submission_deadline
-    tender.expected_award_on = data.expected_award_on
-    for number, value in data.lot_values.items():
+    return errors
+
+
+def _apply_lots(tender: Tender, titles: dict[int, str], values: dict[int, Decimal]) -> None:
+    lots = {lot.number: lot for lot in tender.lots}
+    for number, value in values.items():
         lots[number].estimated_value = value
-    for number, title in data.lot_titles.items():
+    for number, title in titles.items():
         lots[number].title = title.strip()
+
+
+def set_lots(session: Session, actor: Actor, tender_id: int, *, titles: dict[int, str],
+             values: dict[int, Decimal]) -> Tender:
+    """Each lot's name as suppliers see it and its estimated value excluding VAT."""
+    tender = agency_draft(session, actor, tender_id)
+    errors = _lot_errors(tender, titles, values)
+    if errors:
+        raise InvalidInput("The lots are not valid", field_errors=errors)
+    _apply_lots(tender, titles, values)
     session.flush()
-    record_event(session, actor, "tender.details_set", subject=tender, details={
-        "price_weight": data.price_weight, "submission_deadline": str(data.submission_deadline)})
+    record_event(session, actor, "tender.lots_set", subject=tender,
+                 details={"values": {str(n): str(v) for n, v in values.items()}, "titles": {str(n): t for n, t in titles.items()}})
     return tender
 
 

@@ -64,11 +64,22 @@ def test_a_supplier_submits_a_bid_with_the_keyboard_alone(live, page):
     assert prices, "the bid form lists the lots' items"
     for n, field in enumerate(prices):
         field.focus()
+        page.keyboard.press("Control+A")  # the form may start from a draft or the last version submitted
         page.keyboard.type(f"{700 + n}.00")
+    for offer in page.query_selector_all("input[id^='sku-']"):
+        offer.focus()
+        page.keyboard.press("Control+A")
+        page.keyboard.press("Delete")
     for answer in page.query_selector_all("textarea[id^='quality-']"):
         answer.focus()
+        page.keyboard.press("Control+A")
         page.keyboard.type("Next-day delivery across London from our Park Royal depot.")
-    page.focus("button[name='action'][value='submit']")
+    page.focus("button[name='action'][value='review']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Check your bid before you submit it" in page.content() and "/bid/review" in page.url
+    assert axe_violations(page) == []
+    page.focus("button[name='action'][value='submit']")  # from the check-your-answers page
     with page.expect_navigation():
         page.keyboard.press("Enter")
     content = page.content()

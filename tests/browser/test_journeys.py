@@ -166,6 +166,8 @@ def download(person: Person, link: Any) -> str:
     """Follow a document link as the person would; the PDF's text."""
     with person.page.expect_download() as waiting:
         link.click()
+    # A document's link reads as the name it downloads under: one a person would keep.
+    assert waiting.value.suggested_filename == link.inner_text().strip(), waiting.value.suggested_filename
     return pdf_text(Path(waiting.value.path()).read_bytes())
 
 
@@ -237,27 +239,37 @@ def pool_and_publish(cast: Cast) -> Tender:
         page = buyer.goto(tender.path)
         assert page.count("Confirm<span") == 1, who
         for other, (organisation, _q, _p) in BUYERS.items():
-            assert (organisation in buyer.page.locator("table").first.inner_text()) == (other == who)
+            assert (organisation in buyer.page.locator("main").inner_text()) == (other == who)
         buyer.press(buyer.page.get_by_role("button", name=re.compile(r"^Confirm")))
 
+    # The draft's task list: each task on a page of its own, publish last.
     lead.goto(tender.path)
-    lead.press(lead.button("Close confirmation: drop unconfirmed lines"))
+    assert "Next: the agency closes the buyers' confirmation (every line is answered)" in lead.page.inner_text("main")
+    lead.press(lead.page.get_by_role("link", name="Buyers' confirmation of their lines"))
+    lead.press(lead.page.get_by_role("button", name="Close the confirmation"))
+    lead.press(lead.button("Close the confirmation and drop unanswered lines"))
     page = lead.page
+    lead.press(page.get_by_role("link", name="Details and timeline"))
     fill_date(page, "clarification_date", date(2027, 3, 1))
     fill_date(page, "deadline_date", DEADLINE.date())
     page.locator("#deadline_time").fill("12:00")
+    lead.press(lead.button("Save the details"))
+    lead.press(page.get_by_role("link", name="Lots", exact=True))
     page.get_by_label("Lot 1 title (as suppliers see it)").fill(LOT)
     page.locator("#lot-value-1").fill("60000")
-    lead.press(lead.button("Save the details"))
+    lead.press(lead.button("Save the lots"))
+    lead.press(page.get_by_role("link", name="Quality criteria and weights"))
     for n, (name, weight) in enumerate(zip(CRITERIA, ["25", "15"]), start=1):
         page.locator(f"#crit-{n}-name").fill(name)
         page.locator(f"#crit-{n}-weight").fill(weight)
         page.locator(f"#crit-{n}-descriptors").fill("\n".join(f"{name}: mark {m}" for m in range(6)))
     page.locator("#crit-1-pass").fill("2")
     lead.press(lead.button("Save the criteria"))
+    lead.press(page.get_by_role("link", name="Tender documents"))
     page.get_by_label("File").set_input_files(files=[{"name": "specification.pdf", "mimeType": "application/pdf",
                                                      "buffer": b"%PDF-1.4\n% rugged tablet specification\n%%EOF\n"}])
     lead.press(lead.button("Add the document"))
+    lead.press(page.get_by_role("link", name="Check and publish"))
     landed = lead.press(lead.button("Publish the tender"))
     assert f"{tender.reference} · Open for bids" in landed
     return tender
@@ -299,8 +311,10 @@ def bid_by_form_csv_and_api(cast: Cast, tender: Tender) -> None:
             page.locator("#price-1-1").fill(price)
         for answer in page.locator("textarea[id^='quality-']").all():
             answer.fill(f"{who}: next-day swap-out across London; apprenticeships in our depot.")
-        landed = supplier.press(supplier.page.locator("button[name='action'][value='submit']"))
-        assert "/receipts/" in page.url and "SHA-256" in landed
+        review = supplier.press(supplier.button("Continue to check your answers"))
+        assert "Check your bid before you submit it" in review and f"£{price} each" in review  # every answer, to check
+        landed = supplier.press(supplier.button("Submit my bid"))
+        assert "/receipts/" in page.url and "SHA-256" in landed and f"£{price} each" in landed  # what was submitted
         tender.receipts[who] = page.locator("code").first.inner_text()
     lead = cast("agency.lead")
     box = lead.goto(tender.path)
@@ -374,7 +388,8 @@ def each_supplier_gets_its_own_letter(cast: Cast, tender: Tender) -> None:
     letters = {}
     for who, (supplier_name, _price, _how) in SUPPLIERS.items():
         supplier = cast(who)
-        link = supplier.goto_until(f"/opportunities/{tender.id}/results", re.compile("^Assessment summary"))
+        link = supplier.goto_until(f"/opportunities/{tender.id}/results",
+                                   re.compile(f"^Assessment summary - .+ - {re.escape(tender.reference)}\\.pdf$"))
         assert link.count() == 1, (who, cast.journey.worker_said())
         letters[who] = link.get_attribute("href")
         assert f"Assessment summary: {tender.reference}, {supplier_name}" in download(supplier, link)
@@ -401,7 +416,7 @@ def enter_contracts_after_standstill(cast: Cast, tender: Tender) -> None:
     lead.goto(workspace)
     landed = lead.press(lead.button("Enter the contracts and make the orders"))
     assert "Orders and savings" in landed
-    notice = lead.goto_until(workspace, re.compile(f"^Contract award notice: {tender.reference}"))
+    notice = lead.goto_until(workspace, re.compile(f"^Contract award notice - .+ - {re.escape(tender.reference)}\\.pdf$"))
     assert notice.count() == 1, cast.journey.worker_said()
     pack = "\n".join(lead.page.locator("main .app-documents > li > a").all_inner_texts())
     assert pack.count("Assessment summary") == 3 and pack.count("Order summary") == 3 and "Award decision notice" in pack
@@ -414,7 +429,7 @@ def each_borough_sees_its_order_and_savings(cast: Cast, tender: Tender) -> None:
     for who, (organisation, quantity, paid) in BUYERS.items():
         buyer = cast(who)
         cost, before = Decimal(WINNING_PRICE) * quantity, Decimal(paid) * quantity
-        summary = buyer.goto_until("/awards", re.compile(f"^Order summary: {tender.reference}"))
+        summary = buyer.goto_until("/awards", re.compile(f"^Order summary - .+ - {re.escape(tender.reference)}\\.pdf$"))
         assert summary.count() == 1, who
         row = buyer.page.locator("tbody tr").filter(has_text=tender.reference).first.inner_text()
         assert all(pounds(v) in row for v in (cost, before, before - cost)), row

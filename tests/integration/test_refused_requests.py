@@ -56,7 +56,7 @@ ACT_ON_CONFIRMATION = {
 }
 # Where an empty form is a request that may succeed, what makes it one that is refused.
 REFUSED_WITH = {
-    "POST /opportunities/<tender_id>/bid": {"action": "submit"},  # an empty draft may be saved; not submitted
+    "POST /opportunities/<tender_id>/bid": {"action": "review"},  # an empty bid may be saved; not taken to its review
     "POST /tenders/<tender_id>/evaluation/marks": {"action": "submit"},
     "POST /sign-in": {"email": DEMO["buyer"], "password": "not the password"},
 }

@@ -98,7 +98,8 @@ def test_a_failure_fails_the_job_changes_nothing_and_a_retry_finishes_it(committ
         with fresh_browser(committed_app) as browser:  # the agency's jobs page shows it and asks again
             sign_in(browser, agency.email, factories.PASSWORD)
             page = browser.get("/jobs").get_data(as_text=True)
-            assert "catalogue file offers.csv" in page and "connection lost mid-merge" in page
+            assert "catalogue file offers.csv could not be imported" in page and "Why: " in page
+            assert "connection lost mid-merge" in page and "Ask for it again" in page
             retried = browser.post(f"/jobs/{job.id}/retry", data={"csrf_token": csrf_token(browser, "/jobs")})
             assert retried.status_code == 302  # without Redis the job ran again then, in-process
     job = job_of(committed_app, record)

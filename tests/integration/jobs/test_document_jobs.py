@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from procurement.core.db import db
-from procurement.core.jobrecords import Job, JobStatus, recover, request_job
+from procurement.core.jobrecords import SENT_AGAIN_NOTE, Job, JobStatus, recover, request_job
 from procurement.core.access import SystemActor
 from procurement.core.documents import Document
 from tests import factories
@@ -121,6 +121,7 @@ def test_redis_flushed_before_pick_up_is_recovered_by_the_sweeper(jobs_app):
     assert queue_for(app).count == 0 and _job(app, job_id).status is JobStatus.queued  # the message is gone
     with app.app_context():
         assert recover(app) == [job_id]
+    assert _job(app, job_id).progress_note == SENT_AGAIN_NOTE  # the jobs page says it was sent again
     result = run_worker(app)
     assert result.returncode == 0, result.stderr
     assert _job(app, job_id).status is JobStatus.done and len(_documents(app, tender_id)) == 7
@@ -151,4 +152,5 @@ def test_a_job_that_raises_is_failed_retried_by_policy_and_shown(jobs_app):
     with app.app_context(), fresh_browser(app) as browser:
         sign_in(browser, email, factories.PASSWORD)
         page = browser.get("/jobs").get_data(as_text=True)
-        assert "has no published award decision" in page and f"/jobs/{job_id}/retry" in page
+        assert "could not be asked for" in page and "Why: " in page and "has no published award decision" in page
+        assert f"/jobs/{job_id}/retry" in page

@@ -27,7 +27,7 @@ PACKAGES = ["procurement", "suppliers", "catalogue", "demand", "tenders", "opend
 READERS = {**DEMO, "evaluator": "agency.evaluator@demo.londonconnects.example",
            "bidder": "supplier.crm@demo.londonconnects.example", "other_buyer": "buyer.hackney@demo.londonconnects.example"}
 ACTS = {  # the endpoints that act on a tender or a requirement, as a page offers them
-    "tenders.answer", "tenders.close_confirmation", "tenders.details", "tenders.criteria", "tenders.add_document",
+    "tenders.answer", "tenders.close_confirmation", "tenders.details", "tenders.lots", "tenders.criteria", "tenders.add_document",
     "tenders.publish", "tenders.abandon", "tenders.cancel", "tenders.answer_question", "tenders.amend",
     "tenders.open_box", "opportunities.ask", "opportunities.bid", "opportunities.upload_schedule",
     "opportunities.bid_action", "evaluation.reply", "evaluation.start", "evaluation.declare", "evaluation.marks",
@@ -86,6 +86,7 @@ def _allowed_on_tender_pages(session: Any, actor: Any, tender: Any) -> dict[str,
     from tenders.award import evaluation
     from tenders.optimisation import optimised_award
     from tenders import permissions as p
+    from tenders import progress
     from tenders.models import AwardDecision, Bid, Clarification, LowPriceCheck, OpenedBid
     from tenders.award.ranking import rank_lot
 
@@ -102,13 +103,22 @@ def _allowed_on_tender_pages(session: Any, actor: Any, tender: Any) -> dict[str,
     for line in lines:
         if p.can_answer_line(actor, line):
             tender_page |= {url_for("tenders.answer", line_id=line.id, answer=a) for a in ("confirm", "decline")}
-    if p.can_abandon(actor, tender):
-        tender_page.add(url_for("tenders.abandon", tender_id=t))
-        if p.can_close_confirmation(actor, tender):
-            tender_page.add(url_for("tenders.close_confirmation", tender_id=t))
-        elif p.can_prepare_publication(actor, tender):
-            tender_page |= {url_for(e, tender_id=t) for e in ("tenders.details", "tenders.criteria",
-                                                               "tenders.add_document", "tenders.publish")}
+    # The draft's builder: each task's form on its own page; destructive acts on confirmation pages.
+    builder: dict[str, set[str]] = {}
+    drafting = bool(p.can_abandon(actor, tender))
+    for task, endpoint in (("details", "tenders.details"), ("lots", "tenders.lots"), ("criteria", "tenders.criteria"),
+                           ("documents", "tenders.add_document"), ("publish", "tenders.publish"), ("confirmation", None)):
+        offered = {url_for(endpoint, tender_id=t)} if drafting and endpoint else set()
+        if task == "lots" and tender.confirmation_closed_at is None:
+            offered = set()  # the lots are named and valued once their quantities are confirmed
+        if task == "publish" and drafting and not progress.may_publish(progress.draft_tasks(progress.tender_facts(session, tender))):
+            offered = set()  # publish opens once every other task is completed
+        builder[f"/tenders/{t}/build/{task}"] = offered
+    builder[f"/tenders/{t}/abandon"] = {url_for("tenders.abandon", tender_id=t)} if drafting else set()
+    builder[f"/tenders/{t}/close-confirmation"] = (
+        {url_for("tenders.close_confirmation", tender_id=t)} if p.can_close_confirmation(actor, tender) else set())
+    builder[f"/tenders/{t}/cancel"] = (
+        {url_for("tenders.cancel", tender_id=t)} if p.can_cancel(actor, tender) and not drafting else set())
     if p.can_run(actor, tender):
         if p.can_answer_questions(actor, tender):
             tender_page |= {url_for("tenders.answer_question", clarification_id=q.id) for q in questions}
@@ -118,8 +128,6 @@ def _allowed_on_tender_pages(session: Any, actor: Any, tender: Any) -> dict[str,
             tender_page.add(url_for("tenders.open_box", tender_id=t, step="confirm"))
         if p.can_amend(actor, tender):
             tender_page.add(url_for("tenders.amend", tender_id=t))
-        if p.can_cancel(actor, tender):
-            tender_page.add(url_for("tenders.cancel", tender_id=t))
 
     opportunity = {url_for("opportunities.ask", tender_id=t)} if p.can_ask(actor, tender) else set()
     bid_page: set[str] = set()
@@ -140,7 +148,6 @@ def _allowed_on_tender_pages(session: Any, actor: Any, tender: Any) -> dict[str,
                          (p.can_mark(actor, tender, mine), url_for("evaluation.marks", tender_id=t)),
                          (p.can_moderate(actor, tender, mine, panel), url_for("evaluation.consensus", tender_id=t)),
                          (p.can_publish_decision(actor, tender), step("publish")),
-                         (p.can_record_challenge(actor, tender, tender.standstill), step("challenge")),
                          (p.can_lift_challenge(actor, tender, tender.standstill), step("lift")),
                          (p.can_enter_contracts(actor, tender, tender.standstill), step("contracts")),
                          (p.can_complete(actor, tender), step("complete")),
@@ -169,7 +176,8 @@ def _allowed_on_tender_pages(session: Any, actor: Any, tender: Any) -> dict[str,
         award = optimised_award.view(session, actor, t)[1]
         if award is not None and p.can_adopt_optimised(actor, tender, mine, award):
             optimised.add(url_for("optimised.adopt", tender_id=t, award_id=award.id))
-    return {f"/tenders/{t}": tender_page, f"/opportunities/{t}": opportunity, f"/opportunities/{t}/bid": bid_page,
+    challenge = {step("challenge")} if p.can_record_challenge(actor, tender, tender.standstill) else set()
+    return {**builder, f"/tenders/{t}/evaluation/challenge": challenge, f"/tenders/{t}": tender_page, f"/opportunities/{t}": opportunity, f"/opportunities/{t}/bid": bid_page,
             f"/opportunities/{t}/results": results, f"/tenders/{t}/evaluation": workspace,
             f"/tenders/{t}/optimised-award": optimised}
 

@@ -13,17 +13,20 @@ from tests.conftest import csrf_token, fresh_browser, sign_in
 
 
 def test_a_bid_form_problem_is_shown_at_its_field_and_nothing_is_stored(app, session):
+    """Nothing valid to keep (the one price is not a number): the problems at their fields,
+    what was typed shown again, and no draft made."""
     world = factories.published_tender(session)
     page = f"/opportunities/{world['tender'].id}/bid"
     with fresh_browser(app) as browser:
         sign_in(browser, world["bidder"].email, factories.PASSWORD)
         response = browser.post(page, data={"csrf_token": csrf_token(browser, page), "price-1-1": "12,50.x",
-                                            "tiers-1-1": "1-99:760; 50-:740", "quality-1": "Fast", "action": "submit"})
+                                            "tier-1-1-1-from": "1", "tier-1-1-1-price": "760",
+                                            "tier-1-1-2-from": "1", "tier-1-1-2-price": "740", "action": "save"})
     text = response.get_data(as_text=True)
-    assert response.status_code == 200 and "The bid has 2 problems; nothing was stored" in text
+    assert response.status_code == 200 and "There is a problem" in text
     assert """<a href="#price-1-1">lot 1, item 1: &#39;1250.x&#39; is not a number</a>""" in text
-    assert """<a href="#tiers-1-1">lot 1, item 1: tiers: band 50- overlaps the band before it</a>""" in text
-    assert 'govuk-form-group--error' in text and 'value="12,50.x"' in text and ">Fast</textarea>" in text
+    assert """<a href="#tier-1-1-1-from">lot 1, item 1: tiers: band 1- overlaps the band before it</a>""" in text
+    assert 'govuk-form-group--error' in text and 'value="12,50.x"' in text
     assert session.scalar(select(func.count()).select_from(Bid)) == 0
 
 

@@ -12,7 +12,7 @@ from procurement.core.clock import frozen_at, now, to_london
 from tenders.bidding import bids
 from tenders.models import OpenedBid, Tender, TenderStatus
 from tests import factories
-from tests.conftest import csrf_token, fresh_browser, sign_in
+from tests.conftest import csrf_token, fresh_browser, sign_in, submit_bid_by_form
 
 
 
@@ -137,13 +137,13 @@ def test_the_whole_path_in_the_browser(app, session):
         assert response.status_code == 302
         page = browser.get(f"/opportunities/{tender.id}/bid").get_data(as_text=True)
         assert 'value="745.00"' in page  # the supplier's own draft, shown to it alone
-        response = browser.post(f"/opportunities/{tender.id}/bid", data={
-            "csrf_token": token, "price-1-1": "745.00", "sku-1-1": "BID-LAP", "quality-1": "Fast", "quality-2": "Local",
-            "action": "submit"})
+        response = submit_bid_by_form(browser, tender.id, {
+            "price-1-1": "745.00", "sku-1-1": "BID-LAP", "quality-1": "Fast", "quality-2": "Local"})
         assert response.status_code == 302 and "/receipts/1" in response.headers["Location"]
         receipt = browser.get(response.headers["Location"]).get_data(as_text=True)
         digest = bids.my_bid(session, world["bidder"], tender.id).receipts[0].digest
-        assert digest in receipt and "745.00" not in browser.get(f"/opportunities/{tender.id}/bid").get_data(as_text=True)
+        assert digest in receipt and "£745.00 each" in receipt  # the supplier reads back what it submitted
+        assert 'value="745.00"' in browser.get(f"/opportunities/{tender.id}/bid").get_data(as_text=True)  # a replacement starts from it
     after = tender.submission_deadline + timedelta(minutes=5)
     with frozen_at(after):
         for agency in (world["agency"], world["second_agency"]):
@@ -203,9 +203,8 @@ def test_a_draft_from_a_schedule_without_offers_shows_empty_fields_and_submits(a
         assert response.status_code == 302
         page = browser.get(f"/opportunities/{tender_id}/bid").get_data(as_text=True)
         assert 'value="745.00"' in page and 'value="None"' not in page
-        response = browser.post(f"/opportunities/{tender_id}/bid", data={
-            "csrf_token": token, "price-1-1": "745.00", "sku-1-1": "", "capacity-1-1": "", "quality-1": "Fast",
-            "quality-2": "Local", "action": "submit"})
+        response = submit_bid_by_form(browser, tender_id, {
+            "price-1-1": "745.00", "sku-1-1": "", "capacity-1-1": "", "quality-1": "Fast", "quality-2": "Local"})
         assert response.status_code == 302 and "/receipts/1" in response.headers["Location"]
 
 
@@ -233,7 +232,7 @@ def test_the_agency_names_each_lot_as_suppliers_will_see_it(app, session):
                                 ({"lot-value-1": "120000.005"}, "Lot 1: the estimated value must be in pounds and pence")):
             response = browser.post(f"/tenders/{tender.id}/details", data={"csrf_token": token, **_details(**fields)})
             assert response.status_code == 302
-            assert message in browser.get(f"/tenders/{tender.id}").get_data(as_text=True)
+            assert message in browser.get(f"/tenders/{tender.id}/build/publish").get_data(as_text=True)
         session.expire_all()
         assert session.get(Tender, tender.id).lots[0].title != "Business laptops, 14-inch"
         response = browser.post(f"/tenders/{tender.id}/details", data={
@@ -267,7 +266,7 @@ def test_the_agency_picks_the_ground_for_a_short_period_in_the_browser(app, sess
     tender = world["tender"]
     with fresh_browser(app) as browser:
         sign_in(browser, world["agency"].email, factories.PASSWORD)
-        page = browser.get(f"/tenders/{tender.id}").get_data(as_text=True)
+        page = browser.get(f"/tenders/{tender.id}/build/publish").get_data(as_text=True)
         assert page.count('name="short_period_ground"') == 3 and "With a stated urgency" in page  # fields under the radios
         token = csrf_token(browser, f"/tenders/{tender.id}")
         for ground, message in (("", "at least 25 days"), ("urgency", "State why urgency"),
@@ -275,7 +274,7 @@ def test_the_agency_picks_the_ground_for_a_short_period_in_the_browser(app, sess
             response = browser.post(f"/tenders/{tender.id}/publish", data={
                 "csrf_token": token, "short_period_ground": ground, "short_period_reason": ""})
             assert response.status_code == 302
-            assert message in browser.get(f"/tenders/{tender.id}").get_data(as_text=True)
+            assert message in browser.get(f"/tenders/{tender.id}/build/publish").get_data(as_text=True)
             session.expire_all()
             assert session.get(Tender, tender.id).status is TenderStatus.draft
         notice_day = to_london(now()).date() - timedelta(days=40)

@@ -175,7 +175,7 @@ def test_by_api_an_infected_attachment_refuses_the_draft_and_the_bid(client, ses
     assert clean.status_code == 201, clean.get_json()
 
 
-def test_on_the_bid_form_an_infected_attachment_is_refused_and_nothing_saved(app, session, published, scanning):
+def test_on_the_bid_form_an_infected_attachment_is_left_out_and_the_rest_saved(app, session, published, scanning):
     tender, bidder = published["tender"], published["bidder"]
     with fresh_browser(app) as browser:
         sign_in(browser, bidder.email, factories.PASSWORD)
@@ -186,7 +186,8 @@ def test_on_the_bid_form_an_infected_attachment_is_refused_and_nothing_saved(app
         assert response.status_code == 200
         page = response.get_data(as_text=True)
         assert f"criterion 1, attachment 1 (method.pdf): {FOUND}" in page and 'value="745.00"' in page
-    assert bids.my_bid(session, bidder, tender.id).bid is None
+    draft = bids.read_draft(session, bidder, tender.id)
+    assert draft["lines"][0][2] == "745.00" and [q["attachments"] for q in draft["quality"]] == [[], []]
     (event,) = _virus_events(session)
     assert event.subject_id == str(tender.id) and event.details["filename"] == "method.pdf"
 
@@ -216,7 +217,7 @@ def test_clamd_down_refuses_a_bid_s_attachments_with_503_or_the_form_kept(app, c
         sign_in(browser, bidder.email, factories.PASSWORD)
         response = browser.post(f"/opportunities/{tender.id}/bid", data={
             "csrf_token": csrf_token(browser, f"/opportunities/{tender.id}/bid"), "price-1-1": "745.00",
-            "sku-1-1": "BID-LAP", "action": "submit", "attachments-1": (io.BytesIO(CLEAN_PDF), "method.pdf")},
+            "sku-1-1": "BID-LAP", "action": "review", "attachments-1": (io.BytesIO(CLEAN_PDF), "method.pdf")},
             content_type="multipart/form-data")
         page = response.get_data(as_text=True)
     assert response.status_code == 200 and "Virus scanning is unavailable, try again in a few minutes" in page

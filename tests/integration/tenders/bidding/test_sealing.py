@@ -1,6 +1,6 @@
 """Sealing: before opening, no route of the app (enumerated from its URL map, not a list kept
-by hand), called as any role (the bidders themselves included), reveals a bid's contents;
-nor does any log line."""
+by hand), called as any role, reveals a bid's contents to anyone but its own bidder (who reads
+back what it submitted, and never a competitor's); nor does any log line."""
 from __future__ import annotations
 
 import json
@@ -53,7 +53,7 @@ def test_no_route_reveals_a_sealed_bid(app, session, caplog):
     create_offer(session, factories.SYSTEM, world["supplier_id"], OfferInput(
         sku=SECRET_SKU, title="Secret laptop", cpv_code=world["item"].cpv_code, unit="each", list_price="800.00",
         status="published"))
-    bids.submit(session, world["bidder"], tender.id, factories.bid(unit_price=SECRET_PRICE, text=SECRET_TEXT,
+    bids.submit(session, world["bidder"], tender.id, factories.bid(unit_price=SECRET_PRICE, text=SECRET_TEXT + " A",
                                                                                sku=SECRET_SKU))
     second = factories.user(session, "supplier")
     bids.submit(session, second, tender.id, factories.bid({"lots": [{"lot": 1, "items": [{"item": 1, "unit_price": "700.01"}]}],
@@ -76,8 +76,9 @@ def test_no_route_reveals_a_sealed_bid(app, session, caplog):
              "supplier": factories.user(session, "supplier"), "bidder": world["bidder"], "second bidder": second}
     # (The offer's SKU is public in the catalogue; that this bid names it is not checkable by text.)
     markers = (SECRET_TEXT, SECRET_PRICE, "700.01")
+    own = {"bidder": {SECRET_TEXT + " A", SECRET_PRICE}, "second bidder": {SECRET_TEXT + " B", "700.01"}}
     caplog.set_level(logging.DEBUG)
-    checked = 0
+    checked, read_back = 0, set()
     for role in ["anonymous", *roles]:
         with fresh_browser(app) as browser:
             headers = {}
@@ -92,10 +93,16 @@ def test_no_route_reveals_a_sealed_bid(app, session, caplog):
                                         **({"json": {}} if url.startswith("/api/") and method != "GET" else {}))
                 body = response.get_data(as_text=True) + json.dumps(dict(response.headers))
                 response.close()
+                mine = own.get(role, set())
+                for marker in mine:
+                    if marker in body:
+                        read_back.add((role, marker))
+                        body = body.replace(marker, "")
                 for marker in markers:
                     assert marker not in body, (role, method, url, marker)
                 checked += 1
     assert checked > 1000
+    assert read_back == {(role, marker) for role, found in own.items() for marker in found}, "each bidder reads its own bid"
     logged = "\n".join(record.getMessage() for record in caplog.records)
     for marker in markers:
         assert marker not in logged

@@ -63,7 +63,7 @@ def test_structured_tiers_are_checked_band_by_band_and_as_a_whole():
     item = {"item": 1, "unit_price": "5", "tiers": [{"min_quantity": 1, "unit_price": "0"}, {"min_quantity": "x", "unit_price": "4"}]}
     assert [text for text, _ in _problems({"lots": [{"lot": 1, "items": [item]}]})] == [
         "lot 1, item 1, tier 1: the tier price must be more than 0",
-        "lot 1, item 1, tier 2: from quantity: Not a valid integer."]
+        "lot 1, item 1, tier 2: the from quantity must be a whole number of units"]
     item["tiers"] = [{"min_quantity": 1, "unit_price": "5"}, {"min_quantity": 10, "unit_price": "4"}]
     assert _problems({"lots": [{"lot": 1, "items": [item]}]}) == [
         ("lot 1, item 1: tiers: only the last band may be open-ended", "lots.0.items.0.tiers")]

@@ -107,3 +107,15 @@ def cpv_prefix(code: str) -> str:
     """The significant digits of a CPV code: 30210000 -> 3021 (so it covers 30213100)."""
     stripped = code.rstrip("0")
     return code[: max(2, len(stripped))]
+
+
+# An offer says its condition only in its words (title and description): "Refurbished ThinkPad
+# T14". A catalogue item is new unless its name or key attributes say otherwise.
+_NOT_NEW = re.compile(r"\b(refurbished|refurb|reconditioned|remanufactured|renewed|second[- ]hand|pre-owned|used)\b",
+                      re.IGNORECASE)
+
+
+def condition_of(*texts: str) -> str:
+    """'refurbished' when any of the texts says the thing is not new (refurbished,
+    reconditioned, remanufactured, second-hand, pre-owned, used), else 'new'."""
+    return "refurbished" if any(_NOT_NEW.search(text or "") for text in texts) else "new"

@@ -25,6 +25,7 @@ from procurement.core.jobrecords import KINDS, Job, JobStatus
 from procurement.core.security import lockout_ends
 from procurement.parties.models import Organisation, SignInAttempt, User
 from tenders import permissions
+from tenders.award import outcome
 from tenders.lifecycle import open_for_bids
 from tenders.models import (
     AwardDecision,
@@ -419,13 +420,27 @@ def buyer_worklist(session: Session, actor: Actor) -> Worklist:
     if drafts:
         requirement_items.append(Item("Draft requirements", f"{_plural(drafts, 'requirement')} of your organisation’s "
                                       f"{'is' if drafts == 1 else 'are'} still a draft: submit "
-                                      f"{'it' if drafts == 1 else 'them'} to put {'it' if drafts == 1 else 'them'} "
-                                      "on the demand board.",
+                                      f"{'it' if drafts == 1 else 'them'} for the e-agency to pool with other "
+                                      "organisations’ demand.",
                                       Link("demand.requirements", {"status": "draft"}), None, "Draft", "grey"))
+
+    decisions = []
+    for tender in outcome.decided_tenders(session, actor):
+        if tender.status is TenderStatus.complete:
+            continue
+        contracted = tender.status is TenderStatus.awarded
+        decisions.append(Item(
+            f"See the outcome of {tender.reference}",
+            f"{_quoted(tender)}: the award decision is published. See who won each lot you take part in, the price you "
+            "pay and what your organisation saves" + (", and your orders." if contracted else "."),
+            Link("evaluation.outcome_page", {"tender_id": tender.id}), None,
+            "Orders made" if contracted else "Decision published", "green"))
 
     dates = organisation_tenders(session, actor)
     savings = organisation_savings(session, actor)
     sections = [
+        Section("Award decisions", decisions, "No award decision waits for you to read it.",
+                Link("evaluation.awards"), "All your decisions, orders and savings"),
         Section("Lines to confirm", confirm, "Nothing needs you: no line in a draft joint tender waits for your answer.",
                 Link("pools.mine"), "Your pools, estimated savings and lines to confirm"),
         Section("Requirements to submit", requirement_items, "Nothing needs you: none of your requirements is a draft.",
@@ -472,8 +487,9 @@ def organisation_tenders(session: Session, actor: Actor) -> list[TenderDate]:
             when, what, colour = None, "Contracts entered: see your orders", "green"
         else:
             when, what, colour = tender.expected_award_on, "Award expected", "blue"
-        out.append(TenderDate(tender.id, tender.title, tender.stage, when, what, colour,
-                              Link("tenders.tender", {"tender_id": tender.id})))
+        decided = status in (TenderStatus.standstill, TenderStatus.awarded)
+        link = Link("evaluation.outcome_page" if decided else "tenders.tender", {"tender_id": tender.id})
+        out.append(TenderDate(tender.id, tender.title, tender.stage, when, what, colour, link))
     blank = Item("", "", None)
     out.sort(key=lambda d: Item("", "", None, d.next_date).sort_key if d.next_date else blank.sort_key)
     return out

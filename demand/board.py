@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from catalogue.models import CatalogueItem, Offer, OfferStatus
 from catalogue.prices import breaks_from_json
+from catalogue.rules import condition_of
 from procurement.core.access import Actor
 from procurement.core import access
 from procurement.core.clock import today
@@ -26,15 +27,23 @@ from procurement.core.errors import InvalidInput, PermissionDenied
 from procurement.core.db import on_postgresql
 from demand import rules
 from demand.models import Requirement, RequirementStatus
+from demand.signals import tenders_under_way
 from procurement.parties.models import CpvCode, Organisation, Partnership
 
+# Ways to rank the board; the first is the default. Value comes first because every pool has
+# one: a pool with no catalogue price (a CPV pool, an item no supplier lists yet) ranks by its
+# size like any other instead of sinking below every priced one.
 SORTS = {
-    "saving": lambda p: (p.estimate.saving is None, -(p.estimate.saving or 0)),
+    "value": lambda p: -p.estimate.value_inc_vat,
+    "saving": lambda p: (p.estimate.saving is None, -(p.estimate.saving or 0), -p.estimate.value_inc_vat),
     "spend": lambda p: -p.totals.baseline_spend,
     "organisations": lambda p: (-len(p.totals.organisation_ids), -p.totals.baseline_spend),
     "needed_by": lambda p: p.earliest_needed_by,
-    "value": lambda p: -p.estimate.value_inc_vat,
 }
+DEFAULT_SORT = next(iter(SORTS))
+# A pool of one organisation is no joint purchase: the board shows pools of at least two
+# unless asked for all.
+DEFAULT_MIN_ORGANISATIONS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +52,9 @@ class BoardFilter:
     needed_from: date | None = None
     needed_to: date | None = None
     partnership: Partnership | None = None
-    min_organisations: int = 1
+    min_organisations: int = DEFAULT_MIN_ORGANISATIONS
     above_threshold_only: bool = False
-    sort: str = "saving"
+    sort: str = DEFAULT_SORT
 
     def check(self) -> None:
         errors: dict[str, list[str]] = {}
@@ -61,6 +70,25 @@ class BoardFilter:
             raise InvalidInput("The filter is not valid", field_errors=errors)
 
 
+@dataclass(frozen=True, slots=True)
+class TenderUnderWay:
+    """A joint tender being prepared or open for bids whose lots buy a pool's thing: the
+    board says so, so that nobody tenders for it twice."""
+
+    tender_id: int
+    reference: str
+    title: str
+    stage: str
+    catalogue_item_ids: frozenset[int]
+    cpv_codes: frozenset[str]
+
+    def buys(self, pool: "Pool", digits: int) -> bool:
+        """The same catalogue item, or (a pool without one) a lot in the pool's CPV branch."""
+        if pool.catalogue_item_id is not None:
+            return pool.catalogue_item_id in self.catalogue_item_ids or pool.cpv_code in self.cpv_codes
+        return any(code[:digits] == pool.cpv_code[:digits] for code in self.cpv_codes)
+
+
 @dataclass(slots=True)
 class Pool:
     key: str
@@ -73,6 +101,8 @@ class Pool:
     latest_needed_by: date
     estimate: rules.Estimate = None  # type: ignore[assignment]
     organisations: list[tuple[int, str]] = field(default_factory=list)
+    condition: str = "new"
+    tenders: list[TenderUnderWay] = field(default_factory=list)
 
 
 def pool_key(catalogue_item_id: int | None, cpv_group: str | None, unit: str | None) -> str:
@@ -164,18 +194,19 @@ def linked_offer_prices(session: Session, item_ids: list[int]) -> dict[int, list
         return found
     rows = session.execute(select(
         Offer.id, Offer.catalogue_item_id, Offer.list_price, Offer.price_breaks, Offer.vat_rate,
-        Offer.valid_from, Offer.valid_to,
+        Offer.valid_from, Offer.valid_to, Offer.title, Offer.description,
     ).where(_among(session, Offer.catalogue_item_id, item_ids), Offer.status == OfferStatus.published)).all()
-    for offer_id, item_id, price, breaks, vat, valid_from, valid_to in rows:
-        found[item_id].append(rules.OfferPrice(offer_id, price, breaks_from_json(breaks), vat, valid_from, valid_to))
+    for offer_id, item_id, price, breaks, vat, valid_from, valid_to, title, description in rows:
+        found[item_id].append(rules.OfferPrice(offer_id, price, breaks_from_json(breaks), vat, valid_from, valid_to,
+                                               condition_of(title, description)))
     return found
 
 
 def build_pools(session: Session, groups: dict[str, _Group], on: date, *, names: bool) -> list[Pool]:
     """Pools with their labels and estimates."""
     source = [item_id for item_id, _, _ in map(parse_pool_key, groups) if item_id]
-    items = {i: (name, code, unit) for i, name, code, unit in session.execute(
-        select(CatalogueItem.id, CatalogueItem.name, CatalogueItem.cpv_code, CatalogueItem.unit)
+    items = {i: (name, code, unit, condition_of(name, attributes)) for i, name, code, unit, attributes in session.execute(
+        select(CatalogueItem.id, CatalogueItem.name, CatalogueItem.cpv_code, CatalogueItem.unit, CatalogueItem.key_attributes)
         .where(_among(session, CatalogueItem.id, source)))} if source else {}
     codes = {parse_pool_key(k)[1] for k in groups if k.startswith("cpv-")}
     cpv_names = dict(session.execute(select(CpvCode.code, CpvCode.description).where(CpvCode.code.in_(codes))).all()) if codes else {}
@@ -190,14 +221,16 @@ def build_pools(session: Session, groups: dict[str, _Group], on: date, *, names:
     pools = []
     for key, group in groups.items():
         item_id, code, unit = parse_pool_key(key)
+        condition = "new"
         if item_id:
-            label, code, unit = items[item_id]
+            label, code, unit, condition = items[item_id]
         else:
             label = f"{code} {cpv_names.get(code, '')}".strip()
         ids = group.totals.organisation_ids
         pool = Pool(key, label, item_id, code or "", unit or "", group.totals, group.earliest, group.latest,
                     rules.estimate(group.totals, offers.get(item_id, ()) if item_id else (), on,
-                                   "central" if central and not central.isdisjoint(ids) else "sub_central"))
+                                   "central" if central and not central.isdisjoint(ids) else "sub_central", condition),
+                    condition=condition)
         if names:
             pool.organisations = sorted((named[o] for o in ids if o in named), key=by_name)
         pools.append(pool)
@@ -210,10 +243,28 @@ def demand_board(session: Session, actor: Actor, board: BoardFilter) -> list[Poo
         raise PermissionDenied("Only the agency sees the demand board")
     board.check()
     pools = build_pools(session, aggregate(session, board), today(), names=True)
-    pools = [p for p in pools if len(p.totals.organisation_ids) >= board.min_organisations
-             and (not board.above_threshold_only or p.estimate.above_threshold)]
-    pools.sort(key=lambda p: (SORTS[board.sort](p), p.label, p.key))
+    pools = shown(pools, board)
+    mark_tenders_under_way(session, pools, board.depth)
     return pools
+
+
+def shown(pools: list[Pool], board: BoardFilter) -> list[Pool]:
+    """The pools the filter keeps, in its order (ties by label)."""
+    kept = [p for p in pools if len(p.totals.organisation_ids) >= board.min_organisations
+            and (not board.above_threshold_only or p.estimate.above_threshold)]
+    kept.sort(key=lambda p: (SORTS[board.sort](p), p.label, p.key))
+    return kept
+
+
+def mark_tenders_under_way(session: Session, pools: list[Pool], depth: str) -> None:
+    """Each pool's joint tenders being prepared or open for bids that buy its thing (the
+    tenders domain answers `tenders_under_way`)."""
+    if not pools:
+        return
+    under_way = [t for _receiver, found in tenders_under_way.send(session) for t in (found or ())]
+    digits = rules.DEPTHS[depth]
+    for pool in pools:
+        pool.tenders = [t for t in under_way if t.buys(pool, digits)]
 
 
 @dataclass(slots=True)

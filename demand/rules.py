@@ -156,6 +156,13 @@ class OfferPrice:
     vat_rate: Decimal = STANDARD_VAT
     valid_from: date | None = None
     valid_to: date | None = None
+    condition: str = "new"  # catalogue.rules.condition_of the offer's words
+
+
+def like_for_like(offers: Iterable[OfferPrice], condition: str) -> list[OfferPrice]:
+    """The offers of the item's own condition: a refurbished laptop's price is no saving to a
+    buyer who pays for new ones (nor a new one's to a buyer of refurbished ones)."""
+    return [offer for offer in offers if offer.condition == condition]
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,11 +199,13 @@ class Estimate:
     best_offer_id: int | None = None
 
 
-def estimate(pool: PoolTotals, offers: Iterable[OfferPrice], on: date, authority_class: str = "sub_central") -> Estimate:
-    """The saving a pool could make at the catalogue's prices, and its value against the
-    procurement threshold in force on `on`. Without a catalogue price the value is the
-    baseline spend."""
+def estimate(pool: PoolTotals, offers: Iterable[OfferPrice], on: date, authority_class: str = "sub_central",
+             condition: str = "new") -> Estimate:
+    """The saving a pool could make at the catalogue's prices of offers like the item (of its
+    condition), and its value against the procurement threshold in force on `on`. Without
+    such a price the value is the baseline spend."""
     baseline = money(pool.baseline_spend)
+    offers = like_for_like(offers, condition)
     joint = joint_unit_price(offers, pool.quantity, on) if pool.quantity > 0 else None
     if joint is None:
         joint_spend = saving = percent = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import url_for
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from demand.board import SORTS
+from demand.board import DEFAULT_SORT, SORTS
 from demand.models import RequirementStatus
 from demand.rules import DEPTHS, quantity_text
 from procurement.parties.models import Partnership
@@ -71,9 +71,11 @@ class BoardArgsSchema(Schema):
     needed_from = fields.Date(load_default=None)
     needed_to = fields.Date(load_default=None)
     partnership = fields.Enum(Partnership, by_value=True, load_default=None)
+    # The API lists every pool unless asked (its clients filter); the board's page shows pools
+    # of two or more organisations by default.
     min_organisations = fields.Int(load_default=1, validate=validate.Range(min=1, max=1000))
     above_threshold_only = fields.Bool(load_default=False)
-    sort = fields.Str(load_default="saving", validate=validate.OneOf(list(SORTS)))
+    sort = fields.Str(load_default=DEFAULT_SORT, validate=validate.OneOf(list(SORTS)))
 
     @validates_schema
     def _window(self, data, **kwargs):  # type: ignore[no-untyped-def]

@@ -10,3 +10,8 @@ requirement_leaving = _signals.signal("requirement-leaving", doc="""
 A requirement is withdrawn or cancelled and leaves the flow. Sent with the requirement as
 sender and `session=`, inside the transaction that moves it; a receiver's writes commit or
 roll back with it.""")
+
+tenders_under_way = _signals.signal("tenders-under-way", doc="""
+Asked by the demand board: which joint tenders are being prepared or are open for bids, and
+what they buy. Sent with the session as sender; each receiver returns a list of
+`demand.board.TenderUnderWay` (read-only).""")

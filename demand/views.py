@@ -15,14 +15,16 @@ from procurement.core.db import db
 from procurement.core.errors import InvalidInput
 from procurement.core.http import undone_if_refused
 from procurement.core.webforms import apply_errors
+from demand import permissions
 from demand.permissions import RequirementActions
 from demand import board as boards
 from demand import rules, services, uploads
-from demand.forms import FormTenderForm, ReasonForm, RequirementForm, UploadForm
+from demand.forms import BoardFilterForm, FormTenderForm, ReasonForm, RequirementForm, UploadForm
 from demand.models import RequirementStatus
-from demand.schemas import BoardArgsSchema, RequirementListArgsSchema
+from demand.schemas import RequirementListArgsSchema
 from procurement.parties.forms import ConfirmForm
 from procurement.parties.models import Organisation, Partnership
+from procurement.parties.services import search_cpv
 from catalogue.spreadsheets import csv_text
 
 bp = Blueprint("demand", __name__, template_folder="templates")
@@ -50,6 +52,45 @@ def _input(form: RequirementForm) -> services.RequirementInput:
     )
 
 
+SUBMITTED = ("submitted: the e-agency pools it with other organisations' demand for the same thing, and you are "
+             "asked to confirm it when it goes into a joint tender")
+
+
+def _checked(form: RequirementForm) -> bool:
+    """Every field checked in one pass: the form's own checks and the requirement's rules,
+    so that one error summary lists every problem at once."""
+    valid = form.validate_on_submit()
+    if request.method != "POST":
+        return False
+    _values, errors = services.validate(db.session, _input(form))
+    for name, messages in errors.items():
+        field = getattr(form, name, None)
+        if field is not None and not field.errors:
+            field.errors = list(messages)
+    return valid and not errors
+
+
+def _cpv_finder(form: RequirementForm) -> tuple[bool, list[Any]]:
+    """The CPV finder, without JavaScript: 'Find CPV codes' lists matching codes, each with a
+    button that puts it in the CPV code field. Neither saves anything."""
+    if request.method != "POST":
+        return False, []
+    chosen = request.form.get("use_cpv", "")
+    if chosen.isdecimal() and len(chosen) == 8:
+        form.cpv_code.data = chosen
+        form.cpv_search.data = ""
+        return True, []
+    query = (form.cpv_search.data or "").strip()
+    # Enter pressed in any field presses the form's first button, the finder's: with nothing
+    # to find, it is taken as saving the form.
+    if form.find_cpv.data and query:
+        codes = search_cpv(db.session, page_actor(), query, limit=20)
+        if not codes:
+            form.cpv_search.errors = [f"No CPV code matches ‘{query}’: try other words or fewer digits"]
+        return True, codes
+    return False, []
+
+
 @bp.route("/requirements")
 @login_required
 def requirements() -> Any:
@@ -73,16 +114,19 @@ def new_requirement() -> Any:
     form = RequirementForm()
     _organisation_choices(form)
     _item_choices(form)
-    if form.validate_on_submit():
+    finding, codes = _cpv_finder(form)
+    if not finding and _checked(form):
         try:
             with undone_if_refused():
                 created = services.create_requirement(db.session, page_actor(), _input(form), submit=bool(form.submit_now.data))
         except InvalidInput as error:
             apply_errors(form, error)
         else:
-            flash(f"Requirement {created.id} saved" + (" and submitted to the demand board" if form.submit_now.data else " as a draft"), "success")
+            flash(f"Requirement saved and {SUBMITTED}" if form.submit_now.data
+                  else "Requirement saved as a draft: submit it when it is ready", "success")
             return redirect(url_for("demand.requirement", requirement_id=created.id))
-    return render_template("demand/requirement_form.html", form=form, title="Raise a requirement", editing=False)
+    return render_template("demand/requirement_form.html", form=form, title="Raise a requirement", editing=False,
+                           codes=codes, finding=finding)
 
 
 @bp.route("/requirements/<int:requirement_id>")
@@ -110,7 +154,8 @@ def edit_requirement(requirement_id: int) -> Any:
         form.catalogue_item_id.data = found.catalogue_item_id or 0
         form.quantity.data = rules.quantity_text(found.quantity)
         form.baseline_unit_price.data = str(found.baseline_unit_price)
-    if form.validate_on_submit():
+    finding, codes = _cpv_finder(form)
+    if not finding and _checked(form):
         try:
             with undone_if_refused():
                 services.update_requirement(db.session, page_actor(), requirement_id, _input(form))
@@ -120,7 +165,7 @@ def edit_requirement(requirement_id: int) -> Any:
             flash("Requirement saved", "success")
             return redirect(url_for("demand.requirement", requirement_id=requirement_id))
     return render_template("demand/requirement_form.html", form=form, title=f"Edit requirement {requirement_id}",
-                           editing=True)
+                           editing=True, codes=codes, finding=finding)
 
 
 def _act(requirement_id: int, action: Any, message: str, form_class: Any = ConfirmForm) -> Any:
@@ -133,39 +178,85 @@ def _act(requirement_id: int, action: Any, message: str, form_class: Any = Confi
     return redirect(url_for("demand.requirement", requirement_id=requirement_id))
 
 
+# What each irreversible act does, said on its confirmation page before it is done.
+CONFIRMATIONS: dict[str, dict[str, Any]] = {
+    "withdraw": {
+        "heading": "Withdraw this requirement?", "button": "Withdraw the requirement", "reason": False,
+        "may": permissions.can_withdraw, "endpoint": "demand.withdraw_requirement",
+        "effects": ["It leaves the e-agency's pooling and any draft joint tender it was put into.",
+                    "It cannot be submitted again: to buy it later, raise a new requirement."],
+    },
+    "fulfilled": {
+        "heading": "Mark this requirement as delivered?", "button": "Mark as delivered", "reason": False,
+        "may": permissions.can_mark_fulfilled, "endpoint": "demand.fulfil_requirement",
+        "effects": ["It is recorded as delivered under its order, and this cannot be undone."],
+    },
+    "agency-withdraw": {
+        "heading": "Withdraw this requirement from its tender?", "button": "Withdraw on the organisation's behalf",
+        "reason": True, "may": permissions.can_agency_withdraw, "endpoint": "demand.agency_withdraw",
+        "effects": ["Its line leaves the joint tender's lot, and the lot's quantity falls by its quantity.",
+                    "The reason is recorded and shown to the organisation's buyers. This cannot be undone."],
+    },
+    "cancel": {
+        "heading": "Cancel this requirement?", "button": "Cancel the requirement", "reason": True,
+        "may": permissions.can_cancel, "endpoint": "demand.cancel_requirement",
+        "effects": ["It leaves the demand board, and its line any joint tender it is in.",
+                    "The reason is recorded and shown to the organisation's buyers. This cannot be undone."],
+    },
+}
+
+
+def _confirmation(requirement_id: int, act: str) -> Any:
+    """GET: the page saying what the act does, with the button that does it (a read: nothing
+    changes). Shown only to whoever may do it now."""
+    found = services.get_requirement(db.session, page_actor(), requirement_id)
+    what = CONFIRMATIONS[act]
+    what["may"](page_actor(), found).enforce()
+    return render_template("demand/confirm.html", requirement=found, what=what, rules=rules,
+                           form=ReasonForm() if what["reason"] else ConfirmForm())
+
+
 @bp.route("/requirements/<int:requirement_id>/submit", methods=["POST"])
 @login_required
 def submit_requirement(requirement_id: int) -> Any:
     return _act(requirement_id, lambda f: services.submit_requirement(db.session, page_actor(), requirement_id),
-                "Submitted to the demand board")
+                "Requirement " + SUBMITTED)
 
 
-@bp.route("/requirements/<int:requirement_id>/withdraw", methods=["POST"])
+@bp.route("/requirements/<int:requirement_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw_requirement(requirement_id: int) -> Any:
+    if request.method == "GET":
+        return _confirmation(requirement_id, "withdraw")
     return _act(requirement_id, lambda f: services.withdraw_requirement(db.session, page_actor(), requirement_id),
                 "Requirement withdrawn")
 
 
-@bp.route("/requirements/<int:requirement_id>/fulfilled", methods=["POST"])
+@bp.route("/requirements/<int:requirement_id>/fulfilled", methods=["GET", "POST"])
 @login_required
 def fulfil_requirement(requirement_id: int) -> Any:
+    if request.method == "GET":
+        return _confirmation(requirement_id, "fulfilled")
     return _act(requirement_id, lambda f: services.mark_fulfilled(db.session, page_actor(), requirement_id),
                 "Marked as delivered")
 
 
-@bp.route("/requirements/<int:requirement_id>/agency-withdraw", methods=["POST"])
+@bp.route("/requirements/<int:requirement_id>/agency-withdraw", methods=["GET", "POST"])
 @login_required
 def agency_withdraw(requirement_id: int) -> Any:
     require(access.can_stop_requirements(current_user))
+    if request.method == "GET":
+        return _confirmation(requirement_id, "agency-withdraw")
     return _act(requirement_id, lambda f: services.agency_withdraw(db.session, page_actor(), requirement_id, f.reason.data),
                 "Requirement withdrawn from its tender", ReasonForm)
 
 
-@bp.route("/requirements/<int:requirement_id>/cancel", methods=["POST"])
+@bp.route("/requirements/<int:requirement_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_requirement(requirement_id: int) -> Any:
     require(access.can_stop_requirements(current_user))
+    if request.method == "GET":
+        return _confirmation(requirement_id, "cancel")
     return _act(requirement_id, lambda f: services.cancel_requirement(db.session, page_actor(), requirement_id, f.reason.data),
                 "Requirement cancelled", ReasonForm)
 
@@ -221,28 +312,64 @@ def upload_template() -> Any:
                     headers={"Content-Disposition": "attachment; filename=requirements-template.csv"})
 
 
-def _board_filter() -> tuple[boards.BoardFilter, dict[str, list[str]]]:
-    raw = {k: v for k, v in request.args.items() if v != "" and k in BoardArgsSchema().fields}
+SORT_LABELS = {
+    "value": "Value, largest first",
+    "saving": "Estimated saving",
+    "spend": "Spend today",
+    "organisations": "Organisations",
+    "needed_by": "Earliest needed",
+}
+
+
+def _board_filter() -> tuple[BoardFilterForm, boards.BoardFilter]:
+    """The filter as asked (the board's defaults where nothing is asked); an invalid one is
+    shown with its errors and the defaults applied."""
+    form = BoardFilterForm(request.args, depths=list(rules.DEPTHS),
+                           partnerships=[(p.value, p.value.capitalize()) for p in Partnership],
+                           sorts=[(s, SORT_LABELS[s]) for s in boards.SORTS])
+    if request.args and not form.validate():
+        return form, boards.BoardFilter()
+    chosen = boards.BoardFilter(
+        depth=form.depth.data or "class", needed_from=form.needed_from.data, needed_to=form.needed_to.data,
+        partnership=Partnership(form.partnership.data) if form.partnership.data else None,
+        min_organisations=int(form.min_organisations.data) if (form.min_organisations.data or "").strip()
+        else boards.DEFAULT_MIN_ORGANISATIONS,
+        above_threshold_only=bool(form.above_threshold_only.data), sort=form.sort.data or boards.DEFAULT_SORT)
     try:
-        return boards.BoardFilter(**BoardArgsSchema().load(raw)), {}
-    except ValidationError as error:
-        messages = {k: v if isinstance(v, list) else [str(v)] for k, v in error.messages.items()}
-        return boards.BoardFilter(), messages
+        chosen.check()
+    except InvalidInput as error:
+        apply_errors(form, error)
+        return form, boards.BoardFilter()
+    return form, chosen
+
+
+def _filter_args(chosen: boards.BoardFilter) -> dict[str, Any]:
+    """The filter as query arguments, for the CSV link, the pages and 'show all'."""
+    args: dict[str, Any] = {"depth": chosen.depth, "min_organisations": chosen.min_organisations, "sort": chosen.sort}
+    if chosen.needed_from:
+        args["needed_from"] = chosen.needed_from.isoformat()
+    if chosen.needed_to:
+        args["needed_to"] = chosen.needed_to.isoformat()
+    if chosen.partnership:
+        args["partnership"] = chosen.partnership.value
+    if chosen.above_threshold_only:
+        args["above_threshold_only"] = "y"
+    return args
 
 
 @bp.route("/demand")
 @login_required
 def board() -> Any:
     require(access.can_view_demand_board(current_user))
-    chosen, errors = _board_filter()
+    filter_form, chosen = _board_filter()
     pools = boards.demand_board(db.session, page_actor(), chosen)
     page = max(1, request.args.get("page", 1, type=int) or 1)
     per_page = 50
     return render_template(
         "demand/board.html", pools=pools[(page - 1) * per_page: page * per_page], total=len(pools), page=page,
-        pages=max(1, -(-len(pools) // per_page)), chosen=chosen, errors=errors, depths=list(rules.DEPTHS),
-        partnerships=list(Partnership), sorts=list(boards.SORTS), form=FormTenderForm(), rules=rules,
-        args=request.args,
+        pages=max(1, -(-len(pools) // per_page)), chosen=chosen, filter_form=filter_form, form=filter_form,
+        tender_form=FormTenderForm(), rules=rules, args=_filter_args(chosen),
+        default_min=boards.DEFAULT_MIN_ORGANISATIONS,
     )
 
 
@@ -250,9 +377,9 @@ def board() -> Any:
 @login_required
 def board_csv() -> Any:
     require(access.can_view_demand_board(current_user))
-    chosen, errors = _board_filter()
-    if errors:
-        raise InvalidInput("The filter is not valid", field_errors=errors)
+    filter_form, chosen = _board_filter()
+    if filter_form.errors:
+        raise InvalidInput("The filter is not valid", field_errors={k: list(v) for k, v in filter_form.errors.items()})
     pools = boards.demand_board(db.session, page_actor(), chosen)
     return Response(csv_text(boards.board_csv_rows(pools)), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=demand-board.csv"})

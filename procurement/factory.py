@@ -91,7 +91,7 @@ def _wire(app: Flask, api: Api) -> None:
     from demand import api as demand_api
     from demand import jobs as demand_jobs
     from demand import views as demand_views
-    from demand.signals import requirement_leaving
+    from demand.signals import requirement_leaving, tenders_under_way
     from opendata import public as public_views
     from opendata import views as opendata_views
     from procurement import cli
@@ -113,6 +113,7 @@ def _wire(app: Flask, api: Api) -> None:
     from tenders.optimisation import optimised_award
     from tenders.optimisation import views as optimised_views
     from tenders.forming import pooling
+    from tenders import under_way
     from tenders import views as tender_views
 
     from procurement.core import health
@@ -136,6 +137,7 @@ def _wire(app: Flask, api: Api) -> None:
     csrf.exempt(_api_not_found)
     cli.register(app)
     requirement_leaving.connect(pooling.requirement_left)
+    tenders_under_way.connect(under_way.tenders_under_way)
     register_kinds(*catalogue_jobs.JOB_KINDS, *demand_jobs.JOB_KINDS, *tender_documents.JOB_KINDS,
                    *optimised_award.JOB_KINDS, *savings.JOB_KINDS)
     register_tasks(*tender_jobs.SCHEDULED, *parties_jobs.SCHEDULED)

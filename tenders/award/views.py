@@ -21,6 +21,7 @@ from procurement.parties.models import Membership, Role, User
 from tenders import lifecycle, progress
 from tenders.award import record
 from tenders.award import evaluation
+from tenders.award import outcome
 from tenders.award import scoring
 from tenders.lifecycle import get_tender
 from tenders.permissions import TenderActions, own_supplier
@@ -248,7 +249,16 @@ def awards() -> Any:
     documents = db.session.scalars(select(Document).where(Document.audience_organisation_id.in_(own))
                                    .order_by(Document.id.desc())).all()
     return render_template("tenders/awards.html", orders=evaluation.organisation_orders(db.session, page_actor()),
-                           documents=documents)
+                           documents=documents, decided=outcome.decided_tenders(db.session, page_actor()))
+
+
+@bp.route("/awards/tenders/<int:tender_id>")
+@login_required
+def outcome_page(tender_id: int) -> Any:
+    """A buyer's outcome of one joint tender: the decision and its own lines, then its orders."""
+    require(access.can_raise_requirements(current_user))
+    found = outcome.buyer_outcome(db.session, page_actor(), tender_id)
+    return render_template("tenders/outcome.html", outcome=found)
 
 
 @bp.route("/opportunities/<int:tender_id>/results")

@@ -223,7 +223,7 @@ def pool_and_publish(cast: Cast) -> Tender:
     board = lead.goto(f"/demand?depth=category&needed_from={NEEDED_BY}&needed_to={NEEDED_BY}&min_organisations=3")
     pools = lead.page.locator("input[name=pool]")
     assert pools.count() == 1, board
-    assert "125 each" in lead.page.locator("table").first.inner_text()
+    assert "125 each" in lead.page.locator(".govuk-summary-card").first.inner_text()
     pools.first.check()
     lead.page.get_by_label("Tender title").fill(TITLE)
     lead.page.get_by_label("Description").fill("Rugged tablets for housing, highways and social-care field staff.")
@@ -240,7 +240,7 @@ def pool_and_publish(cast: Cast) -> Tender:
         assert page.count("Confirm<span") == 1, who
         for other, (organisation, _q, _p) in BUYERS.items():
             assert (organisation in buyer.page.locator("main").inner_text()) == (other == who)
-        buyer.press(buyer.page.get_by_role("button", name=re.compile(r"^Confirm line")))
+        buyer.press(buyer.page.get_by_role("button", name=re.compile(r"^Confirm")))
 
     # The draft's task list: each task on a page of its own, publish last.
     lead.goto(tender.path)

@@ -49,7 +49,7 @@ def _by_key(pools):
 
 
 def test_the_board_adds_up_exactly(session, demand):
-    pools = _by_key(boards.demand_board(session, demand["agency"], boards.BoardFilter(depth="division")))
+    pools = _by_key(boards.demand_board(session, demand["agency"], boards.BoardFilter(depth="division", min_organisations=1)))
     laptops = pools[f"item-{demand['item'].id}"]
     assert laptops.totals.quantity == 400 and len(laptops.totals.organisation_ids) == 3 and laptops.totals.lines == 3
     e = laptops.estimate
@@ -66,15 +66,18 @@ def test_the_board_adds_up_exactly(session, demand):
 
 def test_depth_window_partnership_and_organisation_filters(session, demand):
     agency = demand["agency"]
-    by_category = _by_key(boards.demand_board(session, agency, boards.BoardFilter(depth="category")))
+    by_category = _by_key(boards.demand_board(session, agency, boards.BoardFilter(depth="category", min_organisations=1)))
     assert {"cpv-72000000|hours", "cpv-72200000|hours"} <= set(by_category)
-    soon = boards.BoardFilter(needed_to=today() + timedelta(days=100))
+    soon = boards.BoardFilter(needed_to=today() + timedelta(days=100), min_organisations=1)
     assert "cpv-30230000|each" not in _by_key(boards.demand_board(session, agency, soon))
-    north = boards.demand_board(session, agency, boards.BoardFilter(partnership=Partnership.north))
+    north = boards.demand_board(session, agency, boards.BoardFilter(partnership=Partnership.north, min_organisations=1))
     assert {p.key for p in north} == {f"item-{demand['item'].id}", "cpv-30230000|each"}
     assert sum(p.totals.quantity for p in north if p.catalogue_item_id) == 100
     several = boards.demand_board(session, agency, boards.BoardFilter(min_organisations=2, depth="division"))
     assert {p.key for p in several} == {f"item-{demand['item'].id}", "cpv-72000000|hours"}
+    # By default the board shows only pools of two or more organisations.
+    by_default = boards.demand_board(session, agency, boards.BoardFilter(depth="division"))
+    assert {p.key for p in by_default} == {p.key for p in several}
     above = boards.demand_board(session, agency, boards.BoardFilter(above_threshold_only=True))
     assert [p.key for p in above] == [f"item-{demand['item'].id}"]
     with pytest.raises(InvalidInput):

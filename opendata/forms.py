@@ -65,7 +65,7 @@ class NoticeSearchForm(Form):
     value_max = StringField("Maximum value (£)", widget=GovTextInput())
     cpv = StringField("CPV code or words", widget=GovTextInput(),
                       validators=[Optional(), Length(max=100, message="CPV code or words must be 100 characters or fewer")],
-                      description="A code or its start, for example 30213100 or 302, or words such as laptop")
+                      description="A code or its start, for example 30213100 or 302, or words such as computers")
     closing_from = NamedDateField("Closing date from", validators=[Optional()], description="For example, 1 2 2027")
     closing_to = NamedDateField("Closing date to", validators=[Optional()], description="For example, 28 2 2027")
     status = SelectMultipleField("Status", widget=GovCheckboxesInput(), validate_choice=False,

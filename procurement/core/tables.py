@@ -110,7 +110,7 @@ def govuk_table(params: Any) -> Markup:
         parts.append('<tr class="govuk-table__row">\n')
         for n, cell in enumerate(row):
             common = _spans(cell) + attributes(_get(cell, "attributes"))
-            if n < len(labels) and labels[n]:
+            if n < len(labels) and labels[n] and not _label(cell).startswith(labels[n]):  # not "Lot: Lot 1"
                 common += f' data-label="{escape(labels[n])}"'
             if n == 0 and first_is_header:
                 parts.append(f'<th scope="row" class="{_classes("govuk-table__header", ("", _get(cell, "classes")))}"'

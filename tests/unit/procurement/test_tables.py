@@ -60,6 +60,8 @@ def test_a_table_with_a_head_stacks_on_a_phone_with_each_cell_labelled():
     assert '<td class="govuk-table__cell" data-label="Supplier">Thames</td>' in table
     assert 'data-label="Price (£)"' in table
     assert "app-stack" not in str(govuk_table({"rows": [[{"text": "no head"}]]}))
+    repeated = str(govuk_table({"head": [{"text": "Lot"}], "rows": [[{"text": "Lot 1: Laptops"}]]}))
+    assert "data-label" not in repeated  # a cell that names its column already reads as "Lot 1: Laptops"
 
 
 def test_pages_importing_the_macro_get_this_table(tmp_path):

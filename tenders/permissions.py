@@ -266,6 +266,16 @@ def can_read_results(actor: Actor, tender: Tender) -> Verdict:
     return ALLOWED
 
 
+def can_see_outcome(actor: Actor, tender: Tender) -> Verdict:
+    """A buyer reads its organisation's outcome (who won, what it pays, its saving) from the
+    decision's publication on; the outcome page itself answers whether it takes part."""
+    if not access.can_raise_requirements(actor):
+        return forbidden("The outcome is for the buying organisations taking part")
+    if tender.effective_status not in RESULTS_PUBLISHED:
+        return refused("The outcome is published with the award decision")
+    return ALLOWED
+
+
 # The tender box -----------------------------------------------------------------------------
 
 def opener(actor: Actor) -> Verdict:
@@ -529,6 +539,10 @@ class TenderActions:
     @cached_property
     def read_results(self) -> Verdict:
         return can_read_results(self.actor, self.tender)
+
+    @cached_property
+    def see_outcome(self) -> Verdict:
+        return can_see_outcome(self.actor, self.tender)
 
     # The box
     @cached_property

@@ -111,9 +111,12 @@ def weights_errors(price_weight: int, quality_weights: Iterable[int]) -> list[st
         problems.append("The price weight must be from 0 to 100")
     if any(w <= 0 for w in weights):
         problems.append("Each quality criterion needs a weight above 0")
-    if price_weight + sum(weights) != 100:
-        problems.append(f"The weights must add up to 100 (price {price_weight} + quality {sum(weights)} = "
-                        f"{price_weight + sum(weights)})")
+    if not weights and price_weight < 100:
+        problems.append(f"Add the quality criteria: with price weighing {price_weight}, their weights must add up "
+                        f"to {100 - price_weight}, so that all the weights add up to 100")
+    elif price_weight + sum(weights) != 100:
+        problems.append(f"The weights must add up to 100: price {price_weight} and quality {sum(weights)} make "
+                        f"{price_weight + sum(weights)}")
     return problems
 
 

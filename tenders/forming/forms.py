@@ -29,10 +29,10 @@ class DetailsForm(FlaskForm):
                                 validators=[InputRequired(message="Enter the price weight"), NumberRange(0, 100)],
                                 description="The quality criteria's weights make up the rest of 100")
     clarification_date = GovDateField("Clarification questions close on", validators=[Optional()])
-    clarification_time = StringField("at", widget=GovTextInput(), default="12:00", description=TIME_HINT,
+    clarification_time = StringField("Clarification questions close at (time)", widget=GovTextInput(), default="12:00", description=TIME_HINT,
                                      validators=[Optional(), Length(max=5)])
     deadline_date = GovDateField("Bids are due by", validators=[Optional()])
-    deadline_time = StringField("at", widget=GovTextInput(), default="12:00", description=TIME_HINT,
+    deadline_time = StringField("Bids are due by (time)", widget=GovTextInput(), default="12:00", description=TIME_HINT,
                                 validators=[Optional(), Length(max=5)])
     expected_award = GovDateField("Expected award", validators=[Optional()])
     submit = SubmitField("Save the details", widget=GovSubmitInput())
@@ -85,7 +85,7 @@ class AmendForm(FlaskForm):
     summary = TextAreaField("What the amendment changes", widget=GovTextArea(),
                             validators=[InputRequired(message="Describe the change"), Length(max=5000)])
     deadline_date = GovDateField("New deadline (optional)", validators=[Optional()])
-    deadline_time = StringField("at", widget=GovTextInput(), default="12:00", description=TIME_HINT,
+    deadline_time = StringField("New deadline (time)", widget=GovTextInput(), default="12:00", description=TIME_HINT,
                                 validators=[Optional(), Length(max=5)])
     document_title = StringField("Document title (optional)", widget=GovTextInput(), validators=[Optional(), Length(max=200)])
     file = FileField("Amended document (optional)", widget=GovFileInput(), validators=[Optional()])

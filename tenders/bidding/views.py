@@ -31,11 +31,11 @@ bp = Blueprint("opportunities", __name__, url_prefix="/opportunities", template_
 @login_required
 def index() -> Any:
     require(access.can_view_opportunities(current_user))
-    cpv = (request.args.get("cpv") or "").strip()
-    error = None
-    if cpv and not (len(cpv.split("-")[0]) == 8 and cpv.split("-")[0].isdecimal()):
-        error, cpv = "Enter an 8-digit CPV code", ""
-    found = clarifications.opportunities(db.session, page_actor(), cpv.split("-")[0] or None)
+    cpv = (request.args.get("cpv") or "").strip()[:20]
+    digits, error = cpv.split("-")[0], None
+    if cpv and not (2 <= len(digits) <= 8 and digits.isdecimal()):
+        error, digits = "Enter a CPV code, or its first 2 to 8 digits, like 30213100 or 302", ""
+    found = clarifications.opportunities(db.session, page_actor(), digits.ljust(8, "0") if digits else None)
     return render_template("tenders/opportunities.html", tenders=found, cpv=cpv, error=error,
                            supplier=access.has_role(current_user, access.SUPPLIER))
 

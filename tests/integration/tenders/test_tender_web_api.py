@@ -129,6 +129,10 @@ def test_the_whole_path_in_the_browser(app, session):
     with fresh_browser(app) as browser:
         sign_in(browser, world["bidder"].email, factories.PASSWORD)
         assert tender.reference in browser.get("/opportunities/?cpv=30200000").get_data(as_text=True)
+        assert tender.reference in browser.get("/opportunities/?cpv=302").get_data(as_text=True)  # a code's start
+        assert tender.reference not in browser.get("/opportunities/?cpv=48").get_data(as_text=True)
+        refused = browser.get("/opportunities/?cpv=laptops").get_data(as_text=True)
+        assert "Enter a CPV code, or its first 2 to 8 digits" in refused and 'value="laptops"' in refused
         token = csrf_token(browser, f"/opportunities/{tender.id}/bid")
         schedule = browser.get(f"/opportunities/{tender.id}/schedule.csv").get_data(as_text=True)
         filled = schedule.replace("150,each,,,,", "150,each,745.00,BID-LAP,300,")

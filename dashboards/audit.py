@@ -68,6 +68,8 @@ def _condition(wanted: AuditFilter) -> ColumnElement[bool]:
     actions = plain_words.actions_for(wanted.what)
     if actions is not None:
         parts.append(AuditEvent.action.in_(actions))
+    elif not wanted.what:  # by default, every act but signing in
+        parts.append(AuditEvent.action.notin_(plain_words.actions_in_group(plain_words.QUIET)))
     if wanted.start:
         parts.append(AuditEvent.occurred_at >= london_moment(wanted.start, "00:00"))
     if wanted.end:

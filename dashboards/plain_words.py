@@ -202,16 +202,20 @@ def actions_in_group(group: str) -> list[str]:
 
 def what_choices() -> list[tuple[str, str]]:
     """The audit filter's 'what' options: each group, then each act in it, in words."""
-    choices = [("", "Any kind of act")]
+    choices = [("", "Every act but signing in"), (EVERYTHING, "Every act, signing in too")]
     for group in GROUPS:
         choices.append((f"group:{group}", f"{group}: any"))
         choices += [(action, f"{group}: {_lower(ACTS[action].label)}") for action in actions_in_group(group)]
     return choices
 
 
+EVERYTHING = "all"
+QUIET = "Signing in"  # the group left out unless asked for: sign-ins would bury the acts
+
+
 def actions_for(what: str) -> list[str] | None:
     """The actions a 'what' filter value stands for; None for any."""
-    if not what:
+    if not what or what == EVERYTHING:
         return None
     if what.startswith("group:"):
         return actions_in_group(what.removeprefix("group:"))

@@ -27,7 +27,7 @@ class RequirementForm(FlaskForm):
     title = StringField("Short title", widget=GovTextInput(), validators=[Optional(), Length(max=200)],
                         description="The item's name if you leave it empty")
     cpv_code = StringField("CPV code", widget=GovTextInput(), validators=[Optional(), Length(max=10)],
-                           description="Needed without a catalogue item, for example 48445000 (CRM software)")
+                           description="Needed without a catalogue item, for example 48445000-9 (customer relation management software)")
     cpv_search = StringField("Search the CPV vocabulary", widget=GovTextInput(), validators=[Optional(), Length(max=100)],
                              description="Words of the CPV vocabulary (for example: portable computers, software, "
                                          "furniture) or the first digits of a code")
@@ -46,7 +46,7 @@ class RequirementForm(FlaskForm):
     notes = TextAreaField("Notes", widget=GovTextArea(), validators=[Optional(), Length(max=5000)])
     submit_now = BooleanField("Submit it now for the e-agency to pool with other organisations' demand",
                               widget=GovCheckboxInput(), default=True,
-                              description="Leave it unticked to keep a draft you can change and submit later")
+                              description="Untick it to keep it as a draft you can change")
     submit = SubmitField("Save requirement", widget=GovSubmitInput())
 
 

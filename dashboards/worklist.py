@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from demand.models import Requirement, RequirementStatus
+from demand.rules import status_words
 from procurement.core import access
 from procurement.core.access import Actor, actor_id
 from procurement.core.clock import LONDON, now, today
@@ -455,7 +456,7 @@ def _money(amount: Any) -> str:
 
 
 def status_label(status: RequirementStatus) -> str:
-    return status.value.capitalize()
+    return status_words(status)  # the words the requirements pages tag it with
 
 
 def organisation_tenders(session: Session, actor: Actor) -> list[TenderDate]:

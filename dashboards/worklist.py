@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from demand.models import Requirement, RequirementStatus
+from demand.rules import status_words
 from procurement.core import access
 from procurement.core.access import Actor, actor_id
 from procurement.core.clock import LONDON, now, today
@@ -430,7 +431,7 @@ def buyer_worklist(session: Session, actor: Actor) -> Worklist:
             continue
         contracted = tender.status is TenderStatus.awarded
         decisions.append(Item(
-            f"See the outcome of {tender.reference}",
+            f"See the outcome: {tender.title}",
             f"{_quoted(tender)}: the award decision is published. See who won each lot you take part in, the price you "
             "pay and what your organisation saves" + (", and your orders." if contracted else "."),
             Link("evaluation.outcome_page", {"tender_id": tender.id}), None,
@@ -455,7 +456,7 @@ def _money(amount: Any) -> str:
 
 
 def status_label(status: RequirementStatus) -> str:
-    return status.value.capitalize()
+    return status_words(status)  # the words the requirements pages tag it with
 
 
 def organisation_tenders(session: Session, actor: Actor) -> list[TenderDate]:
@@ -482,7 +483,7 @@ def organisation_tenders(session: Session, actor: Actor) -> list[TenderDate]:
             when, what, colour = tender.submission_deadline, "Bids close", "green"
         elif status is TenderStatus.standstill and held is not None:
             when, what, colour = ((None, "Standstill paused by a challenge", "red") if held.paused_at else
-                                  (held.ends_on, "Standstill ends", "purple"))
+                                  (held.ends_on, "Standstill ended" if held.ends_on < today() else "Standstill ends", "purple"))
         elif status is TenderStatus.awarded:
             when, what, colour = None, "Contracts entered: see your orders", "green"
         else:
@@ -562,10 +563,12 @@ def supplier_worklist(session: Session, actor: Actor) -> Worklist:
                                f"{'ended' if ended else 'ends'} on {held.ends_on.day} {held.ends_on:%B %Y}.")
                             + " Read your assessment summary.")
                     due: Due = None if held.paused_at else held.ends_on
+                    when = "Standstill ended" if held.ends_on < today() else "Standstill ends"
                 else:
                     text, due = f"{_quoted(tender)}: the award decision is published. Read your assessment summary.", None
+                    when = "Standstill ends"
                 results.append(Item(_task("Read your results", tender), text, Link("evaluation.results", {"tender_id": tender.id}), due,
-                                    "Results published", "green", "Standstill ends"))
+                                    "Results published", "green", when))
             elif tender.status in (TenderStatus.cancelled, TenderStatus.unsuccessful):
                 continue
             else:

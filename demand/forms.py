@@ -20,33 +20,41 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from procurement.core.webforms import GovDateField
 
 
+def _at_most(characters: int, label: str) -> Length:
+    """A length limit whose error names the field by its label's words."""
+    return Length(max=characters, message=f"{label} must be {characters:,} characters or fewer")
+
+
 class RequirementForm(FlaskForm):
     organisation_id = SelectField("Organisation", widget=GovSelect(), coerce=int, validators=[Optional()])
     catalogue_item_id = SelectField("Catalogue item", widget=GovSelect(), coerce=int, validators=[Optional()],
                                     description="Choose one where it fits, so your demand pools with others' on the same thing")
-    title = StringField("Short title", widget=GovTextInput(), validators=[Optional(), Length(max=200)],
+    title = StringField("Short title", widget=GovTextInput(), validators=[Optional(), _at_most(200, "Short title")],
                         description="The item's name if you leave it empty")
-    cpv_code = StringField("CPV code", widget=GovTextInput(), validators=[Optional(), Length(max=10)],
-                           description="Needed without a catalogue item, for example 48445000 (CRM software)")
-    cpv_search = StringField("Search the CPV vocabulary", widget=GovTextInput(), validators=[Optional(), Length(max=100)],
+    cpv_code = StringField("CPV code", widget=GovTextInput(), validators=[Optional(), _at_most(10, "CPV code")],
+                           description="Needed without a catalogue item, for example 48445000-9 "
+                                       "(customer relation management software)")
+    cpv_search = StringField("Search the CPV vocabulary", widget=GovTextInput(), validators=[Optional(), _at_most(100, "The search")],
                              description="Words of the CPV vocabulary (for example: portable computers, software, "
                                          "furniture) or the first digits of a code")
     find_cpv = SubmitField("Find CPV codes", widget=GovSubmitInput())
-    specification = TextAreaField("Specification", widget=GovTextArea(), validators=[Optional(), Length(max=5000)],
+    specification = TextAreaField("Specification", widget=GovTextArea(), validators=[Optional(), _at_most(5000, "Specification")],
                                   description="What is needed; required without a catalogue item")
-    quantity = StringField("Quantity", widget=GovTextInput(), validators=[InputRequired(message="Enter a quantity"), Length(max=20)])
-    unit = StringField("Unit", widget=GovTextInput(), validators=[Optional(), Length(max=40)],
+    quantity = StringField("Quantity", widget=GovTextInput(),
+                           validators=[InputRequired(message="Enter a quantity"), _at_most(20, "Quantity")])
+    unit = StringField("Unit", widget=GovTextInput(), validators=[Optional(), _at_most(40, "Unit")],
                        description="each, licence, seat per year...; the item's unit if you leave it empty")
     delivery_location = StringField("Delivery location", widget=GovTextInput(),
-                                    validators=[InputRequired(message="Enter where it is to be delivered"), Length(max=200)])
+                                    validators=[InputRequired(message="Enter where it is to be delivered"), _at_most(200, "Delivery location")])
     needed_by = GovDateField("Needed by", validators=[InputRequired(message="Enter the date it is needed by")])
     baseline_unit_price = StringField("What you pay today per unit, excluding VAT (£)", widget=GovTextInput(),
-                                      validators=[InputRequired(message="Enter what you pay today per unit"), Length(max=20)],
+                                      validators=[InputRequired(message="Enter what you pay today per unit"),
+                                                  _at_most(20, "What you pay today per unit")],
                                       description="Your baseline: savings are estimated against it")
-    notes = TextAreaField("Notes", widget=GovTextArea(), validators=[Optional(), Length(max=5000)])
+    notes = TextAreaField("Notes", widget=GovTextArea(), validators=[Optional(), _at_most(5000, "Notes")])
     submit_now = BooleanField("Submit it now for the e-agency to pool with other organisations' demand",
                               widget=GovCheckboxInput(), default=True,
-                              description="Leave it unticked to keep a draft you can change and submit later")
+                              description="Untick it to keep it as a draft you can change")
     submit = SubmitField("Save requirement", widget=GovSubmitInput())
 
 

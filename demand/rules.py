@@ -1,6 +1,7 @@
 """The rules of requirements and of pooled demand, as plain functions of plain values."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -234,3 +235,89 @@ CENTRAL_KINDS: frozenset[str] = frozenset()
 def authority_class(kinds: Iterable[str]) -> str:
     """A pool takes the strictest (lowest) threshold of the bodies in it."""
     return "central" if any(kind in CENTRAL_KINDS for kind in kinds) else "sub_central"
+
+
+# Everyday words the CPV vocabulary says otherwise: its words for them.
+CPV_EVERYDAY_WORDS = {
+    "laptop": "portable computer",
+    "notebook computer": "portable computer",
+    "pc": "personal computer",
+    "mobile phone": "mobile telephone",
+    "phone": "telephone",
+}
+
+
+def cpv_search_words(query: str) -> list[str]:
+    """The word stems a CPV description must all contain to match `query`, everyday words
+    put as the vocabulary says them: 'Laptops' -> ['portable', 'computer']."""
+    text = " ".join(query.lower().split())
+    for everyday, vocabulary in sorted(CPV_EVERYDAY_WORDS.items(), key=lambda pair: -len(pair[0])):
+        text = re.sub(rf"\b{re.escape(everyday)}s?\b", vocabulary, text)
+    stems = []
+    for word in re.findall(r"[a-z0-9]+", text):
+        if len(word) > 4 and word.endswith("ies"):
+            word = word[:-3]  # batteries -> batter, in 'battery' and 'batteries' alike
+        elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        if word not in stems:
+            stems.append(word)
+    return stems
+
+
+# A requirement's status in plain words, as its tag shows it.
+STATUS_WORDS = {
+    S.draft: "Draft",
+    S.submitted: "Submitted",
+    S.pooled: "Pooled",
+    S.committed: "Committed",
+    S.awarded: "Awarded",
+    S.fulfilled: "Delivered",
+    S.withdrawn: "Withdrawn",
+    S.cancelled: "Cancelled",
+}
+
+
+def status_words(status: S) -> str:
+    return STATUS_WORDS.get(status, status.value.capitalize())
+
+
+# What the tenders domain records as a requirement's move (tenders/forming/pooling.py,
+# tenders/award/evaluation.py), said as a sentence to its buyers.
+_MOVES = (
+    (re.compile(r"confirmed into tender (?P<ref>\S+?)(?:, lot (?P<lot>\d+))?$"), "Committed to joint tender {ref}{lot}"),
+    (re.compile(r"in draft tender (?P<ref>\S+)$"), "In draft joint tender {ref}: confirm it or decline it"),
+    (re.compile(r"declined for tender (?P<ref>\S+)$"), "Declined for joint tender {ref}: back with the e-agency to pool"),
+    (re.compile(r"not confirmed for tender (?P<ref>\S+) by (?P<by>\d{4}-\d\d-\d\d)$"),
+     "Not confirmed for joint tender {ref} by {by}: back with the e-agency to pool"),
+    (re.compile(r"order (?P<ref>\S+)$"), "Awarded: bought under order {ref}"),
+)
+
+
+def status_sentence(reason: str) -> str:
+    """The reason recorded with a requirement's last move, as a sentence: 'confirmed into
+    tender LC-2026-0001' -> 'Committed to joint tender LC-2026-0001'. Any other reason (the
+    agency's, when it withdraws or cancels) is shown as written."""
+    for pattern, words in _MOVES:
+        found = pattern.match(reason.strip())
+        if found:
+            parts = found.groupdict()
+            by = parts.get("by")
+            return words.format(ref=parts["ref"], lot=f", lot {parts['lot']}" if parts.get("lot") else "",
+                                by=f"{date.fromisoformat(by).day} {date.fromisoformat(by):%B %Y}" if by else "")
+    return reason.strip()
+
+
+# Who raised a requirement, when it was not a person: the labels the code gives its system
+# actors (dashboards/plain_words.py says the same for the activity pages, a floor above).
+SYSTEM_ACTORS = {"seed-demo": "the demo set-up", "anonymous": "someone not signed in", "clock": "the service's clock",
+                 "schedule": "the service's schedule", "cli": "an administrator at the command line"}
+
+
+def actor_words(label: str) -> str:
+    """A system actor's label in words, after 'by'; a person whose account is gone by the
+    email they had."""
+    if label in SYSTEM_ACTORS:
+        return SYSTEM_ACTORS[label]
+    if label.startswith("flask "):
+        return SYSTEM_ACTORS["cli"]
+    return label if "@" in label else "the service"

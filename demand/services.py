@@ -17,9 +17,10 @@ from procurement.core.clock import now, today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from procurement.core.access import Actor, actor_id
 from demand import permissions, rules
-from demand.signals import requirement_leaving
+from demand.signals import requirement_leaving, requirement_tender
 from demand.models import Requirement, RequirementStatus
-from procurement.parties.models import CpvCode
+from procurement.parties.models import CpvCode, User, cpv_check_digits
+from procurement.parties.services import search_cpv
 
 TEXT_LIMITS = {"title": 200, "specification": 5000, "unit": 40, "delivery_location": 200, "notes": 5000}
 
@@ -104,13 +105,56 @@ def validate(session: Session, data: RequirementInput, *, items: dict[int, Catal
         try:
             rules.check_needed_by(needed_by, on or today())
         except ValueError as exc:
-            errors["needed_by"] = [f"The needed-by date {exc}"]
+            errors["needed_by"] = [f"The date it is needed by {exc}"]
     values["needed_by"] = needed_by
     try:
         values["baseline_unit_price"] = parse_money(str(data.baseline_unit_price or "").strip())
     except ValueError as exc:
-        errors["baseline_unit_price"] = [f"The current unit price {exc}"]
+        errors["baseline_unit_price"] = [f"What you pay today per unit {exc}"]
     return values, errors
+
+
+def find_cpv_codes(session: Session, actor: Actor, query: str, limit: int = 20) -> list[CpvCode]:
+    """The CPV finder's answer: codes starting with the digits, or whose description has the
+    words as written; failing that, every word's stem in any order ('laptops' finds
+    'Portable computers'). A read: nothing changes."""
+    codes = search_cpv(session, actor, query, limit=limit)
+    stems = rules.cpv_search_words(query)
+    if codes or not stems or query.strip().split("-", 1)[0].isdecimal():
+        return codes
+    statement = select(CpvCode).order_by(CpvCode.code).limit(limit)
+    for stem in stems:
+        statement = statement.where(func.lower(CpvCode.description).like(f"%{stem}%"))
+    return list(session.scalars(statement))
+
+
+def cpv_with_check_digit(code: str) -> str:
+    """A CPV code as the service writes it, with its check digit: 30213100-6."""
+    found = cpv_check_digits().get(code)
+    return f"{code}-{found}" if found else code
+
+
+@dataclass(frozen=True)
+class RequirementTender:
+    """The joint tender a requirement is confirmed into, as the tenders domain tells it."""
+
+    tender_id: int
+    reference: str
+    title: str
+    decided: bool  # its award decision is published: its buyers see the outcome
+
+
+def tender_of(session: Session, requirement: Requirement) -> RequirementTender | None:
+    """The joint tender the requirement is confirmed into (the tenders domain answers
+    `requirement_tender`), or None. A read."""
+    found = [t for _receiver, t in requirement_tender.send(requirement, session=session) if t is not None]
+    return found[0] if found else None
+
+
+def raised_by(session: Session, requirement: Requirement) -> str:
+    """Who raised it, after 'by': the person's name, else the system actor in words."""
+    person = session.get(User, requirement.raised_by_id) if requirement.raised_by_id else None
+    return person.full_name if person is not None and person.full_name else rules.actor_words(requirement.raised_by_label)
 
 
 def _checked(session: Session, data: RequirementInput) -> dict[str, Any]:

@@ -24,7 +24,6 @@ from demand.models import RequirementStatus
 from demand.schemas import RequirementListArgsSchema
 from procurement.parties.forms import ConfirmForm
 from procurement.parties.models import Organisation, Partnership
-from procurement.parties.services import search_cpv
 from catalogue.spreadsheets import csv_text
 
 bp = Blueprint("demand", __name__, template_folder="templates")
@@ -70,25 +69,24 @@ def _checked(form: RequirementForm) -> bool:
     return valid and not errors
 
 
-def _cpv_finder(form: RequirementForm) -> tuple[bool, list[Any]]:
+def _cpv_finder(form: RequirementForm) -> tuple[bool, list[Any], str]:
     """The CPV finder, without JavaScript: 'Find CPV codes' lists matching codes, each with a
-    button that puts it in the CPV code field. Neither saves anything."""
+    button that puts it in the CPV code field (with its check digit, as the service writes
+    codes). Neither saves anything. Returns (finding, codes, the words found nothing for)."""
     if request.method != "POST":
-        return False, []
-    chosen = request.form.get("use_cpv", "")
+        return False, [], ""
+    chosen = request.form.get("use_cpv", "").split("-", 1)[0]
     if chosen.isdecimal() and len(chosen) == 8:
-        form.cpv_code.data = chosen
+        form.cpv_code.data = services.cpv_with_check_digit(chosen)
         form.cpv_search.data = ""
-        return True, []
+        return True, [], ""
     query = (form.cpv_search.data or "").strip()
     # Enter pressed in any field presses the form's first button, the finder's: with nothing
     # to find, it is taken as saving the form.
     if form.find_cpv.data and query:
-        codes = search_cpv(db.session, page_actor(), query, limit=20)
-        if not codes:
-            form.cpv_search.errors = [f"No CPV code matches ‘{query}’: try other words or fewer digits"]
-        return True, codes
-    return False, []
+        codes = services.find_cpv_codes(db.session, page_actor(), query, limit=20)
+        return True, codes, "" if codes else query
+    return False, [], ""
 
 
 @bp.route("/requirements")
@@ -114,7 +112,7 @@ def new_requirement() -> Any:
     form = RequirementForm()
     _organisation_choices(form)
     _item_choices(form)
-    finding, codes = _cpv_finder(form)
+    finding, codes, unmatched = _cpv_finder(form)
     if not finding and _checked(form):
         try:
             with undone_if_refused():
@@ -126,7 +124,7 @@ def new_requirement() -> Any:
                   else "Requirement saved as a draft: submit it when it is ready", "success")
             return redirect(url_for("demand.requirement", requirement_id=created.id))
     return render_template("demand/requirement_form.html", form=form, title="Raise a requirement", editing=False,
-                           codes=codes, finding=finding)
+                           codes=codes, finding=finding, unmatched=unmatched)
 
 
 @bp.route("/requirements/<int:requirement_id>")
@@ -134,9 +132,11 @@ def new_requirement() -> Any:
 def requirement(requirement_id: int) -> Any:
     found = services.get_requirement(db.session, page_actor(), requirement_id)
     own = access.can_act_for_organisation(current_user, found.organisation_id)
+    tender = services.tender_of(db.session, found)
     return render_template(
         "demand/requirement.html", requirement=found, own=own, rules=rules, may=RequirementActions(page_actor(), found),
-        button=ConfirmForm(),
+        button=ConfirmForm(), raised_by=services.raised_by(db.session, found),
+        outcome=tender if tender and tender.decided and own and access.can_raise_requirements(current_user) else None,
         reason_form=ReasonForm(), agency=access.can_stop_requirements(current_user),
     )
 
@@ -154,7 +154,8 @@ def edit_requirement(requirement_id: int) -> Any:
         form.catalogue_item_id.data = found.catalogue_item_id or 0
         form.quantity.data = rules.quantity_text(found.quantity)
         form.baseline_unit_price.data = str(found.baseline_unit_price)
-    finding, codes = _cpv_finder(form)
+        form.cpv_code.data = services.cpv_with_check_digit(found.cpv_code)
+    finding, codes, unmatched = _cpv_finder(form)
     if not finding and _checked(form):
         try:
             with undone_if_refused():
@@ -164,8 +165,8 @@ def edit_requirement(requirement_id: int) -> Any:
         else:
             flash("Requirement saved", "success")
             return redirect(url_for("demand.requirement", requirement_id=requirement_id))
-    return render_template("demand/requirement_form.html", form=form, title=f"Edit requirement {requirement_id}",
-                           editing=True, codes=codes, finding=finding)
+    return render_template("demand/requirement_form.html", form=form, title=f"Edit requirement: {found.title}",
+                           editing=True, codes=codes, finding=finding, unmatched=unmatched)
 
 
 def _act(requirement_id: int, action: Any, message: str, form_class: Any = ConfirmForm) -> Any:

@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from demand.models import Requirement
+from demand.services import RequirementTender
+from demand.signals import requirement_tender as requirement_tender_asked
 from procurement.core import access
 from procurement.core.access import Actor
 from procurement.core.clock import today
@@ -142,3 +144,19 @@ def decided_tenders(session: Session, actor: Actor) -> list[Tender]:
         Tender.id.in_(select(Lot.tender_id).join(LotLine, LotLine.lot_id == Lot.id).where(
             LotLine.organisation_id.in_(own), LotLine.status == LineStatus.confirmed)))
         .order_by(Tender.id.desc())))
+
+
+def requirement_tender(requirement: Requirement, session: Session, **_: object) -> RequirementTender | None:
+    """Answers demand's `requirement_tender`: the tender the requirement is confirmed into,
+    and whether its decision is published (then its buyers have an outcome page)."""
+    tender = session.scalars(select(Tender).join(Lot, Lot.tender_id == Tender.id).join(LotLine, LotLine.lot_id == Lot.id)
+                             .where(LotLine.requirement_id == requirement.id, LotLine.status == LineStatus.confirmed)
+                             .order_by(Tender.id.desc()).limit(1)).first()
+    if tender is None:
+        return None
+    return RequirementTender(tender.id, tender.reference, tender.title, is_decided(tender))
+
+
+# Connected here, where the answer is made: the composition root imports this module when it
+# wires the award pages (procurement/factory.py connects the other demand signals).
+requirement_tender_asked.connect(requirement_tender)

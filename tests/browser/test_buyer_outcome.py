@@ -51,10 +51,10 @@ def test_a_camden_buyer_sees_its_saving_on_screen_after_the_decision(demo, page)
         lines = record.tender_lines(db.session, tender, camden.id)
         assert lines, "Camden takes part in the awarded demo tender"
         saving = sum((l.baseline for l in lines), Decimal(0)) - sum((l.cost for l in lines), Decimal(0))
-        reference = tender.reference
+        reference, title = tender.reference, tender.title
     sign_in_by_keyboard(page, base, CAMDEN)
     page.goto(base + "/")
-    page.get_by_role("link", name=f"See the outcome of {reference}").click()
+    page.get_by_role("link", name=f"See the outcome: {title}").click()
     page.wait_for_url(f"**/awards/tenders/{1}")
     assert page.locator("#your-saving").inner_text() == _money(saving)
     for line in lines:
@@ -63,7 +63,7 @@ def test_a_camden_buyer_sees_its_saving_on_screen_after_the_decision(demo, page)
     assert _fits(page) == {375: 0, 1280: 0}
     # The awards page links to the same outcome.
     page.goto(base + "/awards")
-    page.get_by_role("link", name=f"{reference}: {tender.title}").click()
+    page.get_by_role("link", name=f"{reference}: {title}").click()
     assert page.locator("#your-saving").inner_text() == _money(saving)
 
 

@@ -100,3 +100,20 @@ def test_each_person_gets_the_worklists_of_their_roles_and_the_home_page_shows_t
     sign_in(client, "agency.evaluator@demo.londonconnects.example", "london-demo-2026")
     page = client.get("/").get_data(as_text=True)
     assert "What needs you" in page and "Request the opening: " in page
+
+
+def test_a_standstill_that_has_ended_reads_ended_for_the_buyer_and_the_supplier(session, demo):
+    from datetime import datetime, time, timedelta
+
+    from procurement.core.clock import LONDON, frozen_at
+
+    awarded = _tender(demo, "contact-centre")
+    ends_on = awarded.standstill.ends_on
+    for day, words in ((ends_on, "Standstill ends"), (ends_on + timedelta(days=1), "Standstill ended")):
+        with frozen_at(datetime.combine(day, time(12), LONDON)):
+            result = next(i for i in _items(supplier_worklist(session, demo["users"]["supplier.crm"])).values()
+                          if i.link.endpoint == "evaluation.results" and awarded.title in i.title)
+            dates = buyer_worklist(session, demo["users"]["buyer.camden"]).extra["tenders"]
+        assert result.when == words, day
+        assert next(d for d in dates if d.tender_id == awarded.id).next_what == words, day
+        assert f"See the outcome: {awarded.title}" in _items(buyer_worklist(session, demo["users"]["buyer.camden"]))

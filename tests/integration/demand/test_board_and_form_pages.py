@@ -119,13 +119,16 @@ def test_the_cpv_finder_works_without_javascript(session, client, world):
     before = session.scalar(select(func.count(Requirement.id)))
     found = client.post("/requirements/new", data={"csrf_token": token, "catalogue_item_id": "0", "cpv_search": "portable computers",
                                                    "find_cpv": "Find CPV codes", "quantity": "3"}).get_data(as_text=True)
-    assert 'name="use_cpv" value="30213100"' in found and "There is a problem" not in found
-    chosen = client.post("/requirements/new", data={"csrf_token": token, "catalogue_item_id": "0", "use_cpv": "30213100",
+    assert 'name="use_cpv" value="30213100-6"' in found and "There is a problem" not in found
+    chosen = client.post("/requirements/new", data={"csrf_token": token, "catalogue_item_id": "0", "use_cpv": "30213100-6",
                                                     "quantity": "3"}).get_data(as_text=True)
-    assert re.search(r'name="cpv_code"[^>]*value="30213100"|value="30213100"[^>]*name="cpv_code"', chosen)
+    assert re.search(r'name="cpv_code"[^>]*value="30213100-6"|value="30213100-6"[^>]*name="cpv_code"', chosen)
     nothing = client.post("/requirements/new", data={"csrf_token": token, "cpv_search": "zzqqxx",
                                                      "find_cpv": "Find CPV codes"}).get_data(as_text=True)
-    assert "No CPV code matches" in nothing
+    assert "No CPV codes match ‘zzqqxx’. Try other words" in nothing and "There is a problem" not in nothing
+    everyday = client.post("/requirements/new", data={"csrf_token": token, "cpv_search": "laptops",
+                                                      "find_cpv": "Find CPV codes"}).get_data(as_text=True)
+    assert 'name="use_cpv" value="30213100-6"' in everyday  # 'Portable computers', by the vocabulary's words
     assert session.scalar(select(func.count(Requirement.id))) == before
     form = client.get("/requirements/new").get_data(as_text=True)
     assert "demand board" not in form.lower()

@@ -91,7 +91,7 @@ def _wire(app: Flask, api: Api) -> None:
     from demand import api as demand_api
     from demand import jobs as demand_jobs
     from demand import views as demand_views
-    from demand.signals import requirement_leaving, tenders_under_way
+    from demand.signals import requirement_leaving, requirement_tender, tenders_under_way
     from opendata import public as public_views
     from opendata import views as opendata_views
     from procurement import cli
@@ -107,6 +107,7 @@ def _wire(app: Flask, api: Api) -> None:
     from suppliers import views as supplier_views
     from tenders import api as tenders_api
     from tenders.award import documents as tender_documents
+    from tenders.award import outcome
     from tenders import jobs as tender_jobs
     from tenders.award import views as evaluation_views
     from tenders.bidding import views as opportunity_views
@@ -138,6 +139,7 @@ def _wire(app: Flask, api: Api) -> None:
     cli.register(app)
     requirement_leaving.connect(pooling.requirement_left)
     tenders_under_way.connect(under_way.tenders_under_way)
+    requirement_tender.connect(outcome.requirement_tender)
     register_kinds(*catalogue_jobs.JOB_KINDS, *demand_jobs.JOB_KINDS, *tender_documents.JOB_KINDS,
                    *optimised_award.JOB_KINDS, *savings.JOB_KINDS)
     register_tasks(*tender_jobs.SCHEDULED, *parties_jobs.SCHEDULED)

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from demand.models import Requirement
 from demand.services import RequirementTender
-from demand.signals import requirement_tender as requirement_tender_asked
 from procurement.core import access
 from procurement.core.access import Actor
 from procurement.core.clock import today
@@ -156,7 +155,3 @@ def requirement_tender(requirement: Requirement, session: Session, **_: object) 
         return None
     return RequirementTender(tender.id, tender.reference, tender.title, is_decided(tender))
 
-
-# Connected here, where the answer is made: the composition root imports this module when it
-# wires the award pages (procurement/factory.py connects the other demand signals).
-requirement_tender_asked.connect(requirement_tender)

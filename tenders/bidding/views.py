@@ -67,7 +67,7 @@ def ask(tender_id: int) -> Any:
 def _problems_at(tender: Any, posted: bid_form.Posted | None,
                  located: list[tuple[str, bids.Where]]) -> list[tuple[str, str | None]]:
     find = bid_form.field_finder(tender, posted)
-    return [(text, find(where)) for text, where in located]
+    return [(text[:1].upper() + text[1:], find(where)) for text, where in located]
 
 
 def _own_prices(tender: Any, values: bid_form.Values) -> dict[tuple[int, int], Any]:

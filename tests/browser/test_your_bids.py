@@ -61,7 +61,7 @@ def test_a_draft_with_one_bad_price_keeps_every_other_answer(live, page):
         page.get_by_role("button", name="Save draft").click()
     summary = page.locator(".govuk-error-summary")
     assert "Your draft is saved, but this needs correcting" in summary.inner_text()
-    link = summary.get_by_role("link", name="lot 1, item 1: £999.00 is above your published price of £729.00")
+    link = summary.get_by_role("link", name="Business laptop, 14-inch: £999.00 is above your published price of £729.00")
     assert link.get_attribute("href") == "#price-1-1"
     assert page.locator("#price-1-1-error").count() == 1 and page.input_value("#price-1-1") == "999.00"
     link.click()

@@ -24,8 +24,10 @@ def test_a_bid_form_problem_is_shown_at_its_field_and_nothing_is_stored(app, ses
                                             "tier-1-1-2-from": "1", "tier-1-1-2-price": "740", "action": "save"})
     text = response.get_data(as_text=True)
     assert response.status_code == 200 and "There is a problem" in text
-    assert """<a href="#price-1-1">lot 1, item 1: &#39;1250.x&#39; is not a number</a>""" in text
-    assert """<a href="#tier-1-1-1-from">lot 1, item 1: tiers: band 1- overlaps the band before it</a>""" in text
+    laptop = world["tender"].lots[0].items[0].description
+    assert (f'<a href="#price-1-1">Enter the unit price for {laptop} as a number of pounds, like 720.00; '
+            "this line is not saved until it is corrected</a>") in text
+    assert f'<a href="#tier-1-1-1-from">{laptop}: tiers: band 1- overlaps the band before it; this line is not saved' in text
     assert 'govuk-form-group--error' in text and 'value="12,50.x"' in text
     assert session.scalar(select(func.count()).select_from(Bid)) == 0
 

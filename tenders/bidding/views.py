@@ -25,6 +25,7 @@ from catalogue.services import own_prices
 from tenders.bidding import clarifications
 
 bp = Blueprint("opportunities", __name__, url_prefix="/opportunities", template_folder="../templates")
+bp.add_app_template_global(listing.standstill_in_words)  # the results page, rendered by the award's views, says it too
 
 
 @bp.route("/")

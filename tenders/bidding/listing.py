@@ -69,7 +69,9 @@ class OwnBid:
             return ""
         if held.paused_at is not None:
             return "Paused by a challenge"
-        return f"{'Ended' if today() > held.ends_on else 'Ends'} at the end of {held.ends_on.day} {held.ends_on:%B %Y}"
+        if today() > held.ends_on:
+            return f"Ended on {held.ends_on.day} {held.ends_on:%B %Y}"
+        return f"Ends at the end of {held.ends_on.day} {held.ends_on:%B %Y}"
 
 
 def my_bids(session: Session, actor: Actor) -> list[OwnBid]:

@@ -43,12 +43,12 @@ def test_a_supplier_reaches_its_results_from_its_home_page_in_two_clicks(live, p
         page.get_by_role("link", name="Your bids, open and closed, and their results").click()  # one
     assert page.url.endswith("/opportunities/bids") and axe_violations(page) == []
     card = page.locator(".govuk-summary-card").filter(has_text="LC-2026-0001")
-    assert "Ended at the end of" in card.inner_text()  # the standstill's end, on the list
+    assert "Ended on 29 October 2026" in card.inner_text() and "Awarded: contracts being entered" in card.inner_text()
     with page.expect_navigation():
         card.get_by_role("link", name="Results of LC-2026-0001").click()  # two
     assert page.url.endswith("/opportunities/1/results")
     main = page.locator("main").inner_text()
-    assert "Your results" in main and "Standstill period: to the end of" in main and "Assessment summary: LC-2026-0001" in main
+    assert "Your results" in main and "Standstill ended on 29 October 2026." in main and "Assessment summary - " in main
     assert axe_violations(page) == []
 
 

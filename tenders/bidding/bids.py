@@ -127,7 +127,7 @@ def validate(session: Session, tender: Tender, supplier_id: int, bid: BidInput, 
                 line["capacity"] = quantity_text(entry.capacity)
             if entry.offer_sku:
                 line["offer_sku"] = entry.offer_sku
-                to_match.append((where, item, entry.unit_price, entry.offer_sku))
+                to_match.append((item.description, item, entry.unit_price, entry.offer_sku))
             lines_out.append(line)
     if complete:
         if not covered:
@@ -136,14 +136,14 @@ def validate(session: Session, tender: Tender, supplier_id: int, bid: BidInput, 
         for (lot_number, item_number), item in sorted(items.items()):
             if lot_number in covered and (lot_number, item_number) not in priced:
                 problems.at(("line", lot_number, item_number, "unit_price"),
-                            f"lot {lot_number}, item {item_number} ({item.description}): missing; a bid for a lot prices all its items")
+                            f"Enter the unit price for {item.description}: a bid for lot {lot_number} prices every item in it")
     _check_offers(session, supplier_id, to_match, lines_out, problems)
     bundles_out = [{"lots": list(b.lots), "discount_percent": str(b.discount_percent)} for b in bid.bundles]
     if complete:
         for n, bundle in enumerate(bid.bundles):
             if not set(bundle.lots) <= covered:
                 unpriced = " and ".join(str(lot) for lot in bundle.lots if lot not in covered)
-                problems.at(("bundle", n, "lots"), f"bundle {n + 1}: it names lot {unpriced}, which the bid does not price")
+                problems.at(("bundle", n, "lots"), f"Bundle {n + 1}: you do not bid for lot {unpriced}; price it or untick it")
     quality_out = []
     criteria = {c.number: c for c in tender.criteria}
     for n, answer in enumerate(bid.quality, start=1):
@@ -157,7 +157,7 @@ def validate(session: Session, tender: Tender, supplier_id: int, bid: BidInput, 
         answered = {q["criterion"] for q in quality_out}
         for number, criterion in sorted(criteria.items()):
             if number not in answered:
-                problems.at(("quality", number), f"criterion {number} ({criterion.name}): no answer")
+                problems.at(("quality", number), f"Answer ‘{criterion.name}’")
     problems.raise_any()
     return {"tender": tender.reference,
             "lines": [pack_line(l) for l in sorted(lines_out, key=lambda l: (l["lot"], l["item"]))],

@@ -22,6 +22,7 @@ from tenders import rules
 MAX_LOTS, MAX_ITEMS_PER_LOT, MAX_TIERS, MAX_BUNDLES, MAX_ANSWERS = 500, 5000, 50, 100, 50
 MAX_ANSWER_CHARS, MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES = 20000, 5, 2 * 1024 * 1024
 MAX_CAPACITY = Decimal("100000000000")  # a bid line's capacity column holds 11 digits before the point
+WHERE = "{where}"  # in a message: the line, bundle or answer it is about, put in by `bid_problems`
 
 
 class Tier(NamedTuple):
@@ -115,6 +116,8 @@ class Pounds(fields.Str):
         try:
             return rules.parse_price(value, self.what)
         except ValueError as exc:
+            if "is not a number" in str(exc):  # the rule quotes what was typed; the form shows it at the field
+                raise ValidationError(f"Enter the {self.what} for {WHERE} as a number of pounds, like 720.00") from None
             raise ValidationError(str(exc)) from None
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
@@ -244,16 +247,16 @@ class Percent(fields.Str):
 
 class BundleSchema(_BidPart):
     lots = fields.List(_number("lot"), required=True, validate=validate.Length(
-        min=2, max=MAX_LOTS, error="name two or more lots that this bid covers"),
-        error_messages={"required": "name two or more lots that this bid covers",
-                        "invalid": "name two or more lots that this bid covers"})
+        min=2, max=MAX_LOTS, error="tick two or more lots that you bid for"),
+        error_messages={"required": "tick two or more lots that you bid for",
+                        "invalid": "tick two or more lots that you bid for"})
     discount_percent = Percent(required=True, error_messages={"required": Percent.MESSAGE})
 
     @post_load
     def make(self, data: dict[str, Any], **kwargs: Any) -> Bundle:
         lots = tuple(sorted(set(data["lots"])))
         if len(lots) < 2:
-            raise ValidationError("name two or more lots that this bid covers", "lots")
+            raise ValidationError("tick two or more lots that you bid for", "lots")
         return Bundle(lots, data["discount_percent"])
 
 
@@ -367,7 +370,7 @@ class BidContentSchema(_BidPart):
         covered = {lot.lot for lot in data["lots"]}
         for n, bundle in enumerate(data["bundles"]):
             if self.bundles_priced and not set(bundle.lots) <= covered:
-                errors.setdefault("bundles", {})[n] = {"lots": ["name two or more lots that this bid covers"]}
+                errors.setdefault("bundles", {})[n] = {"lots": ["tick two or more lots that you bid for"]}
         answered: set[int] = set()
         for n, answer in enumerate(data["quality"]):
             if answer.criterion in answered:
@@ -403,19 +406,21 @@ class BidContentOutSchema(Schema):
 # Where a problem is, as the bid form names it: a list's entries by the number they give (lot 2,
 # item 1, criterion 3) or else by position; fields whose messages do not name them get a label.
 _ENTRIES = {"lots": ("lot", "lots[{}]"), "items": ("item", "line {}"), "tiers": (None, "tier {}"),
-            "bundles": (None, "bundle {}"), "quality": ("criterion", "quality[{}]"), "attachments": (None, "attachment {}")}
+            "bundles": (None, "Bundle {}"), "quality": ("criterion", "quality[{}]"), "attachments": (None, "attachment {}")}
 _LABELS = {"tiers": "tiers: "}
 _NAMED = {"_schema", "min_quantity", "max_quantity", "lot", "lots", "items", "item", "unit_price", "offer_sku", "capacity", "bundles", "discount_percent",
           "quality", "criterion", "text", "attachments", "filename", "content_base64"}
 
 
-def bid_problems(messages: dict[Any, Any], raw: Any) -> list[tuple[str, str]]:
+def bid_problems(messages: dict[Any, Any], raw: Any, items: dict[tuple[int, int], str] | None = None) -> list[tuple[str, str]]:
     """marshmallow's errors on bid content as (sentence, field path) pairs: ('lot 2, item 1:
     the unit price must be more than 0', 'lots.1.items.0.unit_price'). `raw` is the content as
-    given, to name lots, items and criteria by their numbers."""
+    given, to name lots, items and criteria by their numbers; `items` (a tender's item
+    descriptions by lot and item) names a line by what it is instead. A message that says where
+    it is about inside the sentence holds WHERE."""
     found: list[tuple[str, str]] = []
 
-    def walk(errors: dict[Any, Any], given: Any, where: list[str], path: str) -> None:
+    def walk(errors: dict[Any, Any], given: Any, where: list[str], path: str, lot: Any = None) -> None:
         for name, inner in errors.items():
             here = f"{path}.{name}" if path else str(name)
             if name in _ENTRIES and isinstance(inner, dict) and not path.startswith("bundles"):
@@ -424,16 +429,21 @@ def bid_problems(messages: dict[Any, Any], raw: Any) -> list[tuple[str, str]]:
                 for n, entry_errors in inner.items():
                     entry = listed[n] if isinstance(listed, list) and isinstance(n, int) and 0 <= n < len(listed) else None
                     number = entry.get(key) if key and isinstance(entry, dict) else None
-                    label = (f"{key} {number}" if isinstance(number, int) and not isinstance(number, bool)
-                             else fallback.format(n + 1 if isinstance(n, int) else n))
+                    numbered = isinstance(number, int) and not isinstance(number, bool)
+                    label = (f"{key} {number}" if numbered else fallback.format(n + 1 if isinstance(n, int) else n))
+                    inside = [*where, label]
+                    if name == "items" and numbered and items and (lot, number) in items:
+                        inside = [items[(lot, number)]]
                     walk(entry_errors if isinstance(entry_errors, dict) else {"_schema": entry_errors}, entry,
-                         [*where, label], f"{here}.{n}")
+                         inside, f"{here}.{n}", number if name == "lots" and numbered else lot)
                 continue
             label = _LABELS.get(name, "" if name in _NAMED else f"'{name}': ")
             if isinstance(inner, dict):  # a list of values (a bundle's lots): its messages, once each
                 inner = list(dict.fromkeys(m for messages in inner.values() for m in messages))
             for message in inner if isinstance(inner, list) else [inner]:
-                found.append((f"{', '.join(where) or 'The bid'}: {label}{message}", path if name == "_schema" else here))
+                place = ", ".join(where) or "The bid"
+                text = message.replace(WHERE, place) if WHERE in message else f"{place}: {label}{message}"
+                found.append((text, path if name == "_schema" else here))
 
     walk(messages, raw, [], "")
     return found

@@ -17,6 +17,10 @@ from tenders.bidding.bids import BidProblems, Where
 from tenders.bidding.content import DraftContentSchema, bid_problems
 from tenders.lifecycle import get_tender
 
+# What a problem left out of the draft says of it: the draft keeps the rest, not this (nor what it held before).
+NOT_SAVED = {"line": "this line is not saved until it is corrected", "lot": "this lot is not saved until it is corrected",
+             "bundle": "this bundle is not saved until it is corrected", "quality": "this answer is not saved until it is corrected",
+             "attachment": "this file is not saved until it is corrected"}
 ROUNDS = 5  # leaving out a line can leave a bundle naming a lot no longer priced: check again
 
 
@@ -84,20 +88,21 @@ def save_what_is_valid(session: Session, actor: Actor, tender_id: int, raw: dict
     tender = get_tender(session, actor, tender_id)
     permissions.can_bid(actor, tender).enforce()
     drafted, kept = Drafted(), raw
+    names = {(lot.number, item.number): item.description for lot in tender.lots for item in lot.items}
     for _ in range(ROUNDS):
         try:
             bid_input = DraftContentSchema().load(kept)
             bids.scan_attachments(session, actor, tender, bid_input)
             content = bids.validate(session, tender, bids.own_supplier(actor), bid_input, complete=False)
         except ValidationError as error:
-            found = [(text, where_in(path, kept)) for text, path in bid_problems(error.messages, kept)]
+            found = [(text, where_in(path, kept)) for text, path in bid_problems(error.messages, kept, names)]
         except BidProblems as error:
             found = error.located
         else:
             break
         if any(where[0] == "bid" for _, where in found):
             raise BidProblems([text for text, _ in found], found)
-        drafted.problems += found
+        drafted.problems += [(f"{text}; {NOT_SAVED[where[0]]}" if where[0] in NOT_SAVED else text, where) for text, where in found]
         kept = without(kept, [where for _, where in found])
     else:
         raise BidProblems([text for text, _ in drafted.problems], drafted.problems)

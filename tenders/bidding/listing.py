@@ -14,6 +14,27 @@ from tenders.bidding.bids import Receipt, own_supplier, receipt_of
 from tenders.models import Bid, BidStatus, OpenedBid, Tender, TenderStatus
 
 
+def standstill_in_words(tender: Tender) -> str:
+    """The standstill after the decision as a bidder reads it, by today's date; "" before the decision."""
+    held = tender.standstill
+    if held is None:
+        return ""
+    if held.paused_at is not None:
+        return "The standstill period is paused by a challenge: no contract is entered while it is."
+    if today() > held.ends_on:
+        return f"Standstill ended on {held.ends_on.day} {held.ends_on:%B %Y}."
+    return f"Standstill period: to the end of {held.ends_on.day} {held.ends_on:%B %Y}. No contract may be entered before it is over."
+
+
+# A stage in a bidder's words; a stage not named here reads as the agency's label does.
+SUPPLIER_STAGES = {
+    TenderStatus.closed: "Closed: bids waiting to be opened", TenderStatus.opened: "Bids opened: evaluation to follow",
+    TenderStatus.evaluation: "Bids being evaluated", TenderStatus.award_proposed: "Bids being evaluated",
+    TenderStatus.standstill: "Decision published: standstill period", TenderStatus.awarded: "Awarded",
+    TenderStatus.complete: "Awarded: contracts entered",
+}
+
+
 @dataclass(frozen=True)
 class OwnBid:
     """One tender the supplier drafted or bid on, as its "Your bids" page lists it."""
@@ -33,6 +54,14 @@ class OwnBid:
         return "Draft, not submitted"
 
     @property
+    def stage_text(self) -> str:
+        """The tender's stage as a bidder sees it: what happens to its bid, not the agency's next step."""
+        status, held = self.tender.effective_status, self.tender.standstill
+        if status is TenderStatus.standstill and held is not None and held.paused_at is None and today() > held.ends_on:
+            return "Awarded: contracts being entered"
+        return SUPPLIER_STAGES.get(status, self.tender.stage)
+
+    @property
     def standstill_text(self) -> str:
         """When the standstill after the decision ends (no contract before), or "" before it."""
         held = self.tender.standstill
@@ -40,7 +69,9 @@ class OwnBid:
             return ""
         if held.paused_at is not None:
             return "Paused by a challenge"
-        return f"{'Ended' if today() > held.ends_on else 'Ends'} at the end of {held.ends_on.day} {held.ends_on:%B %Y}"
+        if today() > held.ends_on:
+            return f"Ended on {held.ends_on.day} {held.ends_on:%B %Y}"
+        return f"Ends at the end of {held.ends_on.day} {held.ends_on:%B %Y}"
 
 
 def my_bids(session: Session, actor: Actor) -> list[OwnBid]:

@@ -60,6 +60,7 @@ class BidSummary:
     lots: tuple[LotSummary, ...]
     bundles: tuple[BundleSummary, ...]
     answers: tuple[AnswerSummary, ...]
+    not_bid: tuple[tuple[int, str], ...] = ()  # the tender's lots (number, title) the bid does not price
 
     @property
     def total(self) -> Decimal:
@@ -103,7 +104,9 @@ def summarise(tender: Any, content: dict[str, Any]) -> BidSummary:
     answers = tuple(AnswerSummary(q["criterion"], criteria[q["criterion"]].name, criteria[q["criterion"]].weight, q.get("text", ""),
                                   tuple(a["filename"] for a in q.get("attachments", [])))
                     for q in content.get("quality", []) if q["criterion"] in criteria)
-    return BidSummary(tuple(lots), tuple(bundles), answers)
+    bid_for = {lot.number for lot in lots}
+    not_bid = tuple((lot.number, lot.title) for lot in tender.lots if lot.number not in bid_for)
+    return BidSummary(tuple(lots), tuple(bundles), answers, not_bid)
 
 
 def london_and_utc(at: datetime) -> str:
@@ -117,8 +120,9 @@ def receipt_text(tender: Any, supplier_name: str, version: int, submitted_at: da
     """The receipt a supplier downloads and keeps: what was received, when, and its digest."""
     out = ["Receipt for a sealed bid", "",
            f"Tender: {tender.reference}, {tender.title}", f"Bidder: {supplier_name}", f"Version: {version}",
-           f"Received (server time): {london_and_utc(submitted_at)}", f"Size: {size:,} bytes",
-           f"SHA-256 of the canonical bid: {digest}", ""]
+           f"Received: {london_and_utc(submitted_at)}, by the service's clock",
+           f"Digital fingerprint (SHA-256) of your bid as received: {digest}",
+           f"Size of your bid as received: {size:,} bytes", ""]
     for lot in summary.lots:
         out.append(f"Lot {lot.number}: {lot.title}")
         for line in lot.lines:
@@ -132,6 +136,8 @@ def receipt_text(tender: Any, supplier_name: str, version: int, submitted_at: da
                 out.append(f"    your catalogue offer: {line.offer_sku}")
         out.append(f"  Lot {lot.number} total: £{lot.total:,.2f} (excluding VAT)")
         out.append("")
+    for number, title in summary.not_bid:
+        out.append(f"Not bid for: lot {number}: {title}")
     out.append(f"Total of the lots bid for: £{summary.total:,.2f} (excluding VAT)")
     for bundle in summary.bundles:
         out.append(f"Bundle discount: {bundle.discount_percent}% if awarded lots {' and '.join(map(str, bundle.lots))} together "
@@ -143,5 +149,5 @@ def receipt_text(tender: Any, supplier_name: str, version: int, submitted_at: da
             files = f" (attached: {', '.join(answer.attachments)})" if answer.attachments else ""
             out.append(f"  {answer.name}: {answer.text}{files}")
     out.append("")
-    out.append("Keep this receipt: its SHA-256 is checked when the tender box is opened.")
+    out.append("Keep this receipt to prove what you sent: the fingerprint is checked when the tender box is opened.")
     return "\n".join(out) + "\n"

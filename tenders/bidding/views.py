@@ -25,6 +25,7 @@ from catalogue.services import own_prices
 from tenders.bidding import clarifications
 
 bp = Blueprint("opportunities", __name__, url_prefix="/opportunities", template_folder="../templates")
+bp.add_app_template_global(listing.standstill_in_words)  # the results page, rendered by the award's views, says it too
 
 
 @bp.route("/")
@@ -67,7 +68,7 @@ def ask(tender_id: int) -> Any:
 def _problems_at(tender: Any, posted: bid_form.Posted | None,
                  located: list[tuple[str, bids.Where]]) -> list[tuple[str, str | None]]:
     find = bid_form.field_finder(tender, posted)
-    return [(text, find(where)) for text, where in located]
+    return [(text[:1].upper() + text[1:], find(where)) for text, where in located]
 
 
 def _own_prices(tender: Any, values: bid_form.Values) -> dict[tuple[int, int], Any]:

@@ -303,6 +303,7 @@ def bid_by_form_csv_and_api(cast: Cast, tender: Tender) -> None:
         supplier.goto(f"/opportunities/{tender.id}/bid")
         page = supplier.page
         if how == "csv":
+            page.get_by_text("Upload a price schedule (CSV) instead").click()
             page.get_by_label("Price schedule (CSV)").set_input_files(files=[{
                 "name": "schedule.csv", "mimeType": "text/csv", "buffer": filled_schedule(supplier, tender, price)}])
             supplier.press(supplier.button("Upload into my draft"))

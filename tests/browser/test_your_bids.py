@@ -43,12 +43,12 @@ def test_a_supplier_reaches_its_results_from_its_home_page_in_two_clicks(live, p
         page.get_by_role("link", name="Your bids, open and closed, and their results").click()  # one
     assert page.url.endswith("/opportunities/bids") and axe_violations(page) == []
     card = page.locator(".govuk-summary-card").filter(has_text="LC-2026-0001")
-    assert "Ended at the end of" in card.inner_text()  # the standstill's end, on the list
+    assert "Ended on 29 October 2026" in card.inner_text() and "Awarded: contracts being entered" in card.inner_text()
     with page.expect_navigation():
         card.get_by_role("link", name="Results of LC-2026-0001").click()  # two
     assert page.url.endswith("/opportunities/1/results")
     main = page.locator("main").inner_text()
-    assert "Your results" in main and "Standstill period: to the end of" in main and "Assessment summary - " in main
+    assert "Your results" in main and "Standstill ended on 29 October 2026." in main and "Assessment summary - " in main
     assert axe_violations(page) == []
 
 
@@ -61,7 +61,7 @@ def test_a_draft_with_one_bad_price_keeps_every_other_answer(live, page):
         page.get_by_role("button", name="Save draft").click()
     summary = page.locator(".govuk-error-summary")
     assert "Your draft is saved, but this needs correcting" in summary.inner_text()
-    link = summary.get_by_role("link", name="lot 1, item 1: £999.00 is above your published price of £729.00")
+    link = summary.get_by_role("link", name="Business laptop, 14-inch: £999.00 is above your published price of £729.00")
     assert link.get_attribute("href") == "#price-1-1"
     assert page.locator("#price-1-1-error").count() == 1 and page.input_value("#price-1-1") == "999.00"
     link.click()

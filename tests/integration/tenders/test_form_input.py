@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from procurement.core.clock import frozen_at
+from tenders.bidding import bids
 from tenders.models import Bid, Evaluator, Mark, OpenedBid, TenderStatus
 from tests import factories
 from tests.conftest import csrf_token, fresh_browser, sign_in
@@ -24,8 +25,10 @@ def test_a_bid_form_problem_is_shown_at_its_field_and_nothing_is_stored(app, ses
                                             "tier-1-1-2-from": "1", "tier-1-1-2-price": "740", "action": "save"})
     text = response.get_data(as_text=True)
     assert response.status_code == 200 and "There is a problem" in text
-    assert """<a href="#price-1-1">lot 1, item 1: &#39;1250.x&#39; is not a number</a>""" in text
-    assert """<a href="#tier-1-1-1-from">lot 1, item 1: tiers: band 1- overlaps the band before it</a>""" in text
+    laptop = world["tender"].lots[0].items[0].description
+    assert (f'<a href="#price-1-1">Enter the unit price for {laptop} as a number of pounds, like 720.00; '
+            "this line is not saved until it is corrected</a>") in text
+    assert f'<a href="#tier-1-1-1-from">{laptop}: tiers: band 1- overlaps the band before it; this line is not saved' in text
     assert 'govuk-form-group--error' in text and 'value="12,50.x"' in text
     assert session.scalar(select(func.count()).select_from(Bid)) == 0
 
@@ -129,3 +132,21 @@ def test_a_supplier_posting_an_empty_marks_form_is_refused_not_told_marks_saved(
         response = browser.post(f"/tenders/{tender.id}/evaluation/marks", data={"csrf_token": token, "action": "save"})
         assert response.status_code == 403
         assert "Marks saved" not in browser.get("/").get_data(as_text=True)
+
+
+def test_a_bad_price_keeps_what_was_typed_and_every_other_saved_answer(app, session):
+    """A saved price changed to what is not a number: the form shows it as typed, its error
+    saying that line is not saved; the answer typed with it is saved."""
+    world = factories.published_tender(session)
+    tender, bidder = world["tender"], world["bidder"]
+    page = f"/opportunities/{tender.id}/bid"
+    with fresh_browser(app) as browser:
+        sign_in(browser, bidder.email, factories.PASSWORD)
+        browser.post(page, data={"csrf_token": csrf_token(browser, page), "price-1-1": "745", "action": "save"})
+        response = browser.post(page, data={"csrf_token": csrf_token(browser, page), "price-1-1": "7,45.0.0",
+                                            "quality-1": "Next-day swap-out", "action": "review"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'value="7,45.0.0"' in text and 'id="price-1-1-error"' in text
+    assert "as a number of pounds, like 720.00; this line is not saved until it is corrected" in text
+    draft = bids.read_draft(session, bidder, tender.id)
+    assert draft["lines"] == [] and [q["text"] for q in draft["quality"]] == ["Next-day swap-out"]

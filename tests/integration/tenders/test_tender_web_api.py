@@ -105,7 +105,7 @@ def test_bad_schedules_are_422_by_line(client, session, world):
     csv = b"lot,item,unit_price\n1,1,abc\n1,5,3\n"
     response = client.post(f"/api/v1/opportunities/{world['tender'].id}/bid/schedule", headers=headers,
                            data={"file": (io.BytesIO(csv), "schedule.csv")}, content_type="multipart/form-data")
-    assert response.status_code == 422 and response.get_json()["errors"]["bid"] == ["lot 1, item 1: 'abc' is not a number"]
+    assert response.status_code == 422 and response.get_json()["errors"]["bid"] == ["Enter the unit price for lot 1, item 1 as a number of pounds, like 720.00"]
     csv = b"lot,item,unit_price\n1,1,745\n1,5,3\n"  # read, then set against the tender's items
     response = client.post(f"/api/v1/opportunities/{world['tender'].id}/bid/schedule", headers=headers,
                            data={"file": (io.BytesIO(csv), "schedule.csv")}, content_type="multipart/form-data")

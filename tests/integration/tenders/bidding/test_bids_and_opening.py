@@ -51,20 +51,21 @@ def test_every_problem_is_listed_by_line(session, world):
     })))
     text = "\n".join(problems)
     for expected in ("lot 1, item 7: there is no such item", "lot 9: there is no such lot",
-                     "quality[1]: there is no criterion 4", "criterion 1 (Delivery and support): no answer"):
+                     "quality[1]: there is no criterion 4", "Answer ‘Delivery and support’"):
         assert expected in text, expected
     with pytest.raises(ValidationError) as caught:
         factories.bid(unit_price="cheap")
-    assert caught.value.messages == {"lots": {0: {"items": {0: {"unit_price": ["'cheap' is not a number"]}}}}}
+    assert caught.value.messages == {"lots": {0: {"items": {0: {"unit_price": ["Enter the unit price for {where} as a number of pounds, like 720.00"]}}}}}
 
 
 def test_offers_are_checked_against_the_suppliers_own_catalogue(session, world):
     above = _problems(lambda: bids.submit(session, world["bidder"], world["tender"].id,
                                              factories.bid(unit_price="760.00")))
-    assert above == ["lot 1, item 1: £760.00 is above your published price of £750.00 for 150 each ('BID-LAP')"]
+    laptop = world["tender"].lots[0].items[0].description
+    assert above == [f"{laptop}: £760.00 is above your published price of £750.00 for 150 each ('BID-LAP')"]
     unknown = _problems(lambda: bids.submit(session, world["bidder"], world["tender"].id,
                                                factories.bid(sku="NOT-MINE")))
-    assert unknown == ["lot 1, item 1: 'NOT-MINE' is not a published offer of yours"]
+    assert unknown == [f"{laptop}: 'NOT-MINE' is not a published offer of yours"]
     rival = factories.user(session, "supplier")
     assert "not a published offer of yours" in _problems(lambda: bids.submit(
         session, rival, world["tender"].id, factories.bid()))[0]

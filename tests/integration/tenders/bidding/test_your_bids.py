@@ -73,7 +73,9 @@ def test_a_draft_with_one_price_above_the_published_price_keeps_every_other_answ
                                             "action": "save"})
         html = response.get_data(as_text=True)
         assert response.status_code == 200 and "Your draft is saved, but this needs correcting" in html
-        assert '<a href="#price-1-1">lot 1, item 1: £760.00 is above your published price of £750.00' in html
+        laptop = tender.lots[0].items[0].description
+        assert f'<a href="#price-1-1">{laptop}: £760.00 is above your published price of £750.00' in html
+        assert "each (&#39;BID-LAP&#39;); this line is not saved until it is corrected</a>" in html
         assert 'id="price-1-1-error"' in html and 'value="760.00"' in html  # at its field, as typed
         assert "Your catalogue price for 150 each: £750.00 each (your volume break from 100)" in html
     draft = bids.read_draft(session, bidder, tender.id)
@@ -110,7 +112,7 @@ def test_review_names_what_a_submission_lacks_and_offers_no_submit(app, session,
     with fresh_browser(app) as browser:
         sign_in(browser, bidder.email, factories.PASSWORD)
         review = browser.get(f"/opportunities/{tender.id}/bid/review").get_data(as_text=True)
-    assert "Your bid cannot be submitted yet" in review and "criterion 1 (Delivery and support): no answer" in review
+    assert "Your bid cannot be submitted yet" in review and "Answer ‘Delivery and support’" in review
     assert f'href="/opportunities/{tender.id}/bid#quality-1"' in review and 'name="digest"' not in review
 
 

@@ -75,3 +75,13 @@ def test_a_bid_read_back_has_each_line_s_and_lot_s_total_and_the_bundles():
     assert laptops.lines[0].tiers_text == "1 to 99: £748.00 each; 100 or more: £740.00 each"
     assert summary.answers[0].attachments == ("plan.pdf",)
     assert tiers_in_words([]) == ""
+
+
+def test_a_bid_read_back_names_the_lots_it_does_not_bid_for():
+    tender = SimpleNamespace(lots=[SimpleNamespace(number=1, title="Laptops", items=[SimpleNamespace(
+                                       number=1, description="Laptop", quantity=D("150"), unit="each")]),
+                                   SimpleNamespace(number=2, title="GIS desktop licence", items=[SimpleNamespace(
+                                       number=1, description="GIS licence", quantity=D("70"), unit="each")])],
+                             criteria=[])
+    summary = summarise(tender, {"lines": [[1, 1, "745.00", None, None, "", None]], "bundles": [], "quality": []})
+    assert [lot.number for lot in summary.lots] == [1] and summary.not_bid == ((2, "GIS desktop licence"),)

@@ -49,7 +49,7 @@ def test_each_problem_names_its_line_and_field():
            "quality": [{"criterion": 1, "text": "x" * 20001}]}
     assert _problems(raw) == [
         ("lot 1, item 1: the unit price must be more than 0", "lots.0.items.0.unit_price"),
-        ("lot 1, item 2: 'abc' is not a number", "lots.0.items.1.unit_price"),
+        ("Enter the unit price for lot 1, item 2 as a number of pounds, like 720.00", "lots.0.items.1.unit_price"),
         ("lot 1, item 2: the capacity must be a positive number of units", "lots.0.items.1.capacity"),
         ("lot 1, item 3: the unit price may have at most 4 decimal places", "lots.0.items.2.unit_price"),
         ("lot 1, item 3: tiers: band 50- overlaps the band before it", "lots.0.items.2.tiers"),
@@ -74,13 +74,13 @@ def test_bundles_and_answers_are_checked_against_the_bid_itself():
            "bundles": "1+3:5", "quality": [{"criterion": 1, "text": "a"}, {"criterion": 1, "text": "b"}]}
     assert _problems(raw) == [
         ("lot 1, item 1: priced twice", "lots.0.items.1.item"),
-        ("bundle 1: name two or more lots that this bid covers", "bundles.0.lots"),
+        ("Bundle 1: tick two or more lots that you bid for", "bundles.0.lots"),
         ("criterion 1: answered twice", "quality.1.criterion"),
     ]
     assert [text for text, _ in _problems({"bundles": "1+x:5; 1+2:100; 1"})] == [
-        "bundle 1: give the lot number", "bundle 2: the discount must be a percentage above 0 and below 100, to 2 places",
-        "bundle 3: name two or more lots that this bid covers",
-        "bundle 3: the discount must be a percentage above 0 and below 100, to 2 places"]
+        "Bundle 1: give the lot number", "Bundle 2: the discount must be a percentage above 0 and below 100, to 2 places",
+        "Bundle 3: tick two or more lots that you bid for",
+        "Bundle 3: the discount must be a percentage above 0 and below 100, to 2 places"]
 
 
 def test_attachments_are_decoded_and_limited():

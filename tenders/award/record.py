@@ -300,7 +300,7 @@ class LotAward:
         first = self.first
         if first is not None and first.bid not in self.awarded_bids:
             share = self.shares[0]
-            place = f"ranks {share.rank} on this lot alone" if share.rank else "is not ranked on this lot alone"
+            place = f"ranks {ordinal(share.rank)} on this lot alone" if share.rank else "is not ranked on this lot alone"
             # The tender ranked first is not named: its supplier is told in its own summary.
             against = f", against {first.score} for the tender ranked first" if for_agency else ""
             words.append(f"{self.supplier(share)} {place} (score {share.score}{against}).")
@@ -317,6 +317,17 @@ class LotAward:
                        if self.optimised.lot_by_lot_total else "")
             words.append(f"The whole award costs £{self.optimised.total:,.2f} ex VAT{against}.")
         return words
+
+
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+
+
+def ordinal(n: int) -> str:
+    """A rank in words: 2 -> 'second'; past tenth, '11th'."""
+    if 1 <= n <= len(ORDINALS):
+        return ORDINALS[n - 1]
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def _and(numbers: list[int]) -> str:

@@ -160,9 +160,10 @@ def test_the_notice_of_the_awarded_tender_shows_the_award_and_no_losing_price(cl
     page = client.get(f"/notices/{PREFIX}-{tender.id}").get_data(as_text=True)
     for seen in (AWARDED, tender.description, "Greater London Authority", "London Borough of Lewisham", "Award decision",
                  "Borough CRM Solutions Ltd", "£94,300.80", "£66,458.00", "Standstill period ends",
-                 "Clarification questions close", "Expected award", "Lot 1: Contact-centre telephony seat",
+                 "Clarification questions close", "Award decision published", "Lot 1: Contact-centre telephony seat",
                  "48510000-6", "285 seats per year", "Specification", "release-package.json", "record-package.json"):
         assert seen in page, seen
+    assert "Expected award" not in page  # once decided, the decision's date, not the one expected
     winners = {s.opened_bid_id for s in session.scalars(select(AwardShare).where(AwardShare.lot_id.in_([l.id for l in tender.lots])))}
     losing = [total for lot in tender.lots for bid, total in lot_totals(session, tender, lot).items() if bid not in winners]
     assert losing, "the demo's awarded tender has losing bids"

@@ -66,7 +66,7 @@ def test_the_demo_award_is_recorded_once_and_every_document_agrees(session, demo
         assert share.bid_total == share.list_value == Decimal(bid_total) and share.value == Decimal(value)
         assert share.discount_percent == Decimal(6) and share.discount == Decimal(bid_total) - Decimal(value)
         assert award.names[award.first.bid] == first
-        assert "ranks 2 on this lot alone" in award.explanation and f"£{share.value:,.2f}" in award.explanation
+        assert "ranks second on this lot alone" in award.explanation and f"£{share.value:,.2f}" in award.explanation
     assert lot1.value + lot2.value == Decimal("160758.80") == lot1.optimised.total
 
     docs = list(session.scalars(select(Document).where(Document.tender_id == tender.id)))
@@ -146,7 +146,7 @@ def test_the_pages_mark_the_award_and_a_bidder_sees_only_its_lots(app, session, 
     with fresh_browser(app) as browser:
         sign_in(browser, AGENCY, "london-demo-2026")
         page = browser.get(f"/tenders/{tender.id}/evaluation").get_data(as_text=True)
-    assert page.count(">Recommended</strong>") == 2 and "ranks 2 on this lot alone" in page
+    assert page.count(">Recommended</strong>") == 2 and "ranks second on this lot alone" in page
     with fresh_browser(app) as browser:
         sign_in(browser, "supplier.thames@demo.londonconnects.example", "london-demo-2026")
         page = browser.get(f"/opportunities/{tender.id}/results").get_data(as_text=True)

@@ -123,3 +123,11 @@ def test_working_days_between_counts_after_the_start():
     # 21-24 and 29-31 December: Monday 4 January 2027 is Scotland's 2nd January holiday
     assert scoring.working_days_between(date(2026, 12, 18), date(2027, 1, 4)) == 7
     assert scoring.is_working_day(date(2026, 12, 28)) is False and scoring.is_working_day(date(2026, 12, 29))
+
+
+@pytest.mark.parametrize("n, words", [(1, "first"), (2, "second"), (10, "tenth"), (11, "11th"), (12, "12th"),
+                                      (13, "13th"), (21, "21st"), (22, "22nd"), (23, "23rd"), (101, "101st")])
+def test_a_rank_is_written_in_words(n, words):
+    from tenders.award.record import ordinal
+
+    assert ordinal(n) == words

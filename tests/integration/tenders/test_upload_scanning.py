@@ -185,7 +185,7 @@ def test_on_the_bid_form_an_infected_attachment_is_left_out_and_the_rest_saved(a
             "attachments-1": (io.BytesIO(INFECTED_PDF), "method.pdf")}, content_type="multipart/form-data")
         assert response.status_code == 200
         page = response.get_data(as_text=True)
-        assert f"criterion 1, attachment 1 (method.pdf): {FOUND}" in page and 'value="745.00"' in page
+        assert f"Criterion 1, attachment 1 (method.pdf): {FOUND}" in page and 'value="745.00"' in page
     draft = bids.read_draft(session, bidder, tender.id)
     assert draft["lines"][0][2] == "745.00" and [q["attachments"] for q in draft["quality"]] == [[], []]
     (event,) = _virus_events(session)
@@ -204,7 +204,7 @@ def test_on_the_bid_form_an_attachment_that_is_not_what_its_name_says_is_named_a
             content_type="multipart/form-data")
         page = response.get_data(as_text=True)
     assert response.status_code == 200 and 'href="#attachments-2"' in page
-    assert "criterion 2, attachment 1: The file is named .pdf but is not a PDF" in page
+    assert "Criterion 2, attachment 1: The file is named .pdf but is not a PDF" in page
 
 
 def test_clamd_down_refuses_a_bid_s_attachments_with_503_or_the_form_kept(app, client, session, published, clamd_down):

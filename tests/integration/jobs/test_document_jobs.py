@@ -43,6 +43,21 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def _state(pid: int) -> str | None:
+    """The process's state letter from /proc (R, S, T, Z...), or None once it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def _wait_until(condition, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
+
+
 def _decided(app, bidders=3):
     with app.app_context():
         session = db.session
@@ -83,14 +98,19 @@ def test_a_worker_killed_mid_job_is_recovered_and_finishes_once(jobs_app):
             if _documents(app, tender_id) and _running(app):
                 break
             time.sleep(0.01)
-        # Freeze the worker first, so that it forks no new work horse while its processes are
-        # listed (a horse forked after the list, left running, would hold SQLite's write lock
-        # and the sweeper below would find the database locked); then kill the horses and it.
+        # Freeze the worker first, and wait until it is stopped (a signal lands only when the
+        # process next runs, so a fork under way would finish), so that no new work horse is
+        # forked while its processes are listed: a horse forked after the list, left running,
+        # would hold SQLite's write lock and the sweeper below would find the database locked.
+        # Then kill the horses and the worker, and wait until each is gone (its locks with it).
         os.kill(worker.pid, signal.SIGSTOP)
-        for pid in [*_descendants(worker.pid), worker.pid]:  # the job's work horse (its own session) and the worker
+        _wait_until(lambda: _state(worker.pid) in ("T", "t", None), "the worker to stop")
+        killed = [*_descendants(worker.pid), worker.pid]  # the job's work horse (its own session) and the worker
+        for pid in killed:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         worker.wait(timeout=10)
+        _wait_until(lambda: all(_state(pid) in ("Z", "X", None) for pid in killed), "the killed processes to exit")
     finally:
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)
@@ -102,8 +122,8 @@ def test_a_worker_killed_mid_job_is_recovered_and_finishes_once(jobs_app):
         assert set(running) <= set(recover(app, stale_after=timedelta(0)))
     result = run_worker(app)
     assert result.returncode == 0, result.stderr
-    for killed in running:
-        done = _job(app, killed)
+    for job in running:
+        done = _job(app, job)
         assert done.status is JobStatus.done and done.attempts == 2
     assert _job(app, job_id).status is JobStatus.done
     documents = _documents(app, tender_id)

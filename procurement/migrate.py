@@ -26,6 +26,7 @@ def import_all_models() -> None:
     """Import every package's models so that Base.metadata is complete."""
     import procurement.core.audit  # noqa: F401
     import procurement.parties.models  # noqa: F401
+    import procurement.notifications.models  # noqa: F401
     import catalogue.models  # noqa: F401
     import suppliers.models  # noqa: F401
     import demand.models  # noqa: F401

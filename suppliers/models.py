@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import String, Text
+from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from procurement.core.clock import now
@@ -25,6 +25,10 @@ class Supplier(Base):
     contact_phone: Mapped[Optional[str]] = mapped_column(String(40))
     # The registered postal address: an assessment summary names the winner's (regulation 31).
     postal_address: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # What it wants to hear of: CPV codes (8 digits; a code matches itself and every code
+    # below it) and London's sub-regional partnerships (none: all of London).
+    alert_cpv_codes: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    alert_regions: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(default=now)
 
     @property

@@ -283,6 +283,20 @@ class Clarification(Base):
     answered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
 
+class TenderFollower(Base):
+    """A supplier that follows a tender (it asked to, asked a question, or began a bid): it is
+    told of each answer published and each amendment."""
+
+    __tablename__ = "tender_follower"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("supplier.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+    __table_args__ = (UniqueConstraint("tender_id", "supplier_id"),)
+
+
 class BidStatus(str, enum.Enum):
     draft = "draft"            # being prepared: only its supplier can read it
     submitted = "submitted"    # in the box

@@ -137,6 +137,21 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
         OPTIMISER_SECONDS=int(env.get("OPTIMISER_SECONDS", "60")),
         TRUSTED_PROXIES=int(env.get("TRUSTED_PROXIES", "0")),
         API_TOKEN_DEFAULT_DAYS=int(env.get("API_TOKEN_DEFAULT_DAYS", "90")),
+        # Mail: SMTP by URL (smtp://user:password@host:587?starttls=1, smtps://host:465), or GOV.UK
+        # Notify with its API key and one email template whose subject is ((subject)) and whose
+        # body is ((body)); with neither, messages are kept and shown on the development outbox.
+        SMTP_URL=env.get("SMTP_URL") or None,
+        MAIL_FROM=env.get("MAIL_FROM", "London Joint Procurement <no-reply@londonconnects.example>"),
+        NOTIFY_API_KEY=env.get("NOTIFY_API_KEY") or None,
+        NOTIFY_TEMPLATE_ID=env.get("NOTIFY_TEMPLATE_ID") or None,
+        NOTIFY_BASE_URL=env.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"),
+        # Notify's delivery receipts are POSTed to /callbacks/notify with this bearer token.
+        NOTIFY_CALLBACK_TOKEN=env.get("NOTIFY_CALLBACK_TOKEN") or None,
+        # The address people reach this service at, for the links in emails.
+        SERVICE_URL=env.get("SERVICE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Companies House's public data API: with a key, a supplier's company number is looked up.
+        COMPANIES_HOUSE_API_KEY=env.get("COMPANIES_HOUSE_API_KEY") or None,
+        COMPANIES_HOUSE_URL=env.get("COMPANIES_HOUSE_URL", "https://api.company-information.service.gov.uk"),
         ASSETS_DIR=env.get("ASSETS_DIR", str(REPO_ROOT / "node_modules")),
         # flask-smorest: the JSON API and its OpenAPI document live under /api/v1.
         API_TITLE="London Joint Procurement API",

@@ -6,9 +6,9 @@ import functools
 import enum
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from procurement.core.clock import now
@@ -103,6 +103,20 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     last_sign_in_at: Mapped[Optional[datetime]]
     created_at: Mapped[datetime] = mapped_column(default=now)
+    # A person who signed up has proved the address by its link; accounts an administrator
+    # made are taken as verified.
+    email_verified_at: Mapped[Optional[datetime]]
+    # Failed sign-ins before this moment no longer count towards a lockout.
+    unlocked_at: Mapped[Optional[datetime]]
+    # Two-factor sign-in with an authenticator app: the shared secret (base32), kept
+    # encrypted with the service's key; enabled once the person has entered a first code.
+    totp_secret_encrypted: Mapped[Optional[str]] = mapped_column(String(300))
+    totp_enabled_at: Mapped[Optional[datetime]]
+    totp_last_step: Mapped[Optional[int]]  # the last code's time step, so no code is used twice
+    # A permanent delivery failure (a bounce, Notify's "permanent-failure"): mail stops until
+    # the address is changed or an administrator clears it.
+    email_undeliverable_at: Mapped[Optional[datetime]]
+    email_undeliverable_reason: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -161,6 +175,9 @@ class Membership(Base):
     role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
     organisation_id: Mapped[Optional[int]] = mapped_column(ForeignKey("organisation.id"))
     supplier_id: Mapped[Optional[int]] = mapped_column(ForeignKey("supplier.id"))
+    # The person administers their own organisation or supplier: approves its buyers, or
+    # invites and removes the supplier's colleagues.
+    administers: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=now)
 
     user: Mapped[User] = relationship(back_populates="memberships")
@@ -232,6 +249,85 @@ class SignInAttempt(Base):
     )
 
 
+class OrganisationDomain(Base):
+    """An email domain a member organisation has registered (camden.gov.uk): a buyer may sign
+    up only from one of these, and is then approved by that organisation."""
+
+    __tablename__ = "organisation_domain"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"), index=True)
+    domain: Mapped[str] = mapped_column(String(253), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+
+    organisation: Mapped[Organisation] = relationship()
+
+    __table_args__ = (CheckConstraint("domain = lower(domain)", name="domain_lower_case"),)
+
+
+class LinkPurpose(str, enum.Enum):
+    verify_email = "verify_email"
+    reset_password = "reset_password"
+    change_email = "change_email"
+    invitation = "invitation"
+
+
+class EmailLink(Base):
+    """A single-use, time-limited link sent by email. Only the SHA-256 of its token is kept;
+    `used_at` is set when it is followed, after which it does nothing."""
+
+    __tablename__ = "email_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[LinkPurpose] = mapped_column(str_enum(LinkPurpose, "link_purpose"))
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))  # where it was sent (the new address, for a change)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # an invitation's supplier, say
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[Optional[datetime]]
+
+
+class RecoveryCode(Base):
+    """A one-time code that signs in in place of the authenticator app; only its hash is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    used_at: Mapped[Optional[datetime]]
+
+
+class ApplicationStatus(str, enum.Enum):
+    pending = "pending"
+    approved = "approved"
+    refused = "refused"
+
+
+class BuyerApplication(Base):
+    """A person who signed up as a buyer from an organisation's domain, waiting for that
+    organisation's administrator (or the agency) to approve them; approval gives the role."""
+
+    __tablename__ = "buyer_application"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    job_title: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    status: Mapped[ApplicationStatus] = mapped_column(str_enum(ApplicationStatus, "application_status"),
+                                                      default=ApplicationStatus.pending)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    decided_at: Mapped[Optional[datetime]]
+    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    organisation: Mapped[Organisation] = relationship()
+
+
 @functools.cache
 def cpv_check_digits() -> dict[str, str]:
     """Code -> check digit, from the CPV 2008 file shipped with the app (read once)."""
@@ -266,6 +362,12 @@ def lower_email(value: str) -> str:
 
 __all__ = [
     "ApiToken",
+    "ApplicationStatus",
+    "BuyerApplication",
+    "EmailLink",
+    "LinkPurpose",
+    "OrganisationDomain",
+    "RecoveryCode",
     "CpvCode",
     "CpvLevel",
     "Membership",

@@ -99,6 +99,7 @@ def _wire(app: Flask, api: Api) -> None:
     from procurement.core.limits import init_rate_limits
     from procurement.core.schedule import register_tasks, start_in_process
     from procurement.parties import jobs as parties_jobs
+    from procurement.notifications import jobs as notification_jobs
     from procurement.parties import api as parties_api
     from procurement.parties import views as parties_views
     from reports import savings
@@ -141,8 +142,8 @@ def _wire(app: Flask, api: Api) -> None:
     tenders_under_way.connect(under_way.tenders_under_way)
     requirement_tender.connect(outcome.requirement_tender)
     register_kinds(*catalogue_jobs.JOB_KINDS, *demand_jobs.JOB_KINDS, *tender_documents.JOB_KINDS,
-                   *optimised_award.JOB_KINDS, *savings.JOB_KINDS)
-    register_tasks(*tender_jobs.SCHEDULED, *parties_jobs.SCHEDULED)
+                   *optimised_award.JOB_KINDS, *savings.JOB_KINDS, *notification_jobs.JOB_KINDS)
+    register_tasks(*tender_jobs.SCHEDULED, *parties_jobs.SCHEDULED, *notification_jobs.SCHEDULED)
     init_rate_limits(app)  # once every view is registered: it wraps the marked ones
     if app.config["SCHEDULE_IN_PROCESS"] and not app.config.get("REDIS_URL") and not app.testing:
         @app.before_request

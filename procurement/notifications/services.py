@@ -207,9 +207,12 @@ def send_digests(session: Session, *, day: datetime, base_url: str = "") -> int:
             for item in items:
                 item.email_state = EmailState.undeliverable
             continue
+        key = f"digest:{day.date().isoformat()}:user:{user_id}"
+        if session.scalar(select(OutgoingEmail.id).where(OutgoingEmail.key == key)) is not None:
+            continue  # today's digest has gone: these wait for tomorrow's
         count = len(items)
         subject = f"{count} update{'s' if count != 1 else ''} from London Connects"
-        send_email(session, key=f"digest:{day.date().isoformat()}:user:{user_id}", to=user.email, subject=subject,
+        send_email(session, key=key, to=user.email, subject=subject,
                    body=digest_body(items, base_url), link="/notifications", user=user)
         for item in items:
             item.email_state = EmailState.digested

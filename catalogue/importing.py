@@ -16,6 +16,7 @@ from typing import Callable
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
+from catalogue.messages import tell_import_finished
 from catalogue.models import CatalogueImport, ImportMode, ImportOutcome
 from catalogue.rows import STAGE_FIELDS, RowValidator, header_positions
 from catalogue.spreadsheets import FileProblem, count_csv_rows, iter_rows, xlsx_row_count
@@ -204,6 +205,7 @@ def run_import(
                  subject=record, details={"rows": record.rows_done, "invalid": record.rows_invalid,
                                           "created": record.offers_created, "updated": record.offers_updated})
     session.flush()
+    tell_import_finished(session, record)
     return record
 
 

@@ -109,6 +109,16 @@ def cpv_prefix(code: str) -> str:
     return code[: max(2, len(stripped))]
 
 
+def cpv_matches(interest: str, code: str) -> bool:
+    """Whether a CPV code lies in a supplier's interest: it is the interest's code or below it
+    (CPV codes nest by their trailing zeros: 30200000 covers every 302xxxxx). A check digit
+    ("30213100-6") is ignored; an interest that is not a code matches nothing."""
+    wanted, given = (interest or "").split("-")[0].strip(), (code or "").split("-")[0].strip()
+    if not (len(wanted) == 8 and wanted.isdecimal() and len(given) == 8 and given.isdecimal()):
+        return False
+    return given.startswith(cpv_prefix(wanted))
+
+
 # An offer says its condition only in its words (title and description): "Refurbished ThinkPad
 # T14". A catalogue item is new unless its name or key attributes say otherwise.
 _NOT_NEW = re.compile(r"\b(refurbished|refurb|reconditioned|remanufactured|renewed|second[- ]hand|pre-owned|used)\b",

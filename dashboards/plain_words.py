@@ -81,6 +81,8 @@ ACTS: dict[str, Act] = {
     "tender.published": Act("Tenders", "Tender published", "{who} published {subject}"),
     "tender.amended": Act("Tenders", "Tender amended", "{who} amended {subject}"),
     "tender.cancelled": Act("Tenders", "Tender cancelled", "{who} cancelled {subject}"),
+    "tender.followed": Act("Tenders", "Tender followed", "{who} followed {subject}, to be told of its answers and amendments"),
+    "tender.unfollowed": Act("Tenders", "Tender no longer followed", "{who} stopped following {subject}"),
     "clarification.asked": Act("Tenders", "Question asked", "{who} asked a clarification question about {subject}"),
     "clarification.answered": Act("Tenders", "Question answered", "{who} answered a clarification question about {subject}"),
     "tender.closed": Act("Tenders", "Tender closed at its deadline", "{subject} closed at its deadline"),

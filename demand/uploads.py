@@ -41,6 +41,7 @@ from demand.models import (
     RequirementUploadError,
     UploadStatus,
 )
+from demand.messages import tell_upload_checked
 from demand.services import RequirementInput, organisation_for, validate
 from procurement.parties.models import CpvCode
 
@@ -171,6 +172,7 @@ def check_upload(session: Session, upload_id: int,
         "uploaded_by": upload.uploaded_by_label,
     })
     session.flush()
+    tell_upload_checked(session, upload)
     return upload
 
 

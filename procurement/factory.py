@@ -100,6 +100,8 @@ def _wire(app: Flask, api: Api) -> None:
     from procurement.core.schedule import register_tasks, start_in_process
     from procurement.parties import jobs as parties_jobs
     from procurement.notifications import jobs as notification_jobs
+    from procurement.notifications import receivers as notification_receivers
+    from procurement.core.jobrecords import job_failed
     from procurement.parties import api as parties_api
     from procurement.parties import views as parties_views
     from reports import savings
@@ -141,6 +143,7 @@ def _wire(app: Flask, api: Api) -> None:
     requirement_leaving.connect(pooling.requirement_left)
     tenders_under_way.connect(under_way.tenders_under_way)
     requirement_tender.connect(outcome.requirement_tender)
+    job_failed.connect(notification_receivers.job_failed)
     register_kinds(*catalogue_jobs.JOB_KINDS, *demand_jobs.JOB_KINDS, *tender_documents.JOB_KINDS,
                    *optimised_award.JOB_KINDS, *savings.JOB_KINDS, *notification_jobs.JOB_KINDS)
     register_tasks(*tender_jobs.SCHEDULED, *parties_jobs.SCHEDULED, *notification_jobs.SCHEDULED)

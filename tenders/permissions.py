@@ -224,6 +224,16 @@ def can_ask(actor: Actor, tender: Tender) -> Verdict:
     return ALLOWED
 
 
+def can_follow(actor: Actor, tender: Tender) -> Verdict:
+    """A supplier follows an open tender (or stops), to be told of its answers and amendments."""
+    supplier_id = own_supplier(actor)
+    if supplier_id is None or not access.can_bid_for(actor, supplier_id):
+        return forbidden("Only suppliers follow tenders")
+    if tender.effective_status is not TenderStatus.published:
+        return refused("Only tenders open for bids can be followed")
+    return ALLOWED
+
+
 def bidder(actor: Actor) -> Verdict:
     supplier_id = own_supplier(actor)
     if supplier_id is None or not access.can_bid_for(actor, supplier_id):
@@ -515,6 +525,10 @@ class TenderActions:
     @cached_property
     def amend(self) -> Verdict:
         return can_amend(self.actor, self.tender)
+
+    @cached_property
+    def follow(self) -> Verdict:
+        return can_follow(self.actor, self.tender)
 
     @cached_property
     def answer_questions(self) -> Verdict:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Optional
 
+from blinker import Namespace
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -22,6 +23,11 @@ from procurement.core.db import on_postgresql
 from procurement.core.access import Actor, actor_id, actor_label
 
 log = logging.getLogger("procurement.jobs")
+
+job_failed = Namespace().signal("job-failed", doc="""
+A job has failed for good: its last attempt failed and no retry is left (RQ's, the thread
+runner's or the sweeper's). Sent with the job's id as sender after the failure is committed;
+a receiver opens its own session (the kernel knows nothing of who is told).""")
 
 # The note on a job the sweeper sends again, so its page can say why it ran twice.
 SENT_AGAIN_NOTE = "sent again: the worker or its message was lost"
@@ -164,8 +170,11 @@ def _run_job(job_id: int, runner: str) -> dict[str, Any]:
             assert failed is not None
             failed.status, failed.finished_at = JobStatus.failed, now()
             failed.error = f"{type(exc).__name__}: {exc}"[:2000]
+            for_good = failed.attempts > _options(failed).retries
             session.commit()
             log.warning("job %s (%s) failed: %s", job_id, failed.kind, traceback.format_exc(limit=3))
+            if for_good:
+                _tell_failed(job_id)
             raise
         job = session.get(Job, job_id)
         assert job is not None
@@ -175,6 +184,14 @@ def _run_job(job_id: int, runner: str) -> dict[str, Any]:
         return {"job_id": job_id, "status": "done", **result}
     finally:
         session.close()
+
+
+def _tell_failed(job_id: int) -> None:
+    """Send `job_failed`; a receiver's own failure is logged, never the job's."""
+    try:
+        job_failed.send(job_id)
+    except Exception:  # noqa: BLE001 - telling people must not change what happened to the job
+        log.exception("telling of failed job %s failed", job_id)
 
 
 def recover(app: Any, stale_after: timedelta = timedelta(minutes=5)) -> list[int]:
@@ -271,7 +288,7 @@ def release_abandoned(session: Session, dead: Callable[[str, Optional[datetime]]
     """Jobs a thread runner claimed whose process has died (`dead(runner, heartbeat_at)`):
     each is queued again while it has attempts left, otherwise failed, with why. Returns the
     ids released. RQ's own jobs are the sweeper's (`recover`)."""
-    released = []
+    released, failed = [], []
     for job in session.scalars(select(Job).where(Job.status == JobStatus.running, Job.runner != "rq",
                                                  Job.runner != "").with_for_update()):
         if not dead(job.runner, job.heartbeat_at):
@@ -282,7 +299,10 @@ def release_abandoned(session: Session, dead: Callable[[str, Optional[datetime]]
         else:
             job.status, job.finished_at = JobStatus.failed, now()
             job.error = f"{why} after {job.attempts} attempt(s)"
+            failed.append(job.id)
         released.append(job.id)
         log.warning("job %s: %s", job.id, why)
     session.commit()
+    for job_id in failed:
+        _tell_failed(job_id)
     return released

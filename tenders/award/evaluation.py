@@ -26,7 +26,7 @@ from tenders.award import record
 from tenders.award import scoring
 from tenders.award.ranking import LotRanking, decision_scores, flag_low_prices, intact_bids, rank_lot
 from tenders.lifecycle import get_tender, locked, move
-from tenders import permissions
+from tenders import messages, permissions
 from tenders.permissions import EVALUATES, require_agency
 from tenders.models import (
     AwardDecision,
@@ -77,10 +77,12 @@ def start_evaluation(session: Session, actor: Actor, tender_id: int, evaluator_i
         problems.append("The lead evaluator is one of the panel")
     if problems:
         raise InvalidInput("The panel is not valid", field_errors={"evaluators": problems})
-    for user_id in ids:
-        session.add(Evaluator(tender_id=tender.id, user_id=user_id, is_lead=user_id == lead_id))
+    panel = [Evaluator(tender_id=tender.id, user_id=user_id, is_lead=user_id == lead_id) for user_id in ids]
+    session.add_all(panel)
     flag_low_prices(session, tender)  # the totals are fixed once the box is open: checked once, here
-    return move(session, actor, tender, TenderStatus.evaluation, "tender.evaluation_started", panel=ids, lead=lead_id)
+    move(session, actor, tender, TenderStatus.evaluation, "tender.evaluation_started", panel=ids, lead=lead_id)
+    messages.tell_marking_assigned(session, tender, panel, assigned_by=actor_id(actor))
+    return tender
 
 
 def panel(session: Session, tender: Tender) -> list[Evaluator]:
@@ -321,6 +323,7 @@ def recommend(session: Session, actor: Actor, tender_id: int, lot_id: int, advan
     record.record_award(session, tender, lot, decision, None, ranking.entries)
     record_event(session, actor, "award.recommended", subject=tender, details={
         "lot": lot.number, "opened_bid": ranking.winner.bid, "score": str(ranking.winner.score)})
+    messages.tell_approval_waiting(session, tender, [decision])
     return decision
 
 
@@ -370,6 +373,7 @@ def publish_decision(session: Session, actor: Actor, tender_id: int) -> Standsti
     move(session, actor, tender, TenderStatus.standstill, "tender.decision_published",
          standstill_ends=standstill.ends_on.isoformat())
     request_award_pack(session, actor, tender)
+    messages.tell_decision(session, tender, standstill)
     return standstill
 
 
@@ -482,6 +486,7 @@ def enter_contracts(session: Session, actor: Actor, tender_id: int) -> list[Cont
     move(session, actor, tender, TenderStatus.awarded, "tender.awarded",
          contracts=[{"lot_id": c.lot_id, "supplier_id": c.supplier_id, "value": str(c.value)} for c in contracts])
     request_award_pack(session, actor, tender)  # adds the contract award notice; the rest is already made
+    messages.tell_contracts_entered(session, tender, contracts)
     return contracts
 
 

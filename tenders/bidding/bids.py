@@ -32,7 +32,8 @@ from procurement.core.clock import now, today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from procurement.core.access import Actor, actor_id
 from demand.rules import quantity_text
-from tenders import permissions, sealing
+from tenders import messages, permissions, sealing
+from tenders.following import start_following
 from tenders.lifecycle import get_tender, locked
 from tenders.models import Bid, BidStatus, BidVersion, LotItem, Tender, VersionState
 from tenders.bidding.content import BidContentSchema, BidInput, DraftContentSchema, LotPrices, bid_problems
@@ -251,6 +252,7 @@ def store_draft(session: Session, actor: Actor, tender: Tender, content: dict[st
                                     sealing.bid_context(tender.id, bid.id, "draft"))
     bid.draft_saved_at = bid.updated_at = now()
     record_event(session, actor, "bid.draft_saved", subject=bid, details={"tender_id": tender.id})
+    start_following(session, tender, bid.supplier_id)
     return bid
 
 
@@ -330,6 +332,10 @@ def submit(session: Session, actor: Actor, tender_id: int, bid_input: BidInput |
     session.flush()
     record_event(session, actor, "bid.submitted" if number == 1 else "bid.replaced", subject=bid, details={
         "tender_id": tender.id, "version": number, "size": version.size, "digest": version.digest})
+    start_following(session, tender, supplier_id)
+    priced = {unpack_line(line)["lot"] for line in content.get("lines", [])}
+    messages.tell_bid_received(session, tender, bid, version,
+                               [f"lot {lot.number}: {lot.title}" for lot in tender.lots if lot.number in priced])
     return receipt_of(tender, bid, version)
 
 

@@ -11,7 +11,8 @@ from procurement.core.audit import record_event
 from procurement.core.clock import now
 from procurement.core.errors import InvalidInput, NotFound, PermissionDenied
 from procurement.core.access import Actor, actor_id
-from tenders import permissions
+from tenders import messages, permissions
+from tenders.following import start_following
 from tenders.permissions import require_agency
 from tenders.models import (
     Clarification,
@@ -34,6 +35,7 @@ def ask(session: Session, actor: Actor, tender_id: int, question: str) -> Clarif
     session.add(clarification)
     session.flush()
     record_event(session, actor, "clarification.asked", subject=clarification, details={"tender_id": tender.id})
+    start_following(session, tender, supplier_id)
     return clarification
 
 
@@ -51,6 +53,7 @@ def answer(session: Session, actor: Actor, clarification_id: int, text: str) -> 
     clarification.answered_by_id = actor_id(actor)
     session.flush()
     record_event(session, actor, "clarification.answered", subject=clarification, details={"tender_id": tender.id})
+    messages.tell_answer(session, clarification)
     return clarification
 
 

@@ -21,7 +21,7 @@ from procurement.core.clock import now
 from procurement.core.errors import Conflict
 from procurement.core.db import on_postgresql
 from procurement.core.access import Actor, actor_id
-from tenders import permissions, sealing
+from tenders import messages, permissions, sealing
 from tenders.lifecycle import get_tender, locked, move
 from tenders.models import (
     Bid,
@@ -44,6 +44,7 @@ def request_opening(session: Session, actor: Actor, tender_id: int) -> Tender:
     permissions.can_request_opening(actor, tender).enforce()
     tender.opening_requested_by_id, tender.opening_requested_at = actor_id(actor), now()
     record_event(session, actor, "tender.opening_requested", subject=tender)
+    messages.tell_opening_requested(session, tender)
     return tender
 
 

@@ -14,8 +14,8 @@ from procurement.core.errors import DomainError, NotFound, PermissionDenied, Una
 from procurement.core.http import undone_if_refused
 from demand.rules import quantity_text
 from procurement.parties.forms import ConfirmForm
-from tenders.permissions import TenderActions
-from tenders import lifecycle
+from tenders.permissions import TenderActions, own_supplier
+from tenders import following, lifecycle
 from tenders.bidding import bids
 from tenders.forming.forms import QuestionForm, UploadScheduleForm
 from tenders.bidding import drafting, listing
@@ -48,9 +48,28 @@ def detail(tender_id: int) -> Any:
     tender = lifecycle.get_tender(db.session, page_actor(), tender_id)
     mine = bids.my_bid(db.session, page_actor(), tender_id) if access.has_role(current_user, access.SUPPLIER) else None
     may = TenderActions(page_actor(), tender, bid=mine.bid if mine else None)
+    followed = mine is not None and following.is_following(db.session, tender.id, own_supplier(page_actor()))
     return render_template("tenders/opportunity.html", tender=tender, mine=mine, may=may, question_form=QuestionForm(),
                            questions=clarifications.clarifications(db.session, page_actor(), tender_id),
-                           quantity_text=quantity_text)
+                           quantity_text=quantity_text, following=followed, button=ConfirmForm())
+
+
+@bp.route("/<int:tender_id>/<any(follow, unfollow):act>", methods=["POST"])
+@login_required
+def follow(tender_id: int, act: str) -> Any:
+    """Follow an open tender, to be told of its answers and amendments, or stop following it."""
+    require(access.has_role(current_user, access.SUPPLIER))
+    if not ConfirmForm().validate_on_submit():
+        flash("The form expired: try again", "error")
+        return redirect(url_for("opportunities.detail", tender_id=tender_id))
+    with undone_if_refused():
+        if act == "follow":
+            following.follow_tender(db.session, page_actor(), tender_id)
+        else:
+            following.stop_following(db.session, page_actor(), tender_id)
+    flash("You are following this tender: you will be told of each answer and amendment" if act == "follow"
+          else "You are no longer following this tender", "success")
+    return redirect(url_for("opportunities.detail", tender_id=tender_id))
 
 
 @bp.route("/<int:tender_id>/questions", methods=["POST"])

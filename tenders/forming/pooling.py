@@ -23,6 +23,7 @@ from demand.board import BoardFilter, build_pools, parse_pool_key, requirements_
 from demand.models import Requirement, RequirementStatus
 from demand.services import move_requirement
 from procurement.parties.models import CpvCode
+from tenders import messages
 from tenders.models import LineStatus, Lot, LotLine, Tender, TenderStatus
 from tenders.permissions import can_answer_line, can_close_confirmation, require_agency, visible_tender, visible_tenders
 
@@ -111,6 +112,7 @@ def form_tender(session: Session, actor: Actor, *, board: BoardFilter, pool_keys
         "reference": tender.reference, "lots": len(tender.lots), "pools": keys,
         "lines": sum(len(lot.lines) for lot in tender.lots), "confirm_by": confirm_by.isoformat(),
     })
+    messages.tell_lines_to_confirm(session, tender)
     return tender
 
 

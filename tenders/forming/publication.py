@@ -20,7 +20,7 @@ from procurement.core.storage import file_store
 from procurement.core.errors import InvalidInput, NotFound
 from procurement.core.access import Actor, actor_label
 from demand.models import Requirement
-from tenders import permissions, rules, sealing
+from tenders import messages, permissions, rules, sealing
 from tenders.forming import pooling
 from tenders.permissions import require_agency
 from tenders.models import (
@@ -260,13 +260,15 @@ def publish(session: Session, actor: Actor, tender_id: int, *, short_period: rul
     tender.wrapped_key = sealing.wrap_key(sealing.master_key(master_secret), data_key, tender.id)
     _record_short_period(tender, short_period)
     tender.published_at = now()
-    return move(session, actor, tender, TenderStatus.published, "tender.published", reference=tender.reference,
+    move(session, actor, tender, TenderStatus.published, "tender.published", reference=tender.reference,
                 deadline=tender.submission_deadline.isoformat() if tender.submission_deadline else None,
                 short_period_ground=tender.short_period_ground.value if tender.short_period_ground else None,
                 short_period_reason=tender.short_period_reason or None,
                 planned_notice_published_on=(tender.planned_notice_published_on.isoformat()
                                              if tender.planned_notice_published_on else None),
                 planned_notice_reference=tender.planned_notice_reference or None)
+    messages.tell_new_opportunity(session, tender)
+    return tender
 
 
 def _record_short_period(tender: Tender, period: rules.ShortPeriod) -> None:
@@ -310,6 +312,7 @@ def amend(session: Session, actor: Actor, tender_id: int, *, summary: str, new_d
     record_event(session, actor, "tender.amended", subject=tender, details={
         "number": number, "summary": summary.strip()[:500], "previous_deadline": previous.isoformat(),
         "new_deadline": tender.submission_deadline.isoformat(), "bids_to_reconfirm": marked})
+    messages.tell_amendment(session, amendment)
     return amendment
 
 

@@ -28,7 +28,7 @@ from demand.board import linked_offer_prices
 from procurement.parties.models import Organisation
 from suppliers.models import Supplier
 from tenders.optimisation import award_model as am
-from tenders import permissions
+from tenders import messages, permissions
 from tenders.award import record
 from tenders.award import evaluation
 from tenders.optimisation import optimiser
@@ -395,12 +395,15 @@ def adopt(session: Session, actor: Actor, tender_id: int, award_id: int) -> Opti
         decision.recommended_by_id, decision.recommended_at = actor_id(actor), now()
     award.adopted_at, award.adopted_by_id = now(), actor_id(actor)
     session.flush()
+    waiting = []
     for lot in tender.lots:
         decision = session.scalar(select(AwardDecision).where(AwardDecision.lot_id == lot.id))
         if decision is not None:
             record.record_award(session, tender, lot, decision, award, ranking.rank_lot(session, tender, lot).entries)
+            waiting.append(decision)
     record_event(session, actor, "award.optimised_adopted", subject=tender,
                  details={"optimised_award": award.id, "total": str(award.total)})
+    messages.tell_approval_waiting(session, tender, [d for d in waiting if d.approved_at is None])
     return award
 
 

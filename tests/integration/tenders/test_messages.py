@@ -268,3 +268,15 @@ def test_approval_of_a_second_recommendation_is_asked_again(session):
         evaluation.recommend(session, lead, tender.id, tender.lots[0].id, "Lowest price, reworded")
     assert len(told(session, "approval_waiting", panelist)) == 2
     assert told(session, "approval_waiting", lead) == []
+
+
+def test_the_reminder_tasks_run_in_their_own_transaction(session):
+    from tenders.jobs import confirmation_reminders, draft_reminders
+
+    world = factories.published_tender(session)
+    bids.save_draft(session, world["bidder"], world["tender"].id, factories.bid())
+    _draft_tender(session, confirm_in_days=1)
+    session.commit()  # the tasks open sessions of their own: they see what is committed (a savepoint here)
+    with frozen_at(world["tender"].submission_deadline - timedelta(hours=2)):
+        assert draft_reminders() == 1 and draft_reminders() == 0
+    assert confirmation_reminders() == 3 and confirmation_reminders() == 0  # two organisations' three buyers

@@ -162,7 +162,8 @@ def test_the_scheduled_tick_closes_what_is_due_in_its_own_transaction(app, sessi
         assert tick_tenders() == 1
     session.expire_all()
     assert world["tender"].status is T.unsuccessful
-    assert [t.name for t in SCHEDULED] == ["tenders.tick"] and SCHEDULED[0].every_seconds == 60
+    assert [(t.name, t.every_seconds) for t in SCHEDULED] == [
+        ("tenders.tick", 60), ("tenders.draft_reminders", 900), ("tenders.confirmation_reminders", 900)]
 
 
 def test_moves_out_of_turn_are_refused(session):

@@ -66,6 +66,15 @@ SUPPLIERS: list[dict[str, Any]] = [
 ]
 
 
+# What the demo's suppliers asked to hear of (CPV codes, covering the codes below them; and
+# partnerships, none meaning all of London): each is told of the laptop and desktop tender.
+ALERTS: dict[str, tuple[list[str], list[str]]] = {
+    "Thames Digital Hardware Ltd": (["30200000"], []),                        # computer equipment
+    "Capital Network Systems Ltd": (["32400000", "30213000"], []),            # networks; personal computers
+    "Borough CRM Solutions Ltd": (["48000000", "30213000"], ["east", "central"]),  # software; computers, east and central
+}
+
+
 @dataclass(frozen=True)
 class DemoUser:
     email: str
@@ -154,7 +163,8 @@ def _seed_parties(session: Session) -> dict[str, Any]:
     known_numbers = set(session.scalars(select(Supplier.companies_house_number)))
     for data in SUPPLIERS:
         if data["companies_house_number"] not in known_numbers:
-            create_supplier(session, actor, **data)
+            made = create_supplier(session, actor, **data)
+            made.alert_cpv_codes, made.alert_regions = ALERTS.get(data["legal_name"], ([], []))
             added["suppliers"] += 1
     known_emails = set(session.scalars(select(User.email)))
     for demo in DEMO_USERS:

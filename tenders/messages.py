@@ -5,6 +5,7 @@ supplier, the asker of a question or anyone's price but its own; nobody's email 
 any message."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Iterable
@@ -29,13 +30,11 @@ from tenders.following import followers
 from tenders.models import (
     Amendment,
     AwardDecision,
-    AwardShare,
     Bid,
     BidStatus,
     BidVersion,
     Clarification,
     Contract,
-    DecisionScore,
     Evaluator,
     LineStatus,
     Lot,
@@ -273,36 +272,34 @@ def tell_approval_waiting(session: Session, tender: Tender, decisions: Iterable[
     return told
 
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+@dataclass(frozen=True)
+class OwnResult:
+    """One lot of a bidder's assessment summary, as its results page gives it: its own score
+    and, when it is not awarded the lot, why (in words that name nobody else)."""
+
+    lot_number: int
+    lot_title: str
+    won: bool
+    score: Decimal
+    reason: str = ""
+
+    def headline(self) -> str:
+        outcome = "awarded to you" if self.won else "not awarded to you"
+        why = f" {self.reason}" if not self.won and self.reason else ""
+        return (f"Lot {self.lot_number}, {self.lot_title}: {outcome}. "
+                f"Your total score: {Decimal(self.score).quantize(Decimal('0.01'))} out of 100.{why}")
 
 
-def _headline(lot: Lot, score: DecisionScore, won: bool) -> str:
-    """One lot of a bidder's assessment summary, its own result only."""
-    total = (Decimal(score.price_score) + Decimal(score.quality_score)).quantize(Decimal("0.01"))
-    if won:
-        outcome = "awarded to you"
-    elif not score.eligible:
-        outcome = "not awarded to you: your tender could not be awarded"
-    else:
-        outcome = "not awarded to you"
-    ranked = f", ranked {_ordinal(score.position)}" if score.eligible else ""
-    return f"Lot {lot.number}, {lot.title}: {outcome}. Your score: {total} out of 100{ranked}."
-
-
-def tell_decision(session: Session, tender: Tender, standstill: Standstill) -> int:
-    """The decision published: each bidder's people, with its own results and the standstill's end."""
-    won = {(share.lot_id, share.opened_bid_id) for share in session.scalars(
-        select(AwardShare).where(AwardShare.lot_id.in_([lot.id for lot in tender.lots])))}
+def tell_decision(session: Session, tender: Tender, standstill: Standstill, results: dict[int, list[OwnResult]]) -> int:
+    """The decision published: each bidder's people (`results` by opened bid), with its own
+    results only and the standstill's end, linking to its results page."""
     told = 0
     for opened in session.scalars(select(OpenedBid).where(OpenedBid.tender_id == tender.id).order_by(OpenedBid.id)):
-        scores = {s.lot_id: s for s in session.scalars(select(DecisionScore).where(DecisionScore.opened_bid_id == opened.id))}
-        lines = [_headline(lot, scores[lot.id], (lot.id, opened.id) in won) for lot in tender.lots if lot.id in scores]
+        lines = [result.headline() for result in results.get(opened.id, [])]
         body = paragraphs(
             f"The award decision for {_named(tender)} has been published.",
             "\n".join(lines) if lines else "Your tender was not evaluated for any lot.",
-            f"Your assessment summary gives your scores and the reasons for them, and the awarded tenders' scores. "
+            "Your assessment summary gives your scores and the reasons for them, and the awarded tenders' scores. "
             f"The standstill period ends on {london_day(standstill.ends_on)}: no contract is entered before then.",
             "If you have concerns about the decision, raise them with the agency before the standstill ends.")
         told += len(notify(session, supplier_people(session, [opened.supplier_id]), kind="decision",

@@ -373,8 +373,17 @@ def publish_decision(session: Session, actor: Actor, tender_id: int) -> Standsti
     move(session, actor, tender, TenderStatus.standstill, "tender.decision_published",
          standstill_ends=standstill.ends_on.isoformat())
     request_award_pack(session, actor, tender)
-    messages.tell_decision(session, tender, standstill)
+    messages.tell_decision(session, tender, standstill, own_results(session, tender))
     return standstill
+
+
+def own_results(session: Session, tender: Tender) -> dict[int, list[messages.OwnResult]]:
+    """Each opened bid's results, lot by lot, as its assessment summary gives them."""
+    found = {}
+    for mine in session.scalars(select(OpenedBid).where(OpenedBid.tender_id == tender.id)):
+        found[mine.id] = [messages.OwnResult(r.lot.number, r.lot.title, r.won, r.own.score, r.reason)
+                          for r in summary_for(session, tender, mine)]
+    return found
 
 
 def take_part(session: Session, tender: Tender) -> None:

@@ -238,10 +238,11 @@ def test_evaluators_recommendations_decision_and_contracts(session):
         assert "out of 100" in notice.body and "£" not in notice.body
         assert all(name not in notice.body for other, name in names.items() if other != bidder.id)
         awarded += ": awarded to you." in notice.body
+        assert ": awarded to you." in notice.body or "not ranked first on this lot" in notice.body  # the page's reason
     assert awarded == 1
     ends = world["standstill"].ends_on
     assert f"{ends.day} {ends:%B %Y}" in told(session, "decision", bidders[0])[0].body
-    assert messages.tell_decision(session, tender, world["standstill"]) == 0
+    assert messages.tell_decision(session, tender, world["standstill"], evaluation.own_results(session, tender)) == 0
     # contracts: each organisation's buyers
     outsider = factories.user(session, "buyer")
     with frozen_at(world["after"] + timedelta(days=30)):

@@ -45,6 +45,8 @@ ACT_ON_CONFIRMATION = {
     "POST /requirements/<requirement_id>/withdraw": "withdrawing one's own draft is the button",
     "POST /tenders/<tender_id>/criteria": "a draft's criteria are those entered: none clears them (publishing asks)",
     "POST /tenders/<tender_id>/award-rules": "every award rule has a default (not optimised, one supplier a lot)",
+    "POST /opportunities/<tender_id>/follow": "following an open tender is the button",
+    "POST /opportunities/<tender_id>/unfollow": "stopping following a tender is the button",
     "POST /tenders/<tender_id>/opening/request": "asking to open the box is the button (a second user confirms)",
     "POST /tenders/<tender_id>/evaluation/contracts": "entering the contracts once standstill is over is the button",
     "POST /tenders/<tender_id>/evaluation/pack": "asking for the award pack is the button",

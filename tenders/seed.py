@@ -210,9 +210,9 @@ def seed_award(session: Session, base: datetime) -> dict[str, int]:
     opened_on = deadline + timedelta(hours=1)
     with frozen_at(opened_on):
         lifecycle.advance(session, tender)
-        opening.request_opening(session, lead, tender.id)
+        opening.request_opening(session, second, tender.id)  # the lead is told a second person is needed
     with frozen_at(opened_on + timedelta(minutes=40)):
-        opening.confirm_opening(session, second, tender.id)
+        opening.confirm_opening(session, lead, tender.id)
     marks = {"supplier.capnet": (4, 3), "supplier.crm": (3, 3), "supplier.thames": (4, 4)}
     opened = {o.supplier_id: o for o in session.scalars(select(evaluation.OpenedBid).where(evaluation.OpenedBid.tender_id == tender.id))}
     by_name = {name: opened[next(iter(users[name].supplier_ids))] for name in marks}

@@ -159,12 +159,14 @@ def tell_bid_received(session: Session, tender: Tender, bid: Bid, version: BidVe
 
 
 def remind_drafts(session: Session) -> int:
-    """Each supplier with a bid still in draft on an open tender, 3 days and 1 day before the
-    deadline (by the server's clock); each reminder once. How many told."""
+    """Each supplier with a bid still in draft on an open tender (never submitted, or withdrawn
+    and drafted again; not one whose bid is in the box), 3 days and 1 day before the deadline
+    (by the server's clock); each reminder once. How many told."""
     moment = now()
     told = 0
     found = session.execute(select(Bid, Tender).join(Tender, Tender.id == Bid.tender_id).where(
-        Bid.status == BidStatus.draft, Tender.status == TenderStatus.published,
+        Bid.status.in_([BidStatus.draft, BidStatus.withdrawn]), Bid.draft_sealed.is_not(None),
+        Tender.status == TenderStatus.published,
         Tender.submission_deadline > moment, Tender.submission_deadline <= moment + DRAFT_REMINDERS[0][1]))
     for bid, tender in found:
         left = tender.submission_deadline - moment

@@ -141,14 +141,16 @@ def test_a_bid_received_tells_the_bidders_own_people_with_the_receipt(session):
 def test_drafts_are_reminded_three_days_and_one_day_before_the_deadline_once_each(session):
     world = factories.published_tender(session)
     tender = world["tender"]
-    drafter, submitter = world["bidder"], factories.user(session, "supplier")
+    drafter, submitter, withdrawer = world["bidder"], factories.user(session, "supplier"), factories.user(session, "supplier")
     from catalogue.services import OfferInput, create_offer
 
-    create_offer(session, factories.SYSTEM, next(iter(submitter.supplier_ids)), OfferInput(
-        sku="BID-LAP", title="Laptop", cpv_code=world["item"].cpv_code, unit="each", list_price="800.00",
-        status="published"))
+    for other in (submitter, withdrawer):
+        create_offer(session, factories.SYSTEM, next(iter(other.supplier_ids)), OfferInput(
+            sku="BID-LAP", title="Laptop", cpv_code=world["item"].cpv_code, unit="each", list_price="800.00",
+            status="published"))
+        bids.submit(session, other, tender.id, factories.bid(tiers=""))
+    bids.withdraw(session, withdrawer, tender.id)  # withdrawn on purpose, with no new draft: not reminded
     bids.save_draft(session, drafter, tender.id, factories.bid())
-    bids.submit(session, submitter, tender.id, factories.bid(tiers=""))
     deadline = tender.submission_deadline
     with frozen_at(deadline - timedelta(days=3, minutes=1)):
         assert messages.remind_drafts(session) == 0

@@ -211,7 +211,7 @@ def send_digests(session: Session, *, day: datetime, base_url: str = "") -> int:
         if session.scalar(select(OutgoingEmail.id).where(OutgoingEmail.key == key)) is not None:
             continue  # today's digest has gone: these wait for tomorrow's
         count = len(items)
-        subject = f"{count} update{'s' if count != 1 else ''} from London Connects"
+        subject = f"Your daily digest: {count} update{'s' if count != 1 else ''}"
         send_email(session, key=key, to=user.email, subject=subject,
                    body=digest_body(items, base_url), link="/notifications", user=user)
         for item in items:

@@ -70,7 +70,8 @@ def preferences() -> Any:
     errors: dict[str, list[str]] = {}
     chosen = services.preferences(db.session, actor)
     if form.validate_on_submit():
-        choices = {name: request.form.get(f"kind-{name}", "")[:20] for name in chosen}
+        # A kind the form does not send keeps its choice.
+        choices = {name: request.form[f"kind-{name}"][:20] for name in chosen if f"kind-{name}" in request.form}
         try:
             with undone_if_refused():
                 services.set_preferences(db.session, actor, choices)

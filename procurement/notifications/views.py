@@ -16,7 +16,7 @@ from procurement.core.http import local_path, undone_if_refused
 from procurement.notifications import services
 from procurement.notifications.delivery import notify_receipt
 from procurement.notifications.kinds import KINDS
-from procurement.notifications.models import Frequency, OutgoingEmail
+from procurement.notifications.models import Frequency, OutgoingEmail, OutgoingState
 from procurement.parties.auth import page_actor
 
 bp = Blueprint("notifications", __name__, template_folder="templates")
@@ -107,7 +107,15 @@ def outbox() -> Any:
         query = query.where(OutgoingEmail.to_address == to)
     emails = list(db.session.scalars(query.offset((page_number - 1) * OUTBOX_PAGE).limit(OUTBOX_PAGE + 1)))
     return render_template("notifications/outbox.html", emails=emails[:OUTBOX_PAGE], more=len(emails) > OUTBOX_PAGE,
-                           page=page_number, to=to, service_url=current_app.config["SERVICE_URL"])
+                           page=page_number, to=to, service_url=current_app.config["SERVICE_URL"], delivery=delivery_words)
+
+
+def delivery_words(email: OutgoingEmail) -> str:
+    """What became of an email, in words."""
+    if email.provider == "outbox":
+        return "kept here, not sent"
+    return {OutgoingState.queued: "waiting to be sent", OutgoingState.sent: f"sent by {email.provider}",
+            OutgoingState.failed: "not sent: it failed every time", OutgoingState.undeliverable: "refused for good"}[email.status]
 
 
 # Delivery receipts --------------------------------------------------------------------------

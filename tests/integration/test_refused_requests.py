@@ -38,6 +38,8 @@ WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # sweep, and never when the answer is a refusal.
 ACT_ON_CONFIRMATION = {
     "POST /sign-out": "signing out is the button; it is recorded in the audit log",
+    "POST /notifications/<notification_id>/open": "opening one's own notification marks it read",
+    "POST /notifications/read": "marking one's own notifications read is the button",
     "POST /account/tokens/<token_id>/revoke": "revoking one's own token is the button",
     "POST /admin/users/<user_id>/active": "deactivating an account is the button",
     "POST /catalogue/offers/<offer_id>/withdraw": "withdrawing one's own offer is the button",
@@ -186,8 +188,13 @@ def _demo_ids(session: Any) -> dict[str, Any]:
     requirement = factories.requirement(session, users["buyer"], submit=False, organisation_id=buyer_org)
     supplier_id = next(iter(users["supplier"].supplier_ids))
     tokens = {role: factories.token_for(session, user) for role, user in users.items()}
+    from procurement.notifications.services import notify
+
+    [told] = notify(session, [users["buyer"]], kind="contracts_entered", key="refused:contracts", subject="Contracts",
+                    body="Entered", link="/awards")
     session.flush()
     ids = {
+        "notification_id": told.id,
         "tenders": {"draft": draft.id, "published": published.id, "closed": closed.id, "decided": decided.id},
         "token_id": session.scalar(select(ApiToken.id).where(ApiToken.user_id == users["buyer"].id)),
         "user_id": users["buyer"].id,

@@ -11,6 +11,7 @@ from dashboards.forms import WhoWhatWhenForm
 from procurement.core import access
 from procurement.core.db import db
 from procurement.parties.auth import page_actor, require
+from procurement.parties.joining import applications_of
 
 bp = Blueprint("dashboards", __name__, template_folder="templates")
 
@@ -22,7 +23,9 @@ def home() -> Any:
         return render_template("dashboards/landing.html")
     found = worklist.worklists(db.session, page_actor(), attempts=current_app.config["LOCKOUT_ATTEMPTS"],
                                minutes=current_app.config["LOCKOUT_MINUTES"])
-    return render_template("dashboards/home.html", worklists=found, date_text=worklist.date_text)
+    # Someone with no role yet: a buyer whose application waits for their organisation.
+    waiting = [] if current_user.roles else applications_of(db.session, page_actor())
+    return render_template("dashboards/home.html", worklists=found, date_text=worklist.date_text, applications=waiting)
 
 
 @bp.route("/admin/audit")

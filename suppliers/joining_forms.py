@@ -12,13 +12,18 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextInput,
 )
 from wtforms import HiddenField, PasswordField, RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from procurement.parties.models import Partnership
 
-YES_NO = [("yes", "Yes"), ("no", "No")]
-REGIONS = [(p.value, f"{p.value.capitalize()} London") for p in Partnership]
+YES_NO = [SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
+REGIONS = [SelectChoice(p.value, f"{p.value.capitalize()} London") for p in Partnership]
 PASSWORD_HINT = "At least 12 characters. A few unrelated words make a strong one."
+
+
+def _limit(longest: int, what: str) -> Length:
+    return Length(max=longest, message=f"{what} must be {longest} characters or fewer")
 
 
 def yes_no(value: str | None) -> bool | None:
@@ -26,30 +31,30 @@ def yes_no(value: str | None) -> bool | None:
 
 
 def _full_name() -> StringField:
-    return StringField("Full name", widget=GovTextInput(), validators=[Length(max=200)])
+    return StringField("Full name", widget=GovTextInput(), validators=[_limit(200, "Full name")])
 
 
 def _email(label: str = "Email address", hint: str = "") -> StringField:
-    return StringField(label, widget=GovTextInput(), description=hint, validators=[Length(max=254)])
+    return StringField(label, widget=GovTextInput(), description=hint, validators=[_limit(254, "Email address")])
 
 
 def _password() -> PasswordField:
     return PasswordField("Create a password", widget=GovPasswordInput(), description=PASSWORD_HINT,
-                         validators=[Length(max=256)])
+                         validators=[_limit(256, "Password")])
 
 
 class SupplierSignUpForm(FlaskForm):
-    legal_name = StringField("Company name", widget=GovTextInput(), validators=[Length(max=200)],
+    legal_name = StringField("Company name", widget=GovTextInput(), validators=[_limit(200, "Company name")],
                              description="As registered at Companies House")
-    companies_house_number = StringField("Companies House number", widget=GovTextInput(), validators=[Length(max=12)],
+    companies_house_number = StringField("Companies House number", widget=GovTextInput(), validators=[_limit(12, "Companies House number")],
                                          description="8 characters, like 01234567 or SC123456")
-    postal_address = TextAreaField("Registered address", widget=GovTextArea(), validators=[Length(max=500)])
+    postal_address = TextAreaField("Registered address", widget=GovTextArea(), validators=[_limit(500, "Address")])
     is_sme = RadioField("Is your company a small or medium-sized enterprise (SME)?", widget=GovRadioInput(),
                         choices=YES_NO, validate_choice=False,
                         description="Fewer than 250 staff, and a turnover up to £44 million or assets up to £38 million")
     is_voluntary_sector = RadioField("Is it a voluntary, community or social enterprise (VCSE)?", widget=GovRadioInput(),
                                      choices=YES_NO, validate_choice=False)
-    cpv_codes = StringField("What you supply, as CPV codes (optional)", widget=GovTextInput(), validators=[Length(max=2000)],
+    cpv_codes = StringField("What you supply, as CPV codes (optional)", widget=GovTextInput(), validators=[_limit(2000, "CPV codes")],
                             description="8-digit codes separated by commas, like 30213100, 48000000. "
                                         "We tell you of new opportunities under these codes.")
     regions = SelectMultipleField("Parts of London you want to hear of (optional)", widget=GovCheckboxesInput(),
@@ -71,7 +76,7 @@ class AskToJoinForm(FlaskForm):
 class BuyerSignUpForm(FlaskForm):
     full_name = _full_name()
     email = _email("Work email address", "The address your organisation gave you, like name@camden.gov.uk")
-    job_title = StringField("Job title", widget=GovTextInput(), validators=[Length(max=200)])
+    job_title = StringField("Job title", widget=GovTextInput(), validators=[_limit(200, "Job title")])
     password = _password()
     submit = SubmitField("Register as a buyer", widget=GovSubmitInput())
 
@@ -112,7 +117,7 @@ class DecisionForm(FlaskForm):
 
 
 class AlertsForm(FlaskForm):
-    cpv_codes = TextAreaField("CPV codes", widget=GovTextArea(), validators=[Length(max=2000)],
+    cpv_codes = TextAreaField("CPV codes", widget=GovTextArea(), validators=[_limit(2000, "CPV codes")],
                               description="8-digit codes separated by commas, like 30213100, 48000000. "
                                           "A code also covers every code below it.")
     regions = SelectMultipleField("Parts of London", widget=GovCheckboxesInput(), choices=REGIONS,

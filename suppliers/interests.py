@@ -59,6 +59,8 @@ def set_alert_interests(session: Session, actor: Actor, supplier_id: int, *, cpv
     if errors:
         raise InvalidInput("The alert interests are not valid", field_errors=errors)
     before = {"cpv_codes": list(supplier.alert_cpv_codes or []), "regions": list(supplier.alert_regions or [])}
+    if before == {"cpv_codes": codes, "regions": chosen}:
+        return supplier  # saved as they were: nothing to record
     supplier.alert_cpv_codes, supplier.alert_regions = codes, chosen
     session.flush()
     record_event(session, actor, "supplier.alerts_changed", subject=supplier,

@@ -53,6 +53,7 @@ def _companies_house() -> Any:
 
 
 @bp.route("")
+@rate_limited("SIGN_UP_RATE_LIMIT")  # a page of sign-up: it takes no POST, so nothing is counted
 def index() -> Any:
     return render_template("suppliers/join/index.html",
                            organisations=accounts_joining.member_organisation_names(db.session))
@@ -133,6 +134,7 @@ def buyer() -> Any:
 
 
 @bp.route("/check-email")
+@rate_limited("SIGN_UP_RATE_LIMIT")  # likewise
 def check_email() -> Any:
     return render_template("suppliers/join/check_email.html", to=request.args.get("to", "")[:254])
 

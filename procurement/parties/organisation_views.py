@@ -20,7 +20,7 @@ from procurement.parties import joining
 from procurement.parties.auth import page_actor, require
 from procurement.parties.models import Organisation
 
-bp = Blueprint("organisation_joining", __name__, url_prefix="/organisations")
+bp = Blueprint("organisation_members", __name__, url_prefix="/organisations")
 
 
 class DecideForm(FlaskForm):
@@ -72,10 +72,10 @@ def applications(organisation_id: int) -> Any:
             apply_errors(form, error)
         except (Conflict, NotFound) as error:
             flash(error.message, "error")
-            return redirect(url_for("organisation_joining.applications", organisation_id=organisation.id))
+            return redirect(url_for("organisation_members.applications", organisation_id=organisation.id))
         else:
             flash(f"{decided.user.full_name}: application {decided.status.value}", "success")
-            return redirect(url_for("organisation_joining.applications", organisation_id=organisation.id))
+            return redirect(url_for("organisation_members.applications", organisation_id=organisation.id))
     return render_template("procurement/applications.html", organisation=organisation, form=form,
                            applications=joining.list_applications(db.session, page_actor(), organisation.id))
 
@@ -94,7 +94,7 @@ def domains(organisation_id: int) -> Any:
             apply_errors(form, error)
         else:
             flash(f"{added.domain} added to {organisation.name}", "success")
-            return redirect(url_for("organisation_joining.domains", organisation_id=organisation.id))
+            return redirect(url_for("organisation_members.domains", organisation_id=organisation.id))
     return render_template("procurement/domains.html", organisation=organisation, form=form,
                            remove_form=RemoveDomainForm(),
                            domains=joining.list_domains(db.session, page_actor(), organisation.id))
@@ -117,4 +117,4 @@ def remove_domain(organisation_id: int) -> Any:
             flash(error.message, "error")
         else:
             flash(f"{removed} removed from {organisation.name}", "success")
-    return redirect(url_for("organisation_joining.domains", organisation_id=organisation.id))
+    return redirect(url_for("organisation_members.domains", organisation_id=organisation.id))

@@ -221,3 +221,16 @@ def test_a_subdomain_belongs_to_the_longest_registered_domain(session, council):
     assert joining.organisation_for_email(session, "a@testham.gov.uk").id == council["organisation"].id
     assert joining.organisation_for_email(session, "a@x.schools.testham.gov.uk").id == schools.id
     assert joining.organisation_for_email(session, "a@gov.uk") is None
+
+
+def test_the_demo_has_domains_and_an_administrator_per_organisation_and_supplier(session):
+    from procurement.seed import DEMO_DOMAINS, seed_demo
+
+    seed_demo(session)
+    registered = dict(session.execute(select(OrganisationDomain.domain, OrganisationDomain.organisation_id)).all())
+    assert set(registered) == set(DEMO_DOMAINS.values())
+    assert joining.organisation_for_email(session, "x@camden.gov.uk").name == "London Borough of Camden"
+    camden = session.scalar(select(User).where(User.email == "buyer.camden@demo.londonconnects.example"))
+    thames = session.scalar(select(User).where(User.email == "supplier.thames@demo.londonconnects.example"))
+    assert camden.administered_organisation_ids == camden.organisation_ids
+    assert thames.administered_supplier_ids == thames.supplier_ids

@@ -247,3 +247,15 @@ def test_with_companies_house_the_name_must_match_a_live_company(client, session
 def test_without_a_key_the_number_is_only_format_checked(client, session, app):
     assert app.config.get("COMPANIES_HOUSE_API_KEY") is None
     assert post(client, "/join/supplier", GOOD).status_code == 302
+
+
+def test_no_one_signs_up_as_agency_or_administrator(client, session):
+    """The sign-up forms take no role: whatever is posted, a supplier's first person is its
+    administrator and a supplier, never the service's administrator or the e-agency."""
+    post(client, "/join/supplier", {**GOOD, "roles": ["admin", "agency"], "role": "admin", "administers": "yes"})
+    post(client, verify_link(session, "rosa@riverside.example"), {})
+    user = session.scalar(select(User).where(User.email == "rosa@riverside.example"))
+    assert user.roles == {Role.supplier}
+    assert {rule.rule for rule in client.application.url_map.iter_rules() if "join" in rule.rule} == {
+        "/join", "/join/supplier", "/join/supplier/ask", "/join/buyer", "/join/check-email", "/join/verify/<token>",
+        "/join/resend", "/join/invitation/<token>"}

@@ -4,7 +4,6 @@ administrator) when it is, a link reused, expired or tampered with doing nothing
 already registered asked to join rather than made twice, and the Companies House check."""
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 

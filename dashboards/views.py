@@ -12,6 +12,8 @@ from procurement.core import access
 from procurement.core.db import db
 from procurement.notifications import services as notifications
 from procurement.parties.auth import page_actor, require
+from procurement.parties.joining import applications_of
+from procurement.parties.models import ApplicationStatus
 
 bp = Blueprint("dashboards", __name__, template_folder="templates")
 
@@ -24,9 +26,24 @@ def home() -> Any:
     found = worklist.worklists(db.session, page_actor(), attempts=current_app.config["LOCKOUT_ATTEMPTS"],
                                minutes=current_app.config["LOCKOUT_MINUTES"])
     actor = page_actor()
+    # Someone with no role yet: a buyer whose application waits for their organisation.
+    waiting = [] if current_user.roles else applications_of(db.session, actor)
     return render_template("dashboards/home.html", worklists=found, date_text=worklist.date_text,
+                           application=application_words(waiting[0]) if waiting else None,
                            news=notifications.latest_unread(db.session, actor),
                            unread=notifications.unread_count(db.session, actor))
+
+
+def application_words(application: Any) -> dict[str, str]:
+    """What a person whose only standing is an application to buyer is told of it."""
+    name = application.organisation.name
+    if application.status is ApplicationStatus.refused:
+        return {"lead": f"{name} refused your application to buy for it.",
+                "more": f"Their reason: {application.reason}" if application.reason else ""}
+    if application.status is ApplicationStatus.pending:
+        return {"lead": f"You are waiting for approval by {name}.",
+                "more": "Its administrators, or the e-agency, decide. We will email you when they do."}
+    return {"lead": f"{name} approved your application.", "more": ""}
 
 
 @bp.route("/admin/audit")

@@ -109,6 +109,10 @@ def _wire(app: Flask, api: Api) -> None:
     from reports import views as reports_views
     from suppliers import api as suppliers_api
     from suppliers import views as supplier_views
+    from suppliers import joining_views, people_views
+    from procurement.parties import organisation_views
+    from procurement.core import outbox
+    from procurement.notifications import services as notification_services
     from tenders import api as tenders_api
     from tenders.award import documents as tender_documents
     from tenders.award import outcome
@@ -127,7 +131,7 @@ def _wire(app: Flask, api: Api) -> None:
                       catalogue_views.bp, demand_views.bp, tender_views.bp, tender_views.pools_bp,
                       evaluation_views.bp, opportunity_views.bp, optimised_views.bp, documents_views.bp,
                       reports_views.bp, opendata_views.bp, public_views.bp, notification_views.bp,
-                      notification_views.callbacks_bp):
+                      notification_views.callbacks_bp, joining_views.bp, people_views.bp, organisation_views.bp):
         app.register_blueprint(blueprint)
     for blueprint in (*parties_api.blueprints, *suppliers_api.blueprints, *catalogue_api.blueprints,
                       *demand_api.blueprints, *tenders_api.blueprints, *documents_api.blueprints,
@@ -143,6 +147,7 @@ def _wire(app: Flask, api: Api) -> None:
     csrf.exempt(_api_not_found)
     csrf.exempt(notification_views.callbacks_bp)  # Notify authenticates with its bearer token
     cli.register(app)
+    outbox.connect(send_email=notification_services.send_email, notify=notification_services.notify)
     requirement_leaving.connect(pooling.requirement_left)
     tenders_under_way.connect(under_way.tenders_under_way)
     requirement_tender.connect(outcome.requirement_tender)

@@ -101,6 +101,16 @@ DEMO_USERS = [
 ]
 
 
+# The demo organisations' email domains: their staff can sign up as buyers (issue 20).
+DEMO_DOMAINS = {
+    "London Borough of Camden": "camden.gov.uk",
+    "London Borough of Croydon": "croydon.gov.uk",
+    "London Borough of Hackney": "hackney.gov.uk",
+    "Greater London Authority": "london.gov.uk",
+    "London Borough of Southwark": "southwark.gov.uk",
+}
+
+
 def _data_rows(filename: str) -> Iterator[dict[str, str]]:
     with resources.files("procurement").joinpath("data", filename).open(encoding="utf-8") as handle:
         yield from csv.DictReader(handle)
@@ -178,4 +188,34 @@ def _seed_parties(session: Session) -> dict[str, Any]:
         create_user(session, actor, email=demo.email, full_name=demo.full_name, password=DEMO_PASSWORD, demo=True,
                     grants=[RoleGrant(demo.role, organisation_id, supplier_id)])
         added["users"] += 1
+    added["domains"] = _seed_joining(session, actor)
+    return added
+
+
+def _seed_joining(session: Session, actor: SystemActor) -> int:
+    """The demo organisations' domains, and their administrators: each demo buyer administers
+    their organisation, and each demo supplier's (first) person their supplier."""
+    from procurement.parties.joining import add_domain
+    from procurement.parties.models import Membership, OrganisationDomain
+
+    known = set(session.scalars(select(OrganisationDomain.domain)))
+    added = 0
+    for name, domain in DEMO_DOMAINS.items():
+        organisation_id = session.scalar(select(Organisation.id).where(Organisation.name == name))
+        if organisation_id is not None and domain not in known:
+            add_domain(session, actor, organisation_id, domain)
+            added += 1
+    first_of: set[tuple[str, int]] = set()
+    for demo in DEMO_USERS:
+        if demo.role not in (Role.buyer, Role.supplier):
+            continue
+        membership = session.scalar(select(Membership).join(User).where(User.email == demo.email,
+                                                                        Membership.role == demo.role))
+        if membership is None:
+            continue
+        scope = membership.organisation_id if demo.role is Role.buyer else membership.supplier_id
+        if (demo.role.value, scope) not in first_of:
+            first_of.add((demo.role.value, scope))
+            membership.administers = True
+    session.flush()
     return added

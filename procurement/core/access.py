@@ -148,6 +148,41 @@ def can_manage_own_tokens(user: Any) -> bool:
     return is_signed_in(user)
 
 
+# Joining (issue 20): signing up, a supplier's people, a member organisation's buyers.
+def can_sign_up(user: Any) -> bool:
+    """Only someone signed out makes an account for themselves (agency and admin accounts are
+    only ever made by an administrator)."""
+    return not (user is not None and getattr(user, "is_authenticated", False))
+
+
+def can_administer_supplier(user: Any, supplier_id: int | None) -> bool:
+    """Invite, remove and promote the supplier's people; answer requests to join it."""
+    return (SUPPLIER in _roles(user) and supplier_id is not None
+            and supplier_id in getattr(user, "administered_supplier_ids", frozenset()))
+
+
+def can_see_supplier_people(user: Any, supplier_id: int | None) -> bool:
+    """Colleagues of one supplier see each other (names, emails, who administers)."""
+    return SUPPLIER in _roles(user) and supplier_id is not None and supplier_id in user.supplier_ids
+
+
+def can_set_supplier_alerts(user: Any, supplier_id: int | None) -> bool:
+    return can_see_supplier_people(user, supplier_id)
+
+
+def can_decide_buyer_applications(user: Any, organisation_id: int | None) -> bool:
+    """An organisation's administrators approve who buys for it; so may the e-agency."""
+    roles = _roles(user)
+    if AGENCY in roles:
+        return True
+    return (BUYER in roles and organisation_id is not None
+            and organisation_id in getattr(user, "administered_organisation_ids", frozenset()))
+
+
+def can_manage_organisation_domains(user: Any) -> bool:
+    return has_role(user, ADMIN)
+
+
 def can_revoke_token(user: Any, token: Any) -> bool:
     return is_signed_in(user) and (token.user_id == user.id or has_role(user, ADMIN))
 

@@ -38,7 +38,7 @@ def _agency(user: Any) -> bool:
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("Home", "dashboards.home", ("/", "/account", "/organisations", "/documents"), access.is_signed_in),
+    Section("Home", "dashboards.home", ("/", "/account", "/organisations", "/documents", "/supplier"), access.is_signed_in),
     Section("Requirements", "demand.requirements", ("/requirements",), _buyer),
     Section("Orders", "evaluation.awards", ("/awards",), _buyer),
     Section("Demand board", "demand.board", ("/demand", "/requirements"), access.can_view_demand_board),

@@ -23,6 +23,7 @@ KINDS: dict[str, NotificationKind] = {kind.name: kind for kind in [
     NotificationKind("lines_to_confirm", "Lines for your organisation to confirm, and reminders", "buyer"),
     NotificationKind("contracts_entered", "Contracts entered and orders ready", "buyer"),
     NotificationKind("buyer_application", "People asking to join your organisation", "buyer"),
+    NotificationKind("join_request", "People asking to join your company or organisation", "everyone"),
     NotificationKind("opening_requested", "Openings waiting for a second person", "agency"),
     NotificationKind("marking_assigned", "Marking assigned to you", "agency"),
     NotificationKind("approval_waiting", "Approvals waiting for you", "agency"),

@@ -158,6 +158,18 @@ class User(Base):
         )
 
     @property
+    def administered_organisation_ids(self) -> frozenset[int]:
+        """The organisations whose buyers this person approves."""
+        return frozenset(m.organisation_id for m in self.memberships
+                         if m.role is Role.buyer and m.organisation_id and m.administers)
+
+    @property
+    def administered_supplier_ids(self) -> frozenset[int]:
+        """The suppliers whose people this person invites and removes."""
+        return frozenset(m.supplier_id for m in self.memberships
+                         if m.role is Role.supplier and m.supplier_id and m.administers)
+
+    @property
     def audit_label(self) -> str:
         return self.email
 

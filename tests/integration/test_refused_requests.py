@@ -203,6 +203,7 @@ def _demo_ids(session: Any) -> dict[str, Any]:
         "job_id": session.scalar(select(Job.id).order_by(Job.id).limit(1)),
         "requirement_id": requirement.id, "line_id": line.id, "clarification_id": question.id,
         "check_id": check.id, "lot_id": lot.id,
+        "organisation_id": buyer_org, "token": "not-a-real-link",  # joining (issue 20)
         "award_id": session.scalar(select(OptimisedAward.id).where(OptimisedAward.tender_id == decided.id)),
         "tokens": tokens,
     }

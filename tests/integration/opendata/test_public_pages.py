@@ -177,7 +177,7 @@ def test_a_notice_before_its_award_shows_no_award(client, demo):
     page = client.get(f"/notices/{PREFIX}-{demo[CLOSED].id}").get_data(as_text=True)
     assert "Award decision" not in page and "Awarded to" not in page and "This tender no longer takes bids" in page
     page = client.get(f"/notices/{PREFIX}-{demo[OPEN].id}").get_data(as_text=True)
-    assert "Sign in as a supplier" in page and "ask the e-agency for a supplier account" in page
+    assert "Sign in as a supplier" in page and "Register your company" in page and "/join/supplier" in page
     assert f"/sign-in?next=/opportunities/{demo[OPEN].id}" in page
 
 

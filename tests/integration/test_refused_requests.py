@@ -40,6 +40,7 @@ ACT_ON_CONFIRMATION = {
     "POST /sign-out": "signing out is the button; it is recorded in the audit log",
     "POST /notifications/<notification_id>/open": "opening one's own notification marks it read",
     "POST /notifications/read": "marking one's own notifications read is the button",
+    "POST /supplier/alerts": "no CPV codes is a choice: the supplier hears of no new tender",
     "POST /account/tokens/<token_id>/revoke": "revoking one's own token is the button",
     "POST /admin/users/<user_id>/active": "deactivating an account is the button",
     "POST /catalogue/offers/<offer_id>/withdraw": "withdrawing one's own offer is the button",

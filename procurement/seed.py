@@ -169,3 +169,36 @@ def _seed_parties(session: Session) -> dict[str, Any]:
                     grants=[RoleGrant(demo.role, organisation_id, supplier_id)])
         added["users"] += 1
     return added
+
+
+DEMO_DOMAIN = "@demo.londonconnects.example"
+TWO_FACTOR_DEMO_ROLES = (Role.agency, Role.admin)
+
+
+def enrol_demo_two_factor(session: Session, secret_key: str) -> dict[str, str]:
+    """Turn on two-factor sign-in for the demo's agency and admin accounts (whose roles need
+    it by default), so the demo can be tried and photographed: their secrets, by email, to
+    print (`flask demo-code EMAIL` shows a current code). Idempotent: an enrolled account keeps
+    its secret."""
+    from procurement.core import twofactor as totp
+    from procurement.core.audit import record_event
+    from procurement.core.clock import now
+
+    actor = SystemActor("seed-demo")
+    secrets_by_email = {}
+    for demo in DEMO_USERS:
+        if demo.role not in TWO_FACTOR_DEMO_ROLES:
+            continue
+        user = session.scalar(select(User).where(User.email == demo.email))
+        if user is None:
+            continue
+        secret = totp.decrypt_secret(user.totp_secret_encrypted or "", secret_key) if user.totp_enabled_at else None
+        if secret is None:
+            secret = totp.new_secret()
+            user.totp_secret_encrypted = totp.encrypt_secret(secret, secret_key)
+            user.totp_enabled_at = now()
+            user.totp_last_step = None
+            record_event(session, actor, "user.two_factor_enabled", subject=user)
+        secrets_by_email[user.email] = secret
+    session.flush()
+    return secrets_by_email

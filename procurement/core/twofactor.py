@@ -69,7 +69,7 @@ def normalise_code(code: str) -> str:
 
 def looks_like_app_code(code: str) -> bool:
     code = normalise_code(code)
-    return len(code) == CODE_DIGITS and code.isdecimal()
+    return len(code) == CODE_DIGITS and code.isascii() and code.isdecimal()
 
 
 def current_step(secret: str, at: datetime) -> int:

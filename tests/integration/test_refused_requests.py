@@ -40,6 +40,9 @@ ACT_ON_CONFIRMATION = {
     "POST /sign-out": "signing out is the button; it is recorded in the audit log",
     "POST /account/tokens/<token_id>/revoke": "revoking one's own token is the button",
     "POST /admin/users/<user_id>/active": "deactivating an account is the button",
+    "POST /admin/users/<user_id>/unlock": "unlocking an account is the button",
+    "POST /account/email/confirm/<token>": "confirming a new address is the button (the emailed link is the proof)",
+    "POST /account/recovery-codes": "making new recovery codes is the button",
     "POST /catalogue/offers/<offer_id>/withdraw": "withdrawing one's own offer is the button",
     "POST /requirements/<requirement_id>/submit": "submitting one's own draft is the button",
     "POST /requirements/<requirement_id>/withdraw": "withdrawing one's own draft is the button",
@@ -184,6 +187,11 @@ def _demo_ids(session: Any) -> dict[str, Any]:
     requirement = factories.requirement(session, users["buyer"], submit=False, organisation_id=buyer_org)
     supplier_id = next(iter(users["supplier"].supplier_ids))
     tokens = {role: factories.token_for(session, user) for role, user in users.items()}
+    # A live reset link of the buyer's: an empty form on it is refused; as any other kind of link it is unknown.
+    from procurement.parties.links import issue_link
+    from procurement.parties.models import LinkPurpose
+
+    link_token = issue_link(session, LinkPurpose.reset_password, users["buyer"].email, user=users["buyer"])
     session.flush()
     ids = {
         "tenders": {"draft": draft.id, "published": published.id, "closed": closed.id, "decided": decided.id},
@@ -195,7 +203,7 @@ def _demo_ids(session: Any) -> dict[str, Any]:
         "requirement_id": requirement.id, "line_id": line.id, "clarification_id": question.id,
         "check_id": check.id, "lot_id": lot.id,
         "award_id": session.scalar(select(OptimisedAward.id).where(OptimisedAward.tender_id == decided.id)),
-        "tokens": tokens,
+        "tokens": tokens, "token": link_token,
     }
     return ids
 

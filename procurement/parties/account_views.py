@@ -98,7 +98,8 @@ def _start_again() -> Any:
 def _two_factor_first() -> Any:
     """A signed-in person whose role needs two-factor sign-in and who has not set it up (the
     setting was turned on while they were signed in) sets it up before any other page."""
-    if request.endpoint in (None, "static", "account.set_up_own_two_factor", "procurement.sign_out", "assets"):
+    if request.endpoint in (None, "static", "account.set_up_own_two_factor", "procurement.sign_out") \
+            or request.path.startswith(("/static/", "/assets/")):
         return None
     if is_api_request() or not current_user.is_authenticated:
         return None

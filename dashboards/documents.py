@@ -21,6 +21,7 @@ from procurement.core.documents import Document
 from procurement.core.clock import london_moment
 from procurement.core.errors import NotFound
 from procurement.core.filenames import keepable_name
+from procurement.notifications.models import OutgoingEmail
 from procurement.parties.models import Organisation, User
 from suppliers.models import Supplier
 from tenders.lifecycle import may_read_document
@@ -203,6 +204,8 @@ def job_subjects(session: Session, viewer: Actor, jobs: list[Any]) -> dict[int, 
     reports = {subject: quoted(title) for subject, title in session.execute(
         select(Document.subject_id, Document.title).where(Document.kind == "savings_report",
                                                           Document.subject_id.in_(ids("report_request"))))}
+    emails = {i: (quoted(subject), None) for i, subject in session.execute(
+        select(OutgoingEmail.id, OutgoingEmail.subject).where(OutgoingEmail.id.in_(ids("outgoing_email"))))}
     out: dict[int, tuple[str, str | None]] = {}
     for job in jobs:
         key = job.subject_id
@@ -218,6 +221,8 @@ def job_subjects(session: Session, viewer: Actor, jobs: list[Any]) -> dict[int, 
             out[job.id] = imports.get(key, ("a catalogue file no longer kept", None))
         elif job.subject_type == "requirement_upload":
             out[job.id] = uploads.get(key, ("a requirements file no longer kept", None))
+        elif job.subject_type == "outgoing_email":
+            out[job.id] = emails.get(key, ("no longer kept", None))
         elif job.subject_type == "report_request":
             out[job.id] = (reports.get(key) or f"asked for by {plain_words.who_mid_sentence(plain_words.who_words(job.requested_by_label))}", None)
         else:

@@ -36,6 +36,8 @@ ACTS: dict[str, Act] = {
     "user.created": Act("Accounts", "Account created", "{who} created the account of {subject}"),
     "user.roles_changed": Act("Accounts", "Roles changed", "{who} changed the roles of {subject}"),
     "user.activated": Act("Accounts", "Account turned on", "{who} turned on the account of {subject}"),
+    "user.email_undeliverable": Act("Accounts", "Email address could not be delivered to",
+                                    "{who} marked the email address of {subject} as undeliverable"),
     "user.deactivated": Act("Accounts", "Account turned off", "{who} turned off the account of {subject}"),
     "user.password_changed": Act("Accounts", "Password changed", "{who} changed the password of {subject}"),
     "user.password_reset_requested": Act("Accounts", "Password reset asked for",
@@ -260,6 +262,7 @@ JOB_WORDS: dict[str, JobWords] = {
     "savings_report": JobWords("Savings report {subject}", "made", "being made", "Savings reports"),
     "catalogue_import": JobWords("{subject}", "imported", "being imported", "Catalogue files imported"),
     "requirement_upload": JobWords("{subject}", "checked", "being checked", "Requirements files checked"),
+    "send_email": JobWords("Email {subject}", "sent", "being sent", "Emails"),
 }
 
 def job_what_choices() -> list[tuple[str, str]]:

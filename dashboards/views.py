@@ -10,6 +10,7 @@ from dashboards import plain_words, worklist
 from dashboards.forms import WhoWhatWhenForm
 from procurement.core import access
 from procurement.core.db import db
+from procurement.notifications import services as notifications
 from procurement.parties.auth import page_actor, require
 
 bp = Blueprint("dashboards", __name__, template_folder="templates")
@@ -22,7 +23,10 @@ def home() -> Any:
         return render_template("dashboards/landing.html")
     found = worklist.worklists(db.session, page_actor(), attempts=current_app.config["LOCKOUT_ATTEMPTS"],
                                minutes=current_app.config["LOCKOUT_MINUTES"])
-    return render_template("dashboards/home.html", worklists=found, date_text=worklist.date_text)
+    actor = page_actor()
+    return render_template("dashboards/home.html", worklists=found, date_text=worklist.date_text,
+                           news=notifications.latest_unread(db.session, actor),
+                           unread=notifications.unread_count(db.session, actor))
 
 
 @bp.route("/admin/audit")

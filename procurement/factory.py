@@ -101,6 +101,7 @@ def _wire(app: Flask, api: Api) -> None:
     from procurement.parties import jobs as parties_jobs
     from procurement.notifications import jobs as notification_jobs
     from procurement.notifications import services as notification_services
+    from procurement.notifications import views as notification_views
     from procurement.parties.signals import email_wanted
     from procurement.parties import api as parties_api
     from procurement.parties import account_views
@@ -126,7 +127,8 @@ def _wire(app: Flask, api: Api) -> None:
     for blueprint in (health.bp, dashboard_views.bp, parties_views.bp, parties_views.admin_bp, supplier_views.bp,
                       account_views.bp, catalogue_views.bp, demand_views.bp, tender_views.bp, tender_views.pools_bp,
                       evaluation_views.bp, opportunity_views.bp, optimised_views.bp, documents_views.bp,
-                      reports_views.bp, opendata_views.bp, public_views.bp):
+                      reports_views.bp, opendata_views.bp, public_views.bp, notification_views.bp,
+                      notification_views.callbacks_bp):
         app.register_blueprint(blueprint)
     for blueprint in (*parties_api.blueprints, *suppliers_api.blueprints, *catalogue_api.blueprints,
                       *demand_api.blueprints, *tenders_api.blueprints, *documents_api.blueprints,
@@ -140,6 +142,7 @@ def _wire(app: Flask, api: Api) -> None:
         abort(404, description="No such API endpoint")
 
     csrf.exempt(_api_not_found)
+    csrf.exempt(notification_views.callbacks_bp)  # Notify authenticates with its bearer token
     cli.register(app)
     requirement_leaving.connect(pooling.requirement_left)
     tenders_under_way.connect(under_way.tenders_under_way)
@@ -193,7 +196,16 @@ def _init_templates(app: Flask) -> None:
         from procurement.core import access
 
         return {"service_name": app.config["SERVICE_NAME"], "access": access, "current_user": current_user,
-                "nav_menu": _nav_menu}
+                "nav_menu": _nav_menu, "unread_notifications": _unread_notifications}
+
+
+def _unread_notifications() -> int:
+    """The count in the header: the signed-in person's unread notifications."""
+    from flask_login import current_user
+
+    from procurement.notifications.services import unread_count
+
+    return unread_count(db.session, current_user) if current_user.is_authenticated else 0
 
 
 def _nav_menu() -> dict[str, Any]:

@@ -113,6 +113,14 @@ def list_notifications(session: Session, actor: Actor, *, limit: int = 100) -> l
                                 .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
 
 
+def latest_unread(session: Session, actor: Actor, *, limit: int = 3) -> list[Notification]:
+    """The newest unread notifications (for the home page)."""
+    if actor_id(actor) is None:
+        return []
+    return list(session.scalars(select(Notification).where(Notification.user_id == actor.id, Notification.read_at.is_(None))
+                                .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+
+
 def get_notification(session: Session, actor: Actor, notification_id: int) -> Notification:
     found = session.get(Notification, notification_id)
     # Someone else's notification is reported as missing.
@@ -216,7 +224,7 @@ def send_digests(session: Session, *, day: datetime, base_url: str = "") -> int:
         if session.scalar(select(OutgoingEmail.id).where(OutgoingEmail.key == key)) is not None:
             continue  # today's digest has gone: these wait for tomorrow's
         count = len(items)
-        subject = f"{count} update{'s' if count != 1 else ''} from London Connects"
+        subject = f"Your daily digest: {count} update{'s' if count != 1 else ''}"
         send_email(session, key=key, to=user.email, subject=subject,
                    body=digest_body(items, base_url), link="/notifications", user=user)
         for item in items:

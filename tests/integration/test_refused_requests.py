@@ -38,6 +38,8 @@ WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # sweep, and never when the answer is a refusal.
 ACT_ON_CONFIRMATION = {
     "POST /sign-out": "signing out is the button; it is recorded in the audit log",
+    "POST /notifications/<notification_id>/open": "opening one's own notification marks it read",
+    "POST /notifications/read": "marking one's own notifications read is the button",
     "POST /account/tokens/<token_id>/revoke": "revoking one's own token is the button",
     "POST /admin/users/<user_id>/active": "deactivating an account is the button",
     "POST /admin/users/<user_id>/unlock": "unlocking an account is the button",
@@ -192,8 +194,13 @@ def _demo_ids(session: Any) -> dict[str, Any]:
     from procurement.parties.models import LinkPurpose
 
     link_token = issue_link(session, LinkPurpose.reset_password, users["buyer"].email, user=users["buyer"])
+    from procurement.notifications.services import notify
+
+    [told] = notify(session, [users["buyer"]], kind="contracts_entered", key="refused:contracts", subject="Contracts",
+                    body="Entered", link="/awards")
     session.flush()
     ids = {
+        "notification_id": told.id,
         "tenders": {"draft": draft.id, "published": published.id, "closed": closed.id, "decided": decided.id},
         "token_id": session.scalar(select(ApiToken.id).where(ApiToken.user_id == users["buyer"].id)),
         "user_id": users["buyer"].id,

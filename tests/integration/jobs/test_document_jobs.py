@@ -2,14 +2,12 @@
 SIGKILL mid-job, Redis flushed between enqueue and pick-up, a job that raises."""
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -19,43 +17,12 @@ from procurement.core.access import SystemActor
 from procurement.core.documents import Document
 from tests import factories
 from tests.integration.jobs.conftest import REPO, run_worker
+from tests.integration.jobs.processes import kill_worker
 
 
 def _worker_env(app):
     return {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": app.config["REDIS_URL"],
             "SECRET_KEY": "jobs", "BID_SEALING_KEY": "k", "INSTANCE_PATH": app.instance_path}
-
-
-def _descendants(pid: int) -> list[int]:
-    """Every process below `pid` (RQ's work horse calls setsid, so killing the group misses it)."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def _state(pid: int) -> str | None:
-    """The process's state letter from /proc (R, S, T, Z...), or None once it is gone."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return None
-
-
-def _wait_until(condition, what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.01)
 
 
 def _decided(app, bidders=3):
@@ -98,19 +65,7 @@ def test_a_worker_killed_mid_job_is_recovered_and_finishes_once(jobs_app):
             if _documents(app, tender_id) and _running(app):
                 break
             time.sleep(0.01)
-        # Freeze the worker first, and wait until it is stopped (a signal lands only when the
-        # process next runs, so a fork under way would finish), so that no new work horse is
-        # forked while its processes are listed: a horse forked after the list, left running,
-        # would hold SQLite's write lock and the sweeper below would find the database locked.
-        # Then kill the horses and the worker, and wait until each is gone (its locks with it).
-        os.kill(worker.pid, signal.SIGSTOP)
-        _wait_until(lambda: _state(worker.pid) in ("T", "t", None), "the worker to stop")
-        killed = [*_descendants(worker.pid), worker.pid]  # the job's work horse (its own session) and the worker
-        for pid in killed:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        worker.wait(timeout=10)
-        _wait_until(lambda: all(_state(pid) in ("Z", "X", None) for pid in killed), "the killed processes to exit")
+        kill_worker(worker)  # the work horse and the worker, none left holding a lock
     finally:
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)

@@ -189,13 +189,12 @@ def _demo_ids(session: Any) -> dict[str, Any]:
     requirement = factories.requirement(session, users["buyer"], submit=False, organisation_id=buyer_org)
     supplier_id = next(iter(users["supplier"].supplier_ids))
     tokens = {role: factories.token_for(session, user) for role, user in users.items()}
-    # A live reset link of the buyer's: an empty form on it is refused; as any other kind of link it is unknown.
+    from procurement.notifications.services import notify
     from procurement.parties.links import issue_link
     from procurement.parties.models import LinkPurpose
 
+    # A live reset link of the buyer's: an empty form on it is refused; as any other kind of link it is unknown.
     link_token = issue_link(session, LinkPurpose.reset_password, users["buyer"].email, user=users["buyer"])
-    from procurement.notifications.services import notify
-
     [told] = notify(session, [users["buyer"]], kind="contracts_entered", key="refused:contracts", subject="Contracts",
                     body="Entered", link="/awards")
     session.flush()

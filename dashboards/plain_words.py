@@ -48,6 +48,8 @@ ACTS: dict[str, Act] = {
     "user.email_changed": Act("Accounts", "Email address changed", "{who} confirmed a new email address"),
     "user.two_factor_enabled": Act("Accounts", "Two-factor sign-in turned on", "{who} turned on two-factor sign-in"),
     "user.two_factor_disabled": Act("Accounts", "Two-factor sign-in turned off", "{who} turned off two-factor sign-in"),
+    "user.two_factor_reset": Act("Accounts", "Two-factor sign-in reset",
+                                 "{who} turned off the two-factor sign-in of {subject}"),
     "user.recovery_codes_made": Act("Accounts", "Recovery codes made", "{who} made new recovery codes"),
     "user.recovery_code_used": Act("Accounts", "Recovery code used", "{who} signed in with a recovery code"),
     "user.unlocked": Act("Accounts", "Account unlocked", "{who} unlocked the account of {subject}"),

@@ -157,12 +157,16 @@ def two_factor() -> Any:
     if form.validate_on_submit():
         # Like a wrong password, a wrong code is committed: it is what lockout counts.
         try:
-            twofactor.sign_in_second_step(db.session, user, form.code.data, client_address(), lockout_policy(),
-                                          _secret_key())
+            how = twofactor.sign_in_second_step(db.session, user, form.code.data, client_address(), lockout_policy(),
+                                                _secret_key())
         except SignInRefused as refused:
             form.code.errors = [refused.message]
             form.code.data = ""
         else:
+            if how == "recovery code":
+                left = twofactor.recovery_codes_left(db.session, user)
+                flash(f"You signed in with a recovery code: {left} left. Make new ones from your account "
+                      "if you are running short.", "info")
             return finish_sign_in(user, pending.get("next"))
     return render_template("procurement/account/two_factor_code.html", form=form)
 
@@ -220,6 +224,7 @@ def account() -> Any:
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@rate_limited("SIGN_IN_RATE_LIMIT")  # a password (or code) is tried here too
 def change_password() -> Any:
     require(is_signed_in(current_user))
     form = ChangePasswordForm()
@@ -241,6 +246,7 @@ def change_password() -> Any:
 
 @bp.route("/account/email", methods=["GET", "POST"])
 @login_required
+@rate_limited("SIGN_IN_RATE_LIMIT")  # a password (or code) is tried here too
 def change_email() -> Any:
     require(is_signed_in(current_user))
     form = ChangeEmailForm()
@@ -284,6 +290,7 @@ def confirm_email(token: str) -> Any:
 
 @bp.route("/account/two-factor", methods=["GET", "POST"])
 @login_required
+@rate_limited("SIGN_IN_RATE_LIMIT")  # a password (or code) is tried here too
 def set_up_own_two_factor() -> Any:
     require(is_signed_in(current_user))
     user = page_actor()
@@ -327,6 +334,7 @@ def replace_codes() -> Any:
 
 @bp.route("/account/two-factor/off", methods=["GET", "POST"])
 @login_required
+@rate_limited("SIGN_IN_RATE_LIMIT")  # a password (or code) is tried here too
 def turn_off_two_factor() -> Any:
     require(is_signed_in(current_user))
     user = page_actor()

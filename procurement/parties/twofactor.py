@@ -9,6 +9,7 @@ from typing import Iterable
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from procurement.core import access
 from procurement.core import twofactor as totp
 from procurement.core.access import Actor, actor_id
 from procurement.core.audit import record_event
@@ -93,6 +94,24 @@ def disable_two_factor(session: Session, actor: Actor, user: User, password: str
     return user
 
 
+def reset_two_factor(session: Session, actor: Actor, user: User) -> User:
+    """An administrator turns off someone's two-factor sign-in (a lost phone and lost recovery
+    codes): they sign in with their password, and set it up again if their role needs it."""
+    if not access.can_manage_accounts(actor):
+        raise PermissionDenied("Only administrators can reset two-factor sign-in")
+    if actor_id(actor) == user.id:
+        raise InvalidInput("Another administrator must reset your own two-factor sign-in",
+                           field_errors={"two_factor": ["Another administrator must reset your own two-factor sign-in"]})
+    if user.totp_enabled_at is None:
+        return user
+    user.totp_secret_encrypted = None
+    user.totp_enabled_at = None
+    user.totp_last_step = None
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    record_event(session, actor, "user.two_factor_reset", subject=user)
+    return user
+
+
 def _claim_step(session: Session, user: User, step: int) -> bool:
     """Record `step` as used, unless another request used it (or a later one) first."""
     claimed = session.execute(update(User).where(
@@ -113,20 +132,23 @@ def _claim_recovery_code(session: Session, user: User, code: str) -> bool:
 
 
 def sign_in_second_step(session: Session, user: User, code: str, ip_address: str, policy: LockoutPolicy,
-                        secret_key: str) -> User:
+                        secret_key: str) -> str:
     """The second step of signing in: the app's code (a time step not used before) or an
-    unused recovery code. A wrong code is a failed attempt, for the account and the address."""
+    unused recovery code. A wrong code is a failed attempt, for the account and the address.
+    Returns which it was ("authenticator app", "recovery code")."""
     refuse_if_locked(session, user.email, ip_address, user, policy)
     secret = totp.decrypt_secret(user.totp_secret_encrypted or "", secret_key) if user.totp_enabled_at else None
     code = (code or "")[:40]
     if secret is not None and totp.looks_like_app_code(code):
         step = totp.matching_step(secret, code, now(), user.totp_last_step)
         if step is not None and _claim_step(session, user, step):
-            return complete_sign_in(session, user, ip_address, how="authenticator app")
+            complete_sign_in(session, user, ip_address, how="authenticator app")
+            return "authenticator app"
     elif secret is not None and _claim_recovery_code(session, user, code):
         record_event(session, user, "user.recovery_code_used", subject=user,
                      details={"left": recovery_codes_left(session, user), "ip": ip_address})
-        return complete_sign_in(session, user, ip_address, how="recovery code")
+        complete_sign_in(session, user, ip_address, how="recovery code")
+        return "recovery code"
     record_failure(session, user, user.email, ip_address, step="two_factor")
     raise SignInRefused(WRONG_CODE)
 

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 
-from procurement.parties import accounts, sessions
+from procurement.parties import accounts, sessions, twofactor
 from procurement.parties.account_views import finish_sign_in, hold_for_second_factor, lockout_policy, two_factor_roles
 from procurement.parties.accounts import RoleGrant, SignInRefused
 from procurement.parties.auth import SESSION_KEY, page_actor, require
@@ -209,6 +209,22 @@ def user(user_id: int) -> Any:
             return redirect(url_for("admin.user", user_id=found.id))
     return render_template("procurement/admin/user.html", user=found, form=form, toggle_form=ConfirmForm(),
                            lock=accounts.lock_status(db.session, page_actor(), found, lockout_policy()))
+
+
+@admin_bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
+def reset_two_factor(user_id: int) -> Any:
+    found = accounts.get_user(db.session, user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            with undone_if_refused():
+                twofactor.reset_two_factor(db.session, page_actor(), found)
+        except InvalidInput as error:
+            flash(error.message, "error")
+        else:
+            flash("Two-factor sign-in is off for this account: they set it up again at their next sign-in "
+                  "if their role needs it", "success")
+    return redirect(url_for("admin.user", user_id=found.id))
 
 
 @admin_bp.route("/users/<int:user_id>/unlock", methods=["POST"])

@@ -77,5 +77,9 @@ def test_every_new_route_of_signing_in_or_recovering_is_limited(app):
     for endpoint, setting in {"account.forgotten_password": "PASSWORD_RESET_RATE_LIMIT",
                               "account.reset_password": "PASSWORD_RESET_RATE_LIMIT",
                               "account.two_factor": "SIGN_IN_RATE_LIMIT",
-                              "account.set_up_two_factor": "SIGN_IN_RATE_LIMIT"}.items():
+                              "account.set_up_two_factor": "SIGN_IN_RATE_LIMIT",
+                              # signed in, but a password (or a first code) is tried there too
+                              "account.change_password": "SIGN_IN_RATE_LIMIT", "account.change_email": "SIGN_IN_RATE_LIMIT",
+                              "account.turn_off_two_factor": "SIGN_IN_RATE_LIMIT",
+                              "account.set_up_own_two_factor": "SIGN_IN_RATE_LIMIT"}.items():
         assert limit_setting(app.view_functions[endpoint]) == setting

@@ -268,3 +268,60 @@ def test_seed_demo_enrols_the_demo_agency_and_admin_and_demo_code_prints_a_fresh
         assert refused.exit_code != 0 and "only where APP_ENV is development" in refused.output
     finally:
         app.config["APP_ENV"] = before
+
+
+def test_an_administrator_resets_a_lost_second_factor_and_the_person_sets_it_up_again(client, session, app, required):
+    from tests.conftest import fresh_browser
+
+    user = factories.user(session, "agency", email="lost.phone@agency.example")
+    admin = factories.user(session, "admin", email="helper@admin.example")
+    set_up(client, session, user.email)
+    sign_out(client)
+    with fresh_browser(app) as browser:
+        _admin_secret, _ = set_up(browser, session, admin.email)
+        g.pop("_login_user", None)
+        own = browser.post(f"/admin/users/{admin.id}/two-factor/reset", data={"csrf_token": csrf_token(browser, "/account")})
+        assert own.status_code == 302
+        session.expire_all()
+        assert session.get(User, admin.id).totp_enabled_at is not None  # not one's own
+        g.pop("_login_user", None)
+        page = browser.get(f"/admin/users/{user.id}").get_data(as_text=True)
+        assert "Reset two-factor sign-in" in page
+        reset = browser.post(f"/admin/users/{user.id}/two-factor/reset", data={"csrf_token": csrf_token(browser, "/account")})
+        assert reset.status_code == 302
+    session.expire_all()
+    assert session.get(User, user.id).totp_enabled_at is None
+    assert session.scalar(select(func.count()).select_from(RecoveryCode).where(RecoveryCode.user_id == user.id)) == 0
+    assert "user.two_factor_reset" in session.scalars(select(AuditEvent.action)).all()
+    fresh()
+    assert sign_in(client, user.email, factories.PASSWORD).headers["Location"].endswith("/sign-in/set-up-two-factor")
+
+
+@pytest.mark.parametrize("role", ["anonymous", "buyer", "supplier", "agency"])
+def test_only_administrators_reset_someone_elses_second_factor(client, session, app, role):
+    import pyotp as otp
+
+    from procurement.core.twofactor import new_secret
+    from procurement.parties.twofactor import enable_two_factor
+
+    user = factories.user(session, "buyer")
+    secret = new_secret()
+    enable_two_factor(session, user, user, secret, otp.TOTP(secret).now(), app.config["SECRET_KEY"])
+    session.flush()
+    if role != "anonymous":
+        sign_in(client, factories.user(session, role).email, factories.PASSWORD)
+    token = csrf_token(client, "/account" if role != "anonymous" else "/sign-in")
+    response = client.post(f"/admin/users/{user.id}/two-factor/reset", data={"csrf_token": token})
+    assert response.status_code == (302 if role == "anonymous" else 403)
+    session.expire_all()
+    assert session.get(User, user.id).totp_enabled_at is not None
+
+
+def test_signing_in_with_a_recovery_code_says_how_many_are_left(client, session, required):
+    user = factories.user(session, "agency", email="counting@agency.example")
+    _secret, codes = set_up(client, session, user.email)
+    sign_out(client)
+    sign_in(client, user.email, factories.PASSWORD)
+    enter(client, "/sign-in/two-factor", codes[0])
+    g.pop("_login_user", None)
+    assert "You signed in with a recovery code: 9 left." in client.get("/").get_data(as_text=True)

@@ -211,8 +211,8 @@ def user(user_id: int) -> Any:
                            lock=accounts.lock_status(db.session, page_actor(), found, lockout_policy()))
 
 
-@admin_bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
-def reset_two_factor(user_id: int) -> Any:
+@admin_bp.route("/users/<int:user_id>/two-factor/off", methods=["POST"])
+def turn_off_two_factor(user_id: int) -> Any:
     found = accounts.get_user(db.session, user_id)
     form = ConfirmForm()
     if form.validate_on_submit():

@@ -43,7 +43,7 @@ ACT_ON_CONFIRMATION = {
     "POST /account/tokens/<token_id>/revoke": "revoking one's own token is the button",
     "POST /admin/users/<user_id>/active": "deactivating an account is the button",
     "POST /admin/users/<user_id>/unlock": "unlocking an account is the button",
-    "POST /admin/users/<user_id>/two-factor/reset": "turning off someone's two-factor sign-in is the button",
+    "POST /admin/users/<user_id>/two-factor/off": "turning off someone's two-factor sign-in is the button",
     "POST /account/email/confirm/<token>": "confirming a new address is the button (the emailed link is the proof)",
     "POST /account/recovery-codes": "making new recovery codes is the button",
     "POST /catalogue/offers/<offer_id>/withdraw": "withdrawing one's own offer is the button",

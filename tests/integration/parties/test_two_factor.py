@@ -280,14 +280,14 @@ def test_an_administrator_resets_a_lost_second_factor_and_the_person_sets_it_up_
     with fresh_browser(app) as browser:
         _admin_secret, _ = set_up(browser, session, admin.email)
         g.pop("_login_user", None)
-        own = browser.post(f"/admin/users/{admin.id}/two-factor/reset", data={"csrf_token": csrf_token(browser, "/account")})
+        own = browser.post(f"/admin/users/{admin.id}/two-factor/off", data={"csrf_token": csrf_token(browser, "/account")})
         assert own.status_code == 302
         session.expire_all()
         assert session.get(User, admin.id).totp_enabled_at is not None  # not one's own
         g.pop("_login_user", None)
         page = browser.get(f"/admin/users/{user.id}").get_data(as_text=True)
         assert "Reset two-factor sign-in" in page
-        reset = browser.post(f"/admin/users/{user.id}/two-factor/reset", data={"csrf_token": csrf_token(browser, "/account")})
+        reset = browser.post(f"/admin/users/{user.id}/two-factor/off", data={"csrf_token": csrf_token(browser, "/account")})
         assert reset.status_code == 302
     session.expire_all()
     assert session.get(User, user.id).totp_enabled_at is None
@@ -311,7 +311,7 @@ def test_only_administrators_reset_someone_elses_second_factor(client, session, 
     if role != "anonymous":
         sign_in(client, factories.user(session, role).email, factories.PASSWORD)
     token = csrf_token(client, "/account" if role != "anonymous" else "/sign-in")
-    response = client.post(f"/admin/users/{user.id}/two-factor/reset", data={"csrf_token": token})
+    response = client.post(f"/admin/users/{user.id}/two-factor/off", data={"csrf_token": token})
     assert response.status_code == (302 if role == "anonymous" else 403)
     session.expire_all()
     assert session.get(User, user.id).totp_enabled_at is not None

@@ -286,7 +286,7 @@ def test_an_administrator_resets_a_lost_second_factor_and_the_person_sets_it_up_
         assert session.get(User, admin.id).totp_enabled_at is not None  # not one's own
         g.pop("_login_user", None)
         page = browser.get(f"/admin/users/{user.id}").get_data(as_text=True)
-        assert "Reset two-factor sign-in" in page
+        assert "Turn off their two-factor sign-in" in page
         reset = browser.post(f"/admin/users/{user.id}/two-factor/off", data={"csrf_token": csrf_token(browser, "/account")})
         assert reset.status_code == 302
     session.expire_all()

@@ -78,9 +78,11 @@ def seed_demo_command() -> None:
     for user in DEMO_USERS:
         where = user.organisation or user.supplier or ""
         click.echo(f"  {user.role.value:<9} {user.email:<48} {where}")
+    from procurement.parties.accounts import parse_roles
     from procurement.seed import enrol_demo_two_factor
 
-    enrolled = enrol_demo_two_factor(session, current_app.config["SECRET_KEY"])
+    enrolled = enrol_demo_two_factor(session, current_app.config["SECRET_KEY"],
+                                     parse_roles(current_app.config["TWO_FACTOR_ROLES"]))
     session.commit()
     if enrolled:
         click.echo("\nTwo-factor sign-in is on for these (add the key to an authenticator app, or run "

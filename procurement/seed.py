@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -172,22 +172,22 @@ def _seed_parties(session: Session) -> dict[str, Any]:
 
 
 DEMO_DOMAIN = "@demo.londonconnects.example"
-TWO_FACTOR_DEMO_ROLES = (Role.agency, Role.admin)
 
 
-def enrol_demo_two_factor(session: Session, secret_key: str) -> dict[str, str]:
-    """Turn on two-factor sign-in for the demo's agency and admin accounts (whose roles need
-    it by default), so the demo can be tried and photographed: their secrets, by email, to
-    print (`flask demo-code EMAIL` shows a current code). Idempotent: an enrolled account keeps
-    its secret."""
+def enrol_demo_two_factor(session: Session, secret_key: str, roles: Iterable[str]) -> dict[str, str]:
+    """Turn on two-factor sign-in for the demo's accounts whose role needs it (`roles`, the
+    TWO_FACTOR_ROLES setting: agency and admin by default), so the demo can be tried and
+    photographed without setting up an app first: their secrets, by email, to print (`flask
+    demo-code EMAIL` shows a current code). Idempotent: an enrolled account keeps its secret."""
     from procurement.core import twofactor as totp
     from procurement.core.audit import record_event
     from procurement.core.clock import now
 
     actor = SystemActor("seed-demo")
+    needed = set(roles)
     secrets_by_email = {}
     for demo in DEMO_USERS:
-        if demo.role not in TWO_FACTOR_DEMO_ROLES:
+        if demo.role.value not in needed:
             continue
         user = session.scalar(select(User).where(User.email == demo.email))
         if user is None:

@@ -92,7 +92,8 @@ class _served_demo:
                           "SCHEDULE_IN_PROCESS": False, "REDIS_URL": None})
         with app.app_context():
             seed_demo(db.session)
-            TWO_FACTOR_KEYS.update(enrol_demo_two_factor(db.session, app.config["SECRET_KEY"]))
+            roles = {r.strip() for r in app.config["TWO_FACTOR_ROLES"].split(",") if r.strip()}
+            TWO_FACTOR_KEYS.update(enrol_demo_two_factor(db.session, app.config["SECRET_KEY"], roles))
             db.session.commit()
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))

@@ -241,7 +241,7 @@ def test_someone_signed_in_before_it_was_needed_sets_it_up_before_any_page(clien
     assert client.get("/account/two-factor").status_code == 200
 
 
-def test_seed_demo_enrols_the_demo_agency_and_admin_and_demo_code_prints_a_fresh_code(app, session):
+def test_seed_demo_enrols_the_demo_accounts_whose_role_needs_it_and_demo_code_prints_a_fresh_code(app, session):
     from procurement.seed import DEMO_USERS, enrol_demo_two_factor
     from procurement.parties.accounts import RoleGrant, create_user
     from procurement.core.access import SystemActor
@@ -250,9 +250,10 @@ def test_seed_demo_enrols_the_demo_agency_and_admin_and_demo_code_prints_a_fresh
         create_user(session, SystemActor("test"), email=demo.email, full_name=demo.full_name,
                     password="london-demo-2026", demo=True, grants=[RoleGrant(demo.role)])
     session.flush()
-    enrolled = enrol_demo_two_factor(session, app.config["SECRET_KEY"])
+    assert enrol_demo_two_factor(session, app.config["SECRET_KEY"], set()) == {}  # no role needs it: none
+    enrolled = enrol_demo_two_factor(session, app.config["SECRET_KEY"], {"agency", "admin"})
     assert set(enrolled) == {DEMO_USERS[0].email, DEMO_USERS[1].email}
-    assert enrol_demo_two_factor(session, app.config["SECRET_KEY"]) == enrolled  # idempotent
+    assert enrol_demo_two_factor(session, app.config["SECRET_KEY"], {"agency", "admin"}) == enrolled  # idempotent
     session.flush()
 
     runner = app.test_cli_runner()

@@ -76,7 +76,9 @@ def _env(instance: Path, database_url: str, redis: bool) -> dict[str, str]:
     instance.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
            "DATABASE_URL": database_url, "SECRET_KEY": "bench-load", "BID_SEALING_KEY": "bench-load-key",
-           "STORAGE_URL": "database", "SCHEDULE_IN_PROCESS": "0", "INSTANCE_PATH": str(instance)}
+           "STORAGE_URL": "database", "SCHEDULE_IN_PROCESS": "0", "INSTANCE_PATH": str(instance),
+           # The simulated agency staff and administrators sign in with a password alone (no app to read).
+           "TWO_FACTOR_ROLES": ""}
     env.pop("REDIS_URL", None)
     if redis:
         env["REDIS_URL"] = REDIS

@@ -78,6 +78,42 @@ def seed_demo_command() -> None:
     for user in DEMO_USERS:
         where = user.organisation or user.supplier or ""
         click.echo(f"  {user.role.value:<9} {user.email:<48} {where}")
+    from procurement.parties.accounts import parse_roles
+    from procurement.seed import enrol_demo_two_factor
+
+    enrolled = enrol_demo_two_factor(session, current_app.config["SECRET_KEY"],
+                                     parse_roles(current_app.config["TWO_FACTOR_ROLES"]))
+    session.commit()
+    if enrolled:
+        click.echo("\nTwo-factor sign-in is on for these (add the key to an authenticator app, or run "
+                   "`flask --app app demo-code EMAIL` for a code):")
+        for email, secret in enrolled.items():
+            click.echo(f"  {email:<48} {secret}")
+
+
+@click.command("demo-code")
+@click.argument("email")
+def demo_code_command(email: str) -> None:
+    """Print a current two-factor code of a demo account (development only)."""
+    from sqlalchemy import select
+
+    from procurement.parties.models import User, lower_email
+    from procurement.parties.twofactor import current_code
+    from procurement.seed import DEMO_DOMAIN
+
+    email = lower_email(email)
+    if current_app.config["APP_ENV"] != "development":
+        raise click.UsageError("demo-code works only where APP_ENV is development")
+    if not email.endswith(DEMO_DOMAIN):
+        raise click.UsageError(f"demo-code works only for the demo's accounts ({DEMO_DOMAIN})")
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None or user.totp_enabled_at is None:
+        raise click.UsageError(f"{email} has no two-factor sign-in")
+    try:
+        code, seconds = current_code(current_app.config["SECRET_KEY"], user)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"{code}  (valid for about {seconds} more seconds; each code works once)")
 
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -308,6 +344,7 @@ def register(app: Flask) -> None:
     for command in (db_cli, users_cli, organisations_cli, suppliers_cli, audit_cli, jobs_cli):
         app.cli.add_command(command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(demo_code_command)
     from catalogue.cli import catalogue_cli
 
     app.cli.add_command(catalogue_cli)

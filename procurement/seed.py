@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -219,3 +219,36 @@ def _seed_joining(session: Session, actor: SystemActor) -> int:
             membership.administers = True
     session.flush()
     return added
+
+
+DEMO_DOMAIN = "@demo.londonconnects.example"
+
+
+def enrol_demo_two_factor(session: Session, secret_key: str, roles: Iterable[str]) -> dict[str, str]:
+    """Turn on two-factor sign-in for the demo's accounts whose role needs it (`roles`, the
+    TWO_FACTOR_ROLES setting: agency and admin by default), so the demo can be tried and
+    photographed without setting up an app first: their secrets, by email, to print (`flask
+    demo-code EMAIL` shows a current code). Idempotent: an enrolled account keeps its secret."""
+    from procurement.core import twofactor as totp
+    from procurement.core.audit import record_event
+    from procurement.core.clock import now
+
+    actor = SystemActor("seed-demo")
+    needed = set(roles)
+    secrets_by_email = {}
+    for demo in DEMO_USERS:
+        if demo.role.value not in needed:
+            continue
+        user = session.scalar(select(User).where(User.email == demo.email))
+        if user is None:
+            continue
+        secret = totp.decrypt_secret(user.totp_secret_encrypted or "", secret_key) if user.totp_enabled_at else None
+        if secret is None:
+            secret = totp.new_secret()
+            user.totp_secret_encrypted = totp.encrypt_secret(secret, secret_key)
+            user.totp_enabled_at = now()
+            user.totp_last_step = None
+            record_event(session, actor, "user.two_factor_enabled", subject=user)
+        secrets_by_email[user.email] = secret
+    session.flush()
+    return secrets_by_email

@@ -82,7 +82,7 @@ class _served_demo:
         from procurement import migrate
         from procurement.core.db import db
         from procurement.factory import create_app
-        from procurement.seed import seed_demo
+        from procurement.seed import enrol_demo_two_factor, seed_demo
 
         logging.disable(logging.INFO)  # the request log would bury the progress line
         url = f"sqlite:///{self.folder / 'demo.db'}"
@@ -92,6 +92,8 @@ class _served_demo:
                           "SCHEDULE_IN_PROCESS": False, "REDIS_URL": None})
         with app.app_context():
             seed_demo(db.session)
+            roles = {r.strip() for r in app.config["TWO_FACTOR_ROLES"].split(",") if r.strip()}
+            TWO_FACTOR_KEYS.update(enrol_demo_two_factor(db.session, app.config["SECRET_KEY"], roles))
             db.session.commit()
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -117,6 +119,10 @@ def _photograph_role(browser: Any, base: str, email: str | None, folder: Path, m
             page.fill("#password", PASSWORD)
             with page.expect_navigation():
                 page.click("main form [type=submit]")
+            if page.url.endswith("/sign-in/two-factor"):  # the demo's agency and admin: the app's code
+                page.fill("#code", _next_code(email))
+                with page.expect_navigation():
+                    page.click("main form [type=submit]")
     who = (email or "anonymous").split("@")[0]
     queue, seen, kinds, shots = deque(["/"]), {"/"}, {}, []
     while queue and len(shots) < max_pages:
@@ -155,6 +161,22 @@ def _photograph_role(browser: Any, base: str, email: str | None, folder: Path, m
     for context in contexts.values():
         context.close()
     return shots
+
+
+TWO_FACTOR_KEYS: dict[str, str] = {}  # email -> the authenticator app's secret (seed's enrolment)
+_used_steps: dict[str, int] = {}
+
+
+def _next_code(email: str) -> str:
+    """A code the server has not seen used (each time step works once; one step ahead is accepted)."""
+    import time
+
+    import pyotp
+
+    app = pyotp.TOTP(TWO_FACTOR_KEYS[email])
+    step = max(app.timecode(time.time()), _used_steps.get(email, -1) + 1)
+    _used_steps[email] = step
+    return app.generate_otp(step)
 
 
 def _slug(path: str) -> str:

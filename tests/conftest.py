@@ -22,6 +22,9 @@ os.environ.setdefault("ARGON2_TIME_COST", "1")
 # ahead of a sign-in to act after a deadline: rate limits are off and sessions last for years,
 # except in the tests of those limits (tests/integration/parties), which set them back.
 os.environ.setdefault("RATELIMIT_ENABLED", "0")
+# Agency and admin accounts sign in with a password alone in the suite (hundreds of tests sign
+# in as them); the tests of two-factor sign-in set app.config["TWO_FACTOR_ROLES"] themselves.
+os.environ.setdefault("TWO_FACTOR_ROLES", "")
 os.environ.setdefault("SESSION_IDLE_MINUTES", str(10 * 365 * 24 * 60))
 os.environ.setdefault("SESSION_MAX_HOURS", str(10 * 365 * 24))
 

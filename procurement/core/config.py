@@ -113,6 +113,9 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
         SIGN_IN_RATE_LIMIT=env.get("SIGN_IN_RATE_LIMIT", "10 per minute;100 per hour"),
         PASSWORD_RESET_RATE_LIMIT=env.get("PASSWORD_RESET_RATE_LIMIT", "5 per minute;20 per hour"),
         SIGN_UP_RATE_LIMIT=env.get("SIGN_UP_RATE_LIMIT", "5 per minute;20 per hour"),
+        # Roles that must sign in with an authenticator app as well as a password (comma list;
+        # empty: nobody must, though anyone may choose to).
+        TWO_FACTOR_ROLES=env.get("TWO_FACTOR_ROLES", "agency,admin"),
         RATELIMIT_ENABLED=env.get("RATELIMIT_ENABLED", "1") == "1",
         RATELIMIT_KEY_PREFIX=env.get("RATELIMIT_KEY_PREFIX", "ljp-limits"),
         # A signed-in session ends after this long without a request, and this long after

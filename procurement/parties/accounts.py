@@ -29,6 +29,7 @@ from procurement.parties.sessions import end_sessions_of
 from suppliers.models import Supplier
 
 SIGN_IN_FAILED = "Enter a correct email address and password"
+UNVERIFIED = "Confirm your email address first: use the link we sent you"
 
 
 class SignInRefused(Exception):
@@ -48,10 +49,15 @@ class LockoutPolicy:
 
 
 def _failures(session: Session, column: Any, value: str, since: Any, *, reset_by_success: bool) -> list:
-    """Failed attempts in the window for an account (since its own last success) or for an
-    address (every one: a success from an address resets nothing, or one valid account would
-    let that address spray passwords at every other)."""
-    query = select(SignInAttempt.attempted_at).where(
+    """Failed attempts in the window for an account (since its own last success, or an
+    administrator's unlocking) or for an address (every one: a success from an address resets
+    nothing, or one valid account would let that address spray passwords at every other)."""
+    return [at for at, _address in _failed_attempts(session, column, value, since, reset_by_success=reset_by_success)]
+
+
+def _failed_attempts(session: Session, column: Any, value: str, since: Any, *,
+                     reset_by_success: bool) -> list[tuple[Any, str]]:
+    query = select(SignInAttempt.attempted_at, SignInAttempt.ip_address).where(
         column == value, SignInAttempt.succeeded.is_(False), SignInAttempt.attempted_at > since
     )
     if reset_by_success:
@@ -60,56 +66,161 @@ def _failures(session: Session, column: Any, value: str, since: Any, *, reset_by
         )
         if last_success is not None:
             query = query.where(SignInAttempt.attempted_at > last_success)
-    return list(session.scalars(query))
+    return [(row.attempted_at, row.ip_address) for row in session.execute(query.order_by(SignInAttempt.attempted_at))]
+
+
+def _account_since(user: User | None, since: Any) -> Any:
+    unlocked = user.unlocked_at if user is not None else None
+    return max(since, unlocked) if unlocked is not None else since
+
+
+def locked_until(session: Session, email: str, ip_address: str, user: User | None, policy: LockoutPolicy) -> Any:
+    """When attempts for this account, or from this address, may start again; None if now."""
+    at = now()
+    since = at - policy.window
+    ends = [
+        lockout_ends(_failures(session, SignInAttempt.email, email, _account_since(user, since), reset_by_success=True),
+                     at, limit=policy.attempts, window=policy.window),
+        lockout_ends(_failures(session, SignInAttempt.ip_address, ip_address, since, reset_by_success=False),
+                     at, limit=policy.attempts, window=policy.window),
+    ]
+    return max((end for end in ends if end is not None), default=None)
+
+
+def refuse_if_locked(session: Session, email: str, ip_address: str, user: User | None, policy: LockoutPolicy) -> None:
+    if locked_until(session, email, ip_address, user, policy) is not None:
+        record_event(session, None, "sign_in.refused_locked", details={"email": email, "ip": ip_address})
+        raise SignInRefused(f"Too many failed attempts to sign in. Try again in {policy.minutes} minutes.")
+
+
+def record_failure(session: Session, user: User | None, email: str, ip_address: str, *, step: str = "password") -> None:
+    """A failed attempt: counted by lockout, for the account and the address."""
+    session.add(SignInAttempt(email=email, ip_address=ip_address, succeeded=False, attempted_at=now()))
+    details = {"email": email, "ip": ip_address}
+    if step != "password":
+        details["step"] = step
+    record_event(session, None, "sign_in.failed", subject=user, subject_type="user_account", details=details)
+
+
+@dataclass(frozen=True)
+class PasswordAccepted:
+    """A correct password. `second_factor` says what must come before the person is signed
+    in: None (nothing: they are), "code" (their app's code) or "set_up" (their role needs
+    two-factor sign-in and they have not set it up)."""
+    user: User
+    second_factor: str | None = None
+
+
+def needs_two_factor(user: User, two_factor_roles: Iterable[str]) -> bool:
+    required = {role.strip() for role in two_factor_roles if role.strip()}
+    return any(role.value in required for role in user.roles)
+
+
+def parse_roles(setting: str) -> frozenset[str]:
+    """TWO_FACTOR_ROLES ("agency,admin") as a set of role names."""
+    return frozenset(part.strip() for part in (setting or "").split(",") if part.strip())
 
 
 def sign_in(
-    session: Session, email: str, password: str, ip_address: str, policy: LockoutPolicy
-) -> User:
+    session: Session, email: str, password: str, ip_address: str, policy: LockoutPolicy,
+    *, two_factor_roles: Iterable[str] = (),
+) -> PasswordAccepted:
     """Check credentials. Unknown email and wrong password fail alike; repeated failures for
-    an account or an address lock sign-in for a while. Records the attempt and audits it."""
-    email = lower_email(email)
-    at = now()
-    since = at - policy.window
-    locked_until = max(
-        (
-            end
-            for end in (
-                lockout_ends(
-                    _failures(session, SignInAttempt.email, email, since, reset_by_success=True),
-                    at, limit=policy.attempts, window=policy.window,
-                ),
-                lockout_ends(
-                    _failures(session, SignInAttempt.ip_address, ip_address, since, reset_by_success=False),
-                    at, limit=policy.attempts, window=policy.window,
-                ),
-            )
-            if end is not None
-        ),
-        default=None,
-    )
-    if locked_until is not None:
-        record_event(session, None, "sign_in.refused_locked", details={"email": email, "ip": ip_address})
-        raise SignInRefused(
-            f"Too many failed attempts to sign in. Try again in {policy.minutes} minutes."
-        )
+    an account or an address lock sign-in for a while. Records the attempt and audits it.
 
+    After a correct password only, an account whose address is unconfirmed is refused (which
+    discloses nothing a stranger could not know), and one with two-factor sign-in, or whose
+    role needs it, goes on to that step: it is not signed in, and no success is recorded yet
+    (so the password alone never resets the account's count of failed codes)."""
+    email = lower_email(email)
     user = session.scalar(select(User).where(User.email == email))
+    refuse_if_locked(session, email, ip_address, user, policy)
     ok = verify_password(user.password_hash if user else None, password)
     ok = ok and user is not None and user.active
-    session.add(SignInAttempt(email=email, ip_address=ip_address, succeeded=ok, attempted_at=at))
     if not ok:
-        record_event(
-            session, None, "sign_in.failed",
-            subject=user, subject_type="user_account",
-            details={"email": email, "ip": ip_address},
-        )
+        record_failure(session, user, email, ip_address)
         raise SignInRefused(SIGN_IN_FAILED)
     assert user is not None
-    user.last_sign_in_at = at
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    record_event(session, user, "sign_in.succeeded", subject=user, details={"ip": ip_address})
+    if user.email_verified_at is None:
+        record_event(session, user, "sign_in.refused_unverified", subject=user, details={"ip": ip_address})
+        raise SignInRefused(UNVERIFIED)
+    if user.totp_enabled_at is not None:
+        record_event(session, user, "sign_in.password_accepted", subject=user, details={"ip": ip_address})
+        return PasswordAccepted(user, "code")
+    if needs_two_factor(user, two_factor_roles):
+        record_event(session, user, "sign_in.password_accepted", subject=user, details={"ip": ip_address})
+        return PasswordAccepted(user, "set_up")
+    complete_sign_in(session, user, ip_address)
+    return PasswordAccepted(user)
+
+
+def complete_sign_in(session: Session, user: User, ip_address: str, *, how: str = "password") -> User:
+    """Record a sign-in that is complete (the password, and the second factor if any)."""
+    at = now()
+    session.add(SignInAttempt(email=user.email, ip_address=ip_address, succeeded=True, attempted_at=at))
+    user.last_sign_in_at = at
+    details = {"ip": ip_address}
+    if how != "password":
+        details["with"] = how
+    record_event(session, user, "sign_in.succeeded", subject=user, details=details)
+    return user
+
+
+@dataclass(frozen=True)
+class LockStatus:
+    """What an administrator is shown of an account's lockout: the failed attempts that count
+    (time and address), and whether the account, or an address it was tried from, is locked."""
+    failures: list[tuple[Any, str]]
+    account_locked_until: Any
+    locked_addresses: dict[str, Any]
+    limit: int
+    minutes: int
+
+    @property
+    def locked(self) -> bool:
+        return self.account_locked_until is not None or bool(self.locked_addresses)
+
+
+def lock_status(session: Session, actor: Actor, user: User, policy: LockoutPolicy) -> LockStatus:
+    if not access.can_manage_accounts(actor):
+        raise PermissionDenied("Only administrators can see an account's lockout")
+    at = now()
+    since = at - policy.window
+    failures = _failed_attempts(session, SignInAttempt.email, user.email, _account_since(user, since),
+                                reset_by_success=True)
+    account_end = lockout_ends([t for t, _ in failures], at, limit=policy.attempts, window=policy.window)
+    addresses = {}
+    for address in sorted({ip for _, ip in failures}):
+        end = lockout_ends(_failures(session, SignInAttempt.ip_address, address, since, reset_by_success=False),
+                           at, limit=policy.attempts, window=policy.window)
+        if end is not None:
+            addresses[address] = end
+    return LockStatus(failures, account_end, addresses, policy.attempts, policy.minutes)
+
+
+def locked_user_ids(session: Session, actor: Actor, policy: LockoutPolicy) -> set[int]:
+    """The accounts locked now by their own failed attempts (for the list of accounts)."""
+    if not access.can_manage_accounts(actor):
+        raise PermissionDenied("Only administrators can see lockouts")
+    since = now() - policy.window
+    crowded = session.execute(select(SignInAttempt.email).where(
+        SignInAttempt.succeeded.is_(False), SignInAttempt.attempted_at > since)
+        .group_by(SignInAttempt.email).having(func.count() >= policy.attempts)).scalars().all()
+    if not crowded:
+        return set()
+    return {user.id for user in session.scalars(select(User).where(User.email.in_(crowded)))
+            if lock_status(session, actor, user, policy).account_locked_until is not None}
+
+
+def unlock_user(session: Session, actor: Actor, user: User) -> User:
+    """Failed attempts before now no longer count for the account (an address's own count,
+    which guards every account, runs its course)."""
+    if not access.can_manage_accounts(actor):
+        raise PermissionDenied("Only administrators can unlock accounts")
+    user.unlocked_at = now()
+    record_event(session, actor, "user.unlocked", subject=user)
     return user
 
 
@@ -187,7 +298,7 @@ def create_user(
     grants = _check_grants(session, grants)
     user = User(
         email=email, full_name=full_name.strip(), password_hash=hash_password(password),
-        memberships=_memberships(grants),
+        memberships=_memberships(grants), email_verified_at=now(),  # an administrator vouches for it
     )
     session.add(user)
     session.flush()

@@ -115,3 +115,73 @@ class OrganisationForm(FlaskForm):
     annual_savings_target = StringField("Annual savings target (£)", widget=GovTextInput(),
                                         validators=[Optional(), Length(max=20)])
     submit = SubmitField("Add organisation", widget=GovSubmitInput())
+
+
+# Account recovery and safety ------------------------------------------------------------
+
+class ForgottenPasswordForm(FlaskForm):
+    email = StringField(
+        "Email address", widget=GovTextInput(),
+        description="The address you sign in with. We will email it a link to choose a new password.",
+        validators=[InputRequired(message="Enter your email address"),
+                    Length(max=254, message="Email address must be 254 characters or fewer")],
+    )
+    submit = SubmitField("Send the link", widget=GovSubmitInput())
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password", widget=GovPasswordInput(),
+        description="At least 12 characters. A few unrelated words are easy to remember and hard to guess.",
+        validators=[InputRequired(message="Enter a new password"),
+                    Length(max=256, message="Password must be at most 256 characters")],
+    )
+    submit = SubmitField("Change my password", widget=GovSubmitInput())
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your current password"),
+                    Length(max=256, message="Current password must be at most 256 characters")],
+    )
+    new_password = PasswordField(
+        "New password", widget=GovPasswordInput(),
+        description="At least 12 characters, and not your email address",
+        validators=[InputRequired(message="Enter a new password"),
+                    Length(max=256, message="New password must be at most 256 characters")],
+    )
+    submit = SubmitField("Change your password", widget=GovSubmitInput())
+
+
+class ChangeEmailForm(FlaskForm):
+    email = StringField(
+        "New email address", widget=GovTextInput(),
+        description="We will send a link to it. Your address changes when the link is followed.",
+        validators=[InputRequired(message="Enter your new email address"),
+                    Length(max=254, message="New email address must be 254 characters or fewer")],
+    )
+    password = PasswordField(
+        "Your password", widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your password"),
+                    Length(max=256, message="Password must be at most 256 characters")],
+    )
+    submit = SubmitField("Send the link", widget=GovSubmitInput())
+
+
+class TwoFactorCodeForm(FlaskForm):
+    code = StringField(
+        "Code", widget=GovTextInput(),
+        validators=[InputRequired(message="Enter the code from your authenticator app"),
+                    Length(max=40, message="Code must be 40 characters or fewer")],
+    )
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class PasswordConfirmForm(FlaskForm):
+    password = PasswordField(
+        "Your password", widget=GovPasswordInput(),
+        validators=[InputRequired(message="Enter your password"),
+                    Length(max=256, message="Password must be at most 256 characters")],
+    )
+    submit = SubmitField("Turn off two-factor sign-in", widget=GovSubmitInput())

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy import select
 
-from procurement.parties import accounts, sessions
-from procurement.parties.accounts import LockoutPolicy, RoleGrant, SignInRefused
+from procurement.parties import accounts, sessions, twofactor
+from procurement.parties.account_views import finish_sign_in, hold_for_second_factor, lockout_policy, two_factor_roles
+from procurement.parties.accounts import RoleGrant, SignInRefused
 from procurement.parties.auth import SESSION_KEY, page_actor, require
 from procurement.core import access
 from procurement.core.db import db
-from procurement.core.http import client_address, local_path
+from procurement.core.http import client_address
 from procurement.core.limits import rate_limited
 from procurement.core.errors import InvalidInput
 from procurement.core.http import undone_if_refused
@@ -41,10 +42,6 @@ bp = Blueprint("procurement", __name__)
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def _safe_next(target: str | None) -> str:
-    return local_path(target) or url_for("dashboards.home")
-
-
 @bp.route("/sign-in", methods=["GET", "POST"])
 @rate_limited("SIGN_IN_RATE_LIMIT")
 def sign_in() -> Any:
@@ -52,22 +49,21 @@ def sign_in() -> Any:
         return redirect(url_for("dashboards.home"))
     form = SignInForm()
     if form.validate_on_submit():
-        policy = LockoutPolicy(current_app.config["LOCKOUT_ATTEMPTS"], current_app.config["LOCKOUT_MINUTES"])
+        policy = lockout_policy()
         # The one refusal that is committed (so not undone_if_refused): a failed attempt is the
         # access record that lockout counts, and its audit event is kept with it.
         try:
-            user = accounts.sign_in(
-                db.session, form.email.data, form.password.data, client_address(), policy
+            accepted = accounts.sign_in(
+                db.session, form.email.data, form.password.data, client_address(), policy,
+                two_factor_roles=two_factor_roles(),
             )
         except SignInRefused as refused:
             form.form_errors.append(refused.message)
             form.password.data = ""
         else:
-            token = sessions.start_session(db.session, user)
-            login_user(user)
-            session[SESSION_KEY] = token
-            flash(f"Signed in as {user.email}", "success")
-            return redirect(_safe_next(request.args.get("next")))
+            if accepted.second_factor is not None:
+                return hold_for_second_factor(accepted.user, accepted.second_factor, request.args.get("next"))
+            return finish_sign_in(accepted.user, request.args.get("next"))
     return render_template("procurement/sign_in.html", form=form)
 
 
@@ -166,7 +162,8 @@ def _admins_only() -> None:
 
 @admin_bp.route("/users")
 def users() -> Any:
-    return render_template("procurement/admin/users.html", users=accounts.list_users(db.session, page_actor()))
+    return render_template("procurement/admin/users.html", users=accounts.list_users(db.session, page_actor()),
+                           locked=accounts.locked_user_ids(db.session, page_actor(), lockout_policy()))
 
 
 @admin_bp.route("/users/new", methods=["GET", "POST"])
@@ -210,7 +207,34 @@ def user(user_id: int) -> Any:
         else:
             flash("Roles saved", "success")
             return redirect(url_for("admin.user", user_id=found.id))
-    return render_template("procurement/admin/user.html", user=found, form=form, toggle_form=ConfirmForm())
+    return render_template("procurement/admin/user.html", user=found, form=form, toggle_form=ConfirmForm(),
+                           lock=accounts.lock_status(db.session, page_actor(), found, lockout_policy()))
+
+
+@admin_bp.route("/users/<int:user_id>/two-factor/off", methods=["POST"])
+def turn_off_two_factor(user_id: int) -> Any:
+    found = accounts.get_user(db.session, user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            with undone_if_refused():
+                twofactor.reset_two_factor(db.session, page_actor(), found)
+        except InvalidInput as error:
+            flash(error.message, "error")
+        else:
+            flash("Two-factor sign-in is off for this account: they set it up again at their next sign-in "
+                  "if their role needs it", "success")
+    return redirect(url_for("admin.user", user_id=found.id))
+
+
+@admin_bp.route("/users/<int:user_id>/unlock", methods=["POST"])
+def unlock_user(user_id: int) -> Any:
+    found = accounts.get_user(db.session, user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        accounts.unlock_user(db.session, page_actor(), found)
+        flash("Account unlocked: its earlier failed attempts no longer count", "success")
+    return redirect(url_for("admin.user", user_id=found.id))
 
 
 @admin_bp.route("/users/<int:user_id>/active", methods=["POST"])

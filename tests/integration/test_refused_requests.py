@@ -43,6 +43,10 @@ ACT_ON_CONFIRMATION = {
     "POST /supplier/alerts": "no CPV codes is a choice: the supplier hears of no new tender",
     "POST /account/tokens/<token_id>/revoke": "revoking one's own token is the button",
     "POST /admin/users/<user_id>/active": "deactivating an account is the button",
+    "POST /admin/users/<user_id>/unlock": "unlocking an account is the button",
+    "POST /admin/users/<user_id>/two-factor/off": "turning off someone's two-factor sign-in is the button",
+    "POST /account/email/confirm/<token>": "confirming a new address is the button (the emailed link is the proof)",
+    "POST /account/recovery-codes": "making new recovery codes is the button",
     "POST /catalogue/offers/<offer_id>/withdraw": "withdrawing one's own offer is the button",
     "POST /requirements/<requirement_id>/submit": "submitting one's own draft is the button",
     "POST /requirements/<requirement_id>/withdraw": "withdrawing one's own draft is the button",
@@ -190,7 +194,11 @@ def _demo_ids(session: Any) -> dict[str, Any]:
     supplier_id = next(iter(users["supplier"].supplier_ids))
     tokens = {role: factories.token_for(session, user) for role, user in users.items()}
     from procurement.notifications.services import notify
+    from procurement.parties.links import issue_link
+    from procurement.parties.models import LinkPurpose
 
+    # A live reset link of the buyer's: an empty form on it is refused; as any other kind of link it is unknown.
+    link_token = issue_link(session, LinkPurpose.reset_password, users["buyer"].email, user=users["buyer"])
     [told] = notify(session, [users["buyer"]], kind="contracts_entered", key="refused:contracts", subject="Contracts",
                     body="Entered", link="/awards")
     session.flush()
@@ -206,7 +214,7 @@ def _demo_ids(session: Any) -> dict[str, Any]:
         "check_id": check.id, "lot_id": lot.id,
         "organisation_id": buyer_org, "token": "not-a-real-link",  # joining (issue 20)
         "award_id": session.scalar(select(OptimisedAward.id).where(OptimisedAward.tender_id == decided.id)),
-        "tokens": tokens,
+        "tokens": tokens, "token": link_token,
     }
     return ids
 

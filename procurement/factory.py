@@ -102,9 +102,7 @@ def _wire(app: Flask, api: Api) -> None:
     from procurement.notifications import jobs as notification_jobs
     from procurement.notifications import receivers as notification_receivers
     from procurement.core.jobrecords import job_failed
-    from procurement.notifications import services as notification_services
     from procurement.notifications import views as notification_views
-    from procurement.parties.signals import email_wanted
     from procurement.parties import api as parties_api
     from procurement.parties import account_views
     from procurement.parties import views as parties_views
@@ -155,7 +153,6 @@ def _wire(app: Flask, api: Api) -> None:
     tenders_under_way.connect(under_way.tenders_under_way)
     requirement_tender.connect(outcome.requirement_tender)
     job_failed.connect(notification_receivers.job_failed)
-    email_wanted.connect(notification_services.email_wanted)
     register_kinds(*catalogue_jobs.JOB_KINDS, *demand_jobs.JOB_KINDS, *tender_documents.JOB_KINDS,
                    *optimised_award.JOB_KINDS, *savings.JOB_KINDS, *notification_jobs.JOB_KINDS)
     register_tasks(*tender_jobs.SCHEDULED, *parties_jobs.SCHEDULED, *notification_jobs.SCHEDULED)

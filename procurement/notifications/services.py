@@ -92,11 +92,6 @@ def send_email(session: Session, *, key: str, to: str, subject: str, body: str, 
     return email
 
 
-def email_wanted(sender: Session, **email: Any) -> OutgoingEmail:
-    """Receiver of procurement.parties.signals.email_wanted: an email a party's service asks for."""
-    return send_email(sender, **email)
-
-
 # On the site ------------------------------------------------------------------------------
 
 def unread_count(session: Session, user: Any) -> int:

@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 
 from procurement.core.access import Actor, actor_id
 from procurement.core.audit import record_event
+from procurement.core import outbox
 from procurement.core.clock import now
 from procurement.core.errors import InvalidInput, PermissionDenied
 from procurement.core.security import hash_password, is_valid_email, password_problems, verify_password
 from procurement.parties.links import LinkRefused, check_link, issue_link, use_link
 from procurement.parties.models import EmailLink, LinkPurpose, User, lower_email
 from procurement.parties.sessions import end_sessions_of
-from procurement.parties.signals import send_account_email
 
 RESETS_PER_HOUR = 3  # reset emails one account is sent in an hour; past that, silently none
 EMAIL_UNUSABLE = "This email address cannot be used"
@@ -42,7 +42,7 @@ def request_password_reset(session: Session, email: str, ip_address: str) -> Non
         return
     token = issue_link(session, LinkPurpose.reset_password, user.email, user=user)
     link = check_link(session, LinkPurpose.reset_password, token)
-    send_account_email(
+    outbox.send_email(
         session, key=f"reset:{link.id}", to=user.email, subject="Reset your password", user=user,
         body=(f"Dear {user.full_name},\n\nSomeone (we hope you) asked to reset the password of your account. "
               "Follow the link within an hour to choose a new password. It works once.\n\n"
@@ -119,11 +119,11 @@ def request_email_change(session: Session, actor: Actor, new_email: str, passwor
         raise InvalidInput("The email address was not changed", field_errors=errors)
     token = issue_link(session, LinkPurpose.change_email, new_email, user=user, details={"new_email": new_email})
     link = check_link(session, LinkPurpose.change_email, token)
-    send_account_email(session, key=f"change-email:{link.id}", to=new_email, subject="Confirm your new email address",
+    outbox.send_email(session, key=f"change-email:{link.id}", to=new_email, subject="Confirm your new email address",
                body=(f"Dear {user.full_name},\n\nYou asked to use this address for your account. Follow the link "
                      "within 24 hours to confirm it. Until then your account keeps its current address."),
                link=f"/account/email/confirm/{token}")
-    send_account_email(session, key=f"change-email-notice:{link.id}", to=user.email, user=user,
+    outbox.send_email(session, key=f"change-email-notice:{link.id}", to=user.email, user=user,
                subject="A change of your email address was asked",
                body=(f"Dear {user.full_name},\n\nSomeone signed in to your account asked to change its email "
                      "address. Nothing changes unless the link sent to the new address is followed.\n\n"

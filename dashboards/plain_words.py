@@ -38,6 +38,8 @@ ACTS: dict[str, Act] = {
     "user.activated": Act("Accounts", "Account turned on", "{who} turned on the account of {subject}"),
     "user.email_undeliverable": Act("Accounts", "Email address could not be delivered to",
                                     "{who} marked the email address of {subject} as undeliverable"),
+    "user.email_deliverable": Act("Accounts", "Email address cleared to be sent to again",
+                                  "{who} cleared the email address of {subject} to be sent to again"),
     "user.deactivated": Act("Accounts", "Account turned off", "{who} turned off the account of {subject}"),
     "user.password_changed": Act("Accounts", "Password changed", "{who} changed the password of {subject}"),
     "user.password_reset_requested": Act("Accounts", "Password reset asked for",

@@ -224,6 +224,16 @@ def unlock_user(session: Session, actor: Actor, user: User) -> User:
     return user
 
 
+def clear_undeliverable(session: Session, actor: Actor, user: User) -> User:
+    """Email may go to the address again (the person's mailbox was fixed, say)."""
+    if not access.can_manage_accounts(actor):
+        raise PermissionDenied("Only administrators can clear an undeliverable address")
+    if user.email_undeliverable_at is not None:
+        user.email_undeliverable_at, user.email_undeliverable_reason = None, ""
+        record_event(session, actor, "user.email_deliverable", subject=user)
+    return user
+
+
 def record_sign_out(session: Session, user: User) -> None:
     record_event(session, user, "sign_out", subject=user)
 

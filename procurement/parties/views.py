@@ -237,6 +237,15 @@ def unlock_user(user_id: int) -> Any:
     return redirect(url_for("admin.user", user_id=found.id))
 
 
+@admin_bp.route("/users/<int:user_id>/deliverable", methods=["POST"])
+def clear_undeliverable(user_id: int) -> Any:
+    found = accounts.get_user(db.session, user_id)
+    if ConfirmForm().validate_on_submit():
+        accounts.clear_undeliverable(db.session, page_actor(), found)
+        flash("Email will be sent to this address again", "success")
+    return redirect(url_for("admin.user", user_id=found.id))
+
+
 @admin_bp.route("/users/<int:user_id>/active", methods=["POST"])
 def toggle_user(user_id: int) -> Any:
     found = accounts.get_user(db.session, user_id)

@@ -123,3 +123,26 @@ def test_a_temporary_refusal_fails_the_job_to_be_retried_and_keeps_the_email_que
     assert job.status is JobStatus.failed and "451" in job.error
     session.refresh(waiting)
     assert waiting.email_undeliverable_at is None
+
+
+def test_an_administrator_clears_an_undeliverable_address(smtp_app, smtp, session):
+    from tests.conftest import csrf_token, fresh_browser, sign_in
+    from tests.factories import PASSWORD
+
+    admin = factories.user(session, "admin")
+    bouncing = factories.user(session, "supplier", email="bounce.again@test.example")
+    notify(session, [bouncing], kind="decision", key="d:12", subject="Decision", body="B")
+    session.commit()
+    with fresh_browser(smtp_app) as browser:
+        sign_in(browser, bouncing.email, PASSWORD)
+        refused = browser.post(f"/admin/users/{bouncing.id}/deliverable", data={"csrf_token": csrf_token(browser, "/")})
+        assert refused.status_code == 403
+    session.refresh(bouncing)
+    assert bouncing.email_undeliverable_at is not None
+    with fresh_browser(smtp_app) as browser:
+        sign_in(browser, admin.email, PASSWORD)
+        page = browser.get(f"/admin/users/{bouncing.id}").get_data(as_text=True)
+        assert "cannot be delivered" in page and "550" in page
+        browser.post(f"/admin/users/{bouncing.id}/deliverable", data={"csrf_token": csrf_token(browser, "/")})
+    session.refresh(bouncing)
+    assert bouncing.email_undeliverable_at is None and bouncing.email_undeliverable_reason == ""

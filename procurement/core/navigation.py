@@ -4,7 +4,8 @@ Each role sees at most seven sections (issue 19): the pages a person uses every 
 rest live under the section they belong to (catalogue items and CPV codes under the
 catalogue, the audit log and organisations under administration); the header keeps the
 person's account (API tokens, password, two-factor) and their notifications, and the footer
-the reference pages. A page belongs to the section whose paths are the longest prefix of its own, so breadcrumbs never need a template's help.
+the reference pages. A page belongs to the section whose paths are the longest prefix of its
+own, so breadcrumbs never need a template's help.
 """
 from __future__ import annotations
 

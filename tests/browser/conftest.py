@@ -166,9 +166,22 @@ class Journey:
     app: Any
     clock: JourneyClock
     worker_log: Path
+    smtp: Any  # the real SMTP server (aiosmtpd) the worker sends the service's email to
 
     def worker_said(self) -> str:
         return self.worker_log.read_text(errors="replace")[-4000:] if self.worker_log.exists() else ""
+
+    def emails_to(self, address: str, subject: str, seconds: float = 90) -> list[Any]:
+        """The messages the SMTP server has received for `address` whose subject starts with
+        `subject`, once there is one (the worker sends them after the request's commit)."""
+        import time
+
+        deadline = time.monotonic() + seconds
+        while True:
+            found = [m for m in self.smtp.handler.messages() if address in m.to and m.subject.startswith(subject)]
+            if found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.2)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -182,10 +195,13 @@ def journey(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     redis = fresh_redis()
     clock = JourneyClock(redis)
     clock.set(datetime(2027, 2, 1, 9, 0, tzinfo=LONDON))
+    from tests.integration.notifications.smtp import SmtpServer
+
+    smtp = SmtpServer().__enter__()
     url = fresh_database_url(backend, "ljp_test_journey", folder)
-    app = demo_app(url, folder, REDIS_URL=REDIS_URL)
+    app = demo_app(url, folder, REDIS_URL=REDIS_URL, SMTP_URL=smtp.url)
     log = folder / "worker.log"
-    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": REDIS_URL,
+    env = {**os.environ, "DATABASE_URL": app.config["DATABASE_URL"], "REDIS_URL": REDIS_URL, "SMTP_URL": smtp.url,
            "SECRET_KEY": SECRET_KEY, "BID_SEALING_KEY": SEALING_KEY, "INSTANCE_PATH": str(folder / "instance")}
     with log.open("w") as output:
         worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker", "--worker-class",
@@ -193,8 +209,9 @@ def journey(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
                                   stdout=output, stderr=subprocess.STDOUT)
     try:
         with serve(app) as base:
-            yield Journey(base, app, clock, log)
+            yield Journey(base, app, clock, log, smtp)
     finally:
+        smtp.__exit__(None, None, None)
         worker.terminate()
         try:
             worker.wait(timeout=30)

@@ -1,10 +1,13 @@
 """The whole service as its users meet it, in Chromium, on a live server whose jobs run on a
-real RQ worker process: three boroughs raise requirements; the agency pools them into a joint
-tender and publishes it; a supplier's question is answered to all; three suppliers bid (by the
-form, by a CSV price schedule, by the API); the deadline passes; two agency users open the box;
+real RQ worker process and a real SMTP server: a new supplier registers, confirms its address by
+the emailed link and chooses its alerts; three boroughs raise requirements; the agency pools them
+into a joint tender and publishes it, and the new supplier is emailed of it; a supplier's question
+is answered to all; four suppliers bid (by the form, by a CSV price schedule, by the API), each
+emailed its receipt; the deadline passes; two agency users open the box;
 two evaluators mark; the award is approved and published; standstill passes; contracts and
 orders are entered and the documents made; each borough sees its order and saving and downloads
-its savings report; each supplier sees its own assessment letter and no one else's.
+its savings report; each supplier sees its own assessment letter and no one else's, and the new
+supplier is emailed and shown its result.
 
 Every page a person lands on is checked by axe-core (WCAG 2.2 AA). The clock is the test's:
 the journey starts at 09:00 on Monday 1 February 2027 and moves as a real tender would."""
@@ -36,10 +39,12 @@ SUPPLIERS = {  # what each bids per tablet, and how
     "supplier.thames": ("Thames Digital Hardware Ltd", "455.00", "form"),
     "supplier.capnet": ("Capital Network Systems Ltd", "470.00", "csv"),
     "supplier.crm": ("Borough CRM Solutions Ltd", "449.00", "api"),
+    "supplier.riverside": ("Riverside Rugged Devices Ltd", "510.00", "form"),  # signs up in the journey
 }
+NEWCOMER, NEWCOMER_EMAIL, NEWCOMER_PASSWORD = "supplier.riverside", "bids@riverside-rugged.example", "tidal marble orchestra"
 CRITERIA = ["Delivery and support", "Social value"]
 WINNING_PRICE = "455.00"  # Thames: the best quality, at a close price
-MARKS = {"supplier.thames": (4, 4), "supplier.capnet": (3, 3), "supplier.crm": (2, 3)}  # delivery, social value
+MARKS = {"supplier.thames": (4, 4), "supplier.capnet": (3, 3), "supplier.crm": (2, 3), "supplier.riverside": (2, 2)}  # delivery, social value
 NEEDED_BY = date(2027, 6, 30)
 TITLE = "Joint rugged tablets for field staff"
 LOT = "Rugged tablets, 10-inch, 4G"
@@ -172,12 +177,15 @@ def download(person: Person, link: Any) -> str:
 
 
 def test_a_joint_tender_from_requirements_to_orders_documents_and_savings(cast: Cast):
+    a_supplier_registers_and_chooses_its_alerts(cast)
     raise_requirements(cast)
     tender = pool_and_publish(cast)
+    the_new_supplier_is_told_of_the_opportunity(cast, tender)
     answer_a_question_to_all(cast, tender)
     bid_by_form_csv_and_api(cast, tender)
     open_the_box_after_the_deadline(cast, tender)
     evaluate_and_publish_the_decision(cast, tender)
+    the_new_supplier_is_told_its_result(cast, tender)
     each_supplier_gets_its_own_letter(cast, tender)
     enter_contracts_after_standstill(cast, tender)
     each_borough_sees_its_order_and_savings(cast, tender)
@@ -196,6 +204,71 @@ class Tender:
     @property
     def path(self) -> str:
         return f"/tenders/{self.id}"
+
+
+def emailed_path(message: Any) -> str:
+    """The link in an email, as a path on the service (its host is SERVICE_URL's)."""
+    found = re.search(r"https?://[^/\s]+(/\S*)", message.part("plain"))
+    assert found, message.part("plain")
+    return found.group(1)
+
+
+def a_supplier_registers_and_chooses_its_alerts(cast: Cast) -> None:
+    """A supplier new to the service registers its company, follows the link emailed to it,
+    signs in, and chooses to hear of portable computers anywhere in London."""
+    page = cast.browser.new_context().new_page()
+    newcomer = Person(NEWCOMER_EMAIL, page, cast.journey.url, cast.found, cast.checked)
+    newcomer.goto("/join")
+    newcomer.press(page.get_by_role("link", name=re.compile("^Register your company")))
+    page.fill("#legal_name", SUPPLIERS[NEWCOMER][0])
+    page.fill("#companies_house_number", "09876543")
+    page.fill("#postal_address", "4 Wharf Road, London E14 9GE")
+    page.get_by_role("group", name=re.compile("small or medium-sized enterprise")).get_by_label("Yes").check()
+    page.get_by_role("group", name=re.compile("voluntary, community or social enterprise")).get_by_label("No").check()
+    page.fill("#cpv_codes", "30213000")  # portable computers: covers the tablets' 30213200
+    page.fill("#full_name", "Rhiannon Rivers")
+    page.fill("#email", NEWCOMER_EMAIL)
+    page.fill("#password", NEWCOMER_PASSWORD)
+    assert "Check your email" in newcomer.press(newcomer.button("Register your company"))
+    [confirm] = cast.journey.emails_to(NEWCOMER_EMAIL, "Confirm your email address")
+    newcomer.goto(emailed_path(confirm))
+    assert "Email address confirmed" in newcomer.press(newcomer.button("Confirm"))
+    newcomer.goto("/sign-in")
+    page.fill("#email", NEWCOMER_EMAIL)
+    page.fill("#password", NEWCOMER_PASSWORD)
+    newcomer.press(newcomer.button("Sign in"))
+    alerts = newcomer.goto("/supplier/alerts")
+    assert page.input_value("#cpv_codes") == "30213000", alerts
+    cast.people[NEWCOMER] = newcomer
+
+
+def the_new_supplier_is_told_of_the_opportunity(cast: Cast, tender: Tender) -> None:
+    """Published: the new supplier, whose alerts cover it, is emailed once with the link, and
+    the notification is on its home page and its notifications page."""
+    newcomer = cast(NEWCOMER)
+    [alert] = cast.journey.emails_to(NEWCOMER_EMAIL, f"New opportunity: {TITLE}")
+    assert emailed_path(alert) == f"/opportunities/{tender.id}" and f"/opportunities/{tender.id}</a>" in alert.part("html")
+    home = newcomer.goto("/")
+    assert f"New opportunity: {TITLE}" in home
+    newcomer.goto("/notifications")
+    opened = newcomer.press(newcomer.page.get_by_role("button", name=re.compile(f"^Open and mark as read: New opportunity")))
+    assert newcomer.page.url.endswith(f"/opportunities/{tender.id}") and LOT in opened
+    for who in ("supplier.thames", "supplier.capnet", "supplier.crm"):  # the demo's interests cover it too
+        assert len(cast.journey.emails_to(f"{who}@{DOMAIN}", f"New opportunity: {TITLE}")) == 1, who
+
+
+def the_new_supplier_is_told_its_result(cast: Cast, tender: Tender) -> None:
+    """The decision is published: the new supplier is emailed (always: the law requires it) its
+    own result with the end of standstill, and nothing of another bidder's price."""
+    [receipt] = cast.journey.emails_to(NEWCOMER_EMAIL, f"Bid received: {TITLE}")
+    assert emailed_path(receipt).startswith(f"/opportunities/{tender.id}/receipts/")
+    [decision] = cast.journey.emails_to(NEWCOMER_EMAIL, f"Award decision published: {TITLE}")
+    text = " ".join(decision.part("plain").split())
+    assert "19 March 2027" in text and emailed_path(decision) == f"/opportunities/{tender.id}/results", text
+    assert not any(price in text for _name, price, _how in SUPPLIERS.values() if price != SUPPLIERS[NEWCOMER][1])
+    assert all(name not in text for name, _p, _h in SUPPLIERS.values() if name != SUPPLIERS[NEWCOMER][0])
+    newcomer = cast(NEWCOMER)
+    assert f"Award decision published: {TITLE}" in newcomer.goto("/notifications")
 
 
 def raise_requirements(cast: Cast) -> None:
@@ -292,7 +365,8 @@ def answer_a_question_to_all(cast: Cast, tender: Tender) -> None:
 
 def bid_by_form_csv_and_api(cast: Cast, tender: Tender) -> None:
     """Thames bids by the form, Capital Network by filling in the price schedule CSV, Borough
-    CRM by its program through the API; the box then holds three sealed bids, not yet to open."""
+    CRM by its program through the API, Riverside by the form; the box then holds four sealed
+    bids, not yet to open."""
     cast.journey.clock.set(datetime(2027, 2, 15, 14, 0, tzinfo=LONDON))
     for who, (_supplier, price, how) in SUPPLIERS.items():
         supplier = cast(who)
@@ -350,7 +424,7 @@ def open_the_box_after_the_deadline(cast: Cast, tender: Tender) -> None:
     evaluator = cast("agency.evaluator")
     evaluator.goto(tender.path)
     evaluator.press(evaluator.button("Confirm the opening"))
-    assert evaluator.goto(f"/tenders/{tender.id}/opened").count("digest checked") == 3
+    assert evaluator.goto(f"/tenders/{tender.id}/opened").count("digest checked") == len(SUPPLIERS)
 
 
 def evaluate_and_publish_the_decision(cast: Cast, tender: Tender) -> None:
@@ -420,7 +494,7 @@ def enter_contracts_after_standstill(cast: Cast, tender: Tender) -> None:
     notice = lead.goto_until(workspace, re.compile(f"^Contract award notice - .+ - {re.escape(tender.reference)}\\.pdf$"))
     assert notice.count() == 1, cast.journey.worker_said()
     pack = "\n".join(lead.page.locator("main .app-documents > li > a").all_inner_texts())
-    assert pack.count("Assessment summary") == 3 and pack.count("Order summary") == 3 and "Award decision notice" in pack
+    assert pack.count("Assessment summary") == len(SUPPLIERS) and pack.count("Order summary") == 3 and "Award decision notice" in pack
     assert "Thames Digital Hardware Ltd" in download(lead, notice)
 
 

@@ -95,7 +95,10 @@ def test_redis_flushed_before_pick_up_is_recovered_by_the_sweeper(jobs_app):
 
     assert queue_for(app).count == 0 and _job(app, job_id).status is JobStatus.queued  # the message is gone
     with app.app_context():
-        assert recover(app) == [job_id]
+        recovered = recover(app)
+        kinds = {job.id: job.kind for job in db.session.scalars(select(Job).where(Job.id.in_(recovered)))}
+    # The award pack's job, and the emails the decision asked for (its bidders are told).
+    assert job_id in recovered and set(kinds.values()) == {"award_pack", "send_email"}
     assert _job(app, job_id).progress_note == SENT_AGAIN_NOTE  # the jobs page says it was sent again
     result = run_worker(app)
     assert result.returncode == 0, result.stderr

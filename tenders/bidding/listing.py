@@ -30,7 +30,8 @@ def standstill_in_words(tender: Tender) -> str:
 SUPPLIER_STAGES = {
     TenderStatus.closed: "Closed: bids waiting to be opened", TenderStatus.opened: "Bids opened: evaluation to follow",
     TenderStatus.evaluation: "Bids being evaluated", TenderStatus.award_proposed: "Bids being evaluated",
-    TenderStatus.standstill: "Decision published: standstill period", TenderStatus.awarded: "Awarded",
+    TenderStatus.standstill: "Decision published: standstill period",
+    TenderStatus.awarded: "Awarded: contracts entered",
     TenderStatus.complete: "Awarded: contracts entered",
 }
 

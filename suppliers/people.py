@@ -127,7 +127,10 @@ def read_invitation(session: Session, token: str | None) -> Invitation:
     supplier = session.get(Supplier, details.get("supplier_id")) if not details.get("requested") else None
     if supplier is None:
         raise LinkRefused("unknown")
-    return Invitation(link, supplier, accounts_joining.existing_account(session, link.email))
+    existing = accounts_joining.existing_account(session, link.email)
+    # An account whose address was never confirmed may be anyone's (made with this address and
+    # another's password): the invited person gives their own details, which replace its.
+    return Invitation(link, supplier, existing if existing is not None and existing.email_verified_at else None)
 
 
 def accept_invitation(session: Session, token: str | None, *, full_name: str = "", password: str = "") -> User:
@@ -141,13 +144,23 @@ def accept_invitation(session: Session, token: str | None, *, full_name: str = "
             raise InvalidInput("The details are not valid", field_errors=errors)
     elif account.supplier_ids:
         raise Conflict("Your account already works for a supplier: it can work for one only")
+    elif account.roles:
+        raise Conflict("Your account buys for an organisation or works for the agency: it cannot also work for a "
+                       "supplier. Ask to be invited at another address.")
     use_link(session, LinkPurpose.invitation, token)
     supplier = invitation.supplier
     if account is None:
-        account = User(email=invitation.link.email, full_name=full_name.strip(), password_hash=hash_password(password),
-                       email_verified_at=now())
-        session.add(account)
-        session.flush()
+        unconfirmed = accounts_joining.existing_account(session, invitation.link.email)
+        if unconfirmed is not None:  # never confirmed: the details are the invited person's now
+            unconfirmed.full_name, unconfirmed.password_hash = full_name.strip(), hash_password(password)
+            end_sessions_of(session, unconfirmed, "password changed")
+            accounts_joining.mark_verified(session, unconfirmed)
+            account = unconfirmed
+        else:
+            account = User(email=invitation.link.email, full_name=full_name.strip(),
+                           password_hash=hash_password(password), email_verified_at=now())
+            session.add(account)
+            session.flush()
     else:
         accounts_joining.mark_verified(session, account)
     account.memberships.append(Membership(role=Role.supplier, supplier_id=supplier.id))
@@ -187,6 +200,8 @@ def decide_join_request(session: Session, actor: Actor, supplier_id: int, user_i
         raise NotFound("No such request to join")
     if accept and user.supplier_ids:
         raise Conflict(f"{user.full_name} works for another supplier already")
+    if accept and user.roles:
+        raise Conflict(f"{user.full_name} buys for an organisation or works for the agency, so cannot work for a supplier")
     claimed = session.execute(update(EmailLink).where(EmailLink.id == link.id, EmailLink.used_at.is_(None))
                               .values(used_at=now())).rowcount
     if claimed != 1:

@@ -132,12 +132,13 @@ class Smtp:
                 connection.starttls(context=ssl.create_default_context())
             if s.username:
                 connection.login(s.username, s.password or "")
+            # Only the recipient's own refusal is about the address; a refused sender (a relay
+            # not allowed) or message is the service's to fix, and is retried, never blamed on
+            # the address.
             try:
                 refused = connection.send_message(email)
             except smtplib.SMTPRecipientsRefused as error:
                 raise _permanent_or_not(error.recipients.get(message.to, (450, b""))) from error
-            except smtplib.SMTPResponseException as error:
-                raise _permanent_or_not((error.smtp_code, error.smtp_error)) from error
             if message.to in refused:
                 raise _permanent_or_not(refused[message.to])
         finally:
@@ -177,12 +178,21 @@ class Notify:
                 email_address=message.to, template_id=self.template_id, reference=message.key,
                 personalisation={"subject": message.subject, "body": body})
         except HTTPError as error:
-            # Notify answers 400 for what will never be sent (a bad address, a team-only key's
-            # stranger); 403 and 429 and 5xx are worth trying again.
-            if error.status_code == 400:
+            # Notify answers 400 for what will never be sent to this address (not a valid
+            # address, a team-only key's stranger); a 400 about the template or personalisation
+            # is the service's to fix, and 403, 429 and 5xx are worth trying again.
+            if error.status_code == 400 and about_the_recipient(str(error.message)):
                 raise PermanentFailure(f"Notify: {error.message}") from error
             raise
         return str(response["id"])
+
+
+def about_the_recipient(notify_message: str) -> bool:
+    """Whether one of Notify's 400 errors is about the address (its documented messages:
+    "email_address Not a valid email address", "Can't send to this recipient using a team-only
+    API key", "Can't send to this recipient when service is in trial mode")."""
+    words = notify_message.lower()
+    return "recipient" in words or "email_address" in words
 
 
 def sender_for(config: Any) -> Sender:

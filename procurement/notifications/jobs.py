@@ -21,6 +21,10 @@ from procurement.notifications.services import SEND_JOB, send_digests
 SEND_OPTIONS = JobOptions(timeout=60, retries=4, retry_intervals=(30, 120, 600, 1800), failure_ttl=7 * 24 * 3600)
 
 
+# The pages whose links carry a single-use token (procurement/parties/links.py).
+TOKEN_LINKS = ("/join/verify/", "/join/invitation/", "/password/reset/", "/account/email/confirm/")
+
+
 def absolute(link: str, service_url: str) -> str:
     return f"{service_url}{link}" if link.startswith("/") else link
 
@@ -48,6 +52,11 @@ def send_outgoing(session: Session, job: Job, progress: Progress) -> dict[str, A
         return {"status": "undeliverable", "error": str(refused)[:200]}
     email.status, email.sent_at, email.provider, email.provider_reference = (
         OutgoingState.sent, now(), sender.name, reference[:200])
+    if sender.name != "outbox" and email.link.startswith(TOKEN_LINKS):
+        # A link may carry a single-use token (only its digest is kept elsewhere): once it has
+        # gone, keep the page it led to, not the token. The outbox keeps it: it is how the
+        # development set-up delivers.
+        email.link = email.link.rsplit("/", 1)[0] + "/…"
     return {"status": "sent", "provider": sender.name}
 
 
@@ -62,7 +71,7 @@ def daily_digest() -> int:
     with writing():
         session = db.bound().sessionmaker()
         try:
-            sent = send_digests(session, day=now())
+            sent = send_digests(session, day=now(), base_url=current_app.config["SERVICE_URL"])
             session.commit()
             return sent
         finally:

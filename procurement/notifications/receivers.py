@@ -6,6 +6,7 @@ from typing import Any
 
 from procurement.core.db import db, writing
 from procurement.core.jobrecords import KINDS, Job
+from procurement.notifications.models import OutgoingEmail, OutgoingState
 from procurement.notifications.people import agency_people, london_time, paragraphs
 from procurement.notifications.services import SEND_JOB, notify
 
@@ -27,13 +28,26 @@ def tell_job_failed(session: Any, job: Job) -> int:
                       subject=f"Background job failed: {title}", body=body, link="/jobs"))
 
 
+def mark_email_failed(session: Any, job: Job) -> bool:
+    """An email whose every attempt failed is marked failed (with why), so that the outbox and
+    the jobs page say it was not sent; it is never left looking queued or sent."""
+    email = session.get(OutgoingEmail, job.subject_id) if job.subject_type == "outgoing_email" else None
+    if email is None or email.status is not OutgoingState.queued:
+        return False
+    email.status, email.error = OutgoingState.failed, (job.error or "every attempt failed")[:2000]
+    return True
+
+
 def job_failed(job_id: int, **_: Any) -> None:
     """The `job_failed` signal's receiver: in a session of its own, committed."""
     with writing():
         session = db.bound().sessionmaker()
         try:
             job = session.get(Job, job_id)
-            if job is not None and tell_job_failed(session, job):
+            if job is None:
+                return
+            changed = mark_email_failed(session, job) if job.kind == SEND_JOB else bool(tell_job_failed(session, job))
+            if changed:
                 session.commit()
         finally:
             session.close()

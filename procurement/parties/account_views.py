@@ -296,10 +296,14 @@ def set_up_own_two_factor() -> Any:
     user = page_actor()
     if user.totp_enabled_at is not None:
         return redirect(url_for("account.account"))
-    secret = totp.decrypt_secret(session.get(SETUP_KEY, ""), _secret_key())
+    # The secret being set up belongs to this person only (a shared browser's next user gets
+    # a secret of their own, never the one the last one scanned).
+    held = session.get(SETUP_KEY)
+    secret = totp.decrypt_secret(held.get("secret", ""), _secret_key()) \
+        if isinstance(held, dict) and held.get("user") == user.id else None
     if secret is None:
         secret = totp.new_secret()
-        session[SETUP_KEY] = totp.encrypt_secret(secret, _secret_key())
+        session[SETUP_KEY] = {"user": user.id, "secret": totp.encrypt_secret(secret, _secret_key())}
     form = TwoFactorCodeForm()
     if form.validate_on_submit():
         try:

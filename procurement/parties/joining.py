@@ -7,6 +7,8 @@ supplier's once the address is confirmed (suppliers/joining.py). Agency and admi
 only ever made by an administrator (accounts.create_user)."""
 from __future__ import annotations
 
+import secrets
+
 import re
 from typing import Any
 
@@ -68,7 +70,9 @@ def existing_account(session: Session, email: str) -> User | None:
 
 def tell_account_exists(session: Session, user: User) -> None:
     """Someone signed up with the address of an account: the page says "check your email" as
-    it always does (it never tells whether an address has an account); the owner is told."""
+    it always does (it never tells whether an address has an account); the owner is told.
+    A password is hashed and thrown away, so that this takes as long as making an account."""
+    hash_password(secrets.token_urlsafe(16))
     outbox.send_email(session, key=f"sign-up-again:{user.id}:{now().isoformat()}", to=user.email,
                     subject="You already have an account",
                     body=("Someone, perhaps you, tried to create an account with this email address, "

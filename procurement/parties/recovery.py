@@ -8,7 +8,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from procurement.core.access import Actor, actor_id
@@ -52,6 +52,14 @@ def request_password_reset(session: Session, email: str, ip_address: str) -> Non
     record_event(session, None, "user.password_reset_requested", subject=user, details={"ip": ip_address})
 
 
+def _cancel_pending_links(session: Session, user: User) -> None:
+    """A new password stops every link still waiting (a change of address asked from a stolen
+    session, an older reset link): whoever had them must ask again, as the account's owner."""
+    session.execute(update(EmailLink).where(
+        EmailLink.user_id == user.id, EmailLink.used_at.is_(None), EmailLink.expires_at > now(),
+        EmailLink.purpose.in_([LinkPurpose.change_email, LinkPurpose.reset_password])).values(expires_at=now()))
+
+
 def reset_link_user(session: Session, token: str | None) -> User:
     """The account a reset link may still reset (LinkRefused otherwise). Reads only."""
     link = check_link(session, LinkPurpose.reset_password, token)
@@ -68,6 +76,7 @@ def reset_password(session: Session, token: str | None, password: str) -> User:
     if problems := password_problems(password, user.email):
         raise InvalidInput("The password is not valid", field_errors={"password": problems})
     use_link(session, LinkPurpose.reset_password, token)
+    _cancel_pending_links(session, user)
     user.password_hash = hash_password(password)
     if user.email_verified_at is None:  # the link reached the address: it is theirs
         user.email_verified_at = now()
@@ -93,6 +102,7 @@ def change_password(session: Session, actor: Actor, current: str, new: str) -> U
     if errors:
         raise InvalidInput("The password was not changed", field_errors=errors)
     user.password_hash = hash_password(new)
+    _cancel_pending_links(session, user)
     end_sessions_of(session, user, "password changed")
     record_event(session, actor, "user.password_changed", subject=user)
     return user
@@ -111,12 +121,22 @@ def request_email_change(session: Session, actor: Actor, new_email: str, passwor
         errors["email"] = ["Enter an email address in the correct format, like name@example.org"]
     elif new_email == user.email:
         errors["email"] = ["This is already your email address"]
-    elif session.scalar(select(User.id).where(User.email == new_email)) is not None:
-        errors["email"] = [EMAIL_UNUSABLE]  # whose it is is not the asker's to know
     if not verify_password(user.password_hash, password):
         errors["password"] = ["Your password is not right"]
     if errors:
         raise InvalidInput("The email address was not changed", field_errors=errors)
+    taken = session.scalar(select(User).where(User.email == new_email))
+    if taken is not None:
+        # Whether an address has an account is not the asker's to know: they are told the
+        # same as anyone, and the address's owner is told that someone tried it.
+        outbox.send_email(session, key=f"change-email-taken:{user.id}:{now().isoformat()}", to=new_email, user=taken,
+                          subject="Someone tried to use your email address",
+                          body=(f"Dear {taken.full_name},\n\nSomeone asked to move another account on London Joint "
+                                "Procurement to this address. It is yours already, so nothing has changed.\n\n"
+                                "If you did not expect this, you need do nothing."),
+                          link="/account")
+        record_event(session, actor, "user.email_change_requested", subject=user, details={"new_email": new_email})
+        return new_email
     token = issue_link(session, LinkPurpose.change_email, new_email, user=user, details={"new_email": new_email})
     link = check_link(session, LinkPurpose.change_email, token)
     outbox.send_email(session, key=f"change-email:{link.id}", to=new_email, subject="Confirm your new email address",

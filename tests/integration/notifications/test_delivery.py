@@ -146,3 +146,53 @@ def test_an_administrator_clears_an_undeliverable_address(smtp_app, smtp, sessio
         browser.post(f"/admin/users/{bouncing.id}/deliverable", data={"csrf_token": csrf_token(browser, "/")})
     session.refresh(bouncing)
     assert bouncing.email_undeliverable_at is None and bouncing.email_undeliverable_reason == ""
+
+
+def test_an_email_failing_every_attempt_is_marked_failed_not_left_queued(smtp_app, smtp, session):
+    from procurement.notifications.receivers import job_failed
+
+    waiting = factories.user(session, "supplier", email="later.again@test.example")
+    notify(session, [waiting], kind="decision", key="d:13", subject="Decision", body="B")
+    session.commit()
+    email = session.scalar(select(OutgoingEmail).where(OutgoingEmail.user_id == waiting.id))
+    job = session.scalar(select(Job).where(Job.kind == "send_email", Job.subject_id == email.id))
+    assert job.status is JobStatus.failed and email.status is OutgoingState.queued  # a retry is due
+    job_failed(job.id)  # what the kernel signals once no retry is left
+    session.refresh(email)
+    assert email.status is OutgoingState.failed and "451" in email.error
+
+
+def test_a_refused_sender_is_retried_and_never_blamed_on_the_address(smtp_app, smtp, session):
+    smtp_app.config["MAIL_FROM"] = "Relay Denied <deny@relay.example>"
+    original = smtp.handler.__class__.handle_MAIL if hasattr(smtp.handler.__class__, "handle_MAIL") else None
+
+    async def refuse_sender(self, server, session_, envelope, address, options):
+        return "550 5.7.1 Relaying denied"
+
+    smtp.handler.__class__.handle_MAIL = refuse_sender
+    try:
+        someone = factories.user(session, "supplier")
+        notify(session, [someone], kind="decision", key="d:14", subject="Decision", body="B")
+        session.commit()
+    finally:
+        if original is None:
+            del smtp.handler.__class__.handle_MAIL
+        else:
+            smtp.handler.__class__.handle_MAIL = original
+        smtp_app.config["MAIL_FROM"] = "London Joint Procurement <no-reply@londonconnects.example>"
+    session.refresh(someone)
+    email = session.scalar(select(OutgoingEmail).where(OutgoingEmail.user_id == someone.id))
+    assert someone.email_undeliverable_at is None and email.status is OutgoingState.queued
+
+
+def test_a_sent_link_keeps_no_single_use_token(smtp_app, smtp, session):
+    from procurement.notifications.services import send_email
+
+    someone = factories.user(session, "supplier")
+    send_email(session, key="reset:test", to=someone.email, subject="Reset your password", body="B",
+               link="/password/reset/SECRET-TOKEN", user=someone)
+    session.commit()
+    [message] = smtp.handler.messages()
+    assert "/password/reset/SECRET-TOKEN" in message.part("plain")  # the person gets it
+    email = session.scalar(select(OutgoingEmail).where(OutgoingEmail.key == "reset:test"))
+    assert "SECRET-TOKEN" not in email.link  # the table does not keep it

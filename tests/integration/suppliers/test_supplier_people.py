@@ -191,3 +191,43 @@ def test_signed_in_people_make_no_account(app, session, role):
             answer = browser.post(page, data={"csrf_token": csrf_token(browser, "/join/resend"), "full_name": "X"})
             assert answer.status_code == 302 and answer.headers["Location"].endswith("/")
         assert browser.get("/join").status_code == 200
+
+
+def _invite(app, session, company, address):
+    with fresh_browser(app) as browser:
+        sign_in(browser, company["admin"].email, factories.PASSWORD)
+        token = csrf_token(browser, "/supplier/people/invite")
+        assert browser.post("/supplier/people/invite", data={"csrf_token": token, "email": address}).status_code == 302
+    return session.scalar(select(OutgoingEmail.link).where(OutgoingEmail.to_address == address,
+                                                           OutgoingEmail.link.startswith("/join/invitation/")))
+
+
+def test_an_unconfirmed_account_at_the_invited_address_takes_the_invited_persons_details(app, client, session, company):
+    """Someone signed up with the colleague's address and a password of their own, and never
+    confirmed it: accepting the invitation must not hand that stranger the company."""
+    from procurement.core.security import verify_password
+    from procurement.parties.joining import new_unverified_account
+
+    squatter = new_unverified_account(session, full_name="Not The Colleague", email="real.colleague@peopled.example",
+                                      password="the squatters own password")
+    link = _invite(app, session, company, "real.colleague@peopled.example")
+    page = client.get(link).get_data(as_text=True)
+    assert 'name="password"' in page  # the invited person sets their own
+    token = csrf_token(client, "/join/resend")
+    joined = client.post(link, data={"csrf_token": token, "full_name": "Real Colleague", "password": PASSWORD})
+    assert joined.status_code == 302
+    session.expire_all()
+    account = session.get(User, squatter.id)
+    assert account.full_name == "Real Colleague" and account.supplier_ids == {company["supplier"].id}
+    assert verify_password(account.password_hash, PASSWORD)
+    assert not verify_password(account.password_hash, "the squatters own password")
+
+
+def test_a_buyer_cannot_be_invited_into_a_supplier(app, client, session, company):
+    buyer = factories.user(session, "buyer")
+    link = _invite(app, session, company, buyer.email)
+    token = csrf_token(client, "/join/resend")
+    refused = client.post(link, data={"csrf_token": token})
+    assert "cannot also work for a supplier" in refused.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(User, buyer.id).supplier_ids == frozenset()

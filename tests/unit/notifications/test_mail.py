@@ -50,3 +50,16 @@ def test_a_message_is_escaped_and_keeps_one_id_per_key():
 ])
 def test_what_email_a_notification_gets(frequency, statutory, undeliverable, state):
     assert email_state_for(frequency, statutory=statutory, undeliverable=undeliverable) is state
+
+
+@pytest.mark.parametrize("message, about", [
+    ("email_address Not a valid email address", True),
+    ("Can’t send to this recipient using a team-only API key", True),
+    ("Can’t send to this recipient when service is in trial mode", True),
+    ("Template not found", False),
+    ("Missing personalisation: body", False),
+])
+def test_which_of_notifys_refusals_are_about_the_address(message, about):
+    from procurement.core.mail import about_the_recipient
+
+    assert about_the_recipient(message) is about

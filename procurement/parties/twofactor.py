@@ -84,13 +84,8 @@ def disable_two_factor(session: Session, actor: Actor, user: User, password: str
         raise InvalidInput(NEEDED_BY_ROLE, field_errors={"password": [NEEDED_BY_ROLE]})
     if not verify_password(user.password_hash, password):
         raise InvalidInput("Your password is not right", field_errors={"password": ["Your password is not right"]})
-    if user.totp_enabled_at is None:
-        return user
-    user.totp_secret_encrypted = None
-    user.totp_enabled_at = None
-    user.totp_last_step = None
-    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    record_event(session, actor, "user.two_factor_disabled", subject=user)
+    if _turn_off(session, user):
+        record_event(session, actor, "user.two_factor_disabled", subject=user)
     return user
 
 
@@ -102,14 +97,18 @@ def reset_two_factor(session: Session, actor: Actor, user: User) -> User:
     if actor_id(actor) == user.id:
         raise InvalidInput("Another administrator must reset your own two-factor sign-in",
                            field_errors={"two_factor": ["Another administrator must reset your own two-factor sign-in"]})
-    if user.totp_enabled_at is None:
-        return user
-    user.totp_secret_encrypted = None
-    user.totp_enabled_at = None
-    user.totp_last_step = None
-    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    record_event(session, actor, "user.two_factor_reset", subject=user)
+    if _turn_off(session, user):
+        record_event(session, actor, "user.two_factor_reset", subject=user)
     return user
+
+
+def _turn_off(session: Session, user: User) -> bool:
+    """Forget the secret, its last step and the recovery codes; whether it was on."""
+    if user.totp_enabled_at is None:
+        return False
+    user.totp_secret_encrypted = user.totp_enabled_at = user.totp_last_step = None
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    return True
 
 
 def _claim_step(session: Session, user: User, step: int) -> bool:

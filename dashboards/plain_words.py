@@ -159,6 +159,18 @@ ACTS: dict[str, Act] = {
     "standstill.challenged": Act("Evaluation and award", "Standstill challenged", "{who} recorded a challenge to the award of {subject}"),
     "standstill.resumed": Act("Evaluation and award", "Standstill resumed", "{who} resumed the standstill of {subject}"),
     "tender.awarded": Act("Evaluation and award", "Contracts awarded", "{who} awarded the contracts of {subject}"),
+    "tender.period_short": Act("Tenders", "Tendering period cut short by a late notice",
+                               "The tender notice of {subject} was published too late for the minimum tendering period"),
+    "standstill.counted_from_notice": Act("Evaluation and award", "Standstill counted from the award notice",
+                                          "Standstill of {subject} was counted from the day its contract award notice was published"),
+    "notice.created": Act("Notices", "Notice made", "{who} made {subject}"),
+    "notice.submitted": Act("Notices", "Notice submitted", "{who} submitted {subject} to Find a Tender"),
+    "notice.published": Act("Notices", "Notice published", "{subject} was published"),
+    "notice.rejected": Act("Notices", "Notice rejected", "Find a Tender rejected {subject}"),
+    "notice.send_failed": Act("Notices", "Notice not yet sent", "Sending {subject} to Find a Tender failed; it is tried again"),
+    "notice.withdrawn": Act("Notices", "Notice withdrawn", "{who} withdrew {subject}"),
+    "notice.contract_copy_attached": Act("Notices", "Copy of a contract attached",
+                                         "{who} attached a copy of the contract to {subject}"),
     "tender.completed": Act("Evaluation and award", "Tender completed", "{who} marked {subject} as complete"),
     # The log itself
     "audit.verified": Act("The audit log", "Audit log checked", "{who} checked the audit log's chain of digests"),
@@ -288,6 +300,7 @@ JOB_WORDS: dict[str, JobWords] = {
     "catalogue_import": JobWords("{subject}", "imported", "being imported", "Catalogue files imported"),
     "requirement_upload": JobWords("{subject}", "checked", "being checked", "Requirements files checked"),
     "send_email": JobWords("Email {subject}", "sent", "being sent", "Emails"),
+    "uk_notice_send": JobWords("Procurement Act notice {subject}", "sent", "being sent", "Procurement Act notices sent"),
 }
 
 def job_what_choices() -> list[tuple[str, str]]:

@@ -94,6 +94,10 @@ def _wire(app: Flask, api: Api) -> None:
     from demand.signals import requirement_leaving, requirement_tender, tenders_under_way
     from opendata import public as public_views
     from opendata import views as opendata_views
+    from opendata.uk_notices import jobs as notice_jobs
+    from opendata.uk_notices import services as notice_services
+    from opendata.uk_notices import views as notice_views
+    from procurement.core.audit import event_recorded
     from procurement import cli
     from procurement.core.jobrecords import register_kinds
     from procurement.core.limits import init_rate_limits
@@ -132,7 +136,8 @@ def _wire(app: Flask, api: Api) -> None:
                       account_views.bp, catalogue_views.bp, demand_views.bp, tender_views.bp, tender_views.pools_bp,
                       evaluation_views.bp, opportunity_views.bp, optimised_views.bp, documents_views.bp,
                       reports_views.bp, opendata_views.bp, public_views.bp, notification_views.bp,
-                      notification_views.callbacks_bp, joining_views.bp, people_views.bp, organisation_views.bp):
+                      notification_views.callbacks_bp, joining_views.bp, people_views.bp, organisation_views.bp,
+                      notice_views.bp):
         app.register_blueprint(blueprint)
     for blueprint in (*parties_api.blueprints, *suppliers_api.blueprints, *catalogue_api.blueprints,
                       *demand_api.blueprints, *tenders_api.blueprints, *documents_api.blueprints,
@@ -153,9 +158,16 @@ def _wire(app: Flask, api: Api) -> None:
     tenders_under_way.connect(under_way.tenders_under_way)
     requirement_tender.connect(outcome.requirement_tender)
     job_failed.connect(notification_receivers.job_failed)
+    event_recorded.connect(notice_services.on_event)  # a tender's acts make the notices the Act requires
+    app.jinja_env.globals.update(notices_for_tender=notice_views.notices_for_tender,
+                                 public_notices_for_tender=notice_views.public_notices_for_tender,
+                                 overdue_notices=notice_views.overdue_notices,
+                                 notices_configured=notice_services.platform_configured,
+                                 notices_service_only=notice_services.SERVICE_ONLY)
     register_kinds(*catalogue_jobs.JOB_KINDS, *demand_jobs.JOB_KINDS, *tender_documents.JOB_KINDS,
-                   *optimised_award.JOB_KINDS, *savings.JOB_KINDS, *notification_jobs.JOB_KINDS)
-    register_tasks(*tender_jobs.SCHEDULED, *parties_jobs.SCHEDULED, *notification_jobs.SCHEDULED)
+                   *optimised_award.JOB_KINDS, *savings.JOB_KINDS, *notification_jobs.JOB_KINDS,
+                   *notice_jobs.JOB_KINDS)
+    register_tasks(*tender_jobs.SCHEDULED, *parties_jobs.SCHEDULED, *notification_jobs.SCHEDULED, *notice_jobs.SCHEDULED)
     init_rate_limits(app)  # once every view is registered: it wraps the marked ones
     if app.config["SCHEDULE_IN_PROCESS"] and not app.config.get("REDIS_URL") and not app.testing:
         @app.before_request

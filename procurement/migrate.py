@@ -34,6 +34,7 @@ def import_all_models() -> None:
     import procurement.core.jobrecords  # noqa: F401
     import procurement.core.documents  # noqa: F401
     import reports.savings  # noqa: F401
+    import opendata.uk_notices.models  # noqa: F401
 
 
 # Search structures made by hand in the migrations (FTS5 tables, an expression index), which

@@ -3,6 +3,7 @@ act takes (which makes the clock's due moves first), the scheduled tick, and who
 a tender and its documents. Reads compute the effective state; they never move it."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -60,6 +61,26 @@ def move(session: Session, actor: Actor, tender: Tender, target: TenderStatus, a
     record_event(session, actor, action, subject=tender,
                  details={"from": previous.value, "to": target.value, **details})
     return tender
+
+
+def await_tender_notice(session: Session, tender: Tender) -> None:
+    """The tender notice (UK4) has gone to the central platform: no bid until it is published."""
+    tender.tender_notice_pending = True
+    session.flush()
+
+
+def tender_notice_published(session: Session, tender: Tender, at: datetime) -> str | None:
+    """The tender notice was published at `at`: the tendering period starts then (published_at
+    moves to it) and bids are taken. Returns what the agency must be told if the minimum period
+    to the deadline no longer holds (also recorded), or None."""
+    tender.tender_notice_pending, tender.tender_notice_published_at = False, at
+    tender.published_at = at  # the platform's moment of publication is the one the Act counts from
+    session.flush()
+    problem = rules.period_from_notice(at, tender.submission_deadline, tender.short_period_ground is not None)
+    if problem:
+        record_event(session, access.SystemActor("find_a_tender"), "tender.period_short", subject=tender,
+                     details={"notice_published_at": at.isoformat(), "problem": problem})
+    return problem
 
 
 def advance(session: Session, tender: Tender) -> Tender:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Optional
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from procurement.core.clock import now, today
@@ -100,6 +100,10 @@ class Tender(Base):
     opened_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     opened_at: Mapped[Optional[datetime]]
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    # The tender notice (UK4) on the central platform: while it is submitted and not yet
+    # published no bid is taken; its publication starts the tendering period.
+    tender_notice_pending: Mapped[bool] = mapped_column(default=False, server_default=false())
+    tender_notice_published_at: Mapped[Optional[datetime]]
     wrapped_key: Mapped[Optional[bytes]] = mapped_column(LargeBinary)  # the tender box's data key, wrapped
 
     lots: Mapped[list["Lot"]] = relationship(back_populates="tender", order_by="Lot.number",
@@ -516,6 +520,9 @@ class Standstill(Base):
     challenge: Mapped[str] = mapped_column(Text, default="")
     paused_at: Mapped[Optional[datetime]]
     working_days_left_at_pause: Mapped[Optional[int]]
+    # Standstill begins with the day the contract award notice (UK6) is published (s.51):
+    # while it waits on the central platform, no contract may be entered.
+    notice_pending: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class TenderParticipant(Base):

@@ -250,6 +250,8 @@ def can_bid(actor: Actor, tender: Tender) -> Verdict:
                        "nothing was stored")
     if tender.status is not TenderStatus.published:
         return refused(f"This tender is {_words(tender.status)}: bids are not accepted")
+    if tender.tender_notice_pending:
+        return refused("The tender notice is not yet published on Find a Tender: bids are accepted from its publication")
     return ALLOWED
 
 
@@ -450,6 +452,9 @@ def can_enter_contracts(actor: Actor, tender: Tender, standstill: Standstill | N
         return refused(f"A {_words(tender.effective_status)} tender cannot enter contracts")
     if standstill is None:
         return refused("The decision's standstill is not recorded")
+    if standstill.notice_pending:
+        return refused("The contract award notice (UK6) is not yet published on Find a Tender: standstill begins "
+                       "on the day it is published, and no contract may be entered before it ends")
     if standstill.paused_at is not None:
         return refused("A challenge has paused standstill: no contract may be entered")
     if (on or today()) <= standstill.ends_on:

@@ -104,6 +104,17 @@ def timeline_errors(now: datetime, clarification_deadline: datetime | None, subm
     return errors
 
 
+def period_from_notice(published_at: datetime, submission_deadline: datetime | None, grounded: bool) -> str | None:
+    """The tendering period runs from the tender notice's publication (s.54): what is wrong if
+    the platform published it so late that the minimum period to the deadline no longer holds."""
+    days = MIN_URGENT_DAYS if grounded else MIN_TENDER_DAYS
+    if submission_deadline is None or submission_deadline >= published_at + timedelta(days=days):
+        return None
+    return (f"The tender notice was published on Find a Tender on {published_at.astimezone(LONDON):%-d %B %Y at %H:%M}, "
+            f"less than {days} days before the deadline for bids: the minimum tendering period no longer holds. "
+            "Amend the tender to move the deadline out.")
+
+
 def weights_errors(price_weight: int, quality_weights: Iterable[int]) -> list[str]:
     weights = list(quality_weights)
     problems = []

@@ -149,9 +149,11 @@ def bid(raw: dict[str, Any] | None = None, **kwargs: Any) -> Any:
     return BidContentSchema().load(raw if raw is not None else bid_content(**kwargs))
 
 
-def opened_tender(session: Any, prices: tuple[str, ...] = ("740.00", "700.00", "745.00")) -> dict[str, Any]:
+def opened_tender(session: Any, prices: tuple[str, ...] = ("740.00", "700.00", "745.00"),
+                  after_publish: Any = None) -> dict[str, Any]:
     """A published tender with a bid per price (each from a supplier with a matching offer),
-    past its deadline and opened by two agency users."""
+    past its deadline and opened by two agency users. `after_publish(world)` runs between the
+    publication and the bids (a test publishing its tender notice on the central platform)."""
     from datetime import timedelta
     from catalogue.services import OfferInput, create_offer
     from procurement.core.clock import frozen_at
@@ -160,6 +162,8 @@ def opened_tender(session: Any, prices: tuple[str, ...] = ("740.00", "700.00", "
 
     world = published_tender(session)
     tender = world["tender"]
+    if after_publish is not None:
+        after_publish(world)
     bidders = []
     for n, price in enumerate(prices):
         bidder = world["bidder"] if n == 0 else user(session, "supplier")
@@ -198,7 +202,7 @@ def panel_marks(session: Any, tender: Any, lead: User, panelist: User, opened: l
         evaluation.submit_marks(session, evaluator, tender.id)
 
 
-def decided_tender(session: Any) -> dict[str, Any]:
+def decided_tender(session: Any, after_publish: Any = None) -> dict[str, Any]:
     """An opened tender evaluated by a panel of two (scores AWARD_SCORES), its award
     recommended, approved and the decision published (standstill running)."""
     from datetime import timedelta
@@ -208,7 +212,7 @@ def decided_tender(session: Any) -> dict[str, Any]:
     from tenders.award import evaluation
     from tenders.models import OpenedBid
 
-    world = opened_tender(session)
+    world = opened_tender(session, after_publish=after_publish)
     tender, lead, panelist = world["tender"], world["agency"], world["second_agency"]
     opened = list(session.scalars(select(OpenedBid).where(OpenedBid.tender_id == tender.id).order_by(OpenedBid.id)))
     with frozen_at(world["after"] + timedelta(hours=1)):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Optional
 
+from blinker import Namespace
 from sqlalchemy import JSON, ForeignKey, String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -20,6 +21,11 @@ from procurement.core.clock import now
 from procurement.core.db import Base, db, on_postgresql
 
 GENESIS_HASH = "0" * 64
+
+event_recorded = Namespace().signal("event-recorded", doc="""
+An audit event has been appended, in the caller's transaction (not yet committed). Sent with the
+event as sender and the session as `session`, so a face above the domains (the notices the Act
+requires) can act on a domain's acts in the same transaction without the domain knowing it.""")
 
 
 class AuditEvent(Base):
@@ -119,6 +125,7 @@ def record_event(
     event = AuditEvent(**fields, hash=event_digest(**fields))
     session.add(event)
     session.flush()
+    event_recorded.send(event, session=session)
     return event
 
 

@@ -155,6 +155,12 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
         # Companies House's public data API: with a key, a supplier's company number is looked up.
         COMPANIES_HOUSE_API_KEY=env.get("COMPANIES_HOUSE_API_KEY") or None,
         COMPANIES_HOUSE_URL=env.get("COMPANIES_HOUSE_URL", "https://api.company-information.service.gov.uk"),
+        # Find a Tender's notice API (the e-sender interface): with a key, the Procurement Act's
+        # notices are submitted to the central platform; without one they are published on this
+        # service only, and every page relying on them says so.
+        FIND_A_TENDER_URL=env.get("FIND_A_TENDER_URL", "https://www.find-tender.service.gov.uk").rstrip("/"),
+        FIND_A_TENDER_API_KEY=env.get("FIND_A_TENDER_API_KEY") or None,
+        FIND_A_TENDER_TIMEOUT=float(env.get("FIND_A_TENDER_TIMEOUT", "20")),
         ASSETS_DIR=env.get("ASSETS_DIR", str(REPO_ROOT / "node_modules")),
         # flask-smorest: the JSON API and its OpenAPI document live under /api/v1.
         API_TITLE="London Joint Procurement API",

@@ -84,6 +84,8 @@ class Organisation(Base):
     org_identifier: Mapped[Optional[str]] = mapped_column(String(40), unique=True)
     partnership: Mapped[Optional[Partnership]] = mapped_column(str_enum(Partnership, "partnership"))
     annual_savings_target: Mapped[Optional[Decimal]]
+    # What it spends a year on procurement: over £100m, it must publish a pipeline notice (UK1).
+    annual_spend: Mapped[Optional[Decimal]]
     created_at: Mapped[datetime] = mapped_column(default=now)
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="organisation")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from procurement.core import access
 from procurement.core.audit import record_event
-from procurement.core.clock import now, today
+from procurement.core.access import SystemActor
+from procurement.core.clock import now, to_london, today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from procurement.core.money import percent_of
 from procurement.core.access import Actor, actor_id
@@ -439,6 +441,30 @@ def request_award_pack(session: Session, actor: Actor, tender: Tender) -> Any:
     job = request_job(session, actor, "award_pack", "tender", tender.id)
     record_event(session, actor, "award_pack.requested", subject=tender, details={"job_id": job.id})
     return job
+
+
+def await_award_notice(session: Session, tender: Tender) -> None:
+    """The contract award notice (UK6) has gone to the central platform: standstill waits for it."""
+    standstill = standstill_of(session, tender)
+    if standstill is not None:
+        standstill.notice_pending = True
+        session.flush()
+
+
+def award_notice_published(session: Session, tender: Tender, at: datetime) -> Standstill | None:
+    """The contract award notice was published at `at`: standstill is 8 working days beginning
+    with that day (s.51), recounted from it; contracts may be entered once it ends."""
+    standstill = standstill_of(session, tender)
+    if standstill is None:
+        return None
+    day = to_london(at).date()  # type: ignore[union-attr]
+    standstill.notice_pending, standstill.published_at = False, at
+    if standstill.paused_at is None:
+        standstill.ends_on = scoring.standstill_ends(day)
+    session.flush()
+    record_event(session, SystemActor("find_a_tender"), "standstill.counted_from_notice", subject=tender,
+                 details={"notice_published_at": at.isoformat(), "ends_on": standstill.ends_on.isoformat()})
+    return standstill
 
 
 def standstill_of(session: Session, tender: Tender) -> Standstill | None:

@@ -56,31 +56,20 @@ def upgrade() -> None:
         batch_op.create_index('ix_uk_notice_state', ['state'], unique=False)
         batch_op.create_index(batch_op.f('ix_uk_notice_tender_id'), ['tender_id'], unique=False)
 
-    with op.batch_alter_table('organisation', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('annual_spend', procurement.core.db.Money(precision=14, scale=2), nullable=True))
-
-    with op.batch_alter_table('standstill', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('notice_pending', sa.Boolean(), server_default='0', nullable=False))
-
-    with op.batch_alter_table('tender', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('tender_notice_pending', sa.Boolean(), server_default='0', nullable=False))
-        batch_op.add_column(sa.Column('tender_notice_published_at', procurement.core.db.UTCDateTime(timezone=True), nullable=True))
-
+    op.add_column('organisation', sa.Column('annual_spend', procurement.core.db.Money(precision=14, scale=2), nullable=True))
+    op.add_column('standstill', sa.Column('notice_pending', sa.Boolean(), server_default='0', nullable=False))
+    op.add_column('tender', sa.Column('tender_notice_pending', sa.Boolean(), server_default='0', nullable=False))
+    op.add_column('tender', sa.Column('tender_notice_published_at', procurement.core.db.UTCDateTime(timezone=True),
+                                      nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('tender', schema=None) as batch_op:
-        batch_op.drop_column('tender_notice_published_at')
-        batch_op.drop_column('tender_notice_pending')
-
-    with op.batch_alter_table('standstill', schema=None) as batch_op:
-        batch_op.drop_column('notice_pending')
-
-    with op.batch_alter_table('organisation', schema=None) as batch_op:
-        batch_op.drop_column('annual_spend')
-
+    # Plain ALTER TABLE ... DROP COLUMN (as 0020): a batch would copy the tables, and on SQLite
+    # dropping the old copy of a table others refer to cascades or is refused.
+    for table, column in [("tender", "tender_notice_published_at"), ("tender", "tender_notice_pending"),
+                          ("standstill", "notice_pending"), ("organisation", "annual_spend")]:
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     with op.batch_alter_table('uk_notice', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_uk_notice_tender_id'))
         batch_op.drop_index('ix_uk_notice_state')
-
     op.drop_table('uk_notice')

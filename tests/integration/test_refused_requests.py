@@ -173,6 +173,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def _demo_ids(session: Any) -> dict[str, Any]:
     """Real objects of the demo for every id a route takes, with the few the demo lacks."""
     from catalogue.models import CatalogueItem, Offer
+    from opendata.uk_notices.models import NoticeState, UkNotice
     from procurement.core.jobrecords import Job
     from procurement.parties.models import ApiToken, User
     from tenders.models import Lot, LotLine, LowPriceCheck, OptimisedAward, Tender, TenderStatus
@@ -215,6 +216,9 @@ def _demo_ids(session: Any) -> dict[str, Any]:
         "organisation_id": buyer_org, "token": "not-a-real-link",  # joining (issue 20)
         "award_id": session.scalar(select(OptimisedAward.id).where(OptimisedAward.tender_id == decided.id)),
         "tokens": tokens, "token": link_token,
+        # A published notice (issue 21): submitting or withdrawing it again is refused.
+        "notice_id": session.scalar(select(UkNotice.id).where(UkNotice.state == NoticeState.published)
+                                    .order_by(UkNotice.id).limit(1)),
     }
     return ids
 

@@ -46,6 +46,21 @@ def test_models_and_migrations_agree(backend, tmp_path):
     assert differences == []
 
 
+class _Row:
+    def __init__(self, row_id: int):
+        self.id = row_id
+
+
+def _old_row(session, table: str, **values):  # type: ignore[no-untyped-def]
+    """A row written by hand at an old revision: today's models have columns it has not."""
+    from sqlalchemy import text
+
+    values["created_at"] = "2026-12-01 10:00:00"
+    names = ", ".join(values)
+    session.execute(text(f"INSERT INTO {table} ({names}) VALUES ({', '.join(':' + n for n in values)})"), values)
+    return _Row(session.execute(text(f"SELECT max(id) FROM {table}")).scalar_one())
+
+
 def test_order_summaries_keyed_the_old_way_move_onto_participants(backend, tmp_path):
     """0013: a job and a document keyed tender id x 1,000,000 + organisation id come to name
     the tender's participant row, and downgrading gives the old keys back."""
@@ -55,8 +70,6 @@ def test_order_summaries_keyed_the_old_way_move_onto_participants(backend, tmp_p
     from sqlalchemy.orm import Session
 
     from procurement.core.documents import Document
-    from procurement.parties.models import Organisation
-    from tenders.models import Tender
 
     url = fresh_database_url(backend, "ljp_test_migrations", tmp_path)
     migrate.upgrade(url, "0012_award_record")
@@ -64,10 +77,9 @@ def test_order_summaries_keyed_the_old_way_move_onto_participants(backend, tmp_p
     engine = make_engine(url)
     try:
         with Session(engine) as session:
-            borough = Organisation(name="Test Borough", kind="london_borough")
-            tender = Tender(reference="LC-2026-0099", title="Laptops", confirm_by=date(2026, 12, 20))
-            session.add_all([borough, tender])
-            session.flush()
+            borough = _old_row(session, "organisation", name="Test Borough", kind="london_borough")
+            tender = _old_row(session, "tender", reference="LC-2026-0099", title="Laptops", description="", status="draft",
+                              confirm_by=date(2026, 12, 20))
             old = tender.id * 1_000_000 + borough.id
             # by hand: the model has columns this revision has not (0017's runner)
             session.execute(text("INSERT INTO job (kind, subject_type, subject_id, status, attempts, progress, "
@@ -142,7 +154,7 @@ def test_absolute_paths_become_storage_keys_the_local_store_still_finds(backend,
 
     from procurement.core.documents import Document
     from procurement.core.storage import LocalStorage
-    from tenders.models import Tender, TenderDocument
+    from tenders.models import TenderDocument
 
     url = fresh_database_url(backend, "ljp_test_migrations", tmp_path)
     migrate.upgrade(url, "0015_user_session")
@@ -151,9 +163,8 @@ def test_absolute_paths_become_storage_keys_the_local_store_still_finds(backend,
     old = "/srv/old-machine/instance"
     try:
         with Session(engine) as session:
-            tender = Tender(reference="LC-2026-0098", title="Switches", confirm_by=date(2026, 12, 20))
-            session.add(tender)
-            session.flush()
+            tender = _old_row(session, "tender", reference="LC-2026-0098", title="Switches", description="", status="draft",
+                              confirm_by=date(2026, 12, 20))
             session.add_all([
                 Document(kind="award_notice", subject_type="tender", subject_id=tender.id, title="t", file_name="n.pdf",
                          stored_path=f"{old}/documents/award_notice/n.pdf", size=1, sha256="0" * 64),

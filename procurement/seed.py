@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from decimal import Decimal
 from importlib import resources
 from typing import Any, Iterable, Iterator
 
@@ -189,7 +190,15 @@ def _seed_parties(session: Session) -> dict[str, Any]:
                     grants=[RoleGrant(demo.role, organisation_id, supplier_id)])
         added["users"] += 1
     added["domains"] = _seed_joining(session, actor)
+    # Authorities spending over £100m a year publish a pipeline notice (UK1, issue 21).
+    for name, spend in ANNUAL_SPEND.items():
+        found = session.scalar(select(Organisation).where(Organisation.name == name))
+        if found is not None and found.annual_spend is None:
+            found.annual_spend = spend
     return added
+
+
+ANNUAL_SPEND = {"Greater London Authority": Decimal("450000000.00"), "London Borough of Camden": Decimal("310000000.00")}
 
 
 def _seed_joining(session: Session, actor: SystemActor) -> int:

@@ -4,6 +4,7 @@ submit again, withdraw, the copy of a contract over £5m), and making a UK1 or a
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -12,7 +13,7 @@ from sqlalchemy import select
 
 from opendata.uk_notices import services
 from opendata.uk_notices.models import KIND_NAMES, NoticeKind, NoticeState, UkNotice
-from procurement.core.clock import today
+from procurement.core.clock import to_london, today
 from procurement.core.db import db
 from procurement.core.errors import Conflict, InvalidInput
 from procurement.core.http import send_stored, undone_if_refused
@@ -72,6 +73,21 @@ def index() -> Any:
                            button=ConfirmForm())
 
 
+# The lifecycle in words (the audit page has its own, dashboards.plain_words: a sibling face).
+HISTORY_WORDS = {"notice.created": "Made", "notice.submitted": "Submitted to Find a Tender",
+                 "notice.published": "Published", "notice.rejected": "Rejected by Find a Tender",
+                 "notice.send_failed": "Sending failed (tried again with the same key)", "notice.withdrawn": "Withdrawn",
+                 "notice.contract_copy_attached": "Copy of the contract attached"}
+
+
+def _when(text: Any) -> str:
+    try:
+        moment = to_london(datetime.fromisoformat(str(text).replace("Z", "+00:00")))
+    except ValueError:
+        return str(text)
+    return f"{moment:%-d %B %Y at %H:%M}" if moment else str(text)
+
+
 def _pounds(value: Any) -> str:
     amount = (value or {}).get("amount") if isinstance(value, dict) else None
     return f"£{amount:,.2f}" if isinstance(amount, (int, float)) else "–"
@@ -86,13 +102,13 @@ def _summary(notice: UkNotice) -> list[tuple[str, str]]:
     if tender.get("value"):
         rows.append(("Estimated value", f"{_pounds(tender['value'])} ex VAT"))
     if (tender.get("tenderPeriod") or {}).get("endDate"):
-        rows.append(("Deadline for bids", tender["tenderPeriod"]["endDate"]))
+        rows.append(("Deadline for bids", _when(tender["tenderPeriod"]["endDate"])))
     for award in body.get("awards", []):
         suppliers = ", ".join(s.get("name", "") for s in award.get("suppliers", []))
         rows.append((award.get("title", "Award"), f"{suppliers}: {_pounds(award.get('value'))}"))
     for contract in body.get("contracts", []):
         rows.append((contract.get("title", "Contract"), f"{_pounds(contract.get('value'))}, "
-                                                        f"signed {contract.get('dateSigned', '')}"))
+                                                        f"signed {_when(contract.get('dateSigned', ''))}"))
     if tender.get("statusDetails"):
         rows.append(("Why it ended", tender["statusDetails"]))
     for lot in tender.get("lots", []) if notice.kind is NoticeKind.UK1 else []:
@@ -111,7 +127,7 @@ def notice(notice_id: int) -> Any:
     return render_template(
         "uk_notices/notice.html", notice=found, tender=tender, state=STATE_WORDS[found.state], problems=services.problems(found),
         summary=_summary(found), body_json=json.dumps(found.body, indent=2, ensure_ascii=False),
-        history=services.history(db.session, found), may_submit=editable, may_withdraw=editable,
+        history=[(e, HISTORY_WORDS.get(e.action, e.action)) for e in services.history(db.session, found)], may_submit=editable, may_withdraw=editable,
         needs_copy=services.needs_contract_copy(db.session, found), may_attach=editable and found.kind is NoticeKind.UK7,
         has_copy=bool(found.contract_copy_path), configured=services.platform_configured(), service_only=services.SERVICE_ONLY,
         overdue=found.due_on is not None and found.due_on < today() and found.state is not NoticeState.published,

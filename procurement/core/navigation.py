@@ -49,6 +49,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("Your offers", "catalogue.my_offers",
             ("/catalogue/my-offers", "/catalogue/offers", "/catalogue/imports"), lambda u: bool(u.supplier_ids)),
     Section("Catalogue", "catalogue.search", ("/catalogue", "/cpv"), access.can_browse_catalogue),
+    Section("Notices", "uk_notices.index", ("/agency/notices",), access.can_manage_tenders),
     Section("Savings", "reports.savings", ("/reports",), lambda u: _agency(u) or _buyer(u)),
     Section("Jobs", "documents.jobs", ("/jobs",), access.can_view_jobs),
     Section("Suppliers", "suppliers.index", ("/suppliers",), access.can_list_suppliers),

@@ -62,7 +62,7 @@ def _notice_type(body: dict[str, Any], section: str) -> str:
     return holder["documents"][-1 if section != "contracts" else 0]["noticeType"]
 
 
-def test_a_tender_from_pooled_demand_to_contract_makes_its_uk4_uk6_and_uk7_in_order(session, fts):
+def test_a_tender_from_pooled_demand_to_contract_makes_its_uk4_uk6_and_uk7_in_order(session, fts, client):
     def tender_notice(world: dict[str, Any]) -> None:
         session.commit()  # the UK4 goes to the platform once the publication commits
         (uk4,) = _notices(session, world["tender"], NoticeKind.UK4)
@@ -111,6 +111,12 @@ def test_a_tender_from_pooled_demand_to_contract_makes_its_uk4_uk6_and_uk7_in_or
     assert _notice_type(sent["award"], "awards") == "UK6" and sent["award"]["awards"][0]["documents"][0]["documentType"] == "awardNotice"
     assert _notice_type(sent["contract"], "contracts") == "UK7"
     assert sent["contract"]["contracts"][0]["documents"][0]["documentType"] == "contractNotice"
+    from opendata import ocds
+
+    public = client.get(f"/notices/{ocds.ocid(client.application.config['OCDS_OCID_PREFIX'], tender.id)}").get_data(as_text=True)
+    for notice in (uk4, uk6, uk7):
+        assert f'href="{notice.platform_link}">{notice.platform_notice_id}</a>' in public
+    assert services.SERVICE_ONLY not in public
 
 
 def test_a_cancelled_tender_makes_its_uk12(session, fts):

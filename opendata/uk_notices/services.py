@@ -200,7 +200,11 @@ def submit(session: Session, actor: Actor, notice: UkNotice) -> UkNotice:
     notice.reasons, notice.last_error, notice.submitted_at = [], "", now()
     client = platform()
     if client is None:
-        _published(session, notice, now(), "", "", service_only=True)
+        # On this service only, the notice is published with the act that made it: a tender
+        # notice at the tender's own publication, so the period it starts is the one checked.
+        tender = session.get(Tender, notice.tender_id) if notice.kind is NoticeKind.UK4 else None
+        at = tender.published_at if tender is not None and tender.published_at is not None else now()
+        _published(session, notice, at, "", "", service_only=True)
         return notice
     notice.state = NoticeState.submitted
     _awaiting(session, notice)

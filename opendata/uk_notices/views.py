@@ -111,8 +111,11 @@ def _summary(notice: UkNotice) -> list[tuple[str, str]]:
                                                         f"signed {_when(contract.get('dateSigned', ''))}"))
     if tender.get("statusDetails"):
         rows.append(("Why it ended", tender["statusDetails"]))
-    for lot in tender.get("lots", []) if notice.kind is NoticeKind.UK1 else []:
-        rows.append((lot.get("title", ""), _pounds(lot.get("value"))))
+    if notice.kind is NoticeKind.UK1:
+        for lot in tender.get("lots", []):
+            rows.append((lot.get("title", ""), _pounds(lot.get("value"))))
+        if not tender.get("lots"):
+            rows.append(("Planned procurements over £2m", "None in its tenders or its demand on the board"))
     rows.append(("Release", f"{body.get('id', '')} (tag {', '.join(body.get('tag', []))})"))
     return rows
 

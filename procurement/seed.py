@@ -168,7 +168,7 @@ def seed_exclusions(session: Session, actor: Any) -> None:
 
 
 DEBARMENT_LIST = """supplier_name,companies_house_number,grounds,kind,start_date,end_date,date_listed,source
-Brindle Facilities Group Ltd,09876543,Fraud offence (Schedule 6),mandatory,2025-06-02,2030-06-01,2025-06-02,\
+Brindle Facilities Group Ltd,SC998877,Fraud offence (Schedule 6),mandatory,2025-06-02,2030-06-01,2025-06-02,\
 Debarment list published 2 June 2025
 Quayside Print Solutions Ltd,,Poor performance of a public contract (Schedule 7),discretionary,2025-11-17,2028-11-16,\
 2025-11-17,Debarment list published 17 November 2025

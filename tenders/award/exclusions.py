@@ -49,13 +49,13 @@ class Bidder:
     def cannot_win(self) -> str:
         """Why its bid is ineligible, in words ("" when it may win)."""
         if self.status.excluded:
-            return f"excluded: {self.status.excluded}"
+            return f"excluded, {self.status.excluded}"
         if not self.status.current:
-            return "excluded: no current exclusions declaration"
+            return "excluded for want of a current exclusions declaration"
         if self.decision_stands and self.decision is not None and self.decision.decision is ExclusionChoice.exclude:
             return "excluded by the agency's decision on the exclusion grounds"
         if self.outstanding:
-            return "excludable: awaiting the agency's decision on the exclusion grounds"
+            return "excludable, awaiting the agency's decision on the exclusion grounds"
         return ""
 
     @property

@@ -26,6 +26,7 @@ from procurement.core.jobrecords import KINDS, Job, JobStatus
 from procurement.core.security import lockout_ends
 from procurement.parties.models import Organisation, SignInAttempt, User
 from tenders import permissions
+from tenders.award import exclusions as tender_exclusions
 from tenders.award import outcome
 from tenders.lifecycle import open_for_bids
 from tenders.models import (
@@ -259,6 +260,13 @@ def agency_worklist(session: Session, actor: Actor) -> Worklist:
             elif held is not None and held.paused_at is not None:
                 contracts.append(Item(_task("Lift the challenge", tender), f"{_quoted(tender)}: a challenge has paused standstill; "
                                       "lift it once it is resolved.", workspace(tender), None, "Paused", "red"))
+        if status in (TenderStatus.opened, TenderStatus.evaluation) and access.can_manage_tenders(actor):
+            waiting = [b.supplier.legal_name for b in tender_exclusions.bidders(session, tender) if b.outstanding]
+            if waiting:
+                evaluating.append(Item(_task("Decide on exclusions", tender), f"{_quoted(tender)}: decide whether to exclude "
+                                       f"{', '.join(waiting)} (a ground declared or listed); no award is recommended until you do.",
+                                       Link("tender_exclusions.index", {"tender_id": tender.id}), tender.expected_award_on,
+                                       "To decide", "orange", "Award expected"))
     for decision, lot in decisions:
         tender = next(t for t in live if t.id == lot.tender_id)
         if permissions.can_approve(actor, tender, decision):

@@ -156,3 +156,17 @@ def test_the_pages_are_the_agencys(app, session, evaluated, role):
             assert response.status_code == 403
     decided = session.scalars(select(ExclusionDecision)).all()
     assert [(d.supplier_id, d.decision.value) for d in decided] == ([(supplier_id, "do_not_exclude")] if role == "agency" else [])
+
+
+def test_the_agency_s_home_asks_for_an_outstanding_decision(session, evaluated):
+    from dashboards.worklist import worklists
+
+    tender, lead = evaluated["tender"], evaluated["agency"]
+    supplier_id = evaluated["opened"][0].supplier_id
+    titles = lambda: [i.title for w in worklists(session, lead, attempts=5, minutes=15) for s in w.sections  # noqa: E731
+                      for i in s.items]
+    assert not any("Decide on exclusions" in t for t in titles())
+    declare_ground(session, supplier_id)
+    assert any("Decide on exclusions" in t for t in titles())
+    exclusions.decide(session, lead, tender.id, supplier_id, "do_not_exclude", "Remedied, as the audit shows")
+    assert not any("Decide on exclusions" in t for t in titles())

@@ -82,6 +82,7 @@ def prepare(database_url: str, suppliers: int, lines: int, instance: Path) -> di
     from procurement.parties.models import Role
     from procurement.seed import load_cpv_codes
     from suppliers.services import create_supplier
+    from suppliers import exclusions
     from tenders import sealing
     from tenders.models import Criterion, Lot, LotItem, Tender, TenderStatus
 
@@ -108,6 +109,8 @@ def prepare(database_url: str, suppliers: int, lines: int, instance: Path) -> di
             supplier = create_supplier(session, system, legal_name=f"Rush Supplier {n} Ltd",
                                        companies_house_number=f"{77000000 + n:08d}", contact_name="R",
                                        contact_email=f"rush{n}@supplier.example")
+            exclusions.declare(session, system, supplier.id, grounds=exclusions.nothing_to_declare(), connected=[],
+                               associated=[], evidence="")
             user = create_user(session, system, email=f"rush{n}@supplier.example", full_name=f"Rush {n}",
                                password="rush-password-2026", grants=[RoleGrant(Role.supplier, None, supplier.id)])
             session.flush()

@@ -26,6 +26,7 @@ from procurement.core.jobrecords import KINDS, Job, JobStatus
 from procurement.core.security import lockout_ends
 from procurement.parties.models import Organisation, SignInAttempt, User
 from tenders import permissions
+from tenders.award import exclusions as tender_exclusions
 from tenders.award import outcome
 from tenders.lifecycle import open_for_bids
 from tenders.models import (
@@ -259,6 +260,13 @@ def agency_worklist(session: Session, actor: Actor) -> Worklist:
             elif held is not None and held.paused_at is not None:
                 contracts.append(Item(_task("Lift the challenge", tender), f"{_quoted(tender)}: a challenge has paused standstill; "
                                       "lift it once it is resolved.", workspace(tender), None, "Paused", "red"))
+        if status in (TenderStatus.opened, TenderStatus.evaluation) and access.can_manage_tenders(actor):
+            waiting = [b.supplier.legal_name for b in tender_exclusions.bidders(session, tender) if b.outstanding]
+            if waiting:
+                evaluating.append(Item(_task("Decide on exclusions", tender), f"{_quoted(tender)}: decide whether to exclude "
+                                       f"{', '.join(waiting)} (a ground declared or listed); no award is recommended until you do.",
+                                       Link("tender_exclusions.index", {"tender_id": tender.id}), tender.expected_award_on,
+                                       "To decide", "orange", "Award expected"))
     for decision, lot in decisions:
         tender = next(t for t in live if t.id == lot.tender_id)
         if permissions.can_approve(actor, tender, decision):
@@ -600,6 +608,9 @@ def supplier_worklist(session: Session, actor: Actor) -> Worklist:
             answers.append(Item(_task("Your question", tender), f"{_quoted(tender)}: your question “{said}” waits for the agency’s "
                                 "answer.", detail(tender), tender.submission_deadline, "Waiting", "grey", "Deadline"))
 
+    declaration, declared_words = _declaration_item(session, supplier_id)
+    if declaration is not None:
+        drafts.append(declaration)
     sections = [
         Section("Bids to finish", drafts, "Nothing needs you: no draft bid or amended bid waits for you."),
         Section("Results", results, "Nothing needs you: no result or price explanation waits for you.",
@@ -610,7 +621,31 @@ def supplier_worklist(session: Session, actor: Actor) -> Worklist:
                 Link("opportunities.mine"), "All your bids"),
         Section("Your questions", answers, "You have no question waiting or answered on an open tender."),
     ]
-    return Worklist("supplier", "What needs you", sections)
+    return Worklist("supplier", "What needs you", sections, extra={"declaration": declared_words})
+
+
+def _declaration_item(session: Session, supplier_id: int) -> tuple[Item | None, str]:
+    """The exclusions declaration on the supplier's home: a task when it is missing, out of date or
+    within a month of it; and a sentence of where it stands."""
+    from suppliers import exclusions
+
+    declaration = exclusions.current_declaration(session, supplier_id)
+    link = Link("exclusions.mine")
+    if declaration is None:
+        return (Item("Declare the exclusion grounds", "You cannot bid until your company has declared the exclusion grounds "
+                     "(asked once, it counts for a year).", link, None, "To declare", "red", "Due"),
+                "Exclusions declaration: not made yet.")
+    ends = exclusions.expires_on(declaration)
+    day = ends.astimezone(LONDON).date()
+    if not exclusions.is_current(declaration, now()):
+        return (Item("Declare the exclusion grounds again", "Your exclusions declaration is more than a year old: declare "
+                     "again before you bid.", link, ends, "Out of date", "red", "Expired"),
+                f"Exclusions declaration: version {declaration.version}, out of date since {date_text(day)}.")
+    words = f"Exclusions declaration: version {declaration.version}, counts until {date_text(day)}."
+    if ends - now() < timedelta(days=30):
+        return (Item("Renew your exclusions declaration", "Your exclusions declaration stops counting within a month: "
+                     "declare again to keep bidding.", link, ends, "Renew", "orange", "Due"), words)
+    return None, words
 
 
 # Administrators -----------------------------------------------------------------------------

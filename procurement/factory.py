@@ -114,7 +114,7 @@ def _wire(app: Flask, api: Api) -> None:
     from reports import views as reports_views
     from suppliers import api as suppliers_api
     from suppliers import views as supplier_views
-    from suppliers import joining_views, people_views
+    from suppliers import exclusion_views, joining_views, people_views
     from procurement.parties import organisation_views
     from procurement.core import outbox
     from procurement.notifications import services as notification_services
@@ -122,6 +122,7 @@ def _wire(app: Flask, api: Api) -> None:
     from tenders.award import documents as tender_documents
     from tenders.award import outcome
     from tenders import jobs as tender_jobs
+    from tenders.award import exclusion_views as tender_exclusion_views
     from tenders.award import views as evaluation_views
     from tenders.bidding import views as opportunity_views
     from tenders.optimisation import optimised_award
@@ -137,7 +138,7 @@ def _wire(app: Flask, api: Api) -> None:
                       evaluation_views.bp, opportunity_views.bp, optimised_views.bp, documents_views.bp,
                       reports_views.bp, opendata_views.bp, public_views.bp, notification_views.bp,
                       notification_views.callbacks_bp, joining_views.bp, people_views.bp, organisation_views.bp,
-                      notice_views.bp):
+                      notice_views.bp, exclusion_views.bp, tender_exclusion_views.bp):
         app.register_blueprint(blueprint)
     for blueprint in (*parties_api.blueprints, *suppliers_api.blueprints, *catalogue_api.blueprints,
                       *demand_api.blueprints, *tenders_api.blueprints, *documents_api.blueprints,

@@ -155,6 +155,27 @@ def seed_demo(session: Session) -> dict[str, Any]:
     return added
 
 
+def seed_exclusions(session: Session, actor: Any) -> None:
+    """Every demo supplier has declared (nothing applies); the agency has imported a debarment list
+    (of companies that are not on the service)."""
+    from suppliers import exclusions
+
+    for supplier in session.scalars(select(Supplier).order_by(Supplier.id)):
+        if exclusions.current_declaration(session, supplier.id) is None:
+            exclusions.declare(session, actor, supplier.id, grounds=exclusions.nothing_to_declare(), connected=[],
+                               associated=[], evidence="")
+    if exclusions.latest_import(session) is None:
+        exclusions.import_debarment_list(session, actor, "debarment-list.csv", DEBARMENT_LIST.encode())
+
+
+DEBARMENT_LIST = """supplier_name,companies_house_number,grounds,kind,start_date,end_date,date_listed,source
+Brindle Facilities Group Ltd,SC998877,Fraud offence (Schedule 6),mandatory,2025-06-02,2030-06-01,2025-06-02,\
+Debarment list published 2 June 2025
+Quayside Print Solutions Ltd,,Poor performance of a public contract (Schedule 7),discretionary,2025-11-17,2028-11-16,\
+2025-11-17,Debarment list published 17 November 2025
+"""
+
+
 def _seed_parties(session: Session) -> dict[str, Any]:
     actor = SystemActor("seed-demo")
     added = {"cpv_codes": load_cpv_codes(session), "organisations": 0, "suppliers": 0, "users": 0}
@@ -177,6 +198,7 @@ def _seed_parties(session: Session) -> dict[str, Any]:
             made = create_supplier(session, actor, **data)
             made.alert_cpv_codes, made.alert_regions = ALERTS.get(data["legal_name"], ([], []))
             added["suppliers"] += 1
+    seed_exclusions(session, actor)
     known_emails = set(session.scalars(select(User.email)))
     for demo in DEMO_USERS:
         if demo.email in known_emails:

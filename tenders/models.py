@@ -665,3 +665,28 @@ class AwardShare(Base):
     @property
     def discount(self) -> Decimal:
         return self.list_value - self.value
+
+
+class ExclusionChoice(str, enum.Enum):
+    exclude = "exclude"
+    do_not_exclude = "do_not_exclude"
+
+
+class ExclusionDecision(Base):
+    """The agency's decision, for one tender, on a supplier that is excludable (a discretionary
+    ground, or a mandatory one it says it has remedied: s.58), with its reasons. Made on what
+    was known (`basis`, the declaration version): a newer declaration asks for a new decision."""
+
+    __tablename__ = "exclusion_decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("supplier.id", ondelete="CASCADE"))
+    declaration_id: Mapped[Optional[int]] = mapped_column(ForeignKey("exclusion_declaration.id", ondelete="SET NULL"))
+    decision: Mapped[ExclusionChoice] = mapped_column(str_enum(ExclusionChoice, "exclusion_choice"))
+    reasons: Mapped[str] = mapped_column(Text)
+    basis: Mapped[str] = mapped_column(Text, default="", server_default="")  # the grounds as the agency saw them
+    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime] = mapped_column(default=now)
+
+    __table_args__ = (UniqueConstraint("tender_id", "supplier_id"),)

@@ -28,8 +28,22 @@ def supplier(session: Any, **overrides: Any) -> Supplier:
     n = next(_counter)
     data = dict(legal_name=f"Test Supplier {n} Ltd", companies_house_number=f"{88000000 + n:08d}",
                 contact_name="Pat Contact", contact_email=f"contact{n}@supplier.example")
+    declared = overrides.pop("declared", True)
     data.update(overrides)
-    return create_supplier(session, SYSTEM, **data)
+    made = create_supplier(session, SYSTEM, **data)
+    if declared:  # a current, clean exclusions declaration: what taking part asks (issue 21)
+        exclusion_declaration(session, made.id)
+    return made
+
+
+def exclusion_declaration(session: Any, supplier_id: int, **grounds: Any) -> Any:
+    """A declaration of the supplier: every ground no, but those given ({code: {"applies": True,
+    "details": ..., "mitigation": ...}})."""
+    from suppliers import exclusions
+
+    answers = {**exclusions.nothing_to_declare(), **grounds}
+    evidence = "Records kept by the company secretary" if grounds else ""
+    return exclusions.declare(session, SYSTEM, supplier_id, grounds=answers, connected=[], associated=[], evidence=evidence)
 
 
 def user(session: Any, role: str, *, organisation_id: int | None = None, supplier_id: int | None = None,

@@ -24,7 +24,7 @@ from procurement.core.access import Actor, actor_id
 from demand.models import Requirement, RequirementStatus
 from demand.services import move_requirement
 from procurement.parties.models import Membership, Role
-from tenders.award import record
+from tenders.award import exclusions, record
 from tenders.award import scoring
 from tenders.award.ranking import LotRanking, decision_scores, flag_low_prices, intact_bids, rank_lot
 from tenders.lifecycle import get_tender, locked, move
@@ -298,6 +298,7 @@ def recommend(session: Session, actor: Actor, tender_id: int, lot_id: int, advan
     lot = next((l for l in tender.lots if l.id == lot_id), None)
     if lot is None:
         raise NotFound("No such lot")
+    exclusions.require_none_outstanding(session, tender)
     ranking = rank_lot(session, tender, lot)
     if not ranking.complete:
         raise Conflict("Record every moderated score first")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from procurement.core.clock import now
 from suppliers.models import Supplier
-from tenders.award import scoring
+from tenders.award import exclusions, scoring
 from tenders.models import BidLine, BidVersion, Consensus, DecisionScore, Lot, LowPriceCheck, OpenedBid, Tender
 
 
@@ -56,6 +56,7 @@ def rank_lot(session: Session, tender: Tender, lot: Lot) -> LotRanking:
     consensus = {(c.opened_bid_id, c.criterion_id): c.score for c in session.scalars(
         select(Consensus).where(Consensus.opened_bid_id.in_(list(opened))))}
     checks = {c.opened_bid_id: c for c in session.scalars(select(LowPriceCheck).where(LowPriceCheck.lot_id == lot.id))}
+    barred = exclusions.cannot_win(session, tender) if opened else {}  # checked again at every award (s.57)
     entries, complete = [], True
     for bid_id, o in opened.items():
         quality = {}
@@ -66,6 +67,7 @@ def rank_lot(session: Session, tender: Tender, lot: Lot) -> LotRanking:
         check = checks.get(bid_id)
         excluded = "rejected as abnormally low" if check and check.decision == "rejected" else (
             "abnormally low: awaiting a decision" if check and check.decision is None else "")
+        excluded = barred.get(o.supplier_id, "") or excluded
         entries.append(scoring.Entry(bid=bid_id, total=totals[bid_id], submitted_at=submitted.get(o.bid_id, now()),
                                      quality=quality, pass_marks={c.id: c.pass_mark for c in tender.criteria if c.pass_mark is not None},
                                      excluded=excluded))

@@ -19,7 +19,7 @@ from procurement.core.jobrecords import Job
 from procurement.parties.forms import ConfirmForm
 from procurement.parties.models import Membership, Role, User
 from tenders import lifecycle, progress
-from tenders.award import record
+from tenders.award import exclusions, record
 from tenders.award import evaluation
 from tenders.award import outcome
 from tenders.award import scoring
@@ -81,6 +81,7 @@ def workspace(tender_id: int) -> Any:
     return render_template(
         "tenders/evaluation.html", tender=tender, panel=members, mine=mine, names=names, agency_users=agency_users,
         bidders=evaluation.bidder_names(db.session, tender) if tender.opened_at else [],
+        exclusions_waiting=sum(b.outstanding for b in exclusions.bidders(db.session, tender)) if tender.opened_at else 0,
         responses=responses, bid_suppliers={r.opened_bid.id: r.supplier for r in responses},
         criterion_names={c.id: c.name for c in tender.criteria},
         marks={(m.opened_bid_id, m.criterion_id): m for e, m in seen if e.id == mine.id},

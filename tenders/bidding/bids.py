@@ -32,6 +32,7 @@ from procurement.core.clock import now, today
 from procurement.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from procurement.core.access import Actor, actor_id
 from demand.rules import quantity_text
+from suppliers import exclusions
 from tenders import messages, permissions, sealing
 from tenders.following import start_following
 from tenders.lifecycle import get_tender, locked
@@ -90,6 +91,15 @@ def own_supplier_name(session: Session, actor: Actor) -> str:
     supplier = session.get(Supplier, own_supplier(actor))
     assert supplier is not None
     return supplier.legal_name
+
+
+def check_may_take_part(session: Session, supplier_id: int) -> None:
+    """A supplier takes part only with a current exclusions declaration and off the debarment
+    list for a mandatory ground (Procurement Act 2023 s.57): checked when it starts, saves or
+    submits a bid. Refused as a problem of the bid, so the bid page shows it."""
+    verdict = exclusions.may_take_part(session, supplier_id)
+    if not verdict:
+        raise BidProblems([verdict.reason])
 
 
 def _data_key(tender: Tender) -> bytes:
@@ -240,6 +250,7 @@ def save_draft(session: Session, actor: Actor, tender_id: int, bid_input: BidInp
     supplier_id = own_supplier(actor)
     tender = get_tender(session, actor, tender_id)
     permissions.can_bid(actor, tender).enforce()
+    check_may_take_part(session, supplier_id)
     _scan_attachments(session, actor, tender, supplier_id, bid_input)
     return store_draft(session, actor, tender, validate(session, tender, supplier_id, bid_input, complete=False))
 
@@ -306,6 +317,7 @@ def submit(session: Session, actor: Actor, tender_id: int, bid_input: BidInput |
         _scan_attachments(session, actor, visible, supplier_id, bid_input)
     tender = locked(session, tender_id)
     permissions.can_bid(actor, tender).enforce()
+    check_may_take_part(session, supplier_id)
     bid = _bid_for(session, tender, supplier_id, create=True)
     assert bid is not None
     if bid_input is None:

@@ -87,6 +87,7 @@ def save_what_is_valid(session: Session, actor: Actor, tender_id: int, raw: dict
     bids.own_supplier(actor)
     tender = get_tender(session, actor, tender_id)
     permissions.can_bid(actor, tender).enforce()
+    bids.check_may_take_part(session, bids.own_supplier(actor))
     drafted, kept = Drafted(), raw
     names = {(lot.number, item.number): item.description for lot in tender.lots for item in lot.items}
     for _ in range(ROUNDS):

@@ -22,6 +22,7 @@ from tenders.bidding import drafting, listing
 from tenders.bidding import form as bid_form
 from tenders.bidding.summary import receipt_text as receipt_text_of, summarise
 from catalogue.services import own_prices
+from suppliers import exclusions
 from tenders.bidding import clarifications
 
 bp = Blueprint("opportunities", __name__, url_prefix="/opportunities", template_folder="../templates")
@@ -139,7 +140,9 @@ def bid(tender_id: int) -> Any:
                 return redirect(url_for("opportunities.bid", tender_id=tender_id))
         values = posted.values
         mine = bids.my_bid(db.session, page_actor(), tender_id)  # a draft may have been saved
+    taking_part = exclusions.may_take_part(db.session, own_supplier(page_actor()) or 0)
     return render_template("tenders/bid.html", tender=tender, mine=mine, may=may, values=values, problems=problems,
+                           taking_part=taking_part,
                            errors=bid_form.inline_errors(problems), saved=saved, prices=_own_prices(tender, values) if may.bid_now else {},
                            from_version=request.method == "GET" and start is not None and not mine.has_draft, button=ConfirmForm(),
                            upload_form=UploadScheduleForm(), quantity_text=quantity_text)

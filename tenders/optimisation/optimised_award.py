@@ -29,7 +29,7 @@ from procurement.parties.models import Organisation
 from suppliers.models import Supplier
 from tenders.optimisation import award_model as am
 from tenders import messages, permissions
-from tenders.award import record
+from tenders.award import exclusions, record
 from tenders.award import evaluation
 from tenders.optimisation import optimiser
 from tenders.award import ranking
@@ -216,6 +216,7 @@ def problem_for(setting: Setting, organisations: frozenset | None = None) -> am.
 def request_optimisation(session: Session, actor: Actor, tender_id: int) -> Job:
     tender = evaluation.agency_tender(session, actor, tender_id, TenderStatus.evaluation)
     permissions.can_optimise(actor, tender).enforce()
+    exclusions.require_none_outstanding(session, tender)
     job = request_job(session, actor, "optimise_award", "tender", tender.id)
     record_event(session, actor, "award.optimisation_requested", subject=tender, details={"job_id": job.id})
     return job
@@ -373,6 +374,12 @@ def adopt(session: Session, actor: Actor, tender_id: int, award_id: int) -> Opti
     if session.scalar(select(AwardDecision.id).where(AwardDecision.lot_id.in_([l.id for l in tender.lots]),
                                                      AwardDecision.approved_at.is_not(None))):
         raise Conflict("A lot's award is already approved; the optimised award can no longer be adopted")
+    exclusions.require_none_outstanding(session, tender)
+    barred = exclusions.cannot_win(session, tender)
+    allocated = {r["opened_bid_id"] for r in award.result["cost"]["allocation"]}
+    if session.scalar(select(OpenedBid.id).where(OpenedBid.id.in_(allocated), OpenedBid.supplier_id.in_(list(barred)))):
+        raise Conflict("A bid in this optimised award can no longer win (an exclusion since it was worked out): "
+                       "optimise the award again")
     for other in session.scalars(select(OptimisedAward).where(OptimisedAward.tender_id == tender.id)):
         other.adopted_at, other.adopted_by_id = None, None
     rows = award.result["cost"]["allocation"]

@@ -24,7 +24,8 @@ SKIP = re.compile(r"^/(sign-out|static/|assets/|api/v1/docs)|\.(csv|json|xlsx)$"
 # Column names that the upload pages document as they are typed in a file.
 FILE_COLUMNS = {"catalogue_item_id", "cpv_code", "current_unit_price", "delivery_location", "needed_by", "list_price",
                 "price_breaks", "manufacturer_part_number", "lead_time_days", "valid_from", "valid_to", "vat_rate",
-                "offer_sku", "unit_price", "lot_item", "quality_answer", "discount_percent", "bundle_lots"}
+                "offer_sku", "unit_price", "lot_item", "quality_answer", "discount_percent", "bundle_lots",
+                "supplier_name", "companies_house_number", "start_date", "end_date", "date_listed"}  # the debarment list's
 
 PROBLEMS = [
     ("None", re.compile(r"\bNone\b(?! offered)(?!: I will)")),

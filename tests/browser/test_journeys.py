@@ -239,6 +239,13 @@ def a_supplier_registers_and_chooses_its_alerts(cast: Cast) -> None:
     newcomer.press(newcomer.button("Sign in"))
     alerts = newcomer.goto("/supplier/alerts")
     assert page.input_value("#cpv_codes") == "30213000", alerts
+    # Before it can bid it declares the exclusion grounds (issue 21): none applies.
+    newcomer.goto("/supplier/declaration")
+    newcomer.press(newcomer.button("Make your declaration"))
+    for radio in page.locator("input[type=radio][value=no]").all():
+        radio.check()
+    assert "Check your answers" in newcomer.press(newcomer.button("Continue to check your answers"))
+    assert "counts for every tender for a year" in newcomer.press(newcomer.button("Declare"))
     cast.people[NEWCOMER] = newcomer
 
 

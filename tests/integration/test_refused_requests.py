@@ -212,7 +212,7 @@ def _demo_ids(session: Any) -> dict[str, Any]:
         "offer_id": session.scalar(select(Offer.id).where(Offer.supplier_id == supplier_id).order_by(Offer.id).limit(1)),
         "job_id": session.scalar(select(Job.id).order_by(Job.id).limit(1)),
         "requirement_id": requirement.id, "line_id": line.id, "clarification_id": question.id,
-        "check_id": check.id, "lot_id": lot.id,
+        "check_id": check.id, "lot_id": lot.id, "supplier_id": supplier_id,
         "organisation_id": buyer_org, "token": "not-a-real-link",  # joining (issue 20)
         "award_id": session.scalar(select(OptimisedAward.id).where(OptimisedAward.tender_id == decided.id)),
         "tokens": tokens, "token": link_token,
@@ -225,7 +225,7 @@ def _demo_ids(session: Any) -> dict[str, Any]:
 
 def _tender_for(path: str, tenders: dict[str, int]) -> int:
     """The tender in the state a route works on, so that it gets past 'no such tender'."""
-    if "/evaluation" in path or "/optimised-award" in path or "/checks/" in path:
+    if "/evaluation" in path or "/optimised-award" in path or "/checks/" in path or "/exclusions" in path:
         return tenders["decided"]
     if "/opening" in path:
         return tenders["closed"]

@@ -125,6 +125,7 @@ def _wire(app: Flask, api: Api) -> None:
     from tenders.forming import pooling
     from tenders import under_way
     from tenders import views as tender_views
+    from tenders import conflict_views
 
     from procurement.core import health
 
@@ -134,6 +135,7 @@ def _wire(app: Flask, api: Api) -> None:
                       reports_views.bp, opendata_views.bp, public_views.bp, notification_views.bp,
                       notification_views.callbacks_bp, joining_views.bp, people_views.bp, organisation_views.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(conflict_views.bp)
     for blueprint in (*parties_api.blueprints, *suppliers_api.blueprints, *catalogue_api.blueprints,
                       *demand_api.blueprints, *tenders_api.blueprints, *documents_api.blueprints,
                       *reports_views.blueprints):

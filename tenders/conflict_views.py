@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxesInput, GovRadioInput, GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import RadioField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from procurement.core import access
@@ -26,9 +27,9 @@ bp = Blueprint("conflicts", __name__, url_prefix="/tenders", template_folder="te
 
 class DeclarationForm(FlaskForm):
     answer = RadioField("Do you have a conflict of interest in this procurement?", widget=GovRadioInput(),
-                        choices=[(ConflictAnswer.none.value, "No, I have no conflict of interest"),
-                                 (ConflictAnswer.conflict.value, "Yes, a conflict of interest"),
-                                 (ConflictAnswer.potential.value, "A potential conflict of interest")],
+                        choices=[SelectChoice(ConflictAnswer.none.value, "No, I have no conflict of interest"),
+                                 SelectChoice(ConflictAnswer.conflict.value, "Yes, a conflict of interest"),
+                                 SelectChoice(ConflictAnswer.potential.value, "A potential conflict of interest")],
                         validators=[InputRequired(message="Say whether you have a conflict of interest")])
     interest = StringField("The supplier or interest concerned", widget=GovTextInput(),
                            description="If you have a conflict or potential conflict: for example a supplier you or a "
@@ -56,7 +57,7 @@ class AssessmentForm(FlaskForm):
 def _page(tender_id: int, form: AssessmentForm | None = None) -> Any:
     found = conflicts.overview(db.session, page_actor(), tender_id)
     form = form or AssessmentForm()
-    form.kept_out.choices = [(p.user_id, p.name) for p in found.conflicted]
+    form.kept_out.choices = [SelectChoice(p.user_id, p.name) for p in found.conflicted]
     return render_template("tenders/conflicts.html", o=found, tender=found.tender, form=form,
                            stages=list(ConflictStage))
 

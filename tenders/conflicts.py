@@ -56,7 +56,7 @@ SHAPING_ACTS = {
     "tender.document_added": "wrote its documents",
     "tender.amended": "amended it",
 }
-CONFIRMED_LINES = "confirmed their organisation's lines"
+CONFIRMED_LINES = "confirmed an organisation's lines"
 EVALUATES = "evaluates the bids"
 
 BIDDERS_KNOWN = frozenset({TenderStatus.opened, TenderStatus.evaluation, TenderStatus.award_proposed})
@@ -362,6 +362,16 @@ class Overview:
     conflicted: list[Person]                 # people whose latest declaration is a conflict
     names: dict[int, str]
     may_assess: Verdict = ALLOWED
+    mine: bool = False                       # the viewer shapes it, or has declared on it
+
+    @property
+    def unreviewed_text(self) -> str:
+        """What an unreviewed conflict stops, in the stage the tender is in."""
+        n = len(self.unreviewed)
+        who = f"{n} {'person has' if n == 1 else 'people have'} declared a conflict not yet reviewed"
+        if self.stage is ConflictStage.before_publication:
+            return f"{who}: the tender cannot be published until the assessment considers it."
+        return f"{who}: the award decision cannot be published until the assessment considers it."
 
 
 def overview(session: Session, actor: Actor, tender_id: int) -> Overview:
@@ -391,9 +401,9 @@ def overview(session: Session, actor: Actor, tender_id: int) -> Overview:
     return Overview(
         tender=tender, stage=stage, people=people, undeclared=[p for p in people if p.user_id in missing],
         declarations=declarations, history=history, current=is_current(latest_review, declarations),
-        unreviewed=unreviewed_conflicts(latest_review, declarations),
+        unreviewed=list({d.user_id: d for d in unreviewed_conflicts(latest_review, declarations)}.values()),
         conflicted=[p for p in people if (d := latest(declarations).get(p.user_id)) and declares_conflict(d)],
-        names=names, may_assess=can_assess(session, actor, tender))
+        names=names, may_assess=can_assess(session, actor, tender), mine=actor_id(actor) in everyone)
 
 
 @dataclass

@@ -10,7 +10,7 @@ from tenders.models import ConflictAssessment, ConflictDeclaration
 from tenders.models import ConflictStage as S
 from tenders.models import TenderStatus as T
 
-SHAPED = {1: ["formed it from the pools"], 2: ["confirmed their organisation's lines"]}
+SHAPED = {1: ["formed it from the pools"], 2: ["confirmed an organisation's lines"]}
 
 
 def declared(id_: int, user: int, stage: S = S.before_publication, answer: A = A.none) -> ConflictDeclaration:

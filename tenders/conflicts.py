@@ -244,6 +244,12 @@ def may_evaluate(session: Session, tender: Tender, user: int | None) -> Verdict:
     return ALLOWED
 
 
+def unmitigated_among(session: Session, tender: Tender, users: Iterable[int]) -> list[int]:
+    """Those of `users` with an unmitigated conflict on the tender (kept out, or not yet reviewed)."""
+    assessment, declarations = current_assessment(session, tender), declarations_of(session, tender)
+    return [user for user in users if unmitigated(user, assessment, declarations)]
+
+
 # Declaring -----------------------------------------------------------------------------------
 
 def can_declare(session: Session, actor: Actor, tender: Tender) -> Verdict:

@@ -75,6 +75,9 @@ def start_evaluation(session: Session, actor: Actor, tender_id: int, evaluator_i
         problems.append("Evaluators are agency users")
     if lead_id not in ids:
         problems.append("The lead evaluator is one of the panel")
+    if conflicted := conflicts.unmitigated_among(session, tender, ids):
+        problems.append(f"{len(conflicted)} of the panel declared a conflict of interest that is not mitigated: "
+                        "name someone else, or review the conflicts assessment")
     if problems:
         raise InvalidInput("The panel is not valid", field_errors={"evaluators": problems})
     panel = [Evaluator(tender_id=tender.id, user_id=user_id, is_lead=user_id == lead_id) for user_id in ids]
@@ -213,7 +216,10 @@ def record_consensus(session: Session, actor: Actor, tender_id: int, opened_bid_
                      rationale: str) -> Consensus:
     tender = agency_tender(session, actor, tender_id, TenderStatus.evaluation)
     evaluator = declared_evaluator(session, actor, tender)
-    permissions.can_moderate(actor, tender, evaluator, panel(session, tender)).enforce()
+    members = panel(session, tender)
+    kept_out = set(conflicts.unmitigated_among(session, tender, [e.user_id for e in members]))
+    # Who is kept out by the conflicts assessment marks nothing, so moderation does not wait for them.
+    permissions.can_moderate(actor, tender, evaluator, [e for e in members if e.user_id not in kept_out]).enforce()
     conflicts.may_evaluate(session, tender, actor_id(actor)).enforce()
     opened, criterion = _response(session, tender, opened_bid_id, criterion_id)
     if not 0 <= score <= 5 or not rationale.strip():

@@ -159,6 +159,27 @@ def test_a_conflicted_evaluator_cannot_mark_or_moderate(session):
                          kept_out=[panelist.id])
         evaluation.save_mark(session, lead, tender.id, opened[0].id, criterion.id, 4, "Again")
         assert session.scalar(select(func.count()).select_from(evaluation.Mark)) == marks
+        # The panelist kept out marks nothing: once the lead has submitted, moderation does not wait for them.
+        for bid in opened:
+            for c in tender.criteria:
+                evaluation.save_mark(session, lead, tender.id, bid.id, c.id, 3, "Seen")
+        evaluation.submit_marks(session, lead, tender.id)
+        evaluation.record_consensus(session, lead, tender.id, opened[0].id, criterion.id, 3, "Lead's mark")
+
+
+def test_a_panel_cannot_name_someone_with_an_unmitigated_conflict(session):
+    world = factories.opened_tender(session)
+    tender, lead, panelist = world["tender"], world["agency"], world["second_agency"]
+    with frozen_at(world["after"]):
+        conflicts.declare(session, lead, tender.id, answer="conflict", interest="A bidder", nature="Shares")
+        with pytest.raises(InvalidInput) as caught:
+            evaluation.start_evaluation(session, panelist, tender.id, [lead.id, panelist.id], panelist.id)
+        assert "not mitigated" in caught.value.field_errors["evaluators"][0]
+        assert tender.status is TenderStatus.opened
+        conflicts.assess(session, panelist, tender.id, conflicts="The lead's shares in a bidder",
+                         mitigation="Shares sold and the bidder's response read by a second evaluator", summary="Mitigated")
+        evaluation.start_evaluation(session, panelist, tender.id, [lead.id, panelist.id], panelist.id)
+    assert tender.status is TenderStatus.evaluation
 
 
 # The pages -----------------------------------------------------------------------------------

@@ -364,7 +364,7 @@ def publish_decision(session: Session, actor: Actor, tender_id: int) -> Standsti
     8 working days."""
     tender = agency_tender(session, actor, tender_id, TenderStatus.award_proposed)
     if problems := conflicts.decision_problems(session, tender):
-        raise Conflict(problems[0])
+        raise InvalidInput("The decision cannot be published yet", field_errors={"conflicts": problems})
     standstill = Standstill(tender_id=tender.id, published_at=now(), ends_on=scoring.standstill_ends(today()))
     session.add(standstill)
     record_decision_scores(session, tender)

@@ -119,8 +119,9 @@ def test_a_new_conflict_once_bidders_are_known_reopens_the_assessment_and_stops_
         assert not conflicts.is_current(conflicts.current_assessment(session, tender), conflicts.declarations_of(session, tender))
         conflicts.declare(session, buyer, tender.id, answer="conflict", interest=made[lead.id].bidders[0],
                           nature="My partner is its account manager for our borough")
-        with pytest.raises(Conflict, match="not yet reviewed"):
+        with pytest.raises(InvalidInput) as caught:
             evaluation.publish_decision(session, lead, tender.id)
+        assert "not yet reviewed" in caught.value.field_errors["conflicts"][0]
         assert tender.status is TenderStatus.award_proposed
         conflicts.assess(session, lead, tender.id, conflicts="The buyer's partner works for a bidder",
                          mitigation="The buyer had no part in the evaluation and sees no bid", summary="Mitigated")

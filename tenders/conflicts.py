@@ -353,6 +353,13 @@ class Person:
     declarations: dict[ConflictStage, ConflictDeclaration] = field(default_factory=dict)
     kept_out: bool = False
     unmitigated: bool = False
+    asked_before: bool = True                # they shaped it before publication (an evaluator may not have)
+
+    def missing_text(self, stage: ConflictStage) -> str:
+        """What a stage's empty cell says."""
+        if stage is ConflictStage.before_publication and not self.asked_before:
+            return "Not asked: no part in it then"
+        return "Not declared"
 
 
 @dataclass
@@ -398,7 +405,7 @@ def overview(session: Session, actor: Actor, tender_id: int) -> Overview:
     for user in sorted(everyone, key=lambda u: names.get(u, "")):
         person = Person(user, names.get(user, "a former user"), required.get(user, ()),
                         kept_out=bool(latest_review and user in (latest_review.kept_out or ())),
-                        unmitigated=unmitigated(user, latest_review, declarations))
+                        unmitigated=unmitigated(user, latest_review, declarations), asked_before=user in shaped)
         for d in declarations:
             if d.user_id == user:
                 person.declarations[d.stage] = d

@@ -25,7 +25,7 @@ from procurement.core.errors import PermissionDenied
 from procurement.core.jobrecords import KINDS, Job, JobStatus
 from procurement.core.security import lockout_ends
 from procurement.parties.models import Organisation, SignInAttempt, User
-from tenders import permissions
+from tenders import conflicts, permissions
 from tenders.award import exclusions as tender_exclusions
 from tenders.award import outcome
 from tenders.lifecycle import open_for_bids
@@ -329,8 +329,20 @@ def agency_worklist(session: Session, actor: Actor) -> Worklist:
         Section("Draft tenders", drafts, "Nothing needs you: no draft tender waits for its buyers or for you."),
         Section("Clarification questions", questions, "Nothing needs you: every supplier’s question is answered."),
         failed_jobs_section(session, actor),
+        conflicts_section(session, actor),
     ]
     return Worklist("agency", "What needs you", _by_urgency(sections))
+
+
+def conflicts_section(session: Session, actor: Actor) -> Section:
+    """The tenders the person shapes and must declare on now (Procurement Act 2023 s.81)."""
+    items = [Item(f"Declare conflicts for {tender.reference}",
+                  f"{_quoted(tender)}: you shape this procurement; declare any conflict of interest "
+                  + ("before it is published." if stage is conflicts.ConflictStage.before_publication
+                     else "now that the bidders are known."),
+                  Link("conflicts.declaration", {"tender_id": tender.id}), None, "To declare", "blue")
+             for tender, stage in conflicts.due_for(session, actor)]
+    return Section("Conflicts of interest", items, "Nothing needs you: you have declared on every tender you shape.")
 
 
 def failed_jobs_section(session: Session, actor: Actor, limit: int = 10) -> Section:
@@ -454,6 +466,7 @@ def buyer_worklist(session: Session, actor: Actor) -> Worklist:
                 Link("pools.mine"), "Your pools, estimated savings and lines to confirm"),
         Section("Requirements to submit", requirement_items, "Nothing needs you: none of your requirements is a draft.",
                 Link("demand.new_requirement"), "Raise a requirement"),
+        conflicts_section(session, actor),
     ]
     return Worklist("buyer", "What needs you", _by_urgency(sections), counts, "Your requirements",
                     {"tenders": dates, "savings": savings})

@@ -130,6 +130,7 @@ def _wire(app: Flask, api: Api) -> None:
     from tenders.forming import pooling
     from tenders import under_way
     from tenders import views as tender_views
+    from tenders import conflict_views
 
     from procurement.core import health
 
@@ -140,6 +141,7 @@ def _wire(app: Flask, api: Api) -> None:
                       notification_views.callbacks_bp, joining_views.bp, people_views.bp, organisation_views.bp,
                       notice_views.bp, exclusion_views.bp, tender_exclusion_views.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(conflict_views.bp)
     for blueprint in (*parties_api.blueprints, *suppliers_api.blueprints, *catalogue_api.blueprints,
                       *demand_api.blueprints, *tenders_api.blueprints, *documents_api.blueprints,
                       *reports_views.blueprints):

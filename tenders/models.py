@@ -690,3 +690,64 @@ class ExclusionDecision(Base):
     decided_at: Mapped[datetime] = mapped_column(default=now)
 
     __table_args__ = (UniqueConstraint("tender_id", "supplier_id"),)
+
+
+# Conflicts of interest (Procurement Act 2023 ss.81-83) -----------------------------------------
+
+class ConflictStage(str, enum.Enum):
+    """When a person declares: before the tender notice, and again once the bidders are known."""
+
+    before_publication = "before_publication"
+    bidders_known = "bidders_known"
+
+    @property
+    def label(self) -> str:
+        return "Before publication" if self is ConflictStage.before_publication else "Once the bidders are known"
+
+
+class ConflictAnswer(str, enum.Enum):
+    none = "none"              # no conflict of interest
+    conflict = "conflict"      # a conflict of interest
+    potential = "potential"    # a potential conflict of interest
+
+    @property
+    def label(self) -> str:
+        return {"none": "No conflict", "conflict": "A conflict of interest",
+                "potential": "A potential conflict of interest"}[self.value]
+
+
+class ConflictDeclaration(Base):
+    """One person's declaration on one tender at one stage; a later one at the same stage
+    replaces it (a change of circumstances) but every declaration is kept."""
+
+    __tablename__ = "conflict_declaration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    stage: Mapped[ConflictStage] = mapped_column(str_enum(ConflictStage, "conflict_stage"))
+    answer: Mapped[ConflictAnswer] = mapped_column(str_enum(ConflictAnswer, "conflict_answer"))
+    interest: Mapped[str] = mapped_column(String(300), default="")   # the supplier or interest concerned
+    nature: Mapped[str] = mapped_column(Text, default="")            # what the interest is
+    bidders: Mapped[list[Any]] = mapped_column(JSON, default=list)   # the bidders' names it was made against
+    declared_at: Mapped[datetime] = mapped_column(default=now)
+
+
+class ConflictAssessment(Base):
+    """The agency's conflicts assessment (s.83): the conflicts and potential conflicts it
+    identifies, the steps taken to mitigate them, a summary; each review kept, the latest
+    current while it has considered every declaration."""
+
+    __tablename__ = "conflict_assessment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
+    stage: Mapped[ConflictStage] = mapped_column(str_enum(ConflictStage, "conflict_stage"))
+    reviewed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    reviewed_by_label: Mapped[str] = mapped_column(String(254))
+    reviewed_at: Mapped[datetime] = mapped_column(default=now)
+    conflicts: Mapped[str] = mapped_column(Text, default="")     # conflicts and potential conflicts identified
+    mitigation: Mapped[str] = mapped_column(Text, default="")    # the steps taken to mitigate them
+    summary: Mapped[str] = mapped_column(Text)
+    considered: Mapped[list[Any]] = mapped_column(JSON, default=list)   # the declarations' ids it considered
+    kept_out: Mapped[list[Any]] = mapped_column(JSON, default=list)     # user ids kept out of the evaluation

@@ -92,7 +92,22 @@ def _prepare(session: Session, actor: Actor, items: list[CatalogueItem], title: 
             set_award_rules(session, actor, tender.id, award_rules)
         publication.add_document(session, actor, tender.id, title="Specification", filename="specification.txt",
                                stream=io.BytesIO(_specification(title, description, tender).encode()))
+        _assess_conflicts(session, actor, tender)
         return publication.publish(session, actor, tender.id, master_secret=current_app.config["BID_SEALING_KEY"])
+
+
+def _assess_conflicts(session: Session, actor: Actor, tender: Tender) -> None:
+    """Before the notice: whoever shaped the draft declares no conflict of interest, and the demo's
+    agency lead (or the seed) records the conflicts assessment."""
+    from tenders import conflicts
+    from tenders.models import ConflictStage
+
+    for user_id in conflicts.required_now(session, tender, ConflictStage.before_publication):
+        conflicts.declare(session, session.get(User, user_id), tender.id, answer="none")
+    reviewer = session.scalar(select(User).where(User.email == "agency.lead@demo.londonconnects.example")) or actor
+    conflicts.assess(session, reviewer, tender.id, conflicts="", mitigation="", summary=(
+        "No conflict of interest declared by anyone who formed or prepared the tender; none otherwise known "
+        "to the agency. To be reviewed once the bidders are known."))
 
 
 def _estimated_value(lot: Lot) -> Decimal:
@@ -230,6 +245,11 @@ def seed_award(session: Session, base: datetime) -> dict[str, int]:
                     evaluation.save_mark(session, evaluator, tender.id, by_name[name].id, criterion.id, score,
                                          _reason(score))
             evaluation.submit_marks(session, evaluator, tender.id)
+    with frozen_at(evaluated + timedelta(hours=4)):
+        from tenders import conflicts
+
+        conflicts.assess(session, lead, tender.id, conflicts="", mitigation="", summary=(
+            "Reviewed once the bidders were known: both evaluators declared no conflict of interest with any bidder."))
     with frozen_at(moderated):
         for name, pair in marks.items():
             for criterion, score in zip(tender.criteria, pair):

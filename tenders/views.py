@@ -28,7 +28,7 @@ from procurement.parties.forms import ConfirmForm
 from procurement.parties.models import Organisation
 
 from suppliers.models import Supplier
-from tenders import lifecycle, progress, rules
+from tenders import conflicts, lifecycle, progress, rules
 from tenders.bidding import bids
 from tenders.bidding import opening
 from tenders.forming import pooling
@@ -114,7 +114,8 @@ def tender(tender_id: int) -> Any:
         tasks=progress.draft_tasks(facts) if may.abandon else None,
         questions=clarifications.clarifications(db.session, page_actor(), tender_id),
         documents=lifecycle.readable_documents(db.session, page_actor(), tender_id),
-        bids_in_box=bids.box_facts(db.session, page_actor(), tender_id) if agency else None)
+        bids_in_box=bids.box_facts(db.session, page_actor(), tender_id) if agency else None,
+        may_declare_conflicts=conflicts.can_declare(db.session, page_actor(), found))
 
 
 @bp.route("/lines/<int:line_id>/<any(confirm, decline):answer>", methods=["POST"])

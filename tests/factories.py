@@ -99,10 +99,12 @@ def requirement(session: Any, buyer: User, *, submit: bool = True, days: int = 3
     return create_requirement(session, buyer, RequirementInput(**data), submit=submit)
 
 
-def published_tender(session: Any, *, days: int = 30, short_period: Any = None, publish: bool = True) -> dict[str, Any]:
+def published_tender(session: Any, *, days: int = 30, short_period: Any = None, publish: bool = True,
+                     conflicts: bool = True) -> dict[str, Any]:
     """A joint tender formed from a laptop pool of two organisations (both lines confirmed),
     with criteria, a document and a timeline, published unless told; and a bidder whose
-    catalogue has the laptop at £800 (£750 from 100 units)."""
+    catalogue has the laptop at £800 (£750 from 100 units). Everyone who shaped it declares no
+    conflict of interest and the agency records the conflicts assessment, unless told."""
     import io
     from datetime import timedelta
 
@@ -134,6 +136,8 @@ def published_tender(session: Any, *, days: int = 30, short_period: Any = None, 
     ])
     publication.add_document(session, agency, tender.id, title="Specification", filename="spec.txt",
                            stream=io.BytesIO(b"Laptops: 14-inch, 16 GB"))
+    if conflicts:
+        conflicts_cleared(session, tender, agency)
     if publish:
         publication.publish(session, agency, tender.id, short_period=short_period or rules.ShortPeriod(),
                           master_secret=current_app.config["BID_SEALING_KEY"])
@@ -147,6 +151,20 @@ def published_tender(session: Any, *, days: int = 30, short_period: Any = None, 
     session.flush()
     return {"tender": tender, "agency": agency, "second_agency": user(session, "agency"), "buyers": buyers,
             "orgs": orgs, "bidder": bidder, "supplier_id": supplier_id, "item": item}
+
+
+def conflicts_cleared(session: Any, tender: Any, reviewer: User) -> Any:
+    """Everyone who must declare on the tender now declares no conflict, and `reviewer` records
+    the conflicts assessment (what publication asks for)."""
+    from tenders import conflicts
+
+    stage = conflicts.stage_of(tender.effective_status)
+    made = conflicts.latest(conflicts.declarations_of(session, tender), stage)
+    for user_id in conflicts.required_now(session, tender, stage):
+        if user_id not in made:
+            conflicts.declare(session, session.get(User, user_id), tender.id, answer="none")
+    return conflicts.assess(session, reviewer, tender.id, conflicts="", mitigation="",
+                            summary="Everyone who shaped the tender declared no conflict of interest")
 
 
 def bid_content(unit_price: str = "740.00", text: str = "We deliver in 10 days", sku: str = "BID-LAP",

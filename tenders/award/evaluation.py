@@ -28,7 +28,7 @@ from tenders.award import exclusions, record
 from tenders.award import scoring
 from tenders.award.ranking import LotRanking, decision_scores, flag_low_prices, intact_bids, rank_lot
 from tenders.lifecycle import get_tender, locked, move
-from tenders import messages, permissions
+from tenders import conflicts, messages, permissions
 from tenders.permissions import EVALUATES, require_agency
 from tenders.models import (
     AwardDecision,
@@ -77,6 +77,9 @@ def start_evaluation(session: Session, actor: Actor, tender_id: int, evaluator_i
         problems.append("Evaluators are agency users")
     if lead_id not in ids:
         problems.append("The lead evaluator is one of the panel")
+    if conflicted := conflicts.unmitigated_among(session, tender, ids):
+        problems.append(f"{len(conflicted)} of the panel declared a conflict of interest that is not mitigated: "
+                        "name someone else, or review the conflicts assessment")
     if problems:
         raise InvalidInput("The panel is not valid", field_errors={"evaluators": problems})
     panel = [Evaluator(tender_id=tender.id, user_id=user_id, is_lead=user_id == lead_id) for user_id in ids]
@@ -114,11 +117,13 @@ def declare(session: Session, actor: Actor, tender_id: int, statement: str) -> E
     tender = agency_tender(session, actor, tender_id, TenderStatus.evaluation)
     evaluator = me(session, actor, tender)
     permissions.can_declare(actor, tender, evaluator).enforce()
+    conflicts.may_evaluate(session, tender, actor_id(actor)).enforce()
     if not statement.strip():
         raise InvalidInput("Make the declaration", field_errors={"statement": ["Confirm you have no conflict of interest"]})
     evaluator.declaration = f"{statement.strip()} (bidders: {', '.join(bidder_names(session, tender))})"
     evaluator.declared_at = now()
     record_event(session, actor, "evaluation.declared", subject=tender, details={"declaration": evaluator.declaration})
+    conflicts.record_evaluator_declaration(session, actor, tender, statement.strip())
     return evaluator
 
 
@@ -161,6 +166,7 @@ def save_mark(session: Session, actor: Actor, tender_id: int, opened_bid_id: int
     tender = agency_tender(session, actor, tender_id, TenderStatus.evaluation)
     evaluator = declared_evaluator(session, actor, tender)
     permissions.can_mark(actor, tender, evaluator).enforce()
+    conflicts.may_evaluate(session, tender, actor_id(actor)).enforce()
     opened, criterion = _response(session, tender, opened_bid_id, criterion_id)
     errors = {}
     if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= 5:
@@ -212,7 +218,11 @@ def record_consensus(session: Session, actor: Actor, tender_id: int, opened_bid_
                      rationale: str) -> Consensus:
     tender = agency_tender(session, actor, tender_id, TenderStatus.evaluation)
     evaluator = declared_evaluator(session, actor, tender)
-    permissions.can_moderate(actor, tender, evaluator, panel(session, tender)).enforce()
+    members = panel(session, tender)
+    kept_out = set(conflicts.unmitigated_among(session, tender, [e.user_id for e in members]))
+    # Who is kept out by the conflicts assessment marks nothing, so moderation does not wait for them.
+    permissions.can_moderate(actor, tender, evaluator, [e for e in members if e.user_id not in kept_out]).enforce()
+    conflicts.may_evaluate(session, tender, actor_id(actor)).enforce()
     opened, criterion = _response(session, tender, opened_bid_id, criterion_id)
     if not 0 <= score <= 5 or not rationale.strip():
         raise InvalidInput("The moderated score is not valid", field_errors={"score": ["A mark from 0 to 5 with its rationale"]})
@@ -356,6 +366,8 @@ def publish_decision(session: Session, actor: Actor, tender_id: int) -> Standsti
     """Publish the decision to the bidders (each gets its assessment summary); standstill runs
     8 working days."""
     tender = agency_tender(session, actor, tender_id, TenderStatus.award_proposed)
+    if problems := conflicts.decision_problems(session, tender):
+        raise InvalidInput("The decision cannot be published yet", field_errors={"conflicts": problems})
     standstill = Standstill(tender_id=tender.id, published_at=now(), ends_on=scoring.standstill_ends(today()))
     session.add(standstill)
     record_decision_scores(session, tender)

@@ -20,7 +20,7 @@ from procurement.core.storage import file_store
 from procurement.core.errors import InvalidInput, NotFound
 from procurement.core.access import Actor, actor_label
 from demand.models import Requirement
-from tenders import messages, permissions, rules, sealing
+from tenders import conflicts, messages, permissions, rules, sealing
 from tenders.forming import pooling
 from tenders.permissions import require_agency
 from tenders.models import (
@@ -239,6 +239,8 @@ def publication_problems(session: Session, tender: Tender,
         errors["lots"] = ["No lot has a confirmed line"]
     if not tender.documents:
         errors["documents"] = ["Add the specification (and any other tender documents)"]
+    if found := conflicts.publication_problems(session, tender):
+        errors["conflicts"] = found
     return errors
 
 

@@ -97,6 +97,10 @@ class Person:
                 return found
             self.page.wait_for_timeout(1000)
 
+    def press_link(self, name: str) -> str:
+        """Follow a link by its words; the page it lands on has no error."""
+        return self.press(self.page.get_by_role("link", name=name, exact=True))
+
     def button(self, name: str) -> Any:
         return self.page.get_by_role("button", name=name, exact=True)
 
@@ -322,6 +326,11 @@ def pool_and_publish(cast: Cast) -> Tender:
         for other, (organisation, _q, _p) in BUYERS.items():
             assert (organisation in buyer.page.locator("main").inner_text()) == (other == who)
         buyer.press(buyer.page.get_by_role("button", name=re.compile(r"^Confirm")))
+        # Confirming its line shapes the procurement (s.81): the buyer's home asks for a declaration.
+        buyer.goto("/")
+        buyer.press_link(f"Declare conflicts for {tender.reference}")
+        buyer.page.get_by_label("No, I have no conflict of interest").check()
+        buyer.press(buyer.button("Make the declaration"))
 
     # The draft's task list: each task on a page of its own, publish last.
     lead.goto(tender.path)
@@ -350,6 +359,16 @@ def pool_and_publish(cast: Cast) -> Tender:
     page.get_by_label("File").set_input_files(files=[{"name": "specification.pdf", "mimeType": "application/pdf",
                                                      "buffer": b"%PDF-1.4\n% rugged tablet specification\n%%EOF\n"}])
     lead.press(lead.button("Add the document"))
+    # Conflicts of interest (ss.81-83): the lead declares, then records the assessment of every declaration.
+    lead.goto(tender.path)
+    lead.press_link("Declare any conflict of interest")
+    page.get_by_label("No, I have no conflict of interest").check()
+    landed = lead.press(lead.button("Make the declaration"))
+    assert "Not yet declared" not in landed and "No conflicts assessment is recorded yet" in landed
+    page.get_by_label("Summary of the assessment").fill("Nobody who shaped the tender declared a conflict of interest.")
+    landed = lead.press(lead.button("Record the assessment"))
+    assert "The conflicts assessment is current" in landed
+    lead.goto(tender.path)
     lead.press(page.get_by_role("link", name="Check and publish"))
     landed = lead.press(lead.button("Publish the tender"))
     assert f"{tender.reference} · Open for bids" in landed

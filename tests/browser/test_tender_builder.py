@@ -42,7 +42,7 @@ def test_the_draft_tenders_task_list_at_each_width(live, chromium, width):
         assert "Buyers have until" in page.inner_text("main")
         assert page.get_by_role("button", name="Close the confirmation").count() == 0
         for path in ("/tenders/4/abandon", "/tenders/3/cancel", "/tenders/3", "/tenders/2", "/tenders/1", "/tenders/",
-                     "/tenders/1/evaluation", "/tenders/2/evaluation"):
+                     "/tenders/1/evaluation", "/tenders/2/evaluation", "/tenders/4/conflicts", "/tenders/1/conflicts"):
             response = page.goto(live + path)
             assert response is not None and response.status == 200, path
             found[path], wider[path] = axe_violations(page), page.evaluate(WIDER)

@@ -229,7 +229,7 @@ def _tender_for(path: str, tenders: dict[str, int]) -> int:
         return tenders["decided"]
     if "/opening" in path:
         return tenders["closed"]
-    if re.search(r"/(details|criteria|documents|publish|abandon|close-confirmation|award-rules)$", path):
+    if re.search(r"/(details|criteria|documents|publish|abandon|close-confirmation|award-rules|conflicts/[a-z]+)$", path):
         return tenders["draft"]
     return tenders["published"]
 

@@ -250,6 +250,7 @@ def test_an_award_that_leaves_a_lot_where_the_rules_allow_can_be_approved(sessio
                            stream=io.BytesIO(b"Two lots"))
     optimised_award.set_award_rules(session, agency, tender.id, optimised_award.AwardRules(
         optimised=True, max_lots_per_supplier=1, every_lot=False))
+    factories.conflicts_cleared(session, tender, agency)
     publication.publish(session, agency, tender.id, master_secret=current_app.config["BID_SEALING_KEY"])
     bidder = factories.user(session, "supplier")
     bids.submit(session, bidder, tender.id, factories.bid({

@@ -1,19 +1,22 @@
-"""Open data, public without sign-in: OCDS release packages (paginated, by date), record
-packages, a bulk download of everything, and the public register of tenders and contracts."""
+"""Open data, public without sign-in: the change feed of OCDS release packages (followed by an
+opaque cursor, opendata/feed.py), record packages, a bulk download of everything (JSON, and as
+spreadsheets), the Local Government Transparency Code export, and the public register of
+tenders and contracts."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
-from opendata import ocds
-from procurement.core.clock import LONDON, now
+from opendata import feed, ocds
+from procurement.core.clock import now
 from procurement.core.db import db
 
 bp = Blueprint("ocds", __name__, template_folder="templates")
-PER_PAGE_MAX = 500
+LIMIT_DEFAULT = 20
+REPLACED = ("since", "until", "page", "per_page")
 
 
 class BadQuery(ValueError):
@@ -35,16 +38,6 @@ def _whole(name: str, default: int, low: int, high: int) -> int:
     return int(text)
 
 
-def _day(name: str) -> date | None:
-    text = request.args.get(name, "").strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise BadQuery(name, f"{name} must be a date as YYYY-MM-DD") from None
-
-
 def _bad(error: BadQuery) -> Any:
     response = jsonify({"code": 400, "status": "Bad Request", "message": error.message, "errors": {error.field: [error.message]}})
     response.status_code = 400
@@ -60,30 +53,33 @@ def _json(document: dict[str, Any], filename: str | None = None) -> Response:
 
 @bp.route("/api/ocds/releases")
 def releases() -> Any:
-    """A release package: page `page` of `per_page` releases, oldest first; `since` and `until`
-    (dates, London) limit the releases' dates."""
+    """The change feed: a release package of the published contracting processes changed after
+    `cursor` (all of each one's releases), `limit` processes at most, in the order of their
+    latest change; the Link header (rel="next") and X-Next-Cursor carry the cursor to continue
+    from. A
+    reader keeps that cursor and asks again: no change is ever behind it (opendata/feed.py)."""
+    for name in REPLACED:
+        if name in request.args:
+            return _bad(BadQuery(name, f"{name} is no longer taken: follow the feed with cursor (from the last "
+                                       "response's X-Next-Cursor or Link header) and limit; the first request has no cursor"))
     try:
-        page, per_page = _whole("page", 1, 1, 100000), _whole("per_page", 100, 1, PER_PAGE_MAX)
-        since, until = _day("since"), _day("until")
+        limit = _whole("limit", LIMIT_DEFAULT, 1, feed.LIMIT_MAX)
+        after = feed.decode(request.args.get("cursor", ""))
     except BadQuery as error:
         return _bad(error)
-    if since and until and until < since:
-        return _bad(BadQuery("until", "until must not be before since"))
-    found = ocds.all_releases(db.session, _prefix(),
-                              since=datetime.combine(since, time(0), LONDON) if since else None,
-                              until=datetime.combine(until, time(23, 59, 59), LONDON) if until else None)
-    chunk = found[(page - 1) * per_page: page * per_page]
-    package = ocds.release_package(chunk, request.url, now())
-    response = _json(package)
-    links = []
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    if page * per_page < len(found):
-        links.append(f'<{url_for("ocds.releases", _external=True, page=page + 1, **args)}>; rel="next"')
-    if page > 1:
-        links.append(f'<{url_for("ocds.releases", _external=True, page=page - 1, **args)}>; rel="prev"')
-    if links:
-        response.headers["Link"] = ", ".join(links)
-    response.headers["X-Total-Count"] = str(len(found))
+    except feed.BadCursor as error:
+        return _bad(BadQuery("cursor", f"{error}: start again without a cursor, or use the Link header's as given"))
+    page = feed.changes(db.session, after, limit)
+    tenders = {t.id: t for t in ocds.published_tenders(db.session) if t.id in {c.tender_id for c in page.changes}}
+    found = [r for c in page.changes if c.tender_id in tenders
+             for r in ocds.tender_releases(db.session, tenders[c.tender_id], _prefix())]
+    package = ocds.release_package(found, request.url, now())
+    following = url_for("ocds.releases", _external=True, cursor=page.next_cursor, limit=limit)
+    response = _json(package)  # OCDS 1.1's package has no links field: the cursor travels in headers
+    response.headers["Link"] = f'<{following}>; rel="next"'
+    response.headers["X-Next-Cursor"] = page.next_cursor
+    response.headers["X-Feed-Watermark"] = feed.encode(page.watermark)
+    response.headers["X-Feed-More"] = "true" if page.more else "false"
     return response
 
 

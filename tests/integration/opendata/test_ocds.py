@@ -199,11 +199,31 @@ def test_nothing_unpublished_and_no_bids_before_the_award(session, demo):
 
 def test_public_endpoints_and_register(client, session, demo, validators):
     session.flush()
-    response = client.get("/api/ocds/releases?per_page=2")
+    response = client.get("/api/ocds/releases?limit=2")
     assert response.status_code == 200 and 'rel="next"' in response.headers["Link"]
+    assert response.headers["X-Feed-More"] == "true"
     assert _errors(validators["release"], response.get_json()) == []
-    assert len(response.get_json()["releases"]) == 2
+    assert len({r["ocid"] for r in response.get_json()["releases"]}) == 2  # two processes, all their releases
+    # Following the cursor reaches every published process, each once, and then stays put.
+    seen, cursor = [], None
+    for _ in range(20):
+        page = client.get("/api/ocds/releases", query_string={"limit": 2, **({"cursor": cursor} if cursor else {})})
+        assert page.status_code == 200 and _errors(validators["release"], page.get_json()) == []
+        seen += sorted({r["ocid"] for r in page.get_json()["releases"]})
+        cursor = page.headers["X-Next-Cursor"]
+        if page.headers["X-Feed-More"] == "false":
+            break
     everything = client.get("/api/ocds/releases/all.json")
+    assert sorted(seen) == sorted({r["ocid"] for r in everything.get_json()["releases"]})
+    again = client.get("/api/ocds/releases", query_string={"cursor": cursor})
+    assert again.get_json()["releases"] == [] and again.headers["X-Next-Cursor"] == cursor
+    # A change moves its process to the end of the feed: a reader holding the cursor sees it.
+    open_tender = demo["Joint laptop and desktop refresh 2027"]
+    publication.amend(session, SystemActor("test"), open_tender.id, summary="Another correction")
+    session.flush()
+    moved = client.get("/api/ocds/releases", query_string={"cursor": cursor}).get_json()["releases"]
+    assert {r["ocid"] for r in moved} == {f"{PREFIX}-{open_tender.id}"}
+    assert [r["tag"] for r in moved][-1] == ["tenderUpdate"]
     assert everything.status_code == 200 and "attachment" in everything.headers["Content-Disposition"]
     assert _errors(validators["release"], everything.get_json()) == []
     awarded = demo["Joint contact-centre seats and GIS licences"]
@@ -211,9 +231,12 @@ def test_public_endpoints_and_register(client, session, demo, validators):
     assert record.status_code == 200 and _errors(validators["record"], record.get_json()) == []
     assert client.get(f"/api/ocds/records/{PREFIX}-999999").status_code == 404
     assert client.get("/api/ocds/records/not-an-ocid").status_code == 404
-    bad = client.get("/api/ocds/releases?since=yesterday")
-    assert bad.status_code == 400 and "since" in bad.get_json()["errors"]
-    assert client.get("/api/ocds/releases?per_page=0").status_code == 400
+    bad = client.get("/api/ocds/releases?since=2026-01-01")  # day-level since/until gave way to the cursor
+    assert bad.status_code == 400 and "since" in bad.get_json()["errors"] and "cursor" in bad.get_json()["message"]
+    assert client.get("/api/ocds/releases?page=2").status_code == 400
+    assert client.get("/api/ocds/releases?limit=0").status_code == 400
+    forged = client.get("/api/ocds/releases?cursor=12345")
+    assert forged.status_code == 400 and "cursor" in forged.get_json()["errors"]
     page = client.get("/register?cpv=485&organisation=croydon").get_data(as_text=True)
     assert "Joint contact-centre seats and GIS licences" in page and f"/api/ocds/records/{PREFIX}-{awarded.id}" in page
     assert "Joint laptop and desktop refresh 2027" not in page

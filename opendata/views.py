@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
-from opendata import feed, ocds
+from opendata import feed, ocds, spreadsheets
 from procurement.core.clock import now
 from procurement.core.db import db
 
@@ -88,6 +88,40 @@ def bulk() -> Any:
     """Everything published, as one release package to download."""
     return _json(ocds.release_package(ocds.all_releases(db.session, _prefix()), request.url, now()),
                  filename=f"{_prefix()}-releases.json")
+
+
+def _file(content: bytes | str, mimetype: str, filename: str) -> Response:
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/api/ocds/releases/all.xlsx")
+def bulk_xlsx() -> Any:
+    """Everything published as a workbook, a sheet per OCDS array (flattentool)."""
+    package = ocds.release_package(ocds.all_releases(db.session, _prefix()), request.url, now())
+    return _file(spreadsheets.flatten(package, "xlsx"),
+                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{_prefix()}-releases.xlsx")
+
+
+@bp.route("/api/ocds/releases/all-csv.zip")
+def bulk_csv() -> Any:
+    """Everything published as CSV files, one a sheet, in a ZIP (flattentool)."""
+    package = ocds.release_package(ocds.all_releases(db.session, _prefix()), request.url, now())
+    return _file(spreadsheets.flatten(package, "csv"), "application/zip", f"{_prefix()}-releases-csv.zip")
+
+
+@bp.route("/open-data/transparency-code/contracts.csv")
+def transparency_contracts() -> Any:
+    """Local Government Transparency Code 2015: every authority's contract over £5,000."""
+    return _file(spreadsheets.transparency_contracts(db.session, _prefix()), "text/csv",
+                 "transparency-code-contracts.csv")
+
+
+@bp.route("/open-data/transparency-code/tenders.csv")
+def transparency_tenders() -> Any:
+    """Local Government Transparency Code 2015: every invitation to tender over £5,000."""
+    return _file(spreadsheets.transparency_tenders(db.session, _prefix()), "text/csv", "transparency-code-tenders.csv")
 
 
 @bp.route("/api/ocds/records/<ocid>")

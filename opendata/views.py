@@ -151,3 +151,35 @@ def register() -> Any:
     rows = [] if errors else ocds.register(db.session, _prefix(), cpv=values["cpv"], organisation=values["organisation"],
                                            since=days["since"], until=days["until"])
     return render_template("ocds/register.html", rows=rows, values=values, errors=errors)
+
+
+def describe(spec: Any, app: Any) -> None:
+    """The change feed in the API's OpenAPI document (it is public: no token)."""
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == "ocds.releases")
+    error = {"type": "object", "properties": {"code": {"type": "integer"}, "status": {"type": "string"},
+                                              "message": {"type": "string"}, "errors": {"type": "object"}}}
+    spec.path(rule=rule, operations={"get": {
+        "tags": ["Open data"], "summary": "The OCDS change feed", "security": [],
+        "description": (
+            "A release package of the published contracting processes changed after `cursor`, each with all its "
+            "releases, in the order of their latest change. Keep the cursor from the `X-Next-Cursor` header (or the "
+            "`Link` header's rel=\"next\") and ask again with it: a change is never behind it, however writers' "
+            "commits interleave (positions are the audit log's commit-ordered seq, served below a watermark). "
+            "`X-Feed-More: true` means ask again straight away. The first request has no cursor. The day-level "
+            "`since`, `until`, `page` and `per_page` of earlier versions are refused with a 400 naming `cursor`."),
+        "parameters": [
+            {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 40},
+             "description": "Opaque: from the previous response's X-Next-Cursor"},
+            {"name": "limit", "in": "query", "required": False,
+             "schema": {"type": "integer", "minimum": 1, "maximum": feed.LIMIT_MAX, "default": LIMIT_DEFAULT},
+             "description": "Contracting processes per page"},
+        ],
+        "responses": {
+            "200": {"description": "An OCDS 1.1 release package (the UK profile)",
+                    "headers": {"X-Next-Cursor": {"schema": {"type": "string"}},
+                                "X-Feed-More": {"schema": {"type": "string", "enum": ["true", "false"]}},
+                                "Link": {"schema": {"type": "string"}}},
+                    "content": {"application/json": {"schema": {"type": "object"}}}},
+            "400": {"description": "A bad cursor or limit, or a parameter the feed no longer takes",
+                    "content": {"application/json": {"schema": error}}},
+        }}})

@@ -134,6 +134,7 @@ def _wire(app: Flask, api: Api) -> None:
                       reports_views.bp, opendata_views.bp, public_views.bp, notification_views.bp,
                       notification_views.callbacks_bp, joining_views.bp, people_views.bp, organisation_views.bp):
         app.register_blueprint(blueprint)
+    opendata_views.describe(api.spec, app)  # the public OCDS change feed, in the API's document
     for blueprint in (*parties_api.blueprints, *suppliers_api.blueprints, *catalogue_api.blueprints,
                       *demand_api.blueprints, *tenders_api.blueprints, *documents_api.blueprints,
                       *reports_views.blueprints):

@@ -273,11 +273,21 @@ class _Tender:
                           for d in t.documents if d.amendment_number is None
                           or any(a.number == d.amendment_number for a in amendments)],
             "lots": [{"id": f"lot-{lot.number}", "title": lot.title, "status": status if status in ("active", "cancelled", "unsuccessful", "complete") else None,
-                      "value": gbp(lot.estimated_value)} for lot in self.lots],
+                      "value": gbp(lot.estimated_value), "awardCriteria": self.award_criteria()} for lot in self.lots],
             "amendments": [{"id": f"amendment-{a.number}", "date": rfc3339(a.published_at), "rationale": a.summary,
                             "description": f"Deadline moved from {rfc3339(a.previous_deadline)} to {rfc3339(a.new_deadline)}"}
                            for a in amendments],
         }
+
+    def award_criteria(self) -> dict[str, Any]:
+        """The published criteria and weights each lot is awarded on (the awardCriteria extension):
+        price, and each quality criterion, as exact percentages of the whole (they add up to 100)."""
+        t = self.tender
+        criteria = [{"type": "price", "name": "Price", "numbers": [{"number": t.price_weight, "weight": "percentageExact"}]}]
+        criteria += [{"type": "quality", "name": c.name, "numbers": [{"number": c.weight, "weight": "percentageExact"}]}
+                     for c in t.criteria]
+        return {"criteria": criteria, "weightingDescription": "Most advantageous tender: weights are percentages of the "
+                                                              "total score"}
 
     def release(self, stage: str, tag: list[str], when: datetime | None, **sections: Any) -> dict[str, Any]:
         parties = sections.pop("parties", None) or self.parties()

@@ -162,6 +162,10 @@ def test_the_awarded_tender_in_ocds(session, demo, validators):
     assert crm["address"]["postalCode"] == "N7 8JL" and "contactPoint" not in crm
     assert all(i["classification"]["scheme"] == "CPV" for i in compiled["tender"]["items"])
     assert all(d["url"].startswith("http") for d in compiled["tender"]["documents"])
+    for lot in compiled["tender"]["lots"]:  # what each lot is awarded on: price and quality, weights adding to 100
+        criteria = lot["awardCriteria"]["criteria"]
+        assert criteria[0]["type"] == "price" and {c["type"] for c in criteria[1:]} == {"quality"}
+        assert sum(c["numbers"][0]["number"] for c in criteria) == 100
     assert {a["status"] for a in compiled["awards"]} == {"active"}
     assert all(a["standstillPeriod"]["startDate"] < a["standstillPeriod"]["endDate"] for a in compiled["awards"])
     assert all("value" in i["unit"] for a in compiled["awards"] for i in a["items"])  # the awarded unit prices

@@ -64,7 +64,7 @@ def flatten(package: dict[str, Any], output_format: str) -> bytes:
             flattentool.flatten(str(source), schema=str(_schema_file(directory)), output_name=str(output),
                                 output_format=output_format, main_sheet_name="releases", root_list_path="releases",
                                 root_id="ocid", disable_local_refs=True, remove_empty_schema_columns=True,
-                                line_terminator="LF", truncation_length=10)
+                                line_terminator="LF")
         if output_format == "xlsx":
             return output.read_bytes()
         buffer = io.BytesIO()

@@ -26,6 +26,7 @@ def test_the_releases_as_xlsx_and_csv(client, session, demo, monkeypatch):  # no
     assert workbook.status_code == 200 and "attachment" in workbook.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(workbook.data), read_only=True)
     assert {"releases", "parties", "awards", "contracts"} <= set(book.sheetnames)
+    assert max(len(name) for name in book.sheetnames) <= 31  # Excel opens no longer sheet name
     sheet = book["releases"]
     header = [c.value for c in next(sheet.iter_rows(max_row=1))]
     assert "ocid" in header and "id" in header and "buyer/id" in header

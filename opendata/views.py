@@ -1,19 +1,22 @@
-"""Open data, public without sign-in: OCDS release packages (paginated, by date), record
-packages, a bulk download of everything, and the public register of tenders and contracts."""
+"""Open data, public without sign-in: the change feed of OCDS release packages (followed by an
+opaque cursor, opendata/feed.py), record packages, a bulk download of everything (JSON, and as
+spreadsheets), the Local Government Transparency Code export, and the public register of
+tenders and contracts."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
-from opendata import ocds
-from procurement.core.clock import LONDON, now
+from opendata import feed, ocds, spreadsheets
+from procurement.core.clock import now
 from procurement.core.db import db
 
 bp = Blueprint("ocds", __name__, template_folder="templates")
-PER_PAGE_MAX = 500
+LIMIT_DEFAULT = 20
+REPLACED = ("since", "until", "page", "per_page")
 
 
 class BadQuery(ValueError):
@@ -35,16 +38,6 @@ def _whole(name: str, default: int, low: int, high: int) -> int:
     return int(text)
 
 
-def _day(name: str) -> date | None:
-    text = request.args.get(name, "").strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise BadQuery(name, f"{name} must be a date as YYYY-MM-DD") from None
-
-
 def _bad(error: BadQuery) -> Any:
     response = jsonify({"code": 400, "status": "Bad Request", "message": error.message, "errors": {error.field: [error.message]}})
     response.status_code = 400
@@ -60,30 +53,33 @@ def _json(document: dict[str, Any], filename: str | None = None) -> Response:
 
 @bp.route("/api/ocds/releases")
 def releases() -> Any:
-    """A release package: page `page` of `per_page` releases, oldest first; `since` and `until`
-    (dates, London) limit the releases' dates."""
+    """The change feed: a release package of the published contracting processes changed after
+    `cursor` (all of each one's releases), `limit` processes at most, in the order of their
+    latest change; the Link header (rel="next") and X-Next-Cursor carry the cursor to continue
+    from. A
+    reader keeps that cursor and asks again: no change is ever behind it (opendata/feed.py)."""
+    for name in REPLACED:
+        if name in request.args:
+            return _bad(BadQuery(name, f"{name} is no longer taken: follow the feed with cursor (from the last "
+                                       "response's X-Next-Cursor or Link header) and limit; the first request has no cursor"))
     try:
-        page, per_page = _whole("page", 1, 1, 100000), _whole("per_page", 100, 1, PER_PAGE_MAX)
-        since, until = _day("since"), _day("until")
+        limit = _whole("limit", LIMIT_DEFAULT, 1, feed.LIMIT_MAX)
+        after = feed.decode(request.args.get("cursor", ""))
     except BadQuery as error:
         return _bad(error)
-    if since and until and until < since:
-        return _bad(BadQuery("until", "until must not be before since"))
-    found = ocds.all_releases(db.session, _prefix(),
-                              since=datetime.combine(since, time(0), LONDON) if since else None,
-                              until=datetime.combine(until, time(23, 59, 59), LONDON) if until else None)
-    chunk = found[(page - 1) * per_page: page * per_page]
-    package = ocds.release_package(chunk, request.url, now())
-    response = _json(package)
-    links = []
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    if page * per_page < len(found):
-        links.append(f'<{url_for("ocds.releases", _external=True, page=page + 1, **args)}>; rel="next"')
-    if page > 1:
-        links.append(f'<{url_for("ocds.releases", _external=True, page=page - 1, **args)}>; rel="prev"')
-    if links:
-        response.headers["Link"] = ", ".join(links)
-    response.headers["X-Total-Count"] = str(len(found))
+    except feed.BadCursor as error:
+        return _bad(BadQuery("cursor", f"{error}: start again without a cursor, or use the Link header's as given"))
+    page = feed.changes(db.session, after, limit)
+    tenders = {t.id: t for t in ocds.published_tenders(db.session) if t.id in {c.tender_id for c in page.changes}}
+    found = [r for c in page.changes if c.tender_id in tenders
+             for r in ocds.tender_releases(db.session, tenders[c.tender_id], _prefix())]
+    package = ocds.release_package(found, request.url, now())
+    following = url_for("ocds.releases", _external=True, cursor=page.next_cursor, limit=limit)
+    response = _json(package)  # OCDS 1.1's package has no links field: the cursor travels in headers
+    response.headers["Link"] = f'<{following}>; rel="next"'
+    response.headers["X-Next-Cursor"] = page.next_cursor
+    response.headers["X-Feed-Watermark"] = feed.encode(page.watermark)
+    response.headers["X-Feed-More"] = "true" if page.more else "false"
     return response
 
 
@@ -92,6 +88,40 @@ def bulk() -> Any:
     """Everything published, as one release package to download."""
     return _json(ocds.release_package(ocds.all_releases(db.session, _prefix()), request.url, now()),
                  filename=f"{_prefix()}-releases.json")
+
+
+def _file(content: bytes | str, mimetype: str, filename: str) -> Response:
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/api/ocds/releases/all.xlsx")
+def bulk_xlsx() -> Any:
+    """Everything published as a workbook, a sheet per OCDS array (flattentool)."""
+    package = ocds.release_package(ocds.all_releases(db.session, _prefix()), request.url, now())
+    return _file(spreadsheets.flatten(package, "xlsx"),
+                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{_prefix()}-releases.xlsx")
+
+
+@bp.route("/api/ocds/releases/all-csv.zip")
+def bulk_csv() -> Any:
+    """Everything published as CSV files, one a sheet, in a ZIP (flattentool)."""
+    package = ocds.release_package(ocds.all_releases(db.session, _prefix()), request.url, now())
+    return _file(spreadsheets.flatten(package, "csv"), "application/zip", f"{_prefix()}-releases-csv.zip")
+
+
+@bp.route("/open-data/transparency-code/contracts.csv")
+def transparency_contracts() -> Any:
+    """Local Government Transparency Code 2015: every authority's contract over £5,000."""
+    return _file(spreadsheets.transparency_contracts(db.session, _prefix()), "text/csv",
+                 "transparency-code-contracts.csv")
+
+
+@bp.route("/open-data/transparency-code/tenders.csv")
+def transparency_tenders() -> Any:
+    """Local Government Transparency Code 2015: every invitation to tender over £5,000."""
+    return _file(spreadsheets.transparency_tenders(db.session, _prefix()), "text/csv", "transparency-code-tenders.csv")
 
 
 @bp.route("/api/ocds/records/<ocid>")
@@ -121,3 +151,35 @@ def register() -> Any:
     rows = [] if errors else ocds.register(db.session, _prefix(), cpv=values["cpv"], organisation=values["organisation"],
                                            since=days["since"], until=days["until"])
     return render_template("ocds/register.html", rows=rows, values=values, errors=errors)
+
+
+def describe(spec: Any, app: Any) -> None:
+    """The change feed in the API's OpenAPI document (it is public: no token)."""
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == "ocds.releases")
+    error = {"type": "object", "properties": {"code": {"type": "integer"}, "status": {"type": "string"},
+                                              "message": {"type": "string"}, "errors": {"type": "object"}}}
+    spec.path(rule=rule, operations={"get": {
+        "tags": ["Open data"], "summary": "The OCDS change feed", "security": [],
+        "description": (
+            "A release package of the published contracting processes changed after `cursor`, each with all its "
+            "releases, in the order of their latest change. Keep the cursor from the `X-Next-Cursor` header (or the "
+            "`Link` header's rel=\"next\") and ask again with it: a change is never behind it, however writers' "
+            "commits interleave (positions are the audit log's commit-ordered seq, served below a watermark). "
+            "`X-Feed-More: true` means ask again straight away. The first request has no cursor. The day-level "
+            "`since`, `until`, `page` and `per_page` of earlier versions are refused with a 400 naming `cursor`."),
+        "parameters": [
+            {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string", "maxLength": 40},
+             "description": "Opaque: from the previous response's X-Next-Cursor"},
+            {"name": "limit", "in": "query", "required": False,
+             "schema": {"type": "integer", "minimum": 1, "maximum": feed.LIMIT_MAX, "default": LIMIT_DEFAULT},
+             "description": "Contracting processes per page"},
+        ],
+        "responses": {
+            "200": {"description": "An OCDS 1.1 release package (the UK profile)",
+                    "headers": {"X-Next-Cursor": {"schema": {"type": "string"}},
+                                "X-Feed-More": {"schema": {"type": "string", "enum": ["true", "false"]}},
+                                "Link": {"schema": {"type": "string"}}},
+                    "content": {"application/json": {"schema": {"type": "object"}}}},
+            "400": {"description": "A bad cursor or limit, or a parameter the feed no longer takes",
+                    "content": {"application/json": {"schema": error}}},
+        }}})

@@ -142,6 +142,7 @@ def _wire(app: Flask, api: Api) -> None:
                       notice_views.bp, exclusion_views.bp, tender_exclusion_views.bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(conflict_views.bp)
+    opendata_views.describe(api.spec, app)  # the public OCDS change feed, in the API's document
     for blueprint in (*parties_api.blueprints, *suppliers_api.blueprints, *catalogue_api.blueprints,
                       *demand_api.blueprints, *tenders_api.blueprints, *documents_api.blueprints,
                       *reports_views.blueprints):

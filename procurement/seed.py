@@ -41,6 +41,11 @@ PARTNERS: list[tuple[str, OrganisationKind, str | None]] = [
     ("London Grid for Learning", OrganisationKind.education, "central"),
 ]
 
+# The NHS bodies' Organisation Data Service codes, as the GB-NHS identifier scheme quotes them.
+NHS_ODS = {"North Central London NHS Integrated Care Board": "GB-NHS-QMJ", "Barts Health NHS Trust": "GB-NHS-R1H",
+           "South London and Maudsley NHS Foundation Trust": "GB-NHS-RV5",
+           "Imperial College Healthcare NHS Trust": "GB-NHS-RYJ"}
+
 # Fictional companies for the demo (not real registrations).
 SUPPLIERS: list[dict[str, Any]] = [
     dict(legal_name="Thames Digital Hardware Ltd", companies_house_number="09990001", postal_address="12 Bankside, London SE1 9PA", is_sme=False,
@@ -190,7 +195,8 @@ def _seed_parties(session: Session) -> dict[str, Any]:
         added["organisations"] += 1
     for name, kind, partnership in PARTNERS:
         if name not in existing:
-            create_organisation(session, actor, name=name, kind=kind.value, partnership=partnership)
+            create_organisation(session, actor, name=name, kind=kind.value, partnership=partnership,
+                                org_identifier=NHS_ODS.get(name))
             added["organisations"] += 1
     known_numbers = set(session.scalars(select(Supplier.companies_house_number)))
     for data in SUPPLIERS:

@@ -137,6 +137,15 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
         # in a thread of its own; with Redis, `flask cron` does, beside the workers.
         SCHEDULE_IN_PROCESS=env.get("SCHEDULE_IN_PROCESS", "1") == "1",
         OCDS_OCID_PREFIX=env.get("OCDS_OCID_PREFIX", "ocds-ljp000"),
+        # Who publishes the open data (an OCDS package's publisher: name, identifier scheme and
+        # uid, URI), its publication policy, and the agency's own scheme-qualified identifier
+        # (GB-PPON-ABCD-1234-EFGH, say) if it has one (opendata/ocds.py).
+        OCDS_PUBLISHER_NAME=env.get("OCDS_PUBLISHER_NAME", "London Joint Procurement e-agency"),
+        OCDS_PUBLISHER_SCHEME=env.get("OCDS_PUBLISHER_SCHEME", ""),
+        OCDS_PUBLISHER_UID=env.get("OCDS_PUBLISHER_UID", ""),
+        OCDS_PUBLISHER_URI=env.get("OCDS_PUBLISHER_URI", ""),
+        OCDS_PUBLICATION_POLICY=env.get("OCDS_PUBLICATION_POLICY", "https://londonconnects.example/open-data"),
+        OCDS_AGENCY_IDENTIFIER=env.get("OCDS_AGENCY_IDENTIFIER", ""),
         OPTIMISER_SECONDS=int(env.get("OPTIMISER_SECONDS", "60")),
         TRUSTED_PROXIES=int(env.get("TRUSTED_PROXIES", "0")),
         API_TOKEN_DEFAULT_DAYS=int(env.get("API_TOKEN_DEFAULT_DAYS", "90")),

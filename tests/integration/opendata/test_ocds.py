@@ -148,15 +148,35 @@ def test_the_awarded_tender_in_ocds(session, demo, validators):
     compiled = record["records"][0]["compiledRelease"]
     assert compiled["ocid"] == f"{PREFIX}-{awarded.id}" and compiled["tender"]["id"] == awarded.reference
     roles = {p["id"]: set(p["roles"]) for p in compiled["parties"]}
-    assert roles["ljp-agency"] == {"procuringEntity"}
+    # The agency runs the procedure for the authorities: the release's buyer, and procuring entity.
+    assert roles["ljp-agency"] == {"buyer", "procuringEntity"} and compiled["buyer"]["id"] == "ljp-agency"
+    assert compiled["tender"]["procuringEntity"]["id"] == "ljp-agency"
     gla = next(p for p in compiled["parties"] if p["name"] == "Greater London Authority")
     assert gla["roles"] == ["buyer"] and "scheme" not in gla["identifier"]  # no registered identifier on record
     assert roles["GB-LAE-CRY"] == {"buyer"}  # Croydon, by its GB-LAE code
+    croydon = next(p for p in compiled["parties"] if p["id"] == "GB-LAE-CRY")
+    assert croydon["identifier"] == {"scheme": "GB-LAE", "id": "CRY", "legalName": croydon["name"]}
+    assert croydon["address"]["countryName"] == "United Kingdom" and croydon["contactPoint"]["email"]
     assert roles["GB-COH-09990003"] == {"tenderer", "supplier"}  # Borough CRM Solutions won both lots
+    crm = next(p for p in compiled["parties"] if p["id"] == "GB-COH-09990003")
+    assert crm["address"]["postalCode"] == "N7 8JL" and "contactPoint" not in crm
     assert all(i["classification"]["scheme"] == "CPV" for i in compiled["tender"]["items"])
-    assert {a["status"] for a in compiled["awards"]} == {"active"} and len(compiled["contracts"]) == 2
-    assert sum(c["value"]["amount"] for c in compiled["contracts"]) == pytest.approx(160758.80)
-    assert {c["value"]["currency"] for c in compiled["contracts"]} == {"GBP"}
+    assert all(d["url"].startswith("http") for d in compiled["tender"]["documents"])
+    for lot in compiled["tender"]["lots"]:  # what each lot is awarded on: price and quality, weights adding to 100
+        criteria = lot["awardCriteria"]["criteria"]
+        assert criteria[0]["type"] == "price" and {c["type"] for c in criteria[1:]} == {"quality"}
+        assert sum(c["numbers"][0]["number"] for c in criteria) == 100
+    assert {a["status"] for a in compiled["awards"]} == {"active"}
+    assert all(a["standstillPeriod"]["startDate"] < a["standstillPeriod"]["endDate"] for a in compiled["awards"])
+    assert all("value" in i["unit"] for a in compiled["awards"] for i in a["items"])  # the awarded unit prices
+    # Each organisation's call-off order is a contract: together they are the two lots' contracts.
+    orders = compiled["contracts"]
+    assert len(orders) > 2 and all("call-off order" in c["title"] for c in orders)
+    assert sum(c["value"]["amount"] for c in orders) == pytest.approx(160758.80)
+    assert {c["value"]["currency"] for c in orders} == {"GBP"} and all(c["period"]["startDate"] for c in orders)
+    for order in orders:
+        priced = sum(i["quantity"] * i["unit"]["value"]["amount"] for i in order["items"])
+        assert priced == pytest.approx(order["value"]["amount"], abs=0.02 * len(order["items"]))
     assert {s["measure"] for s in compiled["bids"]["statistics"]} == {"bids", "smeBids", "validBids"}
     # Issue 18, finding 1: no losing bidder's price, and no lowest or highest (with public
     # quantities they give unit prices): a value only on a bid an award points at.
@@ -164,8 +184,9 @@ def test_the_awarded_tender_in_ocds(session, demo, validators):
     assert all(("value" in b) == (b["id"] in winning) for b in compiled["bids"]["details"])
     assert any(b["id"] not in winning for b in compiled["bids"]["details"])
     text = json.dumps(record)
-    for secret in ("onboarding in four weeks", "@demo.londonconnects.example", "contact_email", "apprenticeships"):
-        assert secret not in text  # no quality response, no personal data
+    for secret in ("onboarding in four weeks", "agency.lead@", "Hannah Lewis", "sales@boroughcrm", "contact_email",
+                   "apprenticeships"):
+        assert secret not in text  # no quality response, no personal data (contacts are the agency's mailbox)
 
 
 def test_nothing_unpublished_and_no_bids_before_the_award(session, demo):
@@ -182,11 +203,31 @@ def test_nothing_unpublished_and_no_bids_before_the_award(session, demo):
 
 def test_public_endpoints_and_register(client, session, demo, validators):
     session.flush()
-    response = client.get("/api/ocds/releases?per_page=2")
+    response = client.get("/api/ocds/releases?limit=2")
     assert response.status_code == 200 and 'rel="next"' in response.headers["Link"]
+    assert response.headers["X-Feed-More"] == "true"
     assert _errors(validators["release"], response.get_json()) == []
-    assert len(response.get_json()["releases"]) == 2
+    assert len({r["ocid"] for r in response.get_json()["releases"]}) == 2  # two processes, all their releases
+    # Following the cursor reaches every published process, each once, and then stays put.
+    seen, cursor = [], None
+    for _ in range(20):
+        page = client.get("/api/ocds/releases", query_string={"limit": 2, **({"cursor": cursor} if cursor else {})})
+        assert page.status_code == 200 and _errors(validators["release"], page.get_json()) == []
+        seen += sorted({r["ocid"] for r in page.get_json()["releases"]})
+        cursor = page.headers["X-Next-Cursor"]
+        if page.headers["X-Feed-More"] == "false":
+            break
     everything = client.get("/api/ocds/releases/all.json")
+    assert sorted(seen) == sorted({r["ocid"] for r in everything.get_json()["releases"]})
+    again = client.get("/api/ocds/releases", query_string={"cursor": cursor})
+    assert again.get_json()["releases"] == [] and again.headers["X-Next-Cursor"] == cursor
+    # A change moves its process to the end of the feed: a reader holding the cursor sees it.
+    open_tender = demo["Joint laptop and desktop refresh 2027"]
+    publication.amend(session, SystemActor("test"), open_tender.id, summary="Another correction")
+    session.flush()
+    moved = client.get("/api/ocds/releases", query_string={"cursor": cursor}).get_json()["releases"]
+    assert {r["ocid"] for r in moved} == {f"{PREFIX}-{open_tender.id}"}
+    assert [r["tag"] for r in moved][-1] == ["tenderUpdate"]
     assert everything.status_code == 200 and "attachment" in everything.headers["Content-Disposition"]
     assert _errors(validators["release"], everything.get_json()) == []
     awarded = demo["Joint contact-centre seats and GIS licences"]
@@ -194,9 +235,12 @@ def test_public_endpoints_and_register(client, session, demo, validators):
     assert record.status_code == 200 and _errors(validators["record"], record.get_json()) == []
     assert client.get(f"/api/ocds/records/{PREFIX}-999999").status_code == 404
     assert client.get("/api/ocds/records/not-an-ocid").status_code == 404
-    bad = client.get("/api/ocds/releases?since=yesterday")
-    assert bad.status_code == 400 and "since" in bad.get_json()["errors"]
-    assert client.get("/api/ocds/releases?per_page=0").status_code == 400
+    bad = client.get("/api/ocds/releases?since=2026-01-01")  # day-level since/until gave way to the cursor
+    assert bad.status_code == 400 and "since" in bad.get_json()["errors"] and "cursor" in bad.get_json()["message"]
+    assert client.get("/api/ocds/releases?page=2").status_code == 400
+    assert client.get("/api/ocds/releases?limit=0").status_code == 400
+    forged = client.get("/api/ocds/releases?cursor=12345")
+    assert forged.status_code == 400 and "cursor" in forged.get_json()["errors"]
     page = client.get("/register?cpv=485&organisation=croydon").get_data(as_text=True)
     assert "Joint contact-centre seats and GIS licences" in page and f"/api/ocds/records/{PREFIX}-{awarded.id}" in page
     assert "Joint laptop and desktop refresh 2027" not in page

@@ -15,7 +15,7 @@ import procurement.core.db
 
 
 revision = '0022_exclusions'
-down_revision = '0020_sign_up_notifications'
+down_revision = '0021_notices'
 branch_labels = None
 depends_on = None
 

@@ -14,7 +14,7 @@ import procurement.core.db
 
 
 revision = '0023_conflicts'
-down_revision = '0020_sign_up_notifications'
+down_revision = '0022_exclusions'
 branch_labels = None
 depends_on = None
 

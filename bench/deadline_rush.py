@@ -141,7 +141,7 @@ def serve(database_url: str, instance: Path, port: int, workers: int = 4) -> sub
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/ocds/releases?per_page=1", timeout=2):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/ocds/releases?limit=1", timeout=2):
                 return process
         except (urllib.error.URLError, ConnectionError, OSError):
             if process.poll() is not None:

@@ -171,6 +171,8 @@ ACTS: dict[str, Act] = {
                                "The tender notice of {subject} was published too late for the minimum tendering period"),
     "standstill.counted_from_notice": Act("Evaluation and award", "Standstill counted from the award notice",
                                           "Standstill of {subject} was counted from the day its contract award notice was published"),
+    "tender.notice_published": Act("Tenders", "Tender notice published",
+                                   "The tender notice of {subject} was published: its tendering period runs from then"),
     "notice.created": Act("Notices", "Notice made", "{who} made {subject}"),
     "notice.submitted": Act("Notices", "Notice submitted", "{who} submitted {subject} to Find a Tender"),
     "notice.published": Act("Notices", "Notice published", "{subject} was published"),

@@ -52,7 +52,8 @@ LIMIT_MAX = 100
 PRIVATE_ACTS = ("tender.followed", "tender.unfollowed", "award.recommended", "award.optimisation_requested",
                 "award_pack.requested", "evaluation.declared", "evaluation.marked", "evaluation.marks_submitted",
                 "evaluation.consensus", "evaluation.low_price_message", "evaluation.low_price_decided",
-                "tender.award_rules_set", "tender.opening_requested")
+                "tender.award_rules_set", "tender.opening_requested", "conflicts.declared", "conflicts.assessed",
+                "exclusion.decided")
 
 
 class BadCursor(ValueError):

@@ -460,6 +460,8 @@ def _rows(data: bytes, filename: str) -> list[dict[str, Any]]:
             parsed = json.loads(text)
         except ValueError as error:
             raise DebarmentListRefused([RowProblem(0, "file", f"not valid JSON ({error.msg}, line {error.lineno})")]) from None
+        except RecursionError:
+            raise DebarmentListRefused([RowProblem(0, "file", "the JSON is nested too deeply")]) from None
         if isinstance(parsed, dict):
             parsed = parsed.get("entries")
         if not isinstance(parsed, list):

@@ -119,12 +119,13 @@ def unreviewed_conflicts(assessment: ConflictAssessment | None,
 
 
 def unmitigated(user: int, assessment: ConflictAssessment | None, declarations: Iterable[ConflictDeclaration]) -> bool:
-    """A person kept out by the latest assessment, or whose latest declaration is a conflict the
-    assessment has not considered, has an unmitigated conflict."""
+    """A person kept out by the latest assessment, or who has declared a conflict the assessment
+    has not considered, has an unmitigated conflict. Any such declaration counts, not only the
+    latest: a conflict declared is cleared by the agency's assessment, never by declaring "none"."""
     if assessment is not None and user in (assessment.kept_out or ()):
         return True
-    mine = latest(declarations).get(user)
-    return bool(mine and declares_conflict(mine) and (assessment is None or mine.id not in (assessment.considered or ())))
+    considered = set(assessment.considered or ()) if assessment is not None else set()
+    return any(d.user_id == user and declares_conflict(d) and d.id not in considered for d in declarations)
 
 
 def declaration_errors(answer: str, interest: str, nature: str) -> dict[str, list[str]]:
@@ -303,8 +304,8 @@ def can_assess(session: Session, actor: Actor, tender: Tender) -> Verdict:
         return forbidden("Only the agency records the conflicts assessment")
     if stage_of(tender.effective_status) is None:
         return refused("The conflicts assessment is recorded before publication and reviewed until the decision is published")
-    mine = latest(declarations_of(session, tender)).get(actor_id(actor) or -1)
-    if mine is not None and declares_conflict(mine):
+    me = actor_id(actor) or -1
+    if any(d.user_id == me and declares_conflict(d) for d in declarations_of(session, tender)):
         return forbidden("You declared a conflict on this tender: another agency user records the assessment")
     return ALLOWED
 
@@ -317,7 +318,7 @@ def assess(session: Session, actor: Actor, tender_id: int, *, conflicts: str, mi
     stage = stage_of(tender.effective_status)
     assert stage is not None
     declarations = declarations_of(session, tender)
-    conflicted = {d.user_id for d in latest(declarations).values() if declares_conflict(d)}
+    conflicted = {d.user_id for d in declarations if declares_conflict(d)}  # ever declared, not only lately
     keep = sorted(set(kept_out))
     errors = assessment_errors(conflicts, mitigation, summary, bool(conflicted))
     if any(user not in conflicted for user in keep):

@@ -56,7 +56,11 @@ def tender_body(session: Session, tender: Tender, kind: NoticeKind, notice_id: i
         return _release(facts, kind, notice_id, at, tender=_with_document(facts.tender_section("active", amendments), document))
     if kind is NoticeKind.UK12:
         section = facts.tender_section("cancelled", amendments)
-        section["statusDetails"] = tender.cancel_reason or "Cancelled"
+        # The reason as a cancellation amendment's rationale, as the releases give it (the
+        # statusDetails extension is not in the profile: no field outside it is used).
+        section.setdefault("amendments", []).append({
+            "id": "cancellation", "date": ocds.rfc3339(at), "rationale": tender.cancel_reason or "Cancelled",
+            "description": "The procurement is terminated: no contract will be awarded under it"})
         return _release(facts, kind, notice_id, at, tender=_with_document(section, document))
     if kind is NoticeKind.UK6:
         award = facts.award_release()

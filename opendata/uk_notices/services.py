@@ -236,6 +236,10 @@ def _published(session: Session, notice: UkNotice, at: datetime, number: str, li
     if notice.kind is NoticeKind.UK4:
         problem = lifecycle.tender_notice_published(session, tender, at)
         notice.note = problem or ""
+        # The tender's own release changed (its publication time): an act about the tender, so
+        # the change feed, which follows tenders' acts, brings it round again.
+        record_event(session, NOTICES, "tender.notice_published", subject=tender,
+                     details={"notice_id": notice.id, "published_at": at.isoformat()})
     elif notice.kind is NoticeKind.UK6:
         standstill = evaluation.award_notice_published(session, tender, at)
         if standstill is not None:
@@ -298,6 +302,11 @@ def ask_after_submitted(session: Session) -> int:
 def withdraw(session: Session, actor: Actor, notice: UkNotice, reason: str) -> UkNotice:
     if notice.state not in EDITABLE:
         raise Conflict(f"A {notice.state.value} notice cannot be withdrawn")
+    tender = session.get(Tender, notice.tender_id) if notice.tender_id else None
+    if (notice.kind in (NoticeKind.UK4, NoticeKind.UK6) and tender is not None
+            and tender.status is not TenderStatus.cancelled):
+        raise Conflict(f"The tender waits on its {notice.kind.value}: correct it and submit it again "
+                       "(withdrawing it would leave the tender unable to go on)")
     if not reason.strip():
         raise InvalidInput("Give a reason", field_errors={"reason": ["Say why the notice is withdrawn"]})
     notice.state, notice.withdrawn_at, notice.withdrawn_reason = NoticeState.withdrawn, now(), reason.strip()[:500]
@@ -401,7 +410,23 @@ def _automatic(session: Session, kind: NoticeKind, tender: Tender) -> UkNotice:
 
 
 ON_ACTS = {"tender.published": NoticeKind.UK4, "tender.decision_published": NoticeKind.UK6,
-           "tender.awarded": NoticeKind.UK7, "tender.cancelled": NoticeKind.UK12}
+           "tender.awarded": NoticeKind.UK7, "tender.cancelled": NoticeKind.UK12,
+           "tender.unsuccessful": NoticeKind.UK12}  # no bids: not awarded after its tender notice (s.55)
+
+
+def _stop_unpublished(session: Session, tender: Tender) -> bool:
+    """A terminated tender's notices not yet published are stopped (never published after it),
+    and whether its tender notice had been published (only then is there anything to terminate)."""
+    advertised = False
+    for notice in session.scalars(select(UkNotice).where(UkNotice.tender_id == tender.id).order_by(UkNotice.id)):
+        if notice.kind is NoticeKind.UK4 and notice.state is NoticeState.published:
+            advertised = True
+        elif notice.state in (NoticeState.draft, NoticeState.rejected, NoticeState.submitted):
+            notice.state, notice.withdrawn_at = NoticeState.withdrawn, now()
+            notice.withdrawn_reason = f"The tender was {tender.status.label.lower()} before this notice was published"
+            record_event(session, NOTICES, "notice.withdrawn", subject=notice, details={"reason": notice.withdrawn_reason})
+    session.flush()
+    return advertised
 
 
 def on_event(event: AuditEvent, session: Session) -> None:
@@ -414,4 +439,6 @@ def on_event(event: AuditEvent, session: Session) -> None:
     tender = session.get(Tender, int(event.subject_id))
     if tender is None:
         return
+    if kind is NoticeKind.UK12 and not _stop_unpublished(session, tender):
+        return  # its tender notice never appeared: nothing was advertised to terminate
     _automatic(session, kind, tender)

@@ -474,6 +474,8 @@ def award_notice_published(session: Session, tender: Tender, at: datetime) -> St
     standstill.notice_pending, standstill.published_at = False, at
     if standstill.paused_at is None:
         standstill.ends_on = scoring.standstill_ends(day)
+    else:  # published while a challenge pauses it: once lifted, the whole standstill is still to run
+        standstill.working_days_left_at_pause = scoring.STANDSTILL_WORKING_DAYS
     session.flush()
     record_event(session, SystemActor("find_a_tender"), "standstill.counted_from_notice", subject=tender,
                  details={"notice_published_at": at.isoformat(), "ends_on": standstill.ends_on.isoformat()})
@@ -494,7 +496,8 @@ def challenge(session: Session, actor: Actor, tender_id: int, note: str) -> Stan
         raise InvalidInput("Describe the challenge", field_errors={"note": ["Describe the challenge"]})
     standstill.challenge, standstill.paused_at = note.strip(), now()
     # Today has not run out, so it is still standstill's to count (if a working day).
-    standstill.working_days_left_at_pause = scoring.working_days_from(today(), standstill.ends_on)
+    standstill.working_days_left_at_pause = (scoring.STANDSTILL_WORKING_DAYS if standstill.notice_pending  # not yet begun
+                                             else scoring.working_days_from(today(), standstill.ends_on))
     record_event(session, actor, "standstill.challenged", subject=tender, details={"note": note.strip()[:500]})
     return standstill
 

@@ -36,9 +36,17 @@ class Bidder:
 
     @property
     def decision_stands(self) -> bool:
-        """A decision made on the declaration in force (a newer declaration asks again)."""
+        """A decision made on what is known now: the declaration in force and the grounds it and
+        the debarment list give (a newer declaration or list asks again). A decision to exclude
+        stands for the tender whatever is declared after it: a supplier cannot declare its way
+        back in; only the agency's new decision can."""
+        if self.decision is None:
+            return False
+        if self.decision.decision is ExclusionChoice.exclude:
+            return True
         declaration = self.status.declaration
-        return self.decision is not None and self.decision.declaration_id == (declaration.id if declaration else None)
+        return (self.decision.declaration_id == (declaration.id if declaration else None)
+                and self.decision.basis == self.status.basis()[:1000])
 
     @property
     def outstanding(self) -> bool:

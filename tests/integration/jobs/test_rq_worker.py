@@ -84,7 +84,7 @@ def test_the_schedule_runs_through_rqs_cron_scheduler_and_a_real_worker(jobs_app
         tender_id = tender.id
         scheduler = cron_scheduler(app)
         tasks = [("tenders.tick", 60), ("tenders.draft_reminders", 900), ("tenders.confirmation_reminders", 900),
-                 ("parties.prune_sessions", 3600), ("notifications.daily_digest", 3600)]
+                 ("parties.prune_sessions", 3600), ("notifications.daily_digest", 3600), ("notices.poll", 300)]
         assert [(j.name, j.interval) for j in scheduler.get_jobs()] == tasks
         assert [j.name for j in scheduler.enqueue_jobs()] == [name for name, _ in tasks]
         assert scheduler.enqueue_jobs() == []  # not again before its interval

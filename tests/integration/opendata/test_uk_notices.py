@@ -129,9 +129,25 @@ def test_a_cancelled_tender_makes_its_uk12(session, fts):
     _poll(session)
     assert uk12.state is NoticeState.published
     body = next(s.notice for s in fts.by_id.values() if s.notice["tag"] == ["tenderCancellation"])
-    assert body["tender"]["status"] == "cancelled" and body["tender"]["statusDetails"] == "The boroughs' needs changed"
+    assert body["tender"]["status"] == "cancelled" and "statusDetails" not in body["tender"]
+    assert body["tender"]["amendments"][-1]["rationale"] == "The boroughs' needs changed"
     assert _notice_type(body, "tender") == "UK12"
     _accepted_bodies_are_valid(fts)
+
+
+def test_a_tender_cancelled_before_its_tender_notice_appears_stops_it_and_terminates_nothing(session, fts):
+    fts.reject_next = [{"path": "tender/description", "message": "Say where the goods are delivered"}]
+    world = factories.published_tender(session)
+    session.commit()
+    (uk4,) = _notices(session, world["tender"], NoticeKind.UK4)
+    assert uk4.state is NoticeState.rejected
+    with pytest.raises(Conflict):  # the tender waits on it: correct it, do not withdraw it
+        services.withdraw(session, world["agency"], uk4, "Not wanted")
+    publication.cancel(session, world["agency"], world["tender"].id, "The boroughs' needs changed")
+    session.commit()
+    session.refresh(uk4)
+    assert uk4.state is NoticeState.withdrawn and "cancelled" in uk4.withdrawn_reason
+    assert _notices(session, world["tender"], NoticeKind.UK12) == []
 
 
 def test_a_rejected_notice_is_shown_with_its_reasons_corrected_and_submitted_again(session, fts, client):

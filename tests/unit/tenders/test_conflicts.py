@@ -66,6 +66,10 @@ def test_an_unmitigated_conflict_is_one_unreviewed_or_kept_out():
     # The latest declaration is the person's position: a conflict declared later is not yet reviewed.
     later = [*made, declared(5, 2, S.bidders_known, A.conflict)]
     assert conflicts.unmitigated(2, assessed(1, 2), later)
+    # Declaring "none" after a conflict does not clear it: only an assessment that considers it does.
+    retracted = [*later, declared(6, 2, S.bidders_known, A.none)]
+    assert conflicts.unmitigated(2, assessed(1, 2, 6), retracted)
+    assert not conflicts.unmitigated(2, assessed(1, 2, 5, 6), retracted)
 
 
 def test_a_declaration_of_a_conflict_names_the_interest_and_its_nature():

@@ -170,3 +170,30 @@ def test_the_agency_s_home_asks_for_an_outstanding_decision(session, evaluated):
     assert any("Decide on exclusions" in t for t in titles())
     exclusions.decide(session, lead, tender.id, supplier_id, "do_not_exclude", "Remedied, as the audit shows")
     assert not any("Decide on exclusions" in t for t in titles())
+
+
+def test_a_supplier_cannot_declare_its_way_back_in_after_the_agency_excludes_it(session, evaluated):
+    tender, lead = evaluated["tender"], evaluated["agency"]
+    lot = tender.lots[0]
+    with frozen_at(evaluated["at"]):
+        first = rank_lot(session, tender, lot).winner
+        supplier_id = session.get(OpenedBid, first.bid).supplier_id
+        declare_ground(session, supplier_id)
+        exclusions.decide(session, lead, tender.id, supplier_id, "exclude", "The remedy is not yet shown to work")
+        factories.exclusion_declaration(session, supplier_id)  # a new version, every ground "no"
+        ranking = rank_lot(session, tender, lot)
+        assert ranking.winner.bid != first.bid
+        assert "excluded by the agency's decision" in next(e for e in ranking.entries if e.bid == first.bid).excluded
+
+
+def test_a_decision_not_to_exclude_is_asked_again_when_the_debarment_list_adds_a_ground(session, evaluated):
+    tender, lead = evaluated["tender"], evaluated["agency"]
+    lot = tender.lots[0]
+    with frozen_at(evaluated["at"]):
+        first = rank_lot(session, tender, lot).winner
+        supplier_id = session.get(OpenedBid, first.bid).supplier_id
+        declare_ground(session, supplier_id)
+        exclusions.decide(session, lead, tender.id, supplier_id, "do_not_exclude", "Independent audit confirms the remedy")
+        assert not [b for b in exclusions.bidders(session, tender) if b.outstanding]
+        debar(session, lead, supplier_id, kind="discretionary")
+        assert [b.supplier.id for b in exclusions.bidders(session, tender) if b.outstanding] == [supplier_id]

@@ -10,7 +10,10 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
+from sqlalchemy import select
+
 from opendata import feed, ocds, spreadsheets
+from procurement.core.audit import AuditEvent
 from procurement.core.clock import now
 from procurement.core.db import db
 
@@ -96,19 +99,36 @@ def _file(content: bytes | str, mimetype: str, filename: str) -> Response:
     return response
 
 
+# The spreadsheets last made, by database, prefix, format and the audit log's latest entry (its
+# chained hash): what is published changes only with an act recorded there, so until the next
+# one a download is the same file, made once per process rather than by flattentool on every
+# anonymous request.
+_FLATTENED: dict[tuple[str, str, str, str], bytes] = {}
+
+
+def _flattened(output: str) -> bytes:
+    last = db.session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    key = (str(db.engine.url), _prefix(), output, f"{last.seq}:{last.hash}" if last else "")
+    if key not in _FLATTENED:
+        package = ocds.release_package(ocds.all_releases(db.session, _prefix()), request.base_url, now())
+        made = spreadsheets.flatten(package, output)
+        for stale in [k for k in _FLATTENED if k[:3] == key[:3]]:
+            del _FLATTENED[stale]
+        _FLATTENED[key] = made
+    return _FLATTENED[key]
+
+
 @bp.route("/api/ocds/releases/all.xlsx")
 def bulk_xlsx() -> Any:
     """Everything published as a workbook, a sheet per OCDS array (flattentool)."""
-    package = ocds.release_package(ocds.all_releases(db.session, _prefix()), request.url, now())
-    return _file(spreadsheets.flatten(package, "xlsx"),
-                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{_prefix()}-releases.xlsx")
+    return _file(_flattened("xlsx"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                 f"{_prefix()}-releases.xlsx")
 
 
 @bp.route("/api/ocds/releases/all-csv.zip")
 def bulk_csv() -> Any:
     """Everything published as CSV files, one a sheet, in a ZIP (flattentool)."""
-    package = ocds.release_package(ocds.all_releases(db.session, _prefix()), request.url, now())
-    return _file(spreadsheets.flatten(package, "csv"), "application/zip", f"{_prefix()}-releases-csv.zip")
+    return _file(_flattened("csv"), "application/zip", f"{_prefix()}-releases-csv.zip")
 
 
 @bp.route("/open-data/transparency-code/contracts.csv")

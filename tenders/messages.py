@@ -310,6 +310,23 @@ def tell_decision(session: Session, tender: Tender, standstill: Standstill, resu
     return told
 
 
+def tell_standstill_moved(session: Session, tender: Tender, standstill: Standstill) -> int:
+    """The contract award notice was published on a later day than the decision: standstill is
+    counted from the notice, so each bidder's people are told the new end."""
+    told = 0
+    for opened in session.scalars(select(OpenedBid).where(OpenedBid.tender_id == tender.id).order_by(OpenedBid.id)):
+        body = paragraphs(
+            f"The contract award notice for {_named(tender)} was published on Find a Tender, and standstill is "
+            "counted from the day it was published (Procurement Act 2023, s.51).",
+            f"The standstill period now ends on {london_day(standstill.ends_on)}: no contract is entered before then. "
+            "This replaces the date in the message about the award decision.")
+        told += len(notify(session, supplier_people(session, [opened.supplier_id]), kind="decision",
+                           key=f"standstill_moved:{tender.id}:{opened.id}:{standstill.ends_on.isoformat()}",
+                           subject=f"Standstill end moved: {tender.title}", body=body,
+                           link=f"/opportunities/{tender.id}/results"))
+    return told
+
+
 def tell_contracts_entered(session: Session, tender: Tender, contracts: Iterable[Contract]) -> int:
     """Contracts entered: the buyers of each organisation with an order under them."""
     by_organisation: dict[int, list[str]] = {}

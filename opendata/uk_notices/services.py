@@ -159,7 +159,7 @@ def refresh_body(session: Session, notice: UkNotice) -> dict[str, Any]:
         copy = None
         if notice.contract_copy_path:
             copy = {"documentType": bodies.CONTRACT_COPY_TYPE, "title": f"Copy of the contract: {notice.contract_copy_name}",
-                    "url": f"{current_app.config['SERVICE_URL']}/agency/notices/{notice.id}/contract-copy", "format": "application/pdf", "language": "en",
+                    "url": f"{current_app.config['SERVICE_URL']}/notices/contract-copies/{notice.id}", "format": "application/pdf", "language": "en",
                     "datePublished": None}
             copy = {k: v for k, v in copy.items() if v is not None}
         notice.body = bodies.tender_body(session, tender, notice.kind, notice.id, _prefix(), at, _url(notice),
@@ -316,6 +316,16 @@ def withdraw(session: Session, actor: Actor, notice: UkNotice, reason: str) -> U
 
 
 MAX_COPY_BYTES = 20 * 1024 * 1024
+
+
+def public_contract_copy(session: Session, notice_id: int) -> UkNotice | None:
+    """The copy of a contract over £5m, for anyone, once its contract details notice is
+    published (the notice links to it); before then, for nobody outside the agency."""
+    notice = session.get(UkNotice, notice_id)
+    if (notice is None or notice.kind is not NoticeKind.UK7 or notice.state is not NoticeState.published
+            or not notice.contract_copy_path):
+        return None
+    return notice
 
 
 def attach_contract_copy(session: Session, actor: Actor, notice: UkNotice, filename: str, content: bytes) -> UkNotice:

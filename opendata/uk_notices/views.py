@@ -190,6 +190,16 @@ def contract_copy(notice_id: int) -> Any:
                        size=found.contract_copy_size, mimetype="application/pdf")
 
 
+@bp.route("/notices/contract-copies/<int:notice_id>")
+def public_contract_copy(notice_id: int) -> Any:
+    """The copy of a contract over £5m that a published contract details notice (UK7) links to."""
+    found = services.public_contract_copy(db.session, notice_id)
+    if found is None:
+        abort(404)
+    return send_stored(file_store(), found.contract_copy_path, download_name=found.contract_copy_name,
+                       size=found.contract_copy_size, mimetype="application/pdf")
+
+
 @bp.route("/agency/notices/new/<any(pipeline, engagement):kind>", methods=["POST"])
 @login_required
 def create(kind: str) -> Any:

@@ -472,8 +472,11 @@ def award_notice_published(session: Session, tender: Tender, at: datetime) -> St
         return None
     day = to_london(at).date()  # type: ignore[union-attr]
     standstill.notice_pending, standstill.published_at = False, at
+    told_end = standstill.ends_on
     if standstill.paused_at is None:
         standstill.ends_on = scoring.standstill_ends(day)
+        if standstill.ends_on != told_end:  # the bidders were told the decision's day's count
+            messages.tell_standstill_moved(session, tender, standstill)
     else:  # published while a challenge pauses it: once lifted, the whole standstill is still to run
         standstill.working_days_left_at_pause = scoring.STANDSTILL_WORKING_DAYS
     session.flush()

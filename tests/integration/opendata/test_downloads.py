@@ -71,3 +71,19 @@ def test_the_register_links_the_downloads(client, session, demo):  # noqa: F811
                         ("/open-data/transparency-code/contracts.csv", "contracts over £5,000"),
                         ("/open-data/transparency-code/tenders.csv", "invitations to tender over £5,000")):
         assert href in page and label in page
+
+
+def test_a_download_is_made_again_only_after_a_recorded_act(client, session, demo, monkeypatch):  # noqa: F811
+    from opendata import spreadsheets, views
+    from procurement.core.audit import record_event
+
+    made = []
+    real = spreadsheets.flatten
+    monkeypatch.setattr(spreadsheets, "flatten", lambda package, output: made.append(output) or real(package, output))
+    views._FLATTENED.clear()
+    first = client.get("/api/ocds/releases/all-csv.zip")
+    again = client.get("/api/ocds/releases/all-csv.zip")
+    assert first.status_code == again.status_code == 200 and first.data == again.data and made == ["csv"]
+    record_event(session, None, "tender.notice_published", subject_type="tender", subject_id=1, details={})
+    session.commit()
+    assert client.get("/api/ocds/releases/all-csv.zip").status_code == 200 and made == ["csv", "csv"]

@@ -90,6 +90,10 @@ def test_a_tender_from_pooled_demand_to_contract_makes_its_uk4_uk6_and_uk7_in_or
     standstill = evaluation.standstill_of(session, tender)
     assert not standstill.notice_pending and standstill.ends_on == scoring.standstill_ends(published_on)
     assert to_london(uk6.published_at).date() == published_on and "Standstill counted from" in uk6.note
+    from procurement.notifications.models import Notification
+
+    moved = session.scalars(select(Notification).where(Notification.subject.startswith("Standstill end moved"))).all()
+    assert moved and all(f"ends on {standstill.ends_on:%-d %B %Y}" in n.body for n in moved)  # the bidders are told
 
     with frozen_at(datetime.combine(standstill.ends_on - timedelta(days=0), time(12), LONDON)), pytest.raises(Conflict):
         evaluation.enter_contracts(session, lead, tender.id)  # standstill's last day still counts
@@ -232,7 +236,7 @@ def test_a_body_failing_the_schema_is_never_submitted_and_its_problems_are_liste
     assert uk4.state is NoticeState.draft and fts.submit_requests == []
 
 
-def test_a_contract_above_five_million_waits_for_a_copy_of_the_contract(session, fts):
+def test_a_contract_above_five_million_waits_for_a_copy_of_the_contract(session, fts, client):
     from tenders.models import Contract, Lot
 
     world = factories.decided_tender(session, after_publish=lambda w: (session.commit(), _poll(session)))
@@ -254,6 +258,14 @@ def test_a_contract_above_five_million_waits_for_a_copy_of_the_contract(session,
         assert uk7.state is NoticeState.submitted
         copies = [d for c in uk7.body["contracts"] for d in c["documents"] if d["documentType"] == "contractSigned"]
         assert copies and profile.problems(uk7.body) == []
+        public = copies[0]["url"].split("://", 1)[1].split("/", 1)[1]
+        session.commit()
+        assert client.get(f"/{public}").status_code == 404  # not before its notice is published
+        _poll(session)
+        session.refresh(uk7)
+        assert uk7.state is NoticeState.published
+        answer = client.get(f"/{public}")  # anyone, signed in or not, once it is
+        assert answer.status_code == 200 and answer.data.startswith(b"%PDF")
     finally:
         services.CONTRACT_COPY_OVER = monkeypatch_value
     assert session.scalars(select(Contract).join(Lot).where(Lot.tender_id == world["tender"].id)).first() is not None

@@ -20,6 +20,7 @@ from procurement.core.http import send_stored, undone_if_refused
 from procurement.core.storage import file_store
 from procurement.parties.auth import page_actor, require
 from procurement.parties.forms import ConfirmForm
+from tenders.award.views import run_posted
 from tenders.models import Tender, TenderStatus
 
 bp = Blueprint("uk_notices", __name__, template_folder="templates")
@@ -30,23 +31,8 @@ STATE_WORDS = {NoticeState.draft: ("Draft", "govuk-tag--grey"), NoticeState.subm
 
 
 def _posted(notice_id: int, act: Any, done: str) -> Any:
-    back = redirect(url_for("uk_notices.notice", notice_id=notice_id))
-    if not ConfirmForm().validate_on_submit():
-        flash("The form expired: try again", "error")
-        return back
-    try:
-        with undone_if_refused():
-            act()
-    except InvalidInput as error:
-        for messages in error.field_errors.values() or [[error.message]]:
-            for message in messages:
-                flash(message, "error")
-        flash(error.message, "error")
-    except Conflict as error:
-        flash(error.message, "error")
-    else:
-        flash(done, "success")
-    return back
+    """One act from a posted form, back to the notice; refusals shown as messages, nothing kept."""
+    return run_posted(redirect(url_for("uk_notices.notice", notice_id=notice_id)), act, done, also=(Conflict,))
 
 
 def _choice(name: str, allowed: list[str]) -> str:
